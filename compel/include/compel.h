@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef COMPEL_H
+#define COMPEL_H
+
+/*
+ * compel: control of a stopped process from outside, with ptrace.
+ *
+ * A task is "seized" (PTRACE_SEIZE + PTRACE_INTERRUPT) and stays stopped
+ * until released. While stopped, compel can read and write its
+ * registers and extended FPU state, read and write its memory, and run
+ * system calls inside it: the registers are saved, the task is pointed
+ * at a "syscall; int3" sequence with the arguments loaded, resumed with
+ * PTRACE_SYSCALL to the syscall's exit stop (the int3 is only a guard:
+ * a forced SIGTRAP would reset an ignored SIGTRAP to SIG_DFL), and the
+ * saved registers are put back afterwards.
+ *
+ * All functions return 0 or a negative errno, and log what failed and
+ * on which pid.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+/* What the kernel says about a pid before we touch it. */
+enum compel_task_state {
+	COMPEL_TASK_ALIVE,
+	COMPEL_TASK_ZOMBIE,
+	COMPEL_TASK_STOPPED,	/* job-control stop (T state) */
+	COMPEL_TASK_KTHREAD,
+	COMPEL_TASK_DEAD,	/* no such process */
+};
+
+/* Classify @pid from /proc/PID/stat (and flags for kernel threads). */
+int compel_task_state(pid_t pid, enum compel_task_state *state);
+
+/*
+ * Attach with PTRACE_SEIZE (PTRACE_O_TRACESYSGOOD) and stop the task with
+ * PTRACE_INTERRUPT; waits for the stop. Fails with -ESRCH for a dead
+ * pid, -EPERM when ptrace is refused. On failure the task is left as it
+ * was (detached, running).
+ */
+int compel_seize(pid_t pid);
+/*
+ * Attach to a child that stopped itself after PTRACE_TRACEME + SIGSTOP
+ * (the restore path): waits for that stop and sets PTRACE_O_EXITKILL so
+ * the child dies with us if we die half-way.
+ */
+int compel_wait_traceme_child(pid_t pid);
+/* PTRACE_DETACH: the task resumes (or carries on its interrupted call). */
+int compel_detach(pid_t pid);
+
+int compel_get_regs(pid_t pid, struct user_regs_struct *regs);
+int compel_set_regs(pid_t pid, const struct user_regs_struct *regs);
+/*
+ * The XSAVE area in standard (non-compacted) layout, as NT_X86_XSTATE
+ * gives it. @len in: buffer size; out: bytes the kernel filled.
+ */
+int compel_get_xsave(pid_t pid, void *buf, size_t *len);
+int compel_set_xsave(pid_t pid, const void *buf, size_t len);
+/* Size of the XSAVE area of this CPU (CPUID 0xD), for buffer sizing. */
+size_t compel_xsave_size(void);
+
+/* Blocked signal mask via PTRACE_GETSIGMASK / PTRACE_SETSIGMASK. */
+int compel_get_sigmask(pid_t pid, uint64_t *mask);
+int compel_set_sigmask(pid_t pid, uint64_t mask);
+
+/*
+ * Memory of a stopped task through /proc/PID/mem, which also reaches
+ * pages that are not writable (or not readable) to the task itself.
+ */
+int compel_read_mem(pid_t pid, unsigned long addr, void *buf, size_t len);
+int compel_write_mem(pid_t pid, unsigned long addr, const void *buf, size_t len);
+
+/*
+ * Remote system calls. compel_infect() prepares a seized task: it saves
+ * its registers and signal mask, blocks all signals (so no delivery stop
+ * can interrupt an injected call), and places "syscall; int3" at
+ * @site, saving the bytes it overwrote. With @site == 0 the start of
+ * the first executable mapping is used. compel_cure() puts back the
+ * bytes, mask and registers; after it the task is exactly as seized.
+ */
+struct compel_ctl;
+
+/* Returns NULL with errno set on failure (the task is left as it was). */
+struct compel_ctl *compel_infect(pid_t pid, unsigned long site);
+/*
+ * Run syscall @nr with up to six arguments inside the task. Returns 0
+ * when the call was executed, and stores its raw result (a negative
+ * errno on failure) in *@ret; a negative return means injection itself
+ * failed (the task died, ptrace failed).
+ */
+int compel_syscall(struct compel_ctl *ctl, long nr, long *ret,
+		   unsigned long a1, unsigned long a2, unsigned long a3,
+		   unsigned long a4, unsigned long a5, unsigned long a6);
+/*
+ * Move the syscall site to @site (for example a page the caller mapped
+ * with compel_syscall and filled with compel_write_mem): the old
+ * site's bytes are restored first.
+ */
+int compel_move_site(struct compel_ctl *ctl, unsigned long site);
+/* The code placed at a syscall site, and its length. */
+extern const unsigned char compel_syscall_code[];
+#define COMPEL_SYSCALL_CODE_LEN 3	/* 0f 05 cc */
+/*
+ * Run a last syscall (typically munmap of the page holding the syscall
+ * site) and stop at its exit with PTRACE_SYSCALL, then load @regs so the
+ * task continues from there when detached; the site is not needed after
+ * the call. Frees @ctl; the task stays stopped and seized, with all
+ * signals still blocked: the caller sets the task's own mask with
+ * compel_set_sigmask(). @regs must have orig_rax = -1, or detach would
+ * treat an -ERESTART* value in rax as an interrupted call to restart.
+ */
+int compel_syscall_and_set_regs(struct compel_ctl *ctl, long nr, long *ret,
+				unsigned long a1, unsigned long a2,
+				const struct user_regs_struct *regs);
+int compel_cure(struct compel_ctl *ctl);
+pid_t compel_ctl_pid(const struct compel_ctl *ctl);
+/* Where the syscall code currently is. */
+unsigned long compel_ctl_site(const struct compel_ctl *ctl);
+
+#endif /* COMPEL_H */

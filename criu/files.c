@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The descriptor table of a process.
+ *
+ * Dump: every descriptor in /proc/PID/fd becomes an fdinfo entry (its
+ * number, FD_CLOEXEC and the id of its open file); every open file
+ * description becomes one files.img entry, written by the file's kind
+ * (files-reg.c, pipes.c, tty.c). Descriptors dup'ed from one another
+ * share the description, so they share the id: that keeps their offset
+ * and flags shared after restore.
+ *
+ * Restore: criu opens every files.img entry before the fork and the
+ * child inherits them above fd_base; restore_fds() then runs in the
+ * child and dup3()s each one to its dumped number.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/kcmp.h>
+
+#include "cr_options.h"
+#include "dump.h"
+#include "files.h"
+#include "image.h"
+#include "log.h"
+#include "restore.h"
+
+#include "fdinfo.pb-c.h"
+
+/* One descriptor already dumped in this process, for sharing ids. */
+struct fd_seen {
+	int fd;
+	dev_t dev;
+	ino_t ino;
+	uint32_t id;
+	FdTypes type;
+};
+
+uint32_t dump_new_file_id(struct dump_ctx *dc)
+{
+	if (dc->next_file_id == 0)
+		dc->next_file_id = 1;
+	return dc->next_file_id++;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The descriptor numbers of @pid, sorted; *@fds is malloc'ed. */
+static int list_fds(pid_t pid, int **fds, unsigned int *nr)
+{
+	char path[64];
+	struct dirent *de;
+	unsigned int n = 0, cap = 0;
+	int *v = NULL, *tmp;
+	DIR *d;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	d = opendir(path);
+	if (!d) {
+		ret = -errno;
+		pr_perror("Can't open %s", path);
+		return ret;
+	}
+	while ((errno = 0, de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 64;
+			tmp = realloc(v, cap * sizeof(*v));
+			if (!tmp) {
+				ret = -ENOMEM;
+				goto out;
+			}
+			v = tmp;
+		}
+		v[n++] = atoi(de->d_name);
+	}
+	if (errno) {
+		ret = -errno;
+		pr_perror("Can't read %s", path);
+	}
+out:
+	closedir(d);
+	if (ret) {
+		free(v);
+		return ret;
+	}
+	qsort(v, n, sizeof(*v), cmp_int);
+	*fds = v;
+	*nr = n;
+	return 0;
+}
+
+/* Read pos and flags of @fd from /proc/PID/fdinfo/FD. */
+static int parse_fdinfo(pid_t pid, struct fd_parms *p)
+{
+	char path[64], line[256];
+	unsigned long long pos = 0;
+	unsigned long flags = 0;
+	int seen = 0, ret = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", pid, p->fd);
+	f = fopen(path, "re");
+	if (!f) {
+		ret = -errno;
+		pr_perror("Can't open %s", path);
+		return ret;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "pos: %llu", &pos) == 1)
+			seen |= 1;
+		else if (sscanf(line, "flags: %lo", &flags) == 1)
+			seen |= 2;
+	}
+	fclose(f);
+	if (seen != 3) {
+		pr_err("%s: no pos or flags line\n", path);
+		return -EINVAL;
+	}
+	p->pos = pos;
+	p->cloexec = flags & O_CLOEXEC;
+	p->flags = flags & ~O_CLOEXEC;
+	return 0;
+}
+
+static int fill_fd_parms(pid_t pid, int fd, struct fd_parms *p)
+{
+	ssize_t len;
+	int ret;
+
+	p->fd = fd;
+	snprintf(p->proc_path, sizeof(p->proc_path), "/proc/%d/fd/%d", pid, fd);
+	len = readlink(p->proc_path, p->link, sizeof(p->link) - 1);
+	if (len < 0) {
+		ret = -errno;
+		pr_perror("Can't read link %s", p->proc_path);
+		return ret;
+	}
+	p->link[len] = '\0';
+	if (stat(p->proc_path, &p->st)) {
+		ret = -errno;
+		pr_perror("Can't stat %s (%s)", p->proc_path, p->link);
+		return ret;
+	}
+	return parse_fdinfo(pid, p);
+}
+
+/*
+ * The earlier descriptor with the same open file description, or NULL.
+ * kcmp() is asked only about descriptors on the same inode.
+ */
+static int find_shared(pid_t pid, const struct fd_parms *p, struct fd_seen *seen,
+		       unsigned int nr, struct fd_seen **same)
+{
+	unsigned int i;
+	long r;
+
+	*same = NULL;
+	for (i = 0; i < nr; i++) {
+		if (seen[i].dev != p->st.st_dev || seen[i].ino != p->st.st_ino)
+			continue;
+		r = syscall(SYS_kcmp, pid, pid, KCMP_FILE, seen[i].fd, p->fd);
+		if (r < 0) {
+			r = -errno;
+			pr_perror("kcmp of fds %d and %d of pid %d", seen[i].fd, p->fd, pid);
+			return r;
+		}
+		if (r == 0) {
+			*same = &seen[i];
+			return 0;
+		}
+	}
+	return 0;
+}
+static int unsupported(pid_t pid, const struct fd_parms *p, const char *why)
+{
+	pr_err("fd %d of pid %d: %s %s is not supported\n", p->fd, pid, why, p->link);
+	return -EOPNOTSUPP;
+}
+
+/* Write the files.img entry of a description seen for the first time. */
+static int dump_one_file(struct files_dump *fdump, const struct fd_parms *p,
+			 FdTypes *type, uint32_t *id)
+{
+	pid_t pid = fdump->dc->pid;
+	mode_t fmt = p->st.st_mode & S_IFMT;
+
+	if (!strncmp(p->link, "anon_inode:", 11))
+		return unsupported(pid, p, "anonymous inode");
+	if (fmt == S_IFSOCK)
+		return unsupported(pid, p, "socket");
+	if (fmt == S_IFIFO) {
+		if (strncmp(p->link, "pipe:[", 6))
+			return unsupported(pid, p, "named fifo");
+		*type = FD_TYPES__PIPE;
+		return dump_pipe_fd(fdump, p, id);
+	}
+	if (fmt == S_IFCHR && fd_is_tty(fdump, p)) {
+		*type = FD_TYPES__TTY;
+		return dump_tty_fd(fdump, p, id);
+	}
+	if (p->link[0] != '/')
+		return unsupported(pid, p, "special file");
+	if (fmt != S_IFREG && fmt != S_IFDIR && fmt != S_IFCHR && fmt != S_IFBLK)
+		return unsupported(pid, p, "file type of");
+	*type = FD_TYPES__REG;
+	return dump_reg_fd(fdump, p, id);
+}
+
+static int dump_one_fd(struct files_dump *fdump, struct cr_img *img, int fd,
+		       struct fd_seen *seen, unsigned int *nr_seen)
+{
+	FdinfoEntry fe = FDINFO_ENTRY__INIT;
+	pid_t pid = fdump->dc->pid;
+	FdTypes type = FD_TYPES__UND;
+	struct fd_seen *same, *s;
+	struct fd_parms *p;
+	uint32_t id;
+	int ret;
+
+	/* PATH_MAX of link text is too big for the stack of a loop body */
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	ret = fill_fd_parms(pid, fd, p);
+	if (ret)
+		goto out;
+	ret = find_shared(pid, p, seen, *nr_seen, &same);
+	if (ret)
+		goto out;
+	if (same) {
+		id = same->id;
+		type = same->type;
+	} else {
+		ret = dump_one_file(fdump, p, &type, &id);
+		if (ret)
+			goto out;
+	}
+	fe.id = id;
+	fe.flags = p->cloexec ? FD_CLOEXEC : 0;
+	fe.type = type;
+	fe.fd = fd;
+	ret = pb_write_one(img, &fe, &fdinfo_entry__descriptor);
+	if (ret)
+		goto out;
+	pr_info("fd %d of pid %d: %s, id %u%s%s\n", fd, pid, p->link, id,
+		same ? " (shared)" : "", p->cloexec ? ", cloexec" : "");
+	s = &seen[(*nr_seen)++];
+	s->fd = fd;
+	s->dev = p->st.st_dev;
+	s->ino = p->st.st_ino;
+	s->id = id;
+	s->type = type;
+out:
+	free(p);
+	return ret;
+}
+
+static int dump_fd_table(struct files_dump *fdump, struct cr_img *img,
+			 const int *fds, unsigned int nr)
+{
+	struct fd_seen *seen;
+	unsigned int i, nr_seen = 0;
+	int ret = 0;
+
+	seen = calloc(nr ? nr : 1, sizeof(*seen));
+	if (!seen)
+		return -ENOMEM;
+	for (i = 0; i < nr && !ret; i++)
+		ret = dump_one_fd(fdump, img, fds[i], seen, &nr_seen);
+	free(seen);
+	return ret;
+}
+
+int dump_files(struct dump_ctx *dc, uint32_t files_id)
+{
+	struct files_dump fdump = { .dc = dc, .pidfd = -1 };
+	struct cr_img *img;
+	unsigned int nr;
+	int *fds, ret, err;
+
+	ret = list_fds(dc->pid, &fds, &nr);
+	if (ret)
+		return ret;
+	img = open_image(dc->dfd, CR_FD_FDINFO, O_DUMP, (unsigned int)files_id);
+	if (!img) {
+		free(fds);
+		return -EIO;
+	}
+	/* kept for pidfd_getfd() of descriptors that need ioctls */
+	fdump.pidfd = syscall(SYS_pidfd_open, dc->pid, 0);
+	if (fdump.pidfd < 0) {
+		ret = -errno;
+		pr_perror("pidfd_open of pid %d", dc->pid);
+		goto out;
+	}
+	ret = dump_fd_table(&fdump, img, fds, nr);
+	close(fdump.pidfd);
+out:
+	err = pipes_dump_fini(&fdump);
+	ret = ret ? ret : err;
+	err = tty_dump_fini(&fdump);
+	ret = ret ? ret : err;
+	err = close_image(img);
+	ret = ret ? ret : err;
+	free(fds);
+	if (!ret)
+		pr_info("Dumped %u fds of pid %d to fdinfo-%u.img\n", nr, dc->pid, files_id);
+	return ret;
+}
+
+/* --- restore ------------------------------------------------------------ */
+
+struct fdinfo_table {
+	FdinfoEntry **e;
+	unsigned int nr;
+};
+
+static void free_fdinfo(struct fdinfo_table *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nr; i++)
+		pb_free(t->e[i]);
+	free(t->e);
+	t->e = NULL;
+	t->nr = 0;
+}
+
+static int read_fdinfo(int dfd, uint32_t files_id, struct fdinfo_table *t)
+{
+	unsigned int cap = 0;
+	FdinfoEntry **tmp;
+	struct cr_img *img;
+	void *e;
+	int ret;
+
+	t->e = NULL;
+	t->nr = 0;
+	img = open_image(dfd, CR_FD_FDINFO, O_RSTR, (unsigned int)files_id);
+	if (!img)
+		return -EIO;
+	while ((ret = pb_read_one(img, &e, &fdinfo_entry__descriptor)) > 0) {
+		if (t->nr == cap) {
+			cap = cap ? cap * 2 : 32;
+			tmp = realloc(t->e, cap * sizeof(*tmp));
+			if (!tmp) {
+				pb_free(e);
+				ret = -ENOMEM;
+				break;
+			}
+			t->e = tmp;
+		}
+		t->e[t->nr++] = e;
+	}
+	close_image(img);
+	if (ret < 0)
+		free_fdinfo(t);
+	return ret;
+}
+
+static int open_file_entry(struct rst_ctx *rc, const FileEntry *fe)
+{
+	switch (fe->type) {
+	case FD_TYPES__REG:
+		return open_reg_entry(rc, fe);
+	case FD_TYPES__PIPE:
+		return collect_pipe_entry(rc, fe);
+	case FD_TYPES__TTY:
+		return open_tty_entry(rc, fe);
+	default:
+		pr_err("files.img: file id %u has type %d, which criu-ooh cannot restore\n",
+		       fe->id, fe->type);
+		return -EOPNOTSUPP;
+	}
+}
+
+static int open_all_files(struct rst_ctx *rc)
+{
+	struct cr_img *img;
+	FileEntry *fe;
+	int ret;
+
+	img = open_image(rc->dfd, CR_FD_FILES, O_RSTR);
+	if (!img)
+		return -EIO;
+	while ((ret = pb_read_one(img, (void **)&fe, &file_entry__descriptor)) > 0) {
+		ret = open_file_entry(rc, fe);
+		pb_free(fe);
+		if (ret)
+			break;
+	}
+	close_image(img);
+	if (ret)
+		return ret;
+	return pipes_prepare(rc);
+}
+
+/* Every descriptor must have its file, and a number below the pre-opened set. */
+static int check_fdinfo(const struct rst_ctx *rc, uint32_t files_id,
+			const struct fdinfo_table *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nr; i++) {
+		const FdinfoEntry *e = t->e[i];
+
+		if (rst_file_fd(rc, e->id) < 0) {
+			pr_err("fdinfo-%u.img: fd %u refers to file id %u, which files.img lacks\n",
+			       files_id, e->fd, e->id);
+			return -EINVAL;
+		}
+		if ((int)e->fd >= rc->fd_base) {
+			pr_err("fdinfo-%u.img: fd %u is not below the restore descriptors (%d)\n",
+			       files_id, e->fd, rc->fd_base);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int prepare_files(struct rst_ctx *rc, uint32_t files_id)
+{
+	struct fdinfo_table t;
+	int ret;
+
+	ret = open_all_files(rc);
+	if (ret)
+		return ret;
+	ret = read_fdinfo(rc->dfd, files_id, &t);
+	if (ret)
+		return ret;
+	ret = check_fdinfo(rc, files_id, &t);
+	free_fdinfo(&t);
+	return ret;
+}
+
+static int restore_one_fd(struct rst_ctx *rc, const FdinfoEntry *e)
+{
+	int from = rst_file_fd(rc, e->id);
+	long ret;
+
+	if (from < 0) {
+		pr_err("fd %u of pid %d: file id %u was not opened\n", e->fd, rc->pid, e->id);
+		return -ENOENT;
+	}
+	ret = rst_syscall(rc, "dup3", __NR_dup3, from, e->fd,
+			  (e->flags & FD_CLOEXEC) ? O_CLOEXEC : 0, 0, 0, 0);
+	if (ret < 0) {
+		pr_err("fd %u of pid %d: dup3 from %d failed: %s\n",
+		       e->fd, rc->pid, from, strerror((int)-ret));
+		return (int)ret;
+	}
+	pr_debug("fd %u of pid %d: file id %u\n", e->fd, rc->pid, e->id);
+	return 0;
+}
+
+int restore_fds(struct rst_ctx *rc, uint32_t files_id)
+{
+	struct fdinfo_table t;
+	unsigned int i;
+	long r;
+	int ret;
+
+	ret = read_fdinfo(rc->dfd, files_id, &t);
+	if (ret)
+		return ret;
+	ret = check_fdinfo(rc, files_id, &t);
+	if (ret)
+		goto out;
+	/* criu's own descriptors (log, stdio) are not the process's */
+	if (rc->fd_base > 0) {
+		r = rst_syscall(rc, "close_range", __NR_close_range, 0,
+				rc->fd_base - 1, 0, 0, 0, 0);
+		if (r < 0) {
+			ret = (int)r;
+			goto out;
+		}
+	}
+	for (i = 0; i < t.nr && !ret; i++)
+		ret = restore_one_fd(rc, t.e[i]);
+	if (!ret)
+		pr_info("Restored %u fds of pid %d\n", t.nr, rc->pid);
+out:
+	free_fdinfo(&t);
+	return ret;
+}

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef CRIU_CR_DUMP_H
+#define CRIU_CR_DUMP_H
+
+#include <sys/types.h>
+
+/* `criu dump`: 0 on success, -errno (already reported) otherwise. */
+int cr_dump_tasks(pid_t pid, int dfd);
+/* `criu restore` */
+int cr_restore_tasks(int dfd);
+/* `criu check` */
+int cr_check(void);
+
+#endif /* CRIU_CR_DUMP_H */

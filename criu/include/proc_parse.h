@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef CRIU_PROC_PARSE_H
+#define CRIU_PROC_PARSE_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The fields of /proc/PID/stat that a dump needs. */
+struct proc_stat {
+	char comm[64];
+	char state;
+	pid_t ppid, pgid, sid;
+	unsigned int flags;
+	long nice;
+	unsigned long start_code, end_code, start_stack;
+	unsigned long start_data, end_data, start_brk;
+	unsigned long arg_start, arg_end, env_start, env_end;
+	int exit_code;
+};
+
+int parse_proc_stat(pid_t pid, struct proc_stat *st);
+/* Number of threads in /proc/PID/task. */
+int count_threads(pid_t pid);
+/* Whether /proc/PID/task/PID/children lists anything: 1, 0 or -errno. */
+int has_children(pid_t pid);
+/* Read a whole /proc file into a malloc'ed buffer; returns its length. */
+ssize_t read_proc_file(pid_t pid, const char *name, char **buf);
+
+#endif /* CRIU_PROC_PARSE_H */

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Logging: one destination (stderr or the -o file), a level filter and a
+ * timestamp relative to the start, like CRIU's log lines.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static int log_fd = STDERR_FILENO;
+static int log_level = LOG_WARN;
+static struct timespec log_start;
+
+int log_init(const char *path, int level)
+{
+	int fd;
+
+	log_level = level;
+	clock_gettime(CLOCK_MONOTONIC, &log_start);
+	if (!path || !strcmp(path, "-")) {
+		log_fd = STDERR_FILENO;
+		return 0;
+	}
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		int err = -errno;
+
+		fprintf(stderr, "Error: can't open log file %s: %s\n", path, strerror(errno));
+		return err;
+	}
+	log_fd = fd;
+	return 0;
+}
+
+void log_fini(void)
+{
+	if (log_fd != STDERR_FILENO)
+		close(log_fd);
+	log_fd = STDERR_FILENO;
+}
+
+int log_get_level(void)
+{
+	return log_level;
+}
+
+/* The log descriptor must not leak into processes we create. */
+int log_get_fd(void)
+{
+	return log_fd;
+}
+
+void print_on_level(int level, const char *fmt, ...)
+{
+	char buf[4096];
+	struct timespec now;
+	int off = 0, n, saved_errno = errno;
+	va_list args;
+
+	if (level > log_level)
+		return;
+
+	if (level != LOG_MSG) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		now.tv_sec -= log_start.tv_sec;
+		now.tv_nsec -= log_start.tv_nsec;
+		if (now.tv_nsec < 0) {
+			now.tv_sec--;
+			now.tv_nsec += 1000000000L;
+		}
+		off = snprintf(buf, sizeof(buf), "(%02ld.%06ld) ",
+			       (long)now.tv_sec, now.tv_nsec / 1000);
+	}
+	errno = saved_errno;
+	va_start(args, fmt);
+	n = vsnprintf(buf + off, sizeof(buf) - off, fmt, args);
+	va_end(args);
+	if (n < 0)
+		return;
+	off += n;
+	if (off > (int)sizeof(buf) - 1)
+		off = sizeof(buf) - 1;
+
+	/* Results for the user go to stdout; errors also reach stderr. */
+	if (level == LOG_MSG) {
+		if (write(STDOUT_FILENO, buf, off) < 0)
+			return;
+	} else if (level == LOG_ERROR && log_fd != STDERR_FILENO) {
+		if (write(STDERR_FILENO, buf, off) < 0)
+			return;
+	}
+	if (level != LOG_MSG || log_fd != STDERR_FILENO)
+		if (write(log_fd, buf, off) < 0)
+			return;
+	errno = saved_errno;
+}

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Dumping the address space layout: the areas of /proc/PID/smaps as
+ * vma_entry records, and the mm fields (code, data, brk, stack, args,
+ * environment, auxv, exe) as mm_entry.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include "dump.h"
+#include "image.h"
+#include "log.h"
+#include "mm.h"
+#include "proc_parse.h"
+#include "vma.h"
+
+#include "mm.pb-c.h"
+
+static int check_vma(pid_t pid, const struct vma_area *vma)
+{
+	const char *what = NULL;
+
+	if (vma->status & VMA_AREA_SYSVIPC)
+		what = "SysV shared memory";
+	else if (vma->status & VMA_UNSUPP)
+		what = "an unsupported special mapping";
+	else if (vma->path && strstr(vma->path, " (deleted)") &&
+		 !(vma->status & VMA_ANON_SHARED))
+		what = "a deleted file";
+	else if (vma->path && !strncmp(vma->path, "/memfd:", 7))
+		what = "a memfd";
+	if (!what)
+		return 0;
+	pr_err("Pid %d maps %s at %lx-%lx (%s): not supported\n", pid, what,
+	       vma->start, vma->end, vma->path ? vma->path : "");
+	return -EOPNOTSUPP;
+}
+
+int collect_mappings(struct dump_ctx *dc, struct vma_list *vmas)
+{
+	char path[96];
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < vmas->nr; i++) {
+		struct vma_area *vma = &vmas->vmas[i];
+		uint32_t flags = O_RDONLY;
+
+		ret = check_vma(dc->pid, vma);
+		if (ret)
+			return ret;
+		if (!(vma->status & (VMA_FILE_PRIVATE | VMA_FILE_SHARED)))
+			continue;
+		/* A shared writable mapping needs the file open for writing. */
+		if ((vma->status & VMA_FILE_SHARED) && (vma->prot & PROT_WRITE))
+			flags = O_RDWR;
+		snprintf(path, sizeof(path), "/proc/%d/map_files/%lx-%lx",
+			 dc->pid, vma->start, vma->end);
+		ret = dump_reg_file(dc, path, flags, 0, &vma->file_id);
+		if (ret)
+			return ret;
+		vma->shmid = vma->file_id;
+	}
+	return 0;
+}
+
+static void fill_vma_entry(VmaEntry *ve, const struct vma_area *vma)
+{
+	ve->start = vma->start;
+	ve->end = vma->end;
+	ve->pgoff = vma->pgoff;
+	ve->shmid = vma->shmid;
+	ve->prot = vma->prot;
+	ve->flags = vma->flags;
+	ve->status = vma->status;
+	ve->fd = -1;
+	if (vma->madv) {
+		ve->has_madv = true;
+		ve->madv = vma->madv;
+	}
+}
+
+static int read_auxv(pid_t pid, MmEntry *mm)
+{
+	char *buf;
+	ssize_t len;
+
+	len = read_proc_file(pid, "auxv", &buf);
+	if (len < 0)
+		return len;
+	mm->n_mm_saved_auxv = len / sizeof(uint64_t);
+	mm->mm_saved_auxv = (uint64_t *)buf;
+	return 0;
+}
+
+/* The current program break is only known to the process itself. */
+static int get_brk(struct dump_ctx *dc, unsigned long *brk)
+{
+	long ret;
+	int err;
+
+	err = dump_syscall(dc, __NR_brk, &ret, 0, 0, 0, 0, 0, 0);
+	if (err)
+		return err;
+	*brk = ret;
+	return 0;
+}
+
+static int get_prctl(struct dump_ctx *dc, int option, long *val)
+{
+	return dump_syscall(dc, __NR_prctl, val, option, 0, 0, 0, 0, 0);
+}
+
+int dump_mm(struct dump_ctx *dc, const struct vma_list *vmas,
+	    const struct proc_stat *st)
+{
+	MmEntry mm = MM_ENTRY__INIT;
+	VmaEntry *ves = NULL, **vep = NULL;
+	struct cr_img *img = NULL;
+	unsigned long brk;
+	unsigned int i, n = 0;
+	char path[64];
+	long val;
+	int ret;
+
+	ret = get_brk(dc, &brk);
+	if (ret)
+		return ret;
+	mm.mm_start_code = st->start_code;
+	mm.mm_end_code = st->end_code;
+	mm.mm_start_data = st->start_data;
+	mm.mm_end_data = st->end_data;
+	mm.mm_start_stack = st->start_stack;
+	mm.mm_start_brk = st->start_brk;
+	mm.mm_brk = brk;
+	mm.mm_arg_start = st->arg_start;
+	mm.mm_arg_end = st->arg_end;
+	mm.mm_env_start = st->env_start;
+	mm.mm_env_end = st->env_end;
+
+	ret = get_prctl(dc, PR_GET_DUMPABLE, &val);
+	if (ret)
+		return ret;
+	mm.has_dumpable = true;
+	mm.dumpable = val;
+	ret = get_prctl(dc, PR_GET_THP_DISABLE, &val);
+	if (ret)
+		return ret;
+	mm.has_thp_disabled = true;
+	mm.thp_disabled = val > 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", dc->pid);
+	ret = dump_reg_file(dc, path, O_RDONLY, 0, &mm.exe_file_id);
+	if (ret)
+		return ret;
+	ret = read_auxv(dc->pid, &mm);
+	if (ret)
+		return ret;
+
+	ret = -ENOMEM;
+	ves = calloc(vmas->nr, sizeof(*ves));
+	vep = calloc(vmas->nr, sizeof(*vep));
+	if (!ves || !vep)
+		goto out;
+	for (i = 0; i < vmas->nr; i++) {
+		/* vsyscall is the kernel's, at a fixed address: not ours. */
+		if (vmas->vmas[i].status & VMA_AREA_VSYSCALL)
+			continue;
+		vma_entry__init(&ves[n]);
+		fill_vma_entry(&ves[n], &vmas->vmas[i]);
+		vep[n] = &ves[n];
+		n++;
+	}
+	mm.n_vmas = n;
+	mm.vmas = vep;
+
+	ret = -EIO;
+	img = open_image(dc->dfd, CR_FD_MM, O_DUMP, dc->pid);
+	if (!img)
+		goto out;
+	ret = pb_write_one(img, &mm, &mm_entry__descriptor);
+	if (close_image(img) && !ret)
+		ret = -EIO;
+out:
+	free(mm.mm_saved_auxv);
+	free(ves);
+	free(vep);
+	return ret;
+}

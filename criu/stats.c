@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stats-dump and stats-restore: CRIU's timing and page counters, so
+ * that `crit decode -i stats-dump` shows what a dump cost.
+ */
+#include <errno.h>
+#include <time.h>
+
+#include "image.h"
+#include "log.h"
+#include "stats.h"
+
+#include "stats.pb-c.h"
+
+uint64_t stats_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
+
+static int write_stats(int dfd, enum cr_img_type type, StatsEntry *se)
+{
+	struct cr_img *img;
+	int ret;
+
+	img = open_image(dfd, type, O_DUMP);
+	if (!img)
+		return -EIO;
+	ret = pb_write_one(img, se, &stats_entry__descriptor);
+	if (close_image(img) && !ret)
+		ret = -EIO;
+	return ret;
+}
+
+/* The image's time fields are 32-bit microseconds. */
+static uint32_t clamp_us(uint64_t us)
+{
+	return us > UINT32_MAX ? UINT32_MAX : us;
+}
+
+int write_dump_stats(int dfd, const struct dump_stats *ds)
+{
+	StatsEntry se = STATS_ENTRY__INIT;
+	DumpStatsEntry d = DUMP_STATS_ENTRY__INIT;
+
+	d.freezing_time = clamp_us(ds->freezing_us);
+	d.frozen_time = clamp_us(ds->frozen_us);
+	d.memdump_time = clamp_us(ds->memdump_us);
+	d.memwrite_time = clamp_us(ds->memwrite_us);
+	d.pages_scanned = ds->pages_scanned;
+	d.pages_skipped_parent = ds->pages_skipped_parent;
+	d.pages_written = ds->pages_written;
+	d.pages_lazy = 0;
+	se.dump = &d;
+	return write_stats(dfd, CR_FD_STATS_DUMP, &se);
+}
+
+int write_restore_stats(int dfd, const struct restore_stats *rs)
+{
+	StatsEntry se = STATS_ENTRY__INIT;
+	RestoreStatsEntry r = RESTORE_STATS_ENTRY__INIT;
+
+	r.pages_compared = 0;
+	r.pages_skipped_cow = 0;
+	r.forking_time = clamp_us(rs->forking_us);
+	r.restore_time = clamp_us(rs->restore_us);
+	r.has_pages_restored = true;
+	r.pages_restored = rs->pages_restored;
+	se.restore = &r;
+	return write_stats(dfd, CR_FD_STATS_RESTORE, &se);
+}
+
+void print_dump_stats(const struct dump_stats *ds)
+{
+	print_on_level(LOG_ERROR,
+		       "dump: frozen %.3f ms, memory %.3f ms, pages scanned %llu, skipped (parent) %llu, written %llu\n",
+		       ds->frozen_us / 1000.0, ds->memdump_us / 1000.0,
+		       (unsigned long long)ds->pages_scanned,
+		       (unsigned long long)ds->pages_skipped_parent,
+		       (unsigned long long)ds->pages_written);
+}
+
+void print_restore_stats(const struct restore_stats *rs)
+{
+	print_on_level(LOG_ERROR,
+		       "restore: fork %.3f ms, restore %.3f ms, pages restored %llu\n",
+		       rs->forking_us / 1000.0, rs->restore_us / 1000.0,
+		       (unsigned long long)rs->pages_restored);
+}

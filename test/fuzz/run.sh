@@ -1,0 +1,36 @@
+#!/bin/bash
+# Fuzz the image reader for $FUZZ_SECONDS (default 30) seconds, starting
+# from freshly generated valid images plus whatever earlier runs found
+# (build/corpus). A crash is saved as build/crash-* and fails the run.
+set -u
+cd "$(dirname "$0")"
+
+seconds=${FUZZ_SECONDS:-30}
+work=build
+seeds=$work/seeds
+corpus=$work/corpus
+
+rm -rf "$seeds"
+mkdir -p "$seeds" "$corpus" || exit 1
+if ! ./make-seeds "$seeds"; then
+	echo "FAIL: image_fuzz (can't write the seed corpus)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+# Leaks are checked too (libFuzzer's -detect_leaks, on by default).
+./image-fuzz -max_total_time="$seconds" -max_len=65536 -timeout=10 \
+	-rss_limit_mb=2048 -print_final_stats=1 \
+	-artifact_prefix="$work/" "$corpus" "$seeds" > "$work/fuzz.log" 2>&1
+rc=$?
+grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ +DONE)' \
+	"$work/fuzz.log" | sed 's/^/    /'
+
+if [ $rc -ne 0 ]; then
+	grep -E 'ERROR|SUMMARY|Test unit written' "$work/fuzz.log" | sed 's/^/    /'
+	echo "FAIL: image_fuzz (log: test/fuzz/$work/fuzz.log)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+echo "PASS: image_fuzz (${seconds}s)"
+echo "1 passed, 0 failed"

@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * zdtmtst.h - the tiny library every zdtm test links against.
+ *
+ * Life of a test:
+ *   test_init()    parse --pidfile/--outfile (and test options), fork. It
+ *                  returns 0 in the child, which goes on as the test (a
+ *                  session leader unless TEST_SHELL_JOB); in the starter it
+ *                  returns once the test is ready (>0) or dead (<0), and
+ *                  main() returns test_init_exit(ret)
+ *   ...            the test builds the state it checks
+ *   test_daemon()  publish the pid: the runner may now checkpoint us
+ *   test_waitsig() sleep until SIGTERM (sent after restore)
+ *   ...            the test verifies its state
+ *   pass() / fail() / skip()   write the verdict to the outfile
+ */
+#ifndef ZDTM_TST_H
+#define ZDTM_TST_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* test_init() flags */
+#define TEST_SHELL_JOB	0x1	/* keep the session and the terminal stdio */
+
+/* Set by the SIGTERM handler: the runner asks us to verify and finish. */
+extern volatile sig_atomic_t test_stop;
+
+int test_init(int argc, char **argv, unsigned int flags);
+/* What main() returns when test_init() returned non-zero. */
+int test_init_exit(int ret);
+void test_daemon(void);
+void test_waitsig(void);
+
+/* Called from the SIGTERM handler after test_stop is set (async-signal-safe). */
+void test_on_stop(void (*hook)(void));
+
+/* Value of a test option "--name VALUE", or NULL. */
+const char *test_opt(const char *name);
+/* Numeric option: --name, else environment variable env, else def. */
+long test_opt_long(const char *name, const char *env, long def);
+
+/*
+ * ZDTM_BREAK=1 in the environment: the test damages the state it checks
+ * right before checking it, so that a run shows every check can fail.
+ */
+int test_broken(void);
+
+/* Verdicts: the first one wins, later calls are only logged. */
+void pass(void);
+void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int test_failed(void);
+
+/* Log to <outfile>.log, with the pid and a timestamp. */
+void test_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+#define pr_perror(fmt, ...) \
+	test_msg("%s:%d: " fmt ": %m", __FILE__, __LINE__, ##__VA_ARGS__)
+
+/*
+ * A pattern that depends on the seed and on the position of each byte,
+ * so a page restored at the wrong place is caught as surely as a lost one.
+ * datacheck() returns -1 when buf matches, else the offset of the first bad byte.
+ */
+void datagen(void *buf, size_t len, uint64_t seed);
+ssize_t datacheck(const void *buf, size_t len, uint64_t seed);
+
+/* One line of /proc/self/maps. */
+struct test_vma {
+	unsigned long start;
+	unsigned long end;
+	char prot[5];		/* "rw-p" */
+	unsigned long pgoff;
+	unsigned long ino;
+	char path[256];
+};
+
+/* The mapping containing addr; 0 on success, -ENOENT if none. */
+int test_vma_find(unsigned long addr, struct test_vma *vma);
+/* All mappings that overlap [start, end), up to max of them; returns the count. */
+int test_vma_range(unsigned long start, unsigned long end,
+		   struct test_vma *vmas, int max);
+/* The first mapping whose path equals name (e.g. "[stack]"). */
+int test_vma_named(const char *name, struct test_vma *vma);
+
+#define TEST_PAGE_SIZE	4096UL
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+#endif /* ZDTM_TST_H */
