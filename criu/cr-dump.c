@@ -427,6 +427,26 @@ static int infect_and_collect(struct dump_ctx *dc, CoreEntry *core,
 	return ret;
 }
 
+/*
+ * A killed process stays a zombie until its parent reaps it, and its
+ * pid cannot be restored before that. Give the parent a moment, so that
+ * `criu dump; criu restore` works back to back.
+ */
+static void wait_pid_released(pid_t pid)
+{
+	struct proc_stat st;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		if (kill(pid, 0) && errno == ESRCH)
+			return;
+		usleep(5000);
+	}
+	if (!parse_proc_stat(pid, &st))
+		pr_warn("Dumped pid %d is still a zombie: its parent %d has not reaped it\n",
+			pid, st.ppid);
+}
+
 static int release_target(pid_t pid, bool kill_it)
 {
 	int status;
@@ -437,10 +457,11 @@ static int release_target(pid_t pid, bool kill_it)
 		pr_perror("Can't kill pid %d after the dump", pid);
 		return -errno;
 	}
-	/* Reap the tracee notification so the pid is gone when we return. */
+	/* Collect the tracee's exit notification. */
 	while (waitpid(pid, &status, __WALL) == pid)
 		if (WIFEXITED(status) || WIFSIGNALED(status))
 			break;
+	wait_pid_released(pid);
 	return 0;
 }
 

@@ -321,20 +321,37 @@ static int check_vdso(const struct vma_list *self, const MmEntry *mm)
 
 /* --- the child ---------------------------------------------------------- */
 
+/*
+ * A pid held by a zombie is released as soon as its parent reaps it,
+ * which may take a moment right after `criu dump` killed the process.
+ */
+static bool pid_is_zombie(pid_t pid)
+{
+	enum compel_task_state state;
+
+	return !compel_task_state(pid, &state) && state == COMPEL_TASK_ZOMBIE;
+}
+
 static pid_t fork_with_pid(pid_t pid)
 {
 	struct clone_args args;
 	pid_t set_tid = pid;
 	long ret;
+	int i;
 
 	memset(&args, 0, sizeof(args));
 	args.exit_signal = SIGCHLD;
 	args.set_tid = (unsigned long)&set_tid;
 	args.set_tid_size = 1;
 	ret = syscall(SYS_clone3, &args, sizeof(args));
+	for (i = 0; ret < 0 && errno == EEXIST && i < 500 && pid_is_zombie(pid); i++) {
+		usleep(10000);
+		ret = syscall(SYS_clone3, &args, sizeof(args));
+	}
 	if (ret < 0) {
 		if (errno == EEXIST)
-			pr_err("Pid %d is already in use: can't restore\n", pid);
+			pr_err("Pid %d is already in use (by a running process or an unreaped zombie): can't restore\n",
+			       pid);
 		else
 			pr_perror("clone3 with pid %d", pid);
 		return -errno;

@@ -16,7 +16,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +23,6 @@
 #include <unistd.h>
 #include <linux/kcmp.h>
 
-#include "cr_options.h"
 #include "dump.h"
 #include "files.h"
 #include "image.h"
@@ -289,8 +287,8 @@ int dump_files(struct dump_ctx *dc, uint32_t files_id)
 {
 	struct files_dump fdump = { .dc = dc, .pidfd = -1 };
 	struct cr_img *img;
-	unsigned int nr;
-	int *fds, ret, err;
+	unsigned int nr = 0;
+	int *fds = NULL, ret, err;
 
 	ret = list_fds(dc->pid, &fds, &nr);
 	if (ret)

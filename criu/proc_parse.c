@@ -236,7 +236,7 @@ static int classify_vma(struct vma_area *vma, char shared)
 		} else {
 			vma->status = VMA_UNSUPP;
 		}
-	} else if (shared == 's' && !strncmp(path, "/dev/zero", 9) && !vma->dev) {
+	} else if (shared == 's' && !strcmp(path, "/dev/zero (deleted)")) {
 		/* shmem behind mmap(MAP_SHARED | MAP_ANONYMOUS) */
 		vma->status = VMA_AREA_REGULAR | VMA_ANON_SHARED;
 		vma->flags |= MAP_ANONYMOUS;

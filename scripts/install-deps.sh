@@ -5,8 +5,8 @@
 set -e
 
 build_pkgs="gcc make protobuf-c-compiler libprotobuf-c-dev pkg-config"
-test_pkgs="$build_pkgs criu python3 clang util-linux"
-bench_pkgs="$build_pkgs gnuplot-nox"
+test_pkgs="$build_pkgs criu python3 clang libclang-rt-14-dev util-linux"
+bench_pkgs="$build_pkgs gnuplot-nox time criu python3"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;

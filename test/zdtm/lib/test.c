@@ -230,7 +230,7 @@ int test_init_exit(int ret)
 	return ret > 0 ? 0 : 1;
 }
 
-void test_daemon(void)
+int test_daemon(void)
 {
 	char tmp[PATH_MAX];
 	FILE *f;
@@ -238,17 +238,20 @@ void test_daemon(void)
 	snprintf(tmp, sizeof(tmp), "%s.tmp", pidfile);
 	f = fopen(tmp, "w");
 	if (!f) {
-		pr_perror("open %s", tmp);
-		return;
+		fail("can't publish the pid: open %s: %m", tmp);
+		return -errno;
 	}
 	fprintf(f, "%d\n", getpid());
 	if (fclose(f)) {
-		pr_perror("write %s", tmp);
-		return;
+		fail("can't publish the pid: write %s: %m", tmp);
+		return -EIO;
 	}
-	if (rename(tmp, pidfile))
-		pr_perror("rename %s to %s", tmp, pidfile);
+	if (rename(tmp, pidfile)) {
+		fail("can't publish the pid: rename %s: %m", tmp);
+		return -errno;
+	}
 	test_msg("state ready, waiting for SIGTERM");
+	return 0;
 }
 
 void test_waitsig(void)

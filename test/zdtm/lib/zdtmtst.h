@@ -31,7 +31,8 @@ extern volatile sig_atomic_t test_stop;
 int test_init(int argc, char **argv, unsigned int flags);
 /* What main() returns when test_init() returned non-zero. */
 int test_init_exit(int ret);
-void test_daemon(void);
+/* 0, or a negative errno after fail(): the test must then return. */
+int test_daemon(void);
 void test_waitsig(void);
 
 /* Called from the SIGTERM handler after test_stop is set (async-signal-safe). */

@@ -91,7 +91,8 @@ int main(int argc, char **argv)
 	}
 	umask(TEST_UMASK);
 
-	test_daemon();
+	if (test_daemon())
+		return 1;
 	test_waitsig();
 
 	if (test_broken())

@@ -145,7 +145,8 @@ int main(int argc, char **argv)
 		if (open_one(&fds[i]))
 			return 1;
 
-	test_daemon();
+	if (test_daemon())
+		return 1;
 	test_waitsig();
 
 	if (test_broken())

@@ -43,7 +43,8 @@ int main(int argc, char **argv)
 	datagen(in, sizeof(in), 0x617678ULL);
 	fpu_break = test_broken();
 
-	test_daemon();
+	if (test_daemon())
+		return 1;
 	if (!have_avx) {
 		test_waitsig();
 		skip("no AVX");

@@ -58,7 +58,8 @@ int main(int argc, char **argv)
 	datagen(kin, sizeof(kin), 0x6b6d61736bULL);
 	fpu_break = test_broken();
 
-	test_daemon();
+	if (test_daemon())
+		return 1;
 	if (!have) {
 		test_waitsig();
 		skip("no AVX-512");

@@ -48,7 +48,8 @@ int main(int argc, char **argv)
 	datagen(in, sizeof(in), 0x737365ULL);
 	fpu_break = test_broken();
 
-	test_daemon();
+	if (test_daemon())
+		return 1;
 	hold_registers(&mxcsr);
 	test_msg("got SIGTERM, checking");
 

@@ -58,7 +58,8 @@ int main(int argc, char **argv)
 	in[7] = 12345678901234567890.0L;
 	fpu_break = test_broken();
 
-	test_daemon();
+	if (test_daemon())
+		return 1;
 	hold_registers(&fcw);
 	test_msg("got SIGTERM, checking");
 

@@ -64,7 +64,8 @@ int main(int argc, char **argv)
 	broken = test_broken();
 	test_on_stop(wake);
 
-	test_daemon();
+	if (test_daemon())
+		return 1;
 	if (wait_for_stop())
 		return 1;
 	pass();

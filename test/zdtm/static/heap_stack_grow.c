@@ -141,7 +141,8 @@ int main(int argc, char **argv)
 		return 1;
 	test_msg("heap %p-%p, stack %lx-%lx", heap, heap + HEAP_BEFORE, stack.start, stack.end);
 
-	test_daemon();
+	if (test_daemon())
+		return 1;
 	test_waitsig();
 
 	if (test_broken())

@@ -52,7 +52,8 @@ int main(int argc, char **argv)
 	datagen(mem, size, SEED);
 	test_msg("%zu MiB at %p filled", size >> 20, mem);
 
-	test_daemon();
+	if (test_daemon())
+		return 1;
 	test_waitsig();
 
 	if (test_broken())

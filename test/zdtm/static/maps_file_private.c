@@ -151,7 +151,8 @@ int main(int argc, char **argv)
 	/* Only the mapping must hold the file: the fd is just for the writer. */
 	close(fd);
 
-	test_daemon();
+	if (test_daemon())
+		return 1;
 	test_waitsig();
 
 	if (test_broken())

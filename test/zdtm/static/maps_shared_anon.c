@@ -108,7 +108,8 @@ int main(int argc, char **argv)
 	}
 	fill(mem);
 
-	test_daemon();
+	if (test_daemon())
+		return 1;
 	test_waitsig();
 
 	if (test_broken())

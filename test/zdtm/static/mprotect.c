@@ -153,7 +153,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nr_layout; i++)
 		test_msg("  %lx-%lx %s", layout[i].start, layout[i].end, layout[i].prot);
 
-	test_daemon();
+	if (test_daemon())
+		return 1;
 	test_waitsig();
 
 	if (test_broken())

@@ -57,7 +57,8 @@ int main(int argc, char **argv)
 	}
 	test_on_stop(write_msg);
 
-	test_daemon();
+	if (test_daemon())
+		return 1;
 	memset(buf, 0, sizeof(buf));
 	n = read(pfd[0], buf, sizeof(buf));
 	test_msg("read returned %zd", n);

@@ -45,7 +45,8 @@ int main(int argc, char **argv)
 		fail("not a session leader at start");
 		return 1;
 	}
-	test_daemon();
+	if (test_daemon())
+		return 1;
 	test_waitsig();
 	if (!check_leader("after restore"))
 		pass();

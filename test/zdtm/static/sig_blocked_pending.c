@@ -166,7 +166,8 @@ int main(int argc, char **argv)
 	if (setup() || check_sets())
 		return 1;
 
-	test_daemon();
+	if (test_daemon())
+		return 1;
 	test_waitsig();
 
 	if (test_broken()) {

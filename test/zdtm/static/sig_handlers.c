@@ -185,7 +185,8 @@ int main(int argc, char **argv)
 		if (install(&disps[i]) || sigaction(disps[i].sig, NULL, &saved[i]))
 			return 1;
 
-	test_daemon();
+	if (test_daemon())
+		return 1;
 	test_waitsig();
 
 	if (test_broken())

@@ -79,7 +79,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	test_daemon();
+	if (test_daemon())
+		return 1;
 	test_waitsig();
 
 	if (test_broken()) {

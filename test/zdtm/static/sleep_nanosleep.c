@@ -74,7 +74,8 @@ int main(int argc, char **argv)
 	if (ret)
 		return test_init_exit(ret);
 
-	test_daemon();
+	if (test_daemon())
+		return 1;
 	if (test_broken()) {
 		/* A wakeup that is not SIGTERM, as a broken restore would give. */
 		struct itimerval soon = { .it_value = { 0, 1000 } };

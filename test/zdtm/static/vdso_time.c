@@ -132,7 +132,8 @@ int main(int argc, char **argv)
 	if (check_vdso_mapped(vdso) || check_others() || read_clocks(before, sys))
 		return 1;
 
-	test_daemon();
+	if (test_daemon())
+		return 1;
 	test_waitsig();
 
 	if (check_vdso_mapped(vdso) || check_clocks(before) || check_others() ||
