@@ -65,7 +65,9 @@ test:
 	$(MAKE) all
 	$(MAKE) -C test/unit run
 	$(MAKE) -C test/compel run
+	$(MAKE) -C test/regs run
 	$(MAKE) -C test/zdtm run
+	$(MAKE) -C test/failures run
 
 fuzz: all
 	$(MAKE) -C test/fuzz run

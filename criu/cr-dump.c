@@ -29,6 +29,7 @@
 #include "cr-dump.h"
 #include "cr_options.h"
 #include "dump.h"
+#include "fault-inject.h"
 #include "image.h"
 #include "log.h"
 #include "mem.h"
@@ -415,6 +416,8 @@ static int infect_and_collect(struct dump_ctx *dc, CoreEntry *core,
 	if (!dc->ctl)
 		return -EIO;
 	ret = map_scratch(dc);
+	if (!ret && fault_injected(FI_DUMP_INFECTED))
+		ret = -EIO;
 	if (!ret)
 		ret = dump_infected_state(dc, core, vmas, st);
 	unmap_scratch(dc);
@@ -481,6 +484,8 @@ static int dump_seized(struct dump_ctx *dc, const struct proc_stat *st,
 	dc->files_img = open_image(dc->dfd, CR_FD_FILES, O_DUMP);
 	if (!dc->files_img)
 		goto out;
+	if (fault_injected(FI_DUMP_SEIZED))
+		goto out;
 	ret = collect_task(dc, core, &vmas, st);
 	if (ret)
 		goto out;
@@ -537,6 +542,8 @@ int cr_dump_tasks(pid_t pid, int dfd)
 	}
 	ds.frozen_us = stats_now_us() - t_frozen;
 	ret = write_dump_stats(dfd, &ds);
+	if (!ret && fault_injected(FI_DUMP_BEFORE_INVENTORY))
+		ret = -EIO;
 	if (!ret)
 		ret = write_inventory(&dc);
 	if (ret) {

@@ -31,6 +31,7 @@
 #include "core-parts.h"
 #include "cr-dump.h"
 #include "cr_options.h"
+#include "fault-inject.h"
 #include "image.h"
 #include "log.h"
 #include "mem.h"
@@ -586,11 +587,15 @@ static int build_child(struct rst_ctx *rc, const struct rst_images *ri,
 	rc->ctl = compel_infect(rc->pid, 0);
 	if (!rc->ctl)
 		return -EIO;
+	if (fault_injected(FI_RESTORE_FORKED))
+		return -EIO;
 	ret = unregister_rseq(rc);
 	if (!ret)
 		ret = setup_trampoline(rc, tramp);
 	if (!ret)
 		ret = unmap_criu(rc, tramp);
+	if (!ret && fault_injected(FI_RESTORE_UNMAPPED))
+		ret = -EIO;
 	if (!ret)
 		ret = move_vdso(rc, self, ri->mm, tramp + TRAMPOLINE_SIZE);
 	if (!ret)
@@ -604,8 +609,12 @@ static int build_child(struct rst_ctx *rc, const struct rst_images *ri,
 	ret = restore_vma_prot(rc, ri->mm);
 	if (!ret)
 		ret = restore_mm_fields(rc, ri->mm);
+	if (!ret && fault_injected(FI_RESTORE_MAPPED))
+		ret = -EIO;
 	if (!ret)
 		ret = restore_fds(rc, ri->ids->files_id);
+	if (!ret && fault_injected(FI_RESTORE_FDS))
+		ret = -EIO;
 	if (!ret)
 		ret = restore_fs(rc);
 	if (!ret)
@@ -635,6 +644,8 @@ static int finish_child(struct rst_ctx *rc, const struct rst_images *ri,
 	long ret;
 	int err;
 
+	if (fault_injected(FI_RESTORE_BEFORE_REGS))
+		return -EIO;
 	err = restore_thread_regs(rc->pid, ri->core, &regs);
 	if (err)
 		return err;

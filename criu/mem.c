@@ -16,6 +16,7 @@
 
 #include "compel.h"
 #include "dump.h"
+#include "fault-inject.h"
 #include "image.h"
 #include "log.h"
 #include "mem.h"
@@ -106,6 +107,8 @@ static int flush_run(struct page_writer *pw)
 		ret = write_img_buf(pw->pages, pw->buf, chunk);
 		if (ret)
 			return ret;
+		if (pw->st->pages_written > 0 && fault_injected(FI_DUMP_PAGES))
+			return -EIO;
 		addr += chunk;
 		left -= chunk;
 	}

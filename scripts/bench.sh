@@ -30,6 +30,7 @@ rows=""
 raw=""
 load_before=""
 plot_data=""
+stats=""
 
 fail()
 {
@@ -41,6 +42,7 @@ fail()
 		tail -n 15 "$f" | sed 's/^/    /' >&2
 	done
 	cleanup
+	rm -rf "$stats" "$plot_data"
 	exit 1
 }
 
@@ -262,7 +264,7 @@ bench_size()
 	local size=$1 run gib dump_s rest_s
 
 	check_room "$size" || {
-		rows+="| $size MiB | skipped: not enough memory | | | | | | |"$'\n'
+		rows+="| $size MiB | skipped: not enough memory | | | | | | | |"$'\n'
 		return 0
 	}
 	echo "bench: $size MiB, $RUNS runs"

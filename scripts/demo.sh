@@ -90,6 +90,9 @@ check_setup()
 		echo "note: crit not found (Debian package 'criu'); image decoding will be skipped"
 	fi
 	echo "criu: $CRIU ($("$CRIU" --version 2>&1 | head -n 1))"
+	local out
+	out=$("$CRIU" check 2>&1) || fail "criu check: this kernel lacks something criu needs: $out"
+	echo "criu check: $out"
 }
 
 build_workload()

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -198,6 +199,11 @@ static int setup_child(unsigned int flags)
 		pr_perror("sigaction SIGTERM");
 		return -errno;
 	}
+	/* If the starter is killed (runner timeout), don't outlive it unready. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL)) {
+		pr_perror("PR_SET_PDEATHSIG");
+		return -errno;
+	}
 	test_msg("test started, pid %d, sid %d", getpid(), getsid(0));
 	return 0;
 }
@@ -235,6 +241,11 @@ int test_daemon(void)
 	char tmp[PATH_MAX];
 	FILE *f;
 
+	/* Ready: from now on the test lives on its own (and is checkpointed). */
+	if (prctl(PR_SET_PDEATHSIG, 0)) {
+		fail("clear PR_SET_PDEATHSIG: %m");
+		return -errno;
+	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp", pidfile);
 	f = fopen(tmp, "w");
 	if (!f) {
