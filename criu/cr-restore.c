@@ -580,7 +580,8 @@ static int restore_sched(pid_t pid, const ThreadCoreEntry *thc)
 /* Steps inside the stopped child, in dependency order. */
 static int build_child(struct rst_ctx *rc, const struct rst_images *ri,
 		       const struct vma_list *self, unsigned long tramp,
-		       int pages_fd, struct restore_stats *rs)
+		       int pages_fd, const struct pagemap_set *ps,
+		       struct restore_stats *rs)
 {
 	long ret;
 
@@ -599,14 +600,14 @@ static int build_child(struct rst_ctx *rc, const struct rst_images *ri,
 	if (!ret)
 		ret = move_vdso(rc, self, ri->mm, tramp + TRAMPOLINE_SIZE);
 	if (!ret)
-		ret = restore_mappings(rc, ri->mm);
+		ret = restore_mappings(rc, ri->mm, ps);
 	if (ret)
 		return ret;
-	ret = restore_pages(rc, pages_fd);
+	ret = restore_pages(rc, pages_fd, ps);
 	if (ret < 0)
 		return ret;
 	rs->pages_restored = ret;
-	ret = restore_vma_prot(rc, ri->mm);
+	ret = restore_vma_prot(rc, ri->mm, ps);
 	if (!ret)
 		ret = restore_mm_fields(rc, ri->mm);
 	if (!ret && fault_injected(FI_RESTORE_MAPPED))
@@ -738,6 +739,7 @@ int cr_restore_tasks(int dfd)
 	struct rst_ctx rc = { .dfd = dfd };
 	struct restore_stats rs = {};
 	struct vma_list self = {};
+	struct pagemap_set ps = {};
 	unsigned long tramp;
 	uint64_t t0, t1;
 	int pages_fd = -1, ret;
@@ -757,6 +759,8 @@ int cr_restore_tasks(int dfd)
 	rc.fd_base = ri.max_fd + 1 > FD_BASE_MIN ? ri.max_fd + 1 : FD_BASE_MIN;
 	rc.fd_next = rc.fd_base;
 	ret = prepare_all(&rc, &ri, &pages_fd);
+	if (!ret)
+		ret = read_pagemap(dfd, rc.pid, pages_fd, ri.mm, &ps);
 	if (ret)
 		goto out_close;
 
@@ -770,7 +774,7 @@ int cr_restore_tasks(int dfd)
 	t1 = stats_now_us();
 	rs.forking_us = t1 - t0;
 	if (!ret)
-		ret = build_child(&rc, &ri, &self, tramp, pages_fd, &rs);
+		ret = build_child(&rc, &ri, &self, tramp, pages_fd, &ps, &rs);
 	if (!ret)
 		ret = finish_child(&rc, &ri, tramp);
 	close_prepared(&rc);
@@ -800,6 +804,7 @@ int cr_restore_tasks(int dfd)
 out_close:
 	close_prepared(&rc);
 out:
+	free_pagemap(&ps);
 	free_vma_list(&self);
 	free(rc.files);
 	return ret;

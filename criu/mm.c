@@ -78,6 +78,14 @@ static void fill_vma_entry(VmaEntry *ve, const struct vma_area *vma)
 	ve->shmid = vma->shmid;
 	ve->prot = vma->prot;
 	ve->flags = vma->flags;
+	/*
+	 * A private area the kernel does not charge as writable (a guard
+	 * area that was never writable, or MAP_NORESERVE) is marked so that
+	 * restore maps it the same way: otherwise it would come back
+	 * charged and merge with charged neighbours into one area.
+	 */
+	if ((vma->status & (VMA_ANON_PRIVATE | VMA_FILE_PRIVATE)) && !vma->accounted)
+		ve->flags |= MAP_NORESERVE;
 	ve->status = vma->status;
 	ve->fd = -1;
 	if (vma->madv) {

@@ -192,6 +192,8 @@ static void parse_vmflags(const char *line, struct vma_area *vma)
 			break;
 		if (!strncmp(p, "gd", 2))
 			vma->flags |= MAP_GROWSDOWN;
+		if (!strncmp(p, "ac", 2))
+			vma->accounted = true;
 		for (i = 0; i < sizeof(vmflag_madv) / sizeof(vmflag_madv[0]); i++)
 			if (!strncmp(p, vmflag_madv[i].name, 2))
 				vma->madv |= 1ULL << vmflag_madv[i].advice;

@@ -61,7 +61,7 @@ static void rewind_interrupted_syscall(pid_t pid, UserX86RegsEntry *gp)
 	pr_info("%d: system call %llu interrupted (%ld), rewound to run again\n",
 		pid, (unsigned long long)gp->orig_ax, ret);
 	gp->ax = gp->orig_ax;
-	
+	gp->ip -= SYSCALL_INSN_LEN;
 }
 
 static UserX86RegsEntry *gpregs_to_image(const struct user_regs_struct *r)

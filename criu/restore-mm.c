@@ -17,6 +17,7 @@
 
 #include "image.h"
 #include "log.h"
+#include "mem.h"
 #include "mm.h"
 #include "restore.h"
 #include "vma.h"
@@ -63,15 +64,24 @@ static bool vma_is_restored(const VmaEntry *v)
 	return !(v->status & (VMA_AREA_VDSO | VMA_AREA_VVAR | VMA_AREA_VSYSCALL));
 }
 
-/* Private and shmem areas are filled by us, so they start writable. */
-static uint32_t vma_fill_prot(const VmaEntry *v)
+/*
+ * The protection an area is mapped with: areas that get pages start
+ * writable, and so do private ones the kernel charged as writable
+ * (mapping them writable is what makes it charge them); the final
+ * protection is set once the pages are in.
+ */
+static uint32_t vma_fill_prot(const VmaEntry *v, const struct pagemap_set *ps)
 {
 	if (v->status & VMA_FILE_SHARED)
+		return v->prot;
+	if (pagemap_has_pages(ps, v->start, v->end))
+		return v->prot | PROT_WRITE;
+	if (v->flags & MAP_NORESERVE)
 		return v->prot;
 	return v->prot | PROT_WRITE;
 }
 
-static int map_one_vma(struct rst_ctx *rc, const VmaEntry *v)
+static int map_one_vma(struct rst_ctx *rc, const VmaEntry *v, uint32_t prot)
 {
 	unsigned long flags = MAP_FIXED;
 	long fd = -1, ret;
@@ -79,6 +89,8 @@ static int map_one_vma(struct rst_ctx *rc, const VmaEntry *v)
 	flags |= (v->flags & MAP_SHARED) ? MAP_SHARED : MAP_PRIVATE;
 	if (v->flags & MAP_GROWSDOWN)
 		flags |= MAP_GROWSDOWN;
+	if ((v->flags & MAP_NORESERVE) && (prot & PROT_WRITE))
+		flags |= MAP_NORESERVE;
 	if (v->status & (VMA_FILE_PRIVATE | VMA_FILE_SHARED | VMA_ANON_SHARED)) {
 		/* shmid names the files.img entry, or criu's shmem file. */
 		if (v->status & VMA_ANON_SHARED)
@@ -96,7 +108,7 @@ static int map_one_vma(struct rst_ctx *rc, const VmaEntry *v)
 	}
 
 	ret = rst_syscall(rc, "mmap", __NR_mmap, v->start, v->end - v->start,
-			  vma_fill_prot(v), flags, fd, fd < 0 ? 0 : v->pgoff);
+			  prot, flags, fd, fd < 0 ? 0 : v->pgoff);
 	if (ret < 0)
 		return ret;
 	if ((unsigned long)ret != v->start) {
@@ -125,7 +137,8 @@ static int madvise_vma(struct rst_ctx *rc, const VmaEntry *v)
 	return 0;
 }
 
-int restore_mappings(struct rst_ctx *rc, const MmEntry *mm)
+int restore_mappings(struct rst_ctx *rc, const MmEntry *mm,
+		     const struct pagemap_set *ps)
 {
 	unsigned int i;
 	int ret;
@@ -135,7 +148,7 @@ int restore_mappings(struct rst_ctx *rc, const MmEntry *mm)
 
 		if (!vma_is_restored(v))
 			continue;
-		ret = map_one_vma(rc, v);
+		ret = map_one_vma(rc, v, vma_fill_prot(v, ps));
 		if (!ret)
 			ret = madvise_vma(rc, v);
 		if (ret)
@@ -144,7 +157,8 @@ int restore_mappings(struct rst_ctx *rc, const MmEntry *mm)
 	return 0;
 }
 
-int restore_vma_prot(struct rst_ctx *rc, const MmEntry *mm)
+int restore_vma_prot(struct rst_ctx *rc, const MmEntry *mm,
+		     const struct pagemap_set *ps)
 {
 	unsigned int i;
 	long ret;
@@ -152,7 +166,7 @@ int restore_vma_prot(struct rst_ctx *rc, const MmEntry *mm)
 	for (i = 0; i < mm->n_vmas; i++) {
 		const VmaEntry *v = mm->vmas[i];
 
-		if (!vma_is_restored(v) || vma_fill_prot(v) == v->prot)
+		if (!vma_is_restored(v) || vma_fill_prot(v, ps) == v->prot)
 			continue;
 		ret = rst_syscall(rc, "mprotect", __NR_mprotect, v->start,
 				  v->end - v->start, v->prot, 0, 0, 0);

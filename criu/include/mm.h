@@ -7,6 +7,7 @@
 struct dump_ctx;
 struct rst_ctx;
 struct vma_list;
+struct pagemap_set;
 struct proc_stat;
 
 /*
@@ -21,9 +22,11 @@ int dump_mm(struct dump_ctx *dc, const struct vma_list *vmas,
 
 /* Restore side, in restore-mm.c. */
 MmEntry *read_mm(int dfd, int pid);
-int restore_mappings(struct rst_ctx *rc, const MmEntry *mm);
+int restore_mappings(struct rst_ctx *rc, const MmEntry *mm,
+		     const struct pagemap_set *ps);
 int restore_mm_fields(struct rst_ctx *rc, const MmEntry *mm);
-int restore_vma_prot(struct rst_ctx *rc, const MmEntry *mm);
+int restore_vma_prot(struct rst_ctx *rc, const MmEntry *mm,
+		     const struct pagemap_set *ps);
 int prepare_shmem(struct rst_ctx *rc, MmEntry *mm);
 
 #endif /* CRIU_MM_H */

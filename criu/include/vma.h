@@ -38,6 +38,7 @@ struct vma_area {
 	uint32_t flags;			/* MAP_PRIVATE/SHARED/ANONYMOUS/GROWSDOWN */
 	uint32_t status;		/* VMA_* */
 	uint64_t madv;			/* 1 << MADV_* to re-apply */
+	bool accounted;			/* VmFlags "ac": charged as writable */
 	dev_t dev;
 	unsigned long ino;
 	char *path;			/* file name or [name]; NULL if none */

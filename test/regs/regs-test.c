@@ -567,6 +567,59 @@ static int test_rlimits(void)
 	return ret;
 }
 
+/*
+ * A task of another user: prlimit() wants CAP_SYS_RESOURCE for it,
+ * which a container may lack; the dump must still get its limits.
+ */
+static int test_rlimits_other_user(void)
+{
+	TaskCoreEntry tc = TASK_CORE_ENTRY__INIT;
+	CoreEntry core = CORE_ENTRY__INIT;
+	int ready[2], ret = 0;
+	RlimitEntry *e;
+	char c;
+	pid_t pid;
+
+	core.tc = &tc;
+	if (pipe(ready))
+		return fail("pipe: %m");
+	pid = fork();
+	if (pid < 0)
+		return fail("fork: %m");
+	if (pid == 0) {
+		struct rlimit rl = { .rlim_cur = 77, .rlim_max = 99 };
+
+		close(ready[0]);
+		if (setrlimit(RLIMIT_NOFILE, &rl) ||
+		    setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(1);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(ready[1]);
+	if (read(ready[0], &c, 1) != 1)
+		ret = fail("child could not change user");
+	close(ready[0]);
+	if (!ret && dump_rlimits(pid, &core))
+		ret = fail("dump_rlimits failed");
+	if (!ret) {
+		e = tc.rlimits->rlimits[RLIMIT_NOFILE];
+		if (e->cur != 77 || e->max != 99)
+			ret = fail("RLIMIT_NOFILE dumped as %llu/%llu",
+				   (unsigned long long)e->cur,
+				   (unsigned long long)e->max);
+		e = tc.rlimits->rlimits[RLIMIT_CPU];
+		if (!ret && e->max != RLIM_INFINITY)
+			ret = fail("unlimited RLIMIT_CPU dumped as %llu",
+				   (unsigned long long)e->max);
+	}
+	end_child(pid);
+	return ret;
+}
+
 /* ---- signal mask ---- */
 
 static int test_blocked_mask(void)
@@ -600,6 +653,7 @@ int main(void)
 	run("regs: interrupted nanosleep runs again", test_rewind_nanosleep);
 	run("regs: interrupted read runs again", test_rewind_read);
 	run("rlimits: dumped limits restored by prlimit", test_rlimits);
+	run("rlimits: limits of another user's task", test_rlimits_other_user);
 	run("signals: blocked mask for the final step", test_blocked_mask);
 
 	printf("%d passed, %d failed\n", passed, failed);

@@ -12,7 +12,8 @@
 #   --no-criu      skip dump/restore: start, SIGTERM, check (validates the tests)
 #   --keep-going   go on after a failure (default: stop at the first one)
 #   --break        run the tests with ZDTM_BREAK=1: every test damages what it
-#                  checks, so every test must FAIL (proves the checks can fail)
+#                  checks before checking it; a test passes here only if it
+#                  reports FAIL (proves each check can fail)
 #   --keep         keep the work directories (default: removed after a PASS)
 #
 # Environment: TMPDIR (work root, default /dev/shm), ZDTM_ANON_MB (size for
@@ -72,11 +73,9 @@ kill_leftover() {
 # One cycle for one test, in work dir $w; writes "$w/result":
 # "PASS", "SKIP: why" or "FAIL: why". Runs in the caller's session/terminal.
 cycle() {
-	local name=$1 w=$2 bin=$ZDTM_DIR/static/$1 pid opts=${CRIU_OPTS[$1]}
-	local result
-
-	result=$(cycle_steps "$name" "$w" "$bin" "$opts")
-	echo "$result" >"$w/result"
+	local name=$1 w=$2 bin=$ZDTM_DIR/static/$1 opts=${CRIU_OPTS[$1]}
+	# The verdict goes to fd 3: stdout stays the test's terminal in a pty.
+	cycle_steps "$name" "$w" "$bin" "$opts" 3>"$w/result"
 	kill_leftover "$(cat "$w/pid" 2>/dev/null)" "$name"
 }
 
@@ -95,29 +94,29 @@ start_test() {
 cycle_steps() {
 	local name=$1 w=$2 bin=$3 opts=$4 pid verdict
 
-	start_test "$name" "$w" "$bin" ||
-		{ echo "FAIL: test did not start ($(head -c 300 "$w/out" 2>/dev/null || tail -2 "$w/start.log"))"; return; }
+	start_test "$name" "$w" "$bin" 3>&- ||
+		{ echo "FAIL: test did not start ($(head -c 300 "$w/out" 2>/dev/null || tail -2 "$w/start.log"))" >&3; return; }
 	pid=$(cat "$w/pid")
 	if [ "$USE_CRIU" = 1 ]; then
 		# shellcheck disable=SC2086
 		"$CRIU" dump -t "$pid" -D "$w/img" -v4 -o dump.log $opts >"$w/dump.out" 2>&1 ||
-			{ echo "FAIL: criu dump exited $?"; return; }
-		wait_gone "$pid" || { echo "FAIL: pid $pid still alive after dump"; return; }
+			{ echo "FAIL: criu dump exited $?" >&3; return; }
+		wait_gone "$pid" || { echo "FAIL: pid $pid still alive after dump" >&3; return; }
 		# shellcheck disable=SC2086
 		"$CRIU" restore -D "$w/img" -d -v4 -o restore.log $opts >"$w/restore.out" 2>&1 ||
-			{ echo "FAIL: criu restore exited $?"; return; }
-		[ "$(proc_state "$pid")" = alive ] || { echo "FAIL: pid $pid not alive after restore"; return; }
+			{ echo "FAIL: criu restore exited $?" >&3; return; }
+		[ "$(proc_state "$pid")" = alive ] || { echo "FAIL: pid $pid not alive after restore" >&3; return; }
 		grep -q "static/$name" "/proc/$pid/cmdline" 2>/dev/null ||
-			{ echo "FAIL: pid $pid after restore is not $name"; return; }
+			{ echo "FAIL: pid $pid after restore is not $name" >&3; return; }
 	fi
 	# A test that already gave its verdict has died early: report that verdict.
 	[ -e "$w/out" ] || kill -TERM "$pid" ||
-		{ echo "FAIL: can't send SIGTERM to $pid"; return; }
-	wait_file "$w/out" "$TIMEOUT" || { echo "FAIL: no verdict within ${TIMEOUT}s (state $(proc_state "$pid"))"; return; }
+		{ echo "FAIL: can't send SIGTERM to $pid" >&3; return; }
+	wait_file "$w/out" "$TIMEOUT" || { echo "FAIL: no verdict within ${TIMEOUT}s (state $(proc_state "$pid"))" >&3; return; }
 	verdict=$(head -n1 "$w/out")
 	case "$verdict" in
-	PASS*|SKIP:*|FAIL:*) echo "$verdict" ;;
-	*) echo "FAIL: bad verdict '$verdict'" ;;
+	PASS*|SKIP:*|FAIL:*) echo "$verdict" >&3 ;;
+	*) echo "FAIL: bad verdict '$verdict'" >&3 ;;
 	esac
 }
 
@@ -160,6 +159,18 @@ run_test() {
 	echo "$result"
 }
 
+# Under --break a test must catch the damage it did: its own FAIL is a pass.
+judge_broken() {
+	local t=$1 result=$2 own
+
+	own=$(head -n1 "$ROOT/$t/out" 2>/dev/null)
+	case "$own" in
+	FAIL:*) echo "PASS (damage caught: ${own#FAIL: })" ;;
+	SKIP:*) echo "$own" ;;
+	*) echo "FAIL: damage not caught (test said '$own', run: $result)" ;;
+	esac
+}
+
 main() {
 	local tests=() t result passed=0 failed=0 skipped=0 line
 
@@ -199,9 +210,10 @@ main() {
 
 	for t in "${tests[@]}"; do
 		result=$(run_test "$t")
+		[ -n "$ZDTM_BREAK" ] && result=$(judge_broken "$t" "$result")
 		case "$result" in
 		PASS*)
-			echo "PASS $t"; passed=$((passed + 1))
+			echo "PASS $t${result#PASS}"; passed=$((passed + 1))
 			[ "$KEEP" = 1 ] || rm -rf "${ROOT:?}/$t" ;;
 		SKIP:*)
 			echo "SKIP $t: ${result#SKIP: }"; skipped=$((skipped + 1))

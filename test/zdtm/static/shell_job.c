@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * shell_job: a job started from a shell on a terminal: not a session leader,
- * in the shell's session, with the terminal on stdin/out/err as its
+ * shell_job: a job started from a shell on a terminal: not a session leader
+ * but, as a shell with job control makes it, the leader of its own process
+ * group, in the shell's session, with the terminal on stdin/out/err as its
  * controlling tty. Dumped and restored with --shell-job from that same
  * terminal session, it must come back in that session, on that terminal.
  */
@@ -89,6 +90,10 @@ int main(int argc, char **argv)
 	ret = test_init(argc, argv, TEST_SHELL_JOB);
 	if (ret)
 		return test_init_exit(ret);
+	if (setpgid(0, 0)) {
+		fail("setpgid: %m");
+		return 1;
+	}
 	if (snapshot(&was, "at start") || check_ctty("at start"))
 		return 1;
 	if (was.sid == getpid()) {
