@@ -18,7 +18,7 @@
 #include "proc_parse.h"
 
 /* /proc/PID/limits: "%-25s %-20s %-20s %-10s", one line per limit */
-#define LIMITS_VALUES_COL	47
+#define LIMITS_VALUES_COL	26
 
 static int parse_limit_value(const char *s, uint64_t *v)
 {

@@ -26,6 +26,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <fcntl.h>
+#include <grp.h>
+#include <sys/prctl.h>
+#include <linux/capability.h>
+#include <linux/securebits.h>
+
 #include "compel.h"
 #include "core-parts.h"
 #include "log.h"
@@ -620,6 +626,149 @@ static int test_rlimits_other_user(void)
 	return ret;
 }
 
+/* ---- credentials, through criu dump and restore ---- */
+
+#define CRIU_BIN	"../../criu/criu"
+#define CREDS_SECBITS	(SECBIT_NOROOT | SECBIT_KEEP_CAPS)
+
+static void creds_child_term(int sig)
+{
+	long sb = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
+
+	_exit(sb == CREDS_SECBITS ? 42 : 1);
+}
+
+/* Drop to another user with a few capabilities, a smaller bounding set. */
+static int creds_child_setup(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = { { 0 } };
+	gid_t g[2] = { 100, 200 };
+
+	d[0].effective = 1 << CAP_NET_BIND_SERVICE;
+	d[0].permitted = (1 << CAP_NET_BIND_SERVICE) | (1 << CAP_KILL);
+	d[0].inheritable = 1 << CAP_KILL;
+	if (signal(SIGTERM, creds_child_term) == SIG_ERR ||
+	    prctl(PR_CAPBSET_DROP, CAP_NET_RAW, 0, 0, 0) ||
+	    prctl(PR_CAPBSET_DROP, CAP_SYS_TIME, 0, 0, 0) ||
+	    prctl(PR_SET_SECUREBITS, SECBIT_NOROOT, 0, 0, 0) ||
+	    setgroups(2, g) || prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) ||
+	    setresgid(1000, 1001, 1002) || setresuid(2000, 2001, 2002) ||
+	    syscall(SYS_capset, &h, d))
+		return -1;
+	return 0;
+}
+
+static pid_t start_creds_child(void)
+{
+	int ready[2], fd;
+	pid_t pid;
+	char c;
+
+	if (pipe(ready))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(ready[0]);
+		fd = open("/dev/null", O_RDWR);
+		if (setsid() < 0 || fd < 0 || dup2(fd, 0) < 0 ||
+		    dup2(fd, 1) < 0 || dup2(fd, 2) < 0 || creds_child_setup())
+			_exit(1);
+		close(fd);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		close(ready[1]);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	if (pid > 0 && read(ready[0], &c, 1) != 1) {
+		end_child(pid);
+		pid = -1;
+	}
+	close(ready[0]);
+	return pid;
+}
+
+/* The credential lines of /proc/PID/status, concatenated. */
+static int status_creds(pid_t pid, char *out, size_t size)
+{
+	char path[64], line[256];
+	size_t used = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		return fail("open %s: %m", path);
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "Uid:", 4) && strncmp(line, "Gid:", 4) &&
+		    strncmp(line, "Groups:", 7) && strncmp(line, "Cap", 3))
+			continue;
+		used += snprintf(out + used, size - used, "%s", line);
+	}
+	fclose(f);
+	return used < size ? 0 : fail("status too long");
+}
+
+static int run_criu(const char *fmt, pid_t pid, const char *dir)
+{
+	char cmd[512], args[256];
+
+	snprintf(args, sizeof(args), fmt, pid);
+	snprintf(cmd, sizeof(cmd), "%s %s -D %s -v4 -o criu.log >%s/criu.out 2>&1",
+		 CRIU_BIN, args, dir, dir);
+	if (system(cmd))
+		return fail("'%s' failed, see %s/criu.log", cmd, dir);
+	return 0;
+}
+
+/*
+ * A task of another user, with some capabilities, a reduced bounding
+ * set and securebits, is dumped and restored by criu: same ids,
+ * groups, capability sets and securebits afterwards.
+ */
+static int test_creds_e2e(void)
+{
+	char dir[] = "/tmp/regs-creds.XXXXXX", before[1024], after[1024];
+	int status, ret;
+	pid_t pid;
+
+	if (access(CRIU_BIN, X_OK))
+		return fail("%s is not built", CRIU_BIN);
+	if (!mkdtemp(dir))
+		return fail("mkdtemp: %m");
+	/* the restored task is criu's child: let it come back to us */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0))
+		return fail("PR_SET_CHILD_SUBREAPER: %m");
+	pid = start_creds_child();
+	if (pid < 0)
+		return fail("child could not set up its credentials");
+	ret = status_creds(pid, before, sizeof(before));
+	if (!ret)
+		ret = run_criu("dump -t %d", pid, dir);
+	/* dump killed it; the pid must be free again for restore */
+	waitpid(pid, NULL, 0);
+	if (!ret)
+		ret = run_criu("restore -d", pid, dir);
+	if (!ret)
+		ret = status_creds(pid, after, sizeof(after));
+	if (!ret && strcmp(before, after))
+		ret = fail("credentials differ after restore:\n%s---\n%s",
+			   before, after);
+	kill(pid, ret ? SIGKILL : SIGTERM);
+	if (waitpid(pid, &status, 0) == pid && !ret &&
+	    !(WIFEXITED(status) && WEXITSTATUS(status) == 42))
+		ret = fail("securebits not restored (status %#x)", status);
+	if (!ret) {
+		snprintf(before, sizeof(before), "rm -rf %s", dir);
+		if (system(before))
+			ret = fail("cannot remove %s", dir);
+	}
+	return ret;
+}
+
 /* ---- signal mask ---- */
 
 static int test_blocked_mask(void)
@@ -654,6 +803,7 @@ int main(void)
 	run("regs: interrupted read runs again", test_rewind_read);
 	run("rlimits: dumped limits restored by prlimit", test_rlimits);
 	run("rlimits: limits of another user's task", test_rlimits_other_user);
+	run("creds: other user's ids, caps, securebits via criu", test_creds_e2e);
 	run("signals: blocked mask for the final step", test_blocked_mask);
 
 	printf("%d passed, %d failed\n", passed, failed);

@@ -15,6 +15,8 @@
 #                  checks before checking it; a test passes here only if it
 #                  reports FAIL (proves each check can fail)
 #   --keep         keep the work directories (default: removed after a PASS)
+#   --hook CMD     run "CMD TEST PID" after restore, before SIGTERM (e.g.
+#                  ./break-hook.sh damages state from outside: expect FAILs)
 #
 # Environment: TMPDIR (work root, default /dev/shm), ZDTM_ANON_MB (size for
 # maps_anon_1g), ZDTM_TIMEOUT (seconds to wait for a verdict, default 30).
@@ -24,6 +26,7 @@ CRIU=$ZDTM_DIR/../../criu/criu
 USE_CRIU=1
 KEEP_GOING=0
 KEEP=0
+HOOK=${ZDTM_HOOK:-}
 TIMEOUT=${ZDTM_TIMEOUT:-30}
 
 # Tests whose criu runs need extra options, and tests run inside a pty.
@@ -109,6 +112,10 @@ cycle_steps() {
 		grep -q "static/$name" "/proc/$pid/cmdline" 2>/dev/null ||
 			{ echo "FAIL: pid $pid after restore is not $name" >&3; return; }
 	fi
+	if [ -n "$HOOK" ]; then
+		$HOOK "$name" "$pid" >"$w/hook.log" 2>&1 ||
+			{ echo "FAIL: hook '$HOOK' failed" >&3; return; }
+	fi
 	# A test that already gave its verdict has died early: report that verdict.
 	[ -e "$w/out" ] || kill -TERM "$pid" ||
 		{ echo "FAIL: can't send SIGTERM to $pid" >&3; return; }
@@ -159,7 +166,8 @@ run_test() {
 	echo "$result"
 }
 
-# Under --break a test must catch the damage it did: its own FAIL is a pass.
+# Under --break (or a damaging --hook) a test must catch the damage: its own
+# FAIL is a pass.
 judge_broken() {
 	local t=$1 result=$2 own
 
@@ -181,8 +189,9 @@ main() {
 		--keep-going) KEEP_GOING=1 ;;
 		--keep) KEEP=1 ;;
 		--break) export ZDTM_BREAK=1 ;;
+		--hook) export ZDTM_HOOK=$2; HOOK=$2; shift ;;
 		--_cycle) cycle "$2" "$3"; exit 0 ;;
-		-h|--help) sed -n '4,20p' "$0"; exit 0 ;;
+		-h|--help) sed -n '4,24p' "$0"; exit 0 ;;
 		-*) log "unknown option $1"; exit 2 ;;
 		*) tests+=("$1") ;;
 		esac
@@ -210,7 +219,7 @@ main() {
 
 	for t in "${tests[@]}"; do
 		result=$(run_test "$t")
-		[ -n "$ZDTM_BREAK" ] && result=$(judge_broken "$t" "$result")
+		[ -n "$ZDTM_BREAK$ZDTM_HOOK" ] && result=$(judge_broken "$t" "$result")
 		case "$result" in
 		PASS*)
 			echo "PASS $t${result#PASS}"; passed=$((passed + 1))

@@ -6,6 +6,7 @@
  * not going back from before the dump, realtime not jumping.
  */
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/syscall.h>
@@ -120,6 +121,24 @@ static int check_vdso_mapped(unsigned long vdso)
 	return 0;
 }
 
+/* A restore that loses the vDSO makes libc's time functions jump nowhere. */
+static void crash_handler(int sig, siginfo_t *si, void *ctx)
+{
+	fail("signal %d at %p in the time functions: vDSO unusable", sig, si->si_addr);
+	_exit(1);
+}
+
+static int catch_crash(void)
+{
+	struct sigaction sa = { .sa_sigaction = crash_handler, .sa_flags = SA_SIGINFO };
+
+	if (sigaction(SIGSEGV, &sa, NULL) || sigaction(SIGBUS, &sa, NULL)) {
+		fail("install crash handlers: %m");
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	long long before[ARRAY_SIZE(clocks)], sys[ARRAY_SIZE(clocks)];
@@ -129,7 +148,8 @@ int main(int argc, char **argv)
 	ret = test_init(argc, argv, 0);
 	if (ret)
 		return test_init_exit(ret);
-	if (check_vdso_mapped(vdso) || check_others() || read_clocks(before, sys))
+	if (catch_crash() || check_vdso_mapped(vdso) || check_others() ||
+	    read_clocks(before, sys))
 		return 1;
 
 	if (test_daemon())
