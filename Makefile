@@ -10,7 +10,7 @@ CFLAGS		?= -O2 -g
 CFLAGS		+= -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS		+= -D_GNU_SOURCE -std=gnu11
 CPPFLAGS	+= -Icriu/include -Icompel/include -Iimages/gen
-LDLIBS		+= -lprotobuf-c
+LDLIBS		+= -lprotobuf-c -ldl
 
 PROTOS		:= $(wildcard images/*.proto)
 PB_C		:= $(patsubst images/%.proto,images/gen/%.pb-c.c,$(PROTOS))
@@ -66,10 +66,12 @@ test:
 	$(MAKE) -C test/unit run
 	$(MAKE) -C test/compel run
 	$(MAKE) -C test/regs run
-	$(MAKE) -C test/zdtm run
+	$(MAKE) -C test/zdtm run RUN_ARGS=--keep-going
 	$(MAKE) -C test/failures run
+	$(MAKE) -C test/fuzz run FUZZ_SECONDS=30
 
 fuzz: all
+	scripts/install-deps.sh test
 	$(MAKE) -C test/fuzz run
 
 bench: all

@@ -513,7 +513,8 @@ out:
 
 int cr_dump_tasks(pid_t pid, int dfd)
 {
-	struct dump_ctx dc = { .pid = pid, .dfd = dfd, .next_file_id = 1 };
+	struct dump_ctx dc = { .pid = pid, .dfd = dfd, .next_file_id = 1,
+			       .tracker_fd = -1 };
 	struct dump_stats ds = {};
 	struct proc_stat st;
 	uint64_t t_start, t_frozen;

@@ -54,8 +54,11 @@ static int cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The descriptor numbers of @pid, sorted; *@fds is malloc'ed. */
-static int list_fds(pid_t pid, int **fds, unsigned int *nr)
+/*
+ * The descriptor numbers of @pid, sorted; *@fds is malloc'ed. @skip_fd
+ * (or -1) is criu's own (a dirty tracker's) and not the application's.
+ */
+static int list_fds(pid_t pid, int skip_fd, int **fds, unsigned int *nr)
 {
 	char path[64];
 	struct dirent *de;
@@ -83,7 +86,9 @@ static int list_fds(pid_t pid, int **fds, unsigned int *nr)
 			}
 			v = tmp;
 		}
-		v[n++] = atoi(de->d_name);
+		v[n] = atoi(de->d_name);
+		if (v[n] != skip_fd)
+			n++;
 	}
 	if (errno) {
 		ret = -errno;
@@ -290,7 +295,7 @@ int dump_files(struct dump_ctx *dc, uint32_t files_id)
 	unsigned int nr = 0;
 	int *fds = NULL, ret, err;
 
-	ret = list_fds(dc->pid, &fds, &nr);
+	ret = list_fds(dc->pid, dc->tracker_fd, &fds, &nr);
 	if (ret)
 		return ret;
 	img = open_image(dc->dfd, CR_FD_FDINFO, O_DUMP, (unsigned int)files_id);

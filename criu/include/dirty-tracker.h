@@ -67,7 +67,13 @@ struct track_state {
 	char tracker[32];		/* name of the tracker that wrote it */
 	pid_t pid;			/* the tracked process */
 	uint64_t generation;		/* collects done so far */
-	char data[TRACK_STATE_MAX];	/* the tracker's own, text */
+	/*
+	 * A descriptor the tracker keeps open inside the target between
+	 * invocations (-1: none). The dump skips it: it is not the
+	 * application's and must not come back on restore.
+	 */
+	int target_fd;
+	char data[TRACK_STATE_MAX];	/* the tracker's own, text, one line */
 };
 
 struct dirty_tracker {

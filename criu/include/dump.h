@@ -22,6 +22,7 @@ struct dump_ctx {
 	size_t scratch_size;
 	struct cr_img *files_img;	/* files.img, open for writing */
 	uint32_t next_file_id;		/* ids of files.img entries, from 1 */
+	int tracker_fd;			/* a tracker's descriptor in the target, or -1 */
 };
 
 /* An injected call in the target; result in *@ret. 0 or -errno. */

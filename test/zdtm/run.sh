@@ -129,11 +129,11 @@ cycle_steps() {
 
 # shell_job: the whole cycle runs inside a fresh pseudo-terminal session.
 cycle_in_pty() {
-	local name=$1 w=$2 args
+	local name=$1 w=$2 args=(--criu "$CRIU")
 
-	args="--_cycle $name $w"
-	[ "$USE_CRIU" = 1 ] || args="--no-criu $args"
-	script -qec "$(printf '%q ' "$0" --criu "$CRIU" $args)" /dev/null \
+	[ "$USE_CRIU" = 1 ] || args+=(--no-criu)
+	args+=(--_cycle "$name" "$w")
+	script -qec "$(printf '%q ' "$0" "${args[@]}")" /dev/null \
 		</dev/null >"$w/pty.log" 2>&1
 	[ -s "$w/result" ] || echo "FAIL: cycle in pty gave no result (see pty.log)" >"$w/result"
 }
@@ -162,8 +162,15 @@ run_test() {
 	else
 		cycle "$name" "$w"
 	fi
-	result=$(cat "$w/result")
-	echo "$result"
+	result=$(cat "$w/result" 2>/dev/null)
+	echo "${result:-FAIL: the runner got no result}"
+}
+
+# Ctrl-C or a CI timeout: don't leave the current test behind.
+interrupted() {
+	[ -n "$CURRENT" ] && kill_leftover "$(cat "$ROOT/$CURRENT/pid" 2>/dev/null)" "$CURRENT"
+	log "interrupted; work directories kept in $ROOT"
+	exit 130
 }
 
 # Under --break (or a damaging --hook) a test must catch the damage: its own
@@ -200,10 +207,11 @@ main() {
 	if [ -z "$ZDTM_REAPED" ]; then
 		make -s -C "$ZDTM_DIR" >&2 || exit 1
 		export ZDTM_REAPED=1
-		exec "$ZDTM_DIR/lib/subreaper" "$0" "$@" ${tests[@]+"${tests[@]}"} \
-			$( [ "$USE_CRIU" = 1 ] || echo --no-criu ) \
-			$( [ "$KEEP_GOING" = 1 ] && echo --keep-going ) \
-			$( [ "$KEEP" = 1 ] && echo --keep ) --criu "$CRIU"
+		local again=(--criu "$CRIU")
+		[ "$USE_CRIU" = 1 ] || again+=(--no-criu)
+		[ "$KEEP_GOING" = 1 ] && again+=(--keep-going)
+		[ "$KEEP" = 1 ] && again+=(--keep)
+		exec "$ZDTM_DIR/lib/subreaper" "$0" "${again[@]}" ${tests[@]+"${tests[@]}"}
 	fi
 	if [ "$USE_CRIU" = 1 ] && [ ! -x "$CRIU" ]; then
 		log "criu not found at $CRIU (build it, pass --criu PATH, or use --no-criu)"
@@ -217,7 +225,9 @@ main() {
 	fi
 	ROOT=$(mktemp -d "${TMPDIR:-/dev/shm}/zdtm.XXXXXX") || exit 1
 
+	trap 'interrupted' INT TERM
 	for t in "${tests[@]}"; do
+		CURRENT=$t
 		result=$(run_test "$t")
 		[ -n "$ZDTM_BREAK$ZDTM_HOOK" ] && result=$(judge_broken "$t" "$result")
 		case "$result" in

@@ -106,8 +106,12 @@ int main(int argc, char **argv)
 		return 1;
 	test_waitsig();
 
-	if (test_broken())
-		setsid();
+	if (test_broken()) {
+		int fd = open("/dev/null", O_RDWR);
+
+		if (fd >= 0)
+			dup2(fd, 0);
+	}
 	if (check_job(&was))
 		return 1;
 	pass();
