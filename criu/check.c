@@ -19,6 +19,7 @@
 #include "cr-dump.h"
 #include "cr_options.h"
 #include "log.h"
+#include "tracking.h"
 
 #ifndef PTRACE_GET_RSEQ_CONFIGURATION
 #define PTRACE_GET_RSEQ_CONFIGURATION	0x420f
@@ -114,15 +115,54 @@ static int check_caps(void)
 	return 0;
 }
 
+/*
+ * CRIU's feature names for memory tracking, and each tracker by name.
+ * "mem_dirty_track" is CRIU's name for soft-dirty tracking; here it
+ * asks whether any tracker better than "none" works.
+ */
+static int check_feature(const char *feature)
+{
+	static const struct {
+		const char *feature, *tracker;
+	} alias[] = {
+		{ "pagemap_scan", "pagemap-scan" },
+		{ "uffd_wp_async", "pagemap-scan" },
+		{ "soft_dirty", "soft-dirty" },
+	};
+	const struct dirty_tracker *tr;
+	unsigned int i;
+	int ret;
+
+	if (!strcmp(feature, "mem_dirty_track")) {
+		ret = select_dirty_tracker("auto", &tr);
+		if (ret || !strcmp(tr->name, "none")) {
+			pr_msg("mem_dirty_track: no (no dirty tracker works here)\n");
+			return -EOPNOTSUPP;
+		}
+		pr_msg("mem_dirty_track: yes (%s)\n", tr->name);
+		return 0;
+	}
+	for (i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
+		if (!strcmp(feature, alias[i].feature))
+			feature = alias[i].tracker;
+	if (!find_dirty_tracker(feature) && !strcmp(feature, "ooh")) {
+		pr_msg("ooh: no, the ooh plugin is not loaded (see --libdir)\n");
+		return -EOPNOTSUPP;
+	}
+	if (!find_dirty_tracker(feature)) {
+		pr_err("check: unknown feature '%s'\n", feature);
+		return -EINVAL;
+	}
+	return report_dirty_trackers(feature);
+}
+
 int cr_check(void)
 {
 	pid_t pid;
 	int ret;
 
-	if (opts.feature) {
-		pr_err("check: unknown feature '%s'\n", opts.feature);
-		return -EINVAL;
-	}
+	if (opts.feature)
+		return check_feature(opts.feature);
 	ret = check_caps();
 	if (ret)
 		return ret;

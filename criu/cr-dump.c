@@ -31,6 +31,7 @@
 #include "dump.h"
 #include "fault-inject.h"
 #include "image.h"
+#include "incremental.h"
 #include "log.h"
 #include "mem.h"
 #include "mm.h"
@@ -74,7 +75,7 @@ int dump_syscall(struct dump_ctx *dc, long nr, long *ret,
 	return err;
 }
 
-static int check_target(pid_t pid, struct proc_stat *st)
+int check_dump_target(pid_t pid, struct proc_stat *st, bool pre_dump)
 {
 	enum compel_task_state state;
 	int ret;
@@ -111,7 +112,8 @@ static int check_target(pid_t pid, struct proc_stat *st)
 	ret = count_threads(pid);
 	if (ret < 0)
 		return ret;
-	if (ret > 1) {
+	/* Memory is per process: a pre-dump stops every thread and goes on. */
+	if (ret > 1 && !pre_dump) {
 		pr_err("Process %d has %d threads: multi-threaded dump is not supported yet\n",
 		       pid, ret);
 		return -EOPNOTSUPP;
@@ -124,7 +126,7 @@ static int check_target(pid_t pid, struct proc_stat *st)
 		       pid);
 		return -EOPNOTSUPP;
 	}
-	if (st->sid != pid && !opts.shell_job) {
+	if (st->sid != pid && !opts.shell_job && !pre_dump) {
 		pr_err("Process %d is not a session leader (its session is %d): "
 		       "use --shell-job to dump a process of a shell session\n",
 		       pid, st->sid);
@@ -133,13 +135,18 @@ static int check_target(pid_t pid, struct proc_stat *st)
 	return 0;
 }
 
-/* A page inside the target for arguments and results of injected calls. */
+/*
+ * Pages inside the target for arguments and results of injected calls;
+ * a pre-dump puts the iovecs of vmsplice() there, 1024 at a time.
+ */
+#define DUMP_SCRATCH_SIZE	(5 * PAGE_SIZE)
+
 static int map_scratch(struct dump_ctx *dc)
 {
 	long addr;
 	int ret;
 
-	ret = dump_syscall(dc, __NR_mmap, &addr, 0, PAGE_SIZE,
+	ret = dump_syscall(dc, __NR_mmap, &addr, 0, DUMP_SCRATCH_SIZE,
 			   PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (ret)
 		return ret;
@@ -148,7 +155,7 @@ static int map_scratch(struct dump_ctx *dc)
 		return addr;
 	}
 	dc->scratch = addr;
-	dc->scratch_size = PAGE_SIZE;
+	dc->scratch_size = DUMP_SCRATCH_SIZE;
 	return 0;
 }
 
@@ -326,7 +333,7 @@ static int write_one_image(int dfd, enum cr_img_type type, int arg,
 	return ret;
 }
 
-static int write_tree(struct dump_ctx *dc, const struct proc_stat *st)
+int write_tree(struct dump_ctx *dc, const struct proc_stat *st)
 {
 	PstreeEntry pe = PSTREE_ENTRY__INIT;
 	TaskKobjIdsEntry ids;
@@ -348,7 +355,7 @@ static int write_tree(struct dump_ctx *dc, const struct proc_stat *st)
 }
 
 /* inventory.img goes last: without it the folder is not an image set. */
-static int write_inventory(struct dump_ctx *dc)
+int write_inventory(struct dump_ctx *dc)
 {
 	InventoryEntry inv = INVENTORY_ENTRY__INIT;
 	TaskKobjIdsEntry ids;
@@ -407,10 +414,9 @@ static int collect_task(struct dump_ctx *dc, CoreEntry *core,
 	return dump_fs(dc);
 }
 
-static int infect_and_collect(struct dump_ctx *dc, CoreEntry *core,
-			      const struct vma_list *vmas, const struct proc_stat *st)
+int dump_infect(struct dump_ctx *dc)
 {
-	int ret, cure_ret;
+	int ret;
 
 	dc->ctl = compel_infect(dc->pid, 0);
 	if (!dc->ctl)
@@ -418,15 +424,20 @@ static int infect_and_collect(struct dump_ctx *dc, CoreEntry *core,
 	ret = map_scratch(dc);
 	if (!ret && fault_injected(FI_DUMP_INFECTED))
 		ret = -EIO;
-	if (!ret)
-		ret = dump_infected_state(dc, core, vmas, st);
+	return ret;
+}
+
+int dump_cure(struct dump_ctx *dc)
+{
+	int ret;
+
+	if (!dc->ctl)
+		return 0;
 	unmap_scratch(dc);
-	cure_ret = compel_cure(dc->ctl);
+	ret = compel_cure(dc->ctl);
 	dc->ctl = NULL;
-	if (cure_ret) {
+	if (ret)
 		pr_err("Can't restore pid %d after injected calls\n", dc->pid);
-		return cure_ret;
-	}
 	return ret;
 }
 
@@ -468,10 +479,35 @@ static int release_target(pid_t pid, bool kill_it)
 	return 0;
 }
 
-static int dump_seized(struct dump_ctx *dc, const struct proc_stat *st,
-		       struct dump_stats *ds)
+/*
+ * Inside the infected target: the state only it can tell, then what
+ * the tracker says changed, then which pages to copy. With
+ * --leave-running and no --track-mem tracking ends here.
+ */
+static int dump_infected(struct dump_ctx *dc, struct incr_ctx *ic, CoreEntry *core,
+			 const struct vma_list *vmas, const struct proc_stat *st,
+			 struct mem_plan *plan, struct mem_dump_stats *ms)
+{
+	struct mem_dump_opts mo;
+	int ret;
+
+	ret = dump_infected_state(dc, core, vmas, st);
+	if (!ret)
+		ret = incr_collect(ic, dc, vmas);
+	if (ret)
+		return ret;
+	incr_mem_opts(ic, &mo);
+	ret = plan_pages(dc, vmas, &mo, plan, ms);
+	if (!ret && opts.leave_running && !opts.track_mem)
+		ret = incr_stop(ic, dc, vmas);
+	return ret;
+}
+
+static int dump_seized(struct dump_ctx *dc, struct incr_ctx *ic,
+		       const struct proc_stat *st, struct dump_stats *ds)
 {
 	struct mem_dump_stats ms = {};
+	struct mem_plan plan = {};
 	struct vma_list vmas = {};
 	CoreEntry *core;
 	uint64_t t0;
@@ -489,17 +525,24 @@ static int dump_seized(struct dump_ctx *dc, const struct proc_stat *st,
 	ret = collect_task(dc, core, &vmas, st);
 	if (ret)
 		goto out;
-	ret = infect_and_collect(dc, core, &vmas, st);
+	t0 = stats_now_us();
+	ret = dump_infect(dc);
+	if (!ret)
+		ret = dump_infected(dc, ic, core, &vmas, st, &plan, &ms);
+	if (ret && ic->started)
+		incr_stop(ic, dc, &vmas);
+	if (dump_cure(dc) && !ret)
+		ret = -EIO;
 	if (ret)
 		goto out;
-	t0 = stats_now_us();
-	ret = dump_pages(dc, &vmas, &ms);
+	ret = write_pages(dc, &vmas, &plan, &ms);
 	if (ret)
 		goto out;
 	ds->memdump_us = stats_now_us() - t0;
 	ds->memwrite_us = ms.memwrite_us;
 	ds->pages_scanned = ms.pages_scanned;
 	ds->pages_written = ms.pages_written;
+	ds->pages_skipped_parent = ms.pages_in_parent;
 	ret = write_core(dc, core);
 	if (!ret)
 		ret = write_tree(dc, st);
@@ -507,6 +550,7 @@ out:
 	if (dc->files_img && close_image(dc->files_img) && !ret)
 		ret = -EIO;
 	dc->files_img = NULL;
+	free_mem_plan(&plan);
 	free_vma_list(&vmas);
 	return ret;
 }
@@ -516,45 +560,52 @@ int cr_dump_tasks(pid_t pid, int dfd)
 	struct dump_ctx dc = { .pid = pid, .dfd = dfd, .next_file_id = 1,
 			       .tracker_fd = -1 };
 	struct dump_stats ds = {};
+	struct incr_ctx ic = { .parent_dfd = -1 };
 	struct proc_stat st;
 	uint64_t t_start, t_frozen;
+	bool keep_tracking = opts.track_mem && opts.leave_running;
 	int ret;
 
 	pr_info("Dumping pid %d\n", pid);
-	ret = check_target(pid, &st);
+	ret = check_dump_target(pid, &st, false);
+	if (!ret)
+		ret = incr_prepare(&ic, dfd, pid);
 	if (ret)
-		return ret;
+		goto out_fini;
+	dc.tracker_fd = incr_tracker_fd(&ic);
 
 	t_start = stats_now_us();
 	ret = compel_seize(pid);
 	if (ret) {
 		pr_err("Can't seize pid %d: %s\n", pid, strerror(-ret));
-		return ret;
+		goto out_fini;
 	}
 	t_frozen = stats_now_us();
 	ds.freezing_us = t_frozen - t_start;
 
-	ret = dump_seized(&dc, &st, &ds);
-	if (ret) {
-		pr_err("Dumping pid %d failed; it is left running\n", pid);
-		images_discard();
-		compel_detach(pid);
-		return ret;
-	}
+	ret = dump_seized(&dc, &ic, &st, &ds);
+	if (ret)
+		goto fail;
 	ds.frozen_us = stats_now_us() - t_frozen;
 	ret = write_dump_stats(dfd, &ds);
 	if (!ret && fault_injected(FI_DUMP_BEFORE_INVENTORY))
 		ret = -EIO;
 	if (!ret)
 		ret = write_inventory(&dc);
-	if (ret) {
-		images_discard();
-		compel_detach(pid);
-		return ret;
-	}
+	if (!ret)
+		ret = incr_commit(&ic, dfd, keep_tracking);
+	if (ret)
+		goto fail;
 	images_forget();
 	ret = release_target(pid, !opts.leave_running);
 	print_dump_stats(&ds);
 	pr_info("Dumping finished successfully\n");
+	goto out_fini;
+fail:
+	pr_err("Dumping pid %d failed; it is left running\n", pid);
+	images_discard();
+	compel_detach(pid);
+out_fini:
+	incr_fini(&ic);
 	return ret;
 }

@@ -580,8 +580,7 @@ static int restore_sched(pid_t pid, const ThreadCoreEntry *thc)
 /* Steps inside the stopped child, in dependency order. */
 static int build_child(struct rst_ctx *rc, const struct rst_images *ri,
 		       const struct vma_list *self, unsigned long tramp,
-		       int pages_fd, const struct pagemap_set *ps,
-		       struct restore_stats *rs)
+		       const struct pagemap_set *ps, struct restore_stats *rs)
 {
 	long ret;
 
@@ -603,7 +602,7 @@ static int build_child(struct rst_ctx *rc, const struct rst_images *ri,
 		ret = restore_mappings(rc, ri->mm, ps);
 	if (ret)
 		return ret;
-	ret = restore_pages(rc, pages_fd, ps);
+	ret = restore_pages(rc, ps);
 	if (ret < 0)
 		return ret;
 	rs->pages_restored = ret;
@@ -694,24 +693,24 @@ static void kill_child(pid_t pid)
 			break;
 }
 
-static int prepare_all(struct rst_ctx *rc, struct rst_images *ri, int *pages_fd)
+static int keep_pages_fd(void *arg, int fd)
 {
-	int fd, ret;
+	return rst_keep_fd(arg, fd);
+}
+
+static int prepare_all(struct rst_ctx *rc, struct rst_images *ri,
+		       struct pagemap_set *ps)
+{
+	int ret;
 
 	ret = prepare_files(rc, ri->ids->files_id);
 	if (!ret)
 		ret = prepare_fs(rc);
 	if (!ret)
 		ret = prepare_shmem(rc, ri->mm);
-	if (ret)
-		return ret;
-	fd = openat(rc->dfd, "pages-1.img", O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		pr_perror("Can't open pages-1.img");
-		return -errno;
-	}
-	*pages_fd = rst_keep_fd(rc, fd);
-	return *pages_fd < 0 ? *pages_fd : 0;
+	if (!ret)
+		ret = read_pagemap_chain(rc->dfd, rc->pid, ri->mm, keep_pages_fd, rc, ps);
+	return ret;
 }
 
 static void close_prepared(struct rst_ctx *rc)
@@ -742,7 +741,7 @@ int cr_restore_tasks(int dfd)
 	struct pagemap_set ps = {};
 	unsigned long tramp;
 	uint64_t t0, t1;
-	int pages_fd = -1, ret;
+	int ret;
 	pid_t pid;
 
 	ret = read_images(dfd, &ri);
@@ -758,9 +757,7 @@ int cr_restore_tasks(int dfd)
 		goto out;
 	rc.fd_base = ri.max_fd + 1 > FD_BASE_MIN ? ri.max_fd + 1 : FD_BASE_MIN;
 	rc.fd_next = rc.fd_base;
-	ret = prepare_all(&rc, &ri, &pages_fd);
-	if (!ret)
-		ret = read_pagemap(dfd, rc.pid, pages_fd, ri.mm, &ps);
+	ret = prepare_all(&rc, &ri, &ps);
 	if (ret)
 		goto out_close;
 
@@ -774,7 +771,7 @@ int cr_restore_tasks(int dfd)
 	t1 = stats_now_us();
 	rs.forking_us = t1 - t0;
 	if (!ret)
-		ret = build_child(&rc, &ri, &self, tramp, pages_fd, &ps, &rs);
+		ret = build_child(&rc, &ri, &self, tramp, &ps, &rs);
 	if (!ret)
 		ret = finish_child(&rc, &ri, tramp);
 	close_prepared(&rc);

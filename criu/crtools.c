@@ -16,6 +16,8 @@
 #include "cr-dump.h"
 #include "cr_options.h"
 #include "log.h"
+#include "plugin.h"
+#include "tracking.h"
 
 #define CRIU_OOH_VERSION	"0.1"
 
@@ -34,7 +36,7 @@ static void usage(FILE *out)
 "\n"
 "Commands:\n"
 "  dump           checkpoint a process into a folder of images\n"
-"  pre-dump       (not available yet) checkpoint memory only\n"
+"  pre-dump       checkpoint memory only, leaving the process running\n"
 "  restore        restore a process from images\n"
 "  check          check that the kernel has what criu needs\n"
 "\n"
@@ -46,6 +48,12 @@ static void usage(FILE *out)
 "  -d|--restore-detached  return once the restored process runs\n"
 "     --pidfile FILE      write the restored pid to FILE (in DIR)\n"
 "  -o|--log-file FILE     log to FILE (relative to DIR)\n"
+"     --track-mem         track written pages for the next (pre-)dump\n"
+"     --prev-images-dir P parent images (relative to DIR): pages unchanged\n"
+"                         since them are recorded, not copied\n"
+"     --dirty-tracker=T   auto|pagemap-scan|soft-dirty|none|ooh (default auto)\n"
+"     --ooh               short for --dirty-tracker=ooh\n"
+"  -L|--libdir DIR        load plugins from DIR\n"
 "  -v[NUM]                verbosity 0..4 (default 2); -v alone adds one\n"
 "     --feature FEAT      with check: test one feature\n"
 "  -V|--version           print the version\n"
@@ -62,7 +70,14 @@ static int parse_verbosity(const char *arg)
 	return opts.log_level + 1 + (int)strspn(arg, "v");
 }
 
-enum { OPT_PIDFILE = 1000, OPT_FEATURE };
+enum {
+	OPT_PIDFILE = 1000,
+	OPT_FEATURE,
+	OPT_TRACK_MEM,
+	OPT_PREV_IMAGES_DIR,
+	OPT_DIRTY_TRACKER,
+	OPT_OOH,
+};
 
 static int parse_options(int argc, char **argv)
 {
@@ -75,6 +90,11 @@ static int parse_options(int argc, char **argv)
 		{ "restore-detached", no_argument, NULL, 'd' },
 		{ "pidfile", required_argument, NULL, OPT_PIDFILE },
 		{ "feature", required_argument, NULL, OPT_FEATURE },
+		{ "track-mem", no_argument, NULL, OPT_TRACK_MEM },
+		{ "prev-images-dir", required_argument, NULL, OPT_PREV_IMAGES_DIR },
+		{ "dirty-tracker", required_argument, NULL, OPT_DIRTY_TRACKER },
+		{ "ooh", no_argument, NULL, OPT_OOH },
+		{ "libdir", required_argument, NULL, 'L' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ },
@@ -83,7 +103,7 @@ static int parse_options(int argc, char **argv)
 	long val;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "t:D:o:v::RjdVh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "t:D:o:v::RjdVhL:", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			errno = 0;
@@ -117,6 +137,21 @@ static int parse_options(int argc, char **argv)
 			break;
 		case OPT_FEATURE:
 			opts.feature = optarg;
+			break;
+		case OPT_TRACK_MEM:
+			opts.track_mem = true;
+			break;
+		case OPT_PREV_IMAGES_DIR:
+			opts.prev_images_dir = optarg;
+			break;
+		case OPT_DIRTY_TRACKER:
+			opts.dirty_tracker = optarg;
+			break;
+		case OPT_OOH:
+			opts.dirty_tracker = "ooh";
+			break;
+		case 'L':
+			opts.libdir = optarg;
 			break;
 		case 'V':
 			printf("Version: %s (criu-ooh)\n", CRIU_OOH_VERSION);
@@ -175,28 +210,39 @@ static int setup_log(void)
 	return log_init(path, opts.log_level);
 }
 
+static int dump_command(bool pre_dump)
+{
+	int dfd, ret;
+
+	if (!opts.pid) {
+		pr_err("%s needs the pid of the process: -t PID\n",
+		       pre_dump ? "pre-dump" : "dump");
+		return -EINVAL;
+	}
+	if (opts.dirty_tracker && !opts.track_mem)
+		pr_warn("--dirty-tracker has no effect without --track-mem\n");
+	dfd = open_images_dir(true);
+	if (dfd < 0)
+		return dfd;
+	ret = pre_dump ? cr_pre_dump_tasks(opts.pid, dfd) : cr_dump_tasks(opts.pid, dfd);
+	close(dfd);
+	return ret;
+}
+
 static int run_command(const char *cmd)
 {
 	int dfd, ret;
 
+	register_builtin_trackers();
+	ret = load_plugins(opts.libdir);
+	if (ret)
+		return ret;
 	if (!strcmp(cmd, "check"))
 		return cr_check();
-	if (!strcmp(cmd, "pre-dump")) {
-		pr_err("pre-dump is not available yet in criu-ooh\n");
-		return -EOPNOTSUPP;
-	}
-	if (!strcmp(cmd, "dump")) {
-		if (!opts.pid) {
-			pr_err("dump needs the pid of the process: -t PID\n");
-			return -EINVAL;
-		}
-		dfd = open_images_dir(true);
-		if (dfd < 0)
-			return dfd;
-		ret = cr_dump_tasks(opts.pid, dfd);
-		close(dfd);
-		return ret;
-	}
+	if (!strcmp(cmd, "pre-dump"))
+		return dump_command(true);
+	if (!strcmp(cmd, "dump"))
+		return dump_command(false);
 	/* restore */
 	dfd = open_images_dir(false);
 	if (dfd < 0)

@@ -1,14 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Filling the child's memory: each pagemap entry's pages are read by
- * the child itself from the pages image it inherited, with one injected
- * pread64() per entry, so the data goes from the page cache straight
- * into its memory without passing through criu.
+ * Filling the child's memory. The pagemap of the image folder lists
+ * every page that holds data, either copied into its pages-1.img or
+ * kept "in parent": then the folder its "parent" link leads to has it,
+ * or that folder's parent, and so on. Each page is resolved here, before
+ * anything is created, to the folder that holds its data; then the child
+ * reads the pages itself with one injected pread64() per range, from the
+ * pages images it inherited, so the data goes from the page cache
+ * straight into its memory.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "image.h"
 #include "log.h"
@@ -20,8 +27,29 @@
 
 /* Bytes per injected pread64(): the kernel caps one read near 2 GiB. */
 #define PREAD_CHUNK	(1UL << 30)
+/* How many "parent" links a chain may follow. */
+#define MAX_CHAIN	64
 
-/* The restorable area that holds [@start, @end) entirely, or NULL. */
+struct pm_ent {
+	unsigned long start, end;
+	unsigned long off;		/* in the folder's pages-1.img */
+	bool in_parent;
+};
+
+/* One image folder of the chain: its pagemap, sorted by address. */
+struct chain_level {
+	struct pm_ent *ents;
+	unsigned int nr;
+	unsigned long pages_size;
+};
+
+struct chain {
+	struct chain_level lv[MAX_CHAIN];
+	unsigned int depth;
+	int dfds[MAX_CHAIN];
+};
+
+/* The restorable private area that holds [@start, @end), or NULL. */
 static const VmaEntry *find_vma(const MmEntry *mm, unsigned long start,
 				unsigned long end)
 {
@@ -46,29 +74,30 @@ static const VmaEntry *find_vma(const MmEntry *mm, unsigned long start,
 	return NULL;
 }
 
+static bool entry_in_parent(const PagemapEntry *pe)
+{
+	return (pe->has_in_parent && pe->in_parent) ||
+	       (pe->has_flags && (pe->flags & PE_PARENT));
+}
+
 static int check_entry(const struct cr_img *img, const PagemapEntry *pe,
-		       const MmEntry *mm, unsigned long off, unsigned long size)
+		       const MmEntry *mm, unsigned long off, unsigned long size,
+		       unsigned long prev_end)
 {
 	unsigned long len = (unsigned long)pe->nr_pages * PAGE_SIZE;
 
 	if ((pe->vaddr & (PAGE_SIZE - 1)) || !pe->nr_pages ||
-	    pe->vaddr + len < pe->vaddr) {
-		pr_err("%s: bad entry %llx+%u\n", img_name(img),
+	    pe->vaddr + len < pe->vaddr || pe->vaddr < prev_end) {
+		pr_err("%s: bad or unsorted entry %llx+%u\n", img_name(img),
 		       (unsigned long long)pe->vaddr, pe->nr_pages);
 		return -EINVAL;
 	}
-	if ((pe->has_in_parent && pe->in_parent) ||
-	    (pe->has_flags && (pe->flags & PE_PARENT))) {
-		pr_err("%s: entry %llx+%u is in a parent image: not supported yet\n",
-		       img_name(img), (unsigned long long)pe->vaddr, pe->nr_pages);
-		return -EOPNOTSUPP;
-	}
-	if (!find_vma(mm, pe->vaddr, pe->vaddr + len)) {
+	if (mm && !find_vma(mm, pe->vaddr, pe->vaddr + len)) {
 		pr_err("%s: entry %llx+%u is not inside one dumped private area\n",
 		       img_name(img), (unsigned long long)pe->vaddr, pe->nr_pages);
 		return -EINVAL;
 	}
-	if (off + len > size || off + len < off) {
+	if (!entry_in_parent(pe) && (off + len > size || off + len < off)) {
 		pr_err("%s: entry %llx+%u points past the end of pages-1.img (%lu bytes)\n",
 		       img_name(img), (unsigned long long)pe->vaddr, pe->nr_pages, size);
 		return -EINVAL;
@@ -76,42 +105,43 @@ static int check_entry(const struct cr_img *img, const PagemapEntry *pe,
 	return 0;
 }
 
-static int add_range(struct pagemap_set *ps, unsigned int *cap,
-		     const PagemapEntry *pe, unsigned long off)
+static int add_ent(struct chain_level *lv, unsigned int *cap, const PagemapEntry *pe,
+		   unsigned long off)
 {
-	struct page_range *r;
+	struct pm_ent *e;
 
-	if (ps->nr == *cap) {
+	if (lv->nr == *cap) {
 		*cap = *cap ? *cap * 2 : 64;
-		r = realloc(ps->ranges, *cap * sizeof(*r));
-		if (!r)
+		e = realloc(lv->ents, *cap * sizeof(*e));
+		if (!e)
 			return -ENOMEM;
-		ps->ranges = r;
+		lv->ents = e;
 	}
-	r = &ps->ranges[ps->nr++];
-	r->vaddr = pe->vaddr;
-	r->nr_pages = pe->nr_pages;
-	r->off = off;
+	e = &lv->ents[lv->nr++];
+	e->start = pe->vaddr;
+	e->end = pe->vaddr + (unsigned long)pe->nr_pages * PAGE_SIZE;
+	e->off = off;
+	e->in_parent = entry_in_parent(pe);
 	return 0;
 }
 
-int read_pagemap(int dfd, int pid, int pages_fd, const MmEntry *mm,
-		 struct pagemap_set *ps)
+/* Read one folder's pagemap; @mm is given for the top folder only. */
+static int read_level(int dfd, int pid, int pages_fd, const MmEntry *mm,
+		      struct chain_level *lv)
 {
 	PagemapHead *ph = NULL;
 	PagemapEntry *pe;
 	struct cr_img *img;
-	unsigned long off = 0;
+	unsigned long off = 0, prev_end = 0;
 	unsigned int cap = 0;
 	struct stat st;
 	int ret;
 
-	ps->ranges = NULL;
-	ps->nr = 0;
 	if (fstat(pages_fd, &st)) {
 		pr_perror("Can't stat pages-1.img");
 		return -errno;
 	}
+	lv->pages_size = st.st_size;
 	img = open_image(dfd, CR_FD_PAGEMAP, O_RSTR, pid);
 	if (!img)
 		return -EIO;
@@ -124,15 +154,208 @@ int read_pagemap(int dfd, int pid, int pages_fd, const MmEntry *mm,
 		ret = pb_read_one(img, (void **)&pe, &pagemap_entry__descriptor);
 		if (ret <= 0)
 			break;
-		ret = check_entry(img, pe, mm, off, st.st_size);
+		ret = check_entry(img, pe, mm, off, st.st_size, prev_end);
 		if (!ret)
-			ret = add_range(ps, &cap, pe, off);
-		off += (unsigned long)pe->nr_pages * PAGE_SIZE;
+			ret = add_ent(lv, &cap, pe, off);
+		if (!entry_in_parent(pe))
+			off += (unsigned long)pe->nr_pages * PAGE_SIZE;
+		prev_end = pe->vaddr + (unsigned long)pe->nr_pages * PAGE_SIZE;
 		pb_free(pe);
 	}
 	if (ph)
 		pb_free(ph);
 	close_image(img);
+	return ret;
+}
+
+static int add_range(struct pagemap_set *ps, unsigned long vaddr, unsigned long len,
+		     unsigned long off, unsigned int src)
+{
+	struct page_range *r;
+
+	if (ps->nr && (r = &ps->ranges[ps->nr - 1])->src == src &&
+	    r->vaddr + r->len == vaddr && r->off + r->len == off) {
+		r->len += len;
+		return 0;
+	}
+	if (ps->nr == ps->cap) {
+		unsigned int cap = ps->cap ? ps->cap * 2 : 256;
+
+		r = realloc(ps->ranges, cap * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		ps->ranges = r;
+		ps->cap = cap;
+	}
+	r = &ps->ranges[ps->nr++];
+	r->vaddr = vaddr;
+	r->len = len;
+	r->off = off;
+	r->src = src;
+	return 0;
+}
+
+/* First entry of @lv that ends after @addr. */
+static unsigned int first_after(const struct chain_level *lv, unsigned long addr)
+{
+	unsigned int lo = 0, hi = lv->nr;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (lv->ents[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Find where folder @level (and its parents) keep [@start, @end). */
+static int resolve(struct chain *ch, unsigned int level, unsigned long start,
+		   unsigned long end, struct pagemap_set *ps)
+{
+	const struct chain_level *lv;
+	unsigned int i;
+	int ret;
+
+	if (level >= ch->depth) {
+		pr_err("Pages %lx-%lx are in a parent image, but the chain ends at folder %u\n",
+		       start, end, level - 1);
+		return -ENOENT;
+	}
+	lv = &ch->lv[level];
+	for (i = first_after(lv, start); start < end; i++) {
+		const struct pm_ent *e = &lv->ents[i];
+		unsigned long s, t;
+
+		if (i >= lv->nr || e->start > start) {
+			pr_err("Pages %lx-%lx are missing from the parent image chain (folder %u)\n",
+			       start, i < lv->nr && e->start < end ? e->start : end, level);
+			return -ENOENT;
+		}
+		s = start;
+		t = e->end < end ? e->end : end;
+		if (e->in_parent)
+			ret = resolve(ch, level + 1, s, t, ps);
+		else
+			ret = add_range(ps, s, t - s, e->off + (s - e->start), level);
+		if (ret)
+			return ret;
+		start = t;
+	}
+	return 0;
+}
+
+static int open_level(struct chain *ch, unsigned int level, struct pagemap_set *ps)
+{
+	int fd;
+
+	fd = openat(ch->dfds[level], "pages-1.img", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		pr_perror("Can't open pages-1.img of image folder %u of the chain", level);
+		return -errno;
+	}
+	ps->pages_fds[level] = fd;
+	return 0;
+}
+
+static int open_chain(int dfd, struct chain *ch)
+{
+	unsigned int i;
+
+	ch->dfds[0] = dfd;
+	ch->depth = 1;
+	for (i = 1; i < MAX_CHAIN; i++) {
+		int pfd = openat(ch->dfds[i - 1], "parent", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (pfd < 0) {
+			if (errno == ENOENT && faccessat(ch->dfds[i - 1], "parent",
+							 F_OK, AT_SYMLINK_NOFOLLOW))
+				return 0;	/* no parent: the chain ends */
+			pr_perror("Broken parent link in image folder %u of the chain", i - 1);
+			return -ENOENT;
+		}
+		ch->dfds[i] = pfd;
+		ch->depth++;
+	}
+	pr_err("The image chain is longer than %d folders\n", MAX_CHAIN);
+	return -ELOOP;
+}
+
+static void close_chain(struct chain *ch)
+{
+	unsigned int i;
+
+	for (i = 1; i < ch->depth; i++)
+		close(ch->dfds[i]);
+	for (i = 0; i < ch->depth; i++)
+		free(ch->lv[i].ents);
+}
+
+int read_pagemap_chain(int dfd, int pid, const MmEntry *mm,
+		       int (*keep_fd)(void *arg, int fd), void *arg,
+		       struct pagemap_set *ps)
+{
+	struct chain *ch;
+	unsigned int i;
+	int ret;
+
+	memset(ps, 0, sizeof(*ps));
+	ch = calloc(1, sizeof(*ch));
+	if (!ch)
+		return -ENOMEM;
+	ret = open_chain(dfd, ch);
+	if (ret)
+		goto out;
+	ps->pages_fds = malloc(ch->depth * sizeof(int));
+	if (!ps->pages_fds) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < ch->depth; i++)
+		ps->pages_fds[i] = -1;
+	ps->nr_srcs = ch->depth;
+	for (i = 0; i < ch->depth && !ret; i++) {
+		ret = open_level(ch, i, ps);
+		if (!ret)
+			ret = read_level(ch->dfds[i], pid, ps->pages_fds[i],
+					 i ? NULL : mm, &ch->lv[i]);
+	}
+	for (i = 0; !ret && i < ch->lv[0].nr; i++) {
+		const struct pm_ent *e = &ch->lv[0].ents[i];
+
+		if (e->in_parent)
+			ret = resolve(ch, 1, e->start, e->end, ps);
+		else
+			ret = add_range(ps, e->start, e->end - e->start, e->off, 0);
+	}
+	/*
+	 * The child inherits the pages images through the pre-opened set,
+	 * which owns them from here on (keep_fd closes the original).
+	 */
+	for (i = 0; i < ps->nr_srcs; i++) {
+		int fd = ps->pages_fds[i];
+
+		ps->pages_fds[i] = -1;
+		if (fd < 0)
+			continue;
+		if (ret) {
+			close(fd);
+			continue;
+		}
+		fd = keep_fd(arg, fd);
+		if (fd < 0)
+			ret = fd;
+		else
+			ps->pages_fds[i] = fd;
+	}
+	if (!ret)
+		pr_info("Pages come from %u image folder(s), %u ranges\n",
+			ch->depth, ps->nr);
+out:
+	close_chain(ch);
+	free(ch);
 	if (ret)
 		free_pagemap(ps);
 	return ret;
@@ -140,9 +363,10 @@ int read_pagemap(int dfd, int pid, int pages_fd, const MmEntry *mm,
 
 void free_pagemap(struct pagemap_set *ps)
 {
+	/* The descriptors belong to the pre-opened set, closed with it. */
+	free(ps->pages_fds);
 	free(ps->ranges);
-	ps->ranges = NULL;
-	ps->nr = 0;
+	memset(ps, 0, sizeof(*ps));
 }
 
 bool pagemap_has_pages(const struct pagemap_set *ps, unsigned long start,
@@ -150,11 +374,10 @@ bool pagemap_has_pages(const struct pagemap_set *ps, unsigned long start,
 {
 	unsigned int i;
 
-	/* Ranges are in image order, which is address order per area. */
 	for (i = 0; i < ps->nr; i++) {
 		const struct page_range *r = &ps->ranges[i];
 
-		if (r->vaddr < end && start < r->vaddr + r->nr_pages * PAGE_SIZE)
+		if (r->vaddr < end && start < r->vaddr + r->len)
 			return true;
 	}
 	return false;
@@ -184,7 +407,7 @@ static int fill_range(struct rst_ctx *rc, int pages_fd, unsigned long addr,
 	return 0;
 }
 
-long restore_pages(struct rst_ctx *rc, int pages_fd, const struct pagemap_set *ps)
+long restore_pages(struct rst_ctx *rc, const struct pagemap_set *ps)
 {
 	unsigned long nr = 0;
 	unsigned int i;
@@ -193,10 +416,10 @@ long restore_pages(struct rst_ctx *rc, int pages_fd, const struct pagemap_set *p
 	for (i = 0; i < ps->nr; i++) {
 		const struct page_range *r = &ps->ranges[i];
 
-		ret = fill_range(rc, pages_fd, r->vaddr, r->nr_pages * PAGE_SIZE, r->off);
+		ret = fill_range(rc, ps->pages_fds[r->src], r->vaddr, r->len, r->off);
 		if (ret)
 			return ret;
-		nr += r->nr_pages;
+		nr += r->len >> PAGE_SHIFT;
 	}
 	return nr;
 }

@@ -1,8 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Dumping memory: which pages of each area hold data that only the
- * process has (the pagemap tells), and copying them, range by range,
- * from the stopped target into pages-1.img through a bounded buffer.
+ * Dumping memory. While the target is stopped, plan_pages() decides for
+ * every page that holds data whether the image chain already has it
+ * ("in parent": present, held by the parent, not written since) or
+ * whether it must be copied. write_pages() then writes pagemap-PID.img
+ * and copies the data into pages-1.img through a bounded buffer,
+ * straight from the stopped target, or for a pre-dump from the copy
+ * stage_pages() took, after the target runs again.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +15,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "compel.h"
@@ -20,175 +23,152 @@
 #include "image.h"
 #include "log.h"
 #include "mem.h"
+#include "stats.h"
 #include "vma.h"
 
 #include "pagemap.pb-c.h"
 
-/* Pages copied per process_vm_readv()+write() round. */
+/* Bytes copied per process_vm_readv()+write() round. */
 #define XFER_BUF_SIZE	(2UL << 20)
-/* Pagemap entries read per pread() of /proc/PID/pagemap. */
-#define PME_BATCH	(64 * 1024)
 
-struct page_writer {
-	struct dump_ctx *dc;
-	struct cr_img *pagemap;
-	struct cr_img *pages;
-	int pagemap_fd;			/* /proc/PID/pagemap */
-	char *buf;			/* XFER_BUF_SIZE bytes */
-	uint64_t *pme;			/* PME_BATCH entries */
-	/* The run of pages being collected, not yet written. */
-	unsigned long run_start, run_pages;
-	const struct vma_area *run_vma;
-	struct mem_dump_stats *st;
-};
+/* --- planning ------------------------------------------------------------ */
 
-static uint64_t now_us(void)
+static int add_run(struct mem_plan *plan, unsigned long start, unsigned long end,
+		   bool in_parent, bool shared, unsigned int vma)
 {
-	struct timespec ts;
+	struct pm_run *r;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+	if (start >= end)
+		return 0;
+	if (plan->nr) {
+		r = &plan->runs[plan->nr - 1];
+		if (r->end == start && r->vma == vma && r->in_parent == in_parent) {
+			r->end = end;
+			goto count;
+		}
+	}
+	if (plan->nr == plan->cap) {
+		unsigned int cap = plan->cap ? plan->cap * 2 : 256;
+
+		r = realloc(plan->runs, cap * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		plan->runs = r;
+		plan->cap = cap;
+	}
+	r = &plan->runs[plan->nr++];
+	r->start = start;
+	r->end = end;
+	r->in_parent = in_parent;
+	r->shared = shared;
+	r->vma = vma;
+count:
+	if (!in_parent)
+		plan->data_bytes += end - start;
+	return 0;
+}
+
+/* Append the parts of @rs inside [@start, @end) to @out. */
+static int clip_ranges(const struct range_set *rs, unsigned long start,
+		       unsigned long end, struct range_set *out)
+{
+	unsigned int lo = 0, hi = rs->nr;
+	int ret;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (rs->r[mid].end <= start)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < rs->nr && rs->r[lo].start < end; lo++) {
+		ret = range_set_add(out, rs->r[lo].start > start ? rs->r[lo].start : start,
+				    rs->r[lo].end < end ? rs->r[lo].end : end);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }
 
 /*
- * Copy [@addr, @addr + @len) of the target into the buffer. Areas the
- * target cannot read itself (PROT_NONE after a write) go through
- * /proc/PID/mem, which the tracer may read regardless.
+ * Merge two sorted, disjoint sets into runs in address order: @kept
+ * recorded in the parent, @copied copied.
  */
-static int read_target(struct page_writer *pw, const struct vma_area *vma,
-		       unsigned long addr, size_t len)
+static int add_merged(struct mem_plan *plan, const struct range_set *kept,
+		      const struct range_set *copied, unsigned int vma)
 {
-	struct iovec local = { pw->buf, len };
-	struct iovec remote = { (void *)addr, len };
-	ssize_t n;
+	unsigned int i = 0, j = 0;
+	int ret = 0;
 
-	if (vma->prot & PROT_READ) {
-		n = process_vm_readv(pw->dc->pid, &local, 1, &remote, 1, 0);
-		if (n == (ssize_t)len)
-			return 0;
-		if (n < 0 && errno != EFAULT) {
-			int err = -errno;
-
-			pr_perror("process_vm_readv of %lx+%zx in pid %d",
-				  addr, len, pw->dc->pid);
-			return err;
+	while (!ret && (i < kept->nr || j < copied->nr)) {
+		if (j >= copied->nr ||
+		    (i < kept->nr && kept->r[i].start < copied->r[j].start)) {
+			ret = add_run(plan, kept->r[i].start, kept->r[i].end, true, false, vma);
+			i++;
+		} else {
+			ret = add_run(plan, copied->r[j].start, copied->r[j].end, false, false, vma);
+			j++;
 		}
 	}
-	return compel_read_mem(pw->dc->pid, addr, pw->buf, len);
+	return ret;
 }
 
-static int flush_run(struct page_writer *pw)
+/*
+ * An incremental plan needs no walk over the whole area: a page the
+ * parent holds and the tracker does not report is unchanged (trackers
+ * report pages written or dropped), and only the reported ranges are
+ * asked whether they hold data now.
+ */
+static int plan_incremental_vma(struct mem_plan *plan, int pagemap_fd, pid_t pid,
+				const struct vma_area *vma, unsigned int idx,
+				const struct range_set *clean,
+				const struct range_set *dirty)
 {
-	PagemapEntry pe = PAGEMAP_ENTRY__INIT;
-	unsigned long addr, left;
-	uint64_t t0;
+	struct range_set kept = RANGE_SET_INIT, changed = RANGE_SET_INIT;
+	struct range_set copied = RANGE_SET_INIT;
+	unsigned int i;
 	int ret;
 
-	if (!pw->run_pages)
-		return 0;
-
-	pe.vaddr = pw->run_start;
-	pe.nr_pages = pw->run_pages;
-	pe.has_flags = true;
-	pe.flags = PE_PRESENT;
-	ret = pb_write_one(pw->pagemap, &pe, &pagemap_entry__descriptor);
-	if (ret)
-		return ret;
-
-	t0 = now_us();
-	addr = pw->run_start;
-	left = pw->run_pages * PAGE_SIZE;
-	while (left) {
-		size_t chunk = left < XFER_BUF_SIZE ? left : XFER_BUF_SIZE;
-
-		ret = read_target(pw, pw->run_vma, addr, chunk);
-		if (ret)
-			return ret;
-		ret = write_img_buf(pw->pages, pw->buf, chunk);
-		if (ret)
-			return ret;
-		if (pw->st->pages_written > 0 && fault_injected(FI_DUMP_PAGES))
-			return -EIO;
-		addr += chunk;
-		left -= chunk;
-	}
-	pw->st->memwrite_us += now_us() - t0;
-	pw->st->pages_written += pw->run_pages;
-	pw->run_pages = 0;
-	return 0;
+	ret = clip_ranges(clean, vma->start, vma->end, &kept);
+	if (!ret)
+		ret = clip_ranges(dirty, vma->start, vma->end, &changed);
+	for (i = 0; !ret && i < changed.nr; i++)
+		ret = present_ranges(pid, pagemap_fd, changed.r[i].start, changed.r[i].end,
+				     vma->status & VMA_FILE_PRIVATE, &copied);
+	/* A page neither kept nor reported was not there at the parent: zero. */
+	if (!ret)
+		ret = add_merged(plan, &kept, &copied, idx);
+	range_set_free(&kept);
+	range_set_free(&changed);
+	range_set_free(&copied);
+	return ret;
 }
 
-static int add_page(struct page_writer *pw, const struct vma_area *vma,
-		    unsigned long addr)
+static int plan_private_vma(struct mem_plan *plan, int pagemap_fd, pid_t pid,
+			    const struct vma_area *vma, unsigned int idx)
 {
+	struct range_set present = RANGE_SET_INIT;
+	unsigned int i;
 	int ret;
 
-	if (pw->run_pages && pw->run_vma == vma &&
-	    pw->run_start + pw->run_pages * PAGE_SIZE == addr) {
-		pw->run_pages++;
-		return 0;
-	}
-	ret = flush_run(pw);
-	if (ret)
-		return ret;
-	pw->run_vma = vma;
-	pw->run_start = addr;
-	pw->run_pages = 1;
-	return 0;
-}
-
-/* Does this pagemap entry hold data that must go into the image? */
-static bool page_has_data(const struct vma_area *vma, uint64_t pme)
-{
-	if (pme & PME_SWAP)
-		return true;
-	if (!(pme & PME_PRESENT))
-		return false;
-	/*
-	 * In a private file mapping a page still shared with the page
-	 * cache comes back from the file; only copied-on-write ones count.
-	 */
-	if (vma->status & VMA_FILE_PRIVATE)
-		return !(pme & PME_FILE);
-	return true;
-}
-
-static int dump_private_vma(struct page_writer *pw, const struct vma_area *vma)
-{
-	unsigned long addr = vma->start, nr, i;
-	ssize_t n;
-	int ret;
-
-	while (addr < vma->end) {
-		nr = (vma->end - addr) >> PAGE_SHIFT;
-		if (nr > PME_BATCH)
-			nr = PME_BATCH;
-		n = pread(pw->pagemap_fd, pw->pme, nr * sizeof(uint64_t),
-			  (addr >> PAGE_SHIFT) * sizeof(uint64_t));
-		if (n != (ssize_t)(nr * sizeof(uint64_t))) {
-			pr_perror("Can't read pagemap of pid %d at %lx",
-				  pw->dc->pid, addr);
-			return n < 0 ? -errno : -EIO;
-		}
-		for (i = 0; i < nr; i++) {
-			if (!page_has_data(vma, pw->pme[i]))
-				continue;
-			ret = add_page(pw, vma, addr + i * PAGE_SIZE);
-			if (ret)
-				return ret;
-		}
-		pw->st->pages_scanned += nr;
-		addr += nr * PAGE_SIZE;
-	}
-	return flush_run(pw);
+	ret = present_ranges(pid, pagemap_fd, vma->start, vma->end,
+			     vma->status & VMA_FILE_PRIVATE, &present);
+	for (i = 0; !ret && i < present.nr; i++)
+		ret = add_run(plan, present.r[i].start, present.r[i].end, false, false, idx);
+	range_set_free(&present);
+	return ret;
 }
 
 /*
  * Shared anonymous memory lives in a shmem file; its pages need not be
  * mapped in this process to hold data, so ask the file where its data
- * is (SEEK_DATA/SEEK_HOLE) through /proc/PID/map_files.
+ * is (SEEK_DATA/SEEK_HOLE) through /proc/PID/map_files. It is always
+ * copied whole: trackers follow only private memory.
  */
-static int dump_shared_anon_vma(struct page_writer *pw, const struct vma_area *vma)
+static int plan_shared_vma(struct mem_plan *plan, pid_t pid,
+			   const struct vma_area *vma, unsigned int idx)
 {
 	unsigned long off, end_off = vma->pgoff + vma_len(vma);
 	char path[96];
@@ -196,30 +176,22 @@ static int dump_shared_anon_vma(struct page_writer *pw, const struct vma_area *v
 	int fd, ret = 0;
 
 	snprintf(path, sizeof(path), "/proc/%d/map_files/%lx-%lx",
-		 pw->dc->pid, vma->start, vma->end);
+		 pid, vma->start, vma->end);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
 		pr_perror("Can't open %s", path);
 		return ret;
 	}
-	pw->st->pages_scanned += vma_len(vma) >> PAGE_SHIFT;
-	for (off = vma->pgoff; off < end_off; off = hole) {
+	for (off = vma->pgoff; off < end_off && !ret; off = hole) {
 		data = lseek(fd, off, SEEK_DATA);
 		if (data < 0 || (unsigned long)data >= end_off)
 			break;
 		hole = lseek(fd, data, SEEK_HOLE);
 		if (hole < 0 || (unsigned long)hole > end_off)
 			hole = end_off;
-		ret = flush_run(pw);
-		if (ret)
-			break;
-		pw->run_vma = vma;
-		pw->run_start = vma->start + (data - vma->pgoff);
-		pw->run_pages = (hole - data) >> PAGE_SHIFT;
-		ret = flush_run(pw);
-		if (ret)
-			break;
+		ret = add_run(plan, vma->start + (data - vma->pgoff),
+			      vma->start + (hole - vma->pgoff), false, true, idx);
 	}
 	close(fd);
 	return ret;
@@ -232,67 +204,185 @@ static bool vma_dumps_pages(const struct vma_area *vma)
 	return vma->status & (VMA_ANON_PRIVATE | VMA_FILE_PRIVATE | VMA_ANON_SHARED);
 }
 
-int dump_pages(struct dump_ctx *dc, const struct vma_list *vmas,
+int plan_pages(struct dump_ctx *dc, const struct vma_list *vmas,
+	       const struct mem_dump_opts *mo, struct mem_plan *plan,
 	       struct mem_dump_stats *st)
 {
-	PagemapHead ph = PAGEMAP_HEAD__INIT;
-	struct page_writer pw = { .dc = dc, .st = st, .pagemap_fd = -1 };
+	struct range_set clean = RANGE_SET_INIT;
+	bool incremental = mo && mo->parent && mo->dirty;
 	char path[64];
 	unsigned int i;
-	int ret = -ENOMEM;
+	int fd, ret = 0;
 
-	pw.buf = mmap(NULL, XFER_BUF_SIZE, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	pw.pme = malloc(PME_BATCH * sizeof(uint64_t));
-	if (pw.buf == MAP_FAILED || !pw.pme) {
-		pr_err("No memory for the page copy buffers\n");
-		goto out;
+	memset(plan, 0, sizeof(*plan));
+	if (incremental) {
+		ret = range_set_subtract(mo->parent, mo->dirty, &clean);
+		if (ret)
+			return ret;
 	}
-
 	snprintf(path, sizeof(path), "/proc/%d/pagemap", dc->pid);
-	pw.pagemap_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (pw.pagemap_fd < 0) {
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
 		ret = -errno;
 		pr_perror("Can't open %s", path);
 		goto out;
 	}
-
-	ret = -EIO;
-	pw.pagemap = open_image(dc->dfd, CR_FD_PAGEMAP, O_DUMP, dc->pid);
-	if (!pw.pagemap)
-		goto out;
-	pw.pages = open_image(dc->dfd, CR_FD_PAGES, O_DUMP, 1);
-	if (!pw.pages)
-		goto out;
-	ph.pages_id = 1;
-	ret = pb_write_one(pw.pagemap, &ph, &pagemap_head__descriptor);
-	if (ret)
-		goto out;
-
-	for (i = 0; i < vmas->nr; i++) {
+	for (i = 0; i < vmas->nr && !ret; i++) {
 		const struct vma_area *vma = &vmas->vmas[i];
 
 		if (!vma_dumps_pages(vma))
 			continue;
+		st->pages_scanned += vma_len(vma) >> PAGE_SHIFT;
 		if (vma->status & VMA_ANON_SHARED)
-			ret = dump_shared_anon_vma(&pw, vma);
+			ret = plan_shared_vma(plan, dc->pid, vma, i);
+		else if (incremental)
+			ret = plan_incremental_vma(plan, fd, dc->pid, vma, i,
+						   &clean, mo->dirty);
 		else
-			ret = dump_private_vma(&pw, vma);
-		if (ret)
-			goto out;
+			ret = plan_private_vma(plan, fd, dc->pid, vma, i);
 	}
-	pr_info("Dumped %llu of %llu pages of pid %d\n",
-		(unsigned long long)st->pages_written,
-		(unsigned long long)st->pages_scanned, dc->pid);
+	close(fd);
 out:
-	if (pw.pages && close_image(pw.pages) && !ret)
+	range_set_free(&clean);
+	if (ret)
+		free_mem_plan(plan);
+	return ret;
+}
+
+void free_mem_plan(struct mem_plan *plan)
+{
+	free(plan->runs);
+	free_page_pipes(&plan->pipes);
+	memset(plan, 0, sizeof(*plan));
+}
+
+/* --- copying ------------------------------------------------------------- */
+
+/*
+ * Copy [@addr, @addr + @len) of the target to @buf. Areas the target
+ * cannot read itself (PROT_NONE after a write) go through
+ * /proc/PID/mem, which the tracer may read regardless.
+ */
+static int read_target(pid_t pid, const struct vma_area *vma,
+		       unsigned long addr, void *buf, size_t len)
+{
+	struct iovec local = { buf, len };
+	struct iovec remote = { (void *)addr, len };
+	ssize_t n;
+
+	if (vma->prot & PROT_READ) {
+		n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+		if (n == (ssize_t)len)
+			return 0;
+		if (n < 0 && errno != EFAULT) {
+			int err = -errno;
+
+			pr_perror("process_vm_readv of %lx+%zx in pid %d", addr, len, pid);
+			return err;
+		}
+	}
+	return compel_read_mem(pid, addr, buf, len);
+}
+
+int capture_plan(struct dump_ctx *dc, const struct vma_list *vmas,
+		 struct mem_plan *plan)
+{
+	int ret;
+
+	ret = capture_pages(dc, vmas, plan, &plan->pipes);
+	if (!ret)
+		plan->captured = true;
+	return ret;
+}
+
+static int write_entry(struct cr_img *pagemap, const struct pm_run *r)
+{
+	PagemapEntry pe = PAGEMAP_ENTRY__INIT;
+
+	pe.vaddr = r->start;
+	pe.nr_pages = (r->end - r->start) >> PAGE_SHIFT;
+	pe.has_flags = true;
+	pe.flags = r->in_parent ? PE_PARENT : PE_PRESENT;
+	return pb_write_one(pagemap, &pe, &pagemap_entry__descriptor);
+}
+
+static int copy_run(struct dump_ctx *dc, const struct vma_area *vma,
+		    const struct pm_run *r, struct cr_img *pages, char *buf,
+		    struct mem_dump_stats *st)
+{
+	unsigned long addr = r->start;
+	int ret;
+
+	while (addr < r->end) {
+		size_t chunk = r->end - addr < XFER_BUF_SIZE ? r->end - addr : XFER_BUF_SIZE;
+
+		ret = read_target(dc->pid, vma, addr, buf, chunk);
+		if (!ret)
+			ret = write_img_buf(pages, buf, chunk);
+		if (ret)
+			return ret;
+		addr += chunk;
+		st->pages_written += chunk >> PAGE_SHIFT;
+		if (fault_injected(FI_DUMP_PAGES))
+			return -EIO;
+	}
+	return 0;
+}
+
+int write_pages(struct dump_ctx *dc, const struct vma_list *vmas,
+		struct mem_plan *plan, struct mem_dump_stats *st)
+{
+	PagemapHead ph = PAGEMAP_HEAD__INIT;
+	struct cr_img *pagemap = NULL, *pages = NULL;
+	char *buf = NULL;
+	uint64_t t0 = stats_now_us();
+	unsigned int i;
+	int ret = -EIO;
+
+	if (!plan->captured) {
+		buf = mmap(NULL, XFER_BUF_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (buf == MAP_FAILED) {
+			pr_err("No memory for the page copy buffer\n");
+			return -ENOMEM;
+		}
+	}
+	pagemap = open_image(dc->dfd, CR_FD_PAGEMAP, O_DUMP, dc->pid);
+	if (!pagemap)
+		goto out;
+	pages = open_image(dc->dfd, CR_FD_PAGES, O_DUMP, 1);
+	if (!pages)
+		goto out;
+	ph.pages_id = 1;
+	ret = pb_write_one(pagemap, &ph, &pagemap_head__descriptor);
+	for (i = 0; i < plan->nr && !ret; i++) {
+		const struct pm_run *r = &plan->runs[i];
+		unsigned long len = r->end - r->start;
+
+		ret = write_entry(pagemap, r);
+		if (ret || r->in_parent) {
+			st->pages_in_parent += r->in_parent ? len >> PAGE_SHIFT : 0;
+			continue;
+		}
+		if (plan->captured)
+			st->pages_written += len >> PAGE_SHIFT;
+		else
+			ret = copy_run(dc, &vmas->vmas[r->vma], r, pages, buf, st);
+	}
+	if (!ret && plan->captured)
+		ret = flush_page_pipes(&plan->pipes, pages);
+	if (!ret)
+		pr_info("Dumped %llu pages, %llu in parent, of %llu scanned in pid %d\n",
+			(unsigned long long)st->pages_written,
+			(unsigned long long)st->pages_in_parent,
+			(unsigned long long)st->pages_scanned, dc->pid);
+out:
+	if (pages && close_image(pages) && !ret)
 		ret = -EIO;
-	if (pw.pagemap && close_image(pw.pagemap) && !ret)
+	if (pagemap && close_image(pagemap) && !ret)
 		ret = -EIO;
-	if (pw.pagemap_fd >= 0)
-		close(pw.pagemap_fd);
-	if (pw.buf != MAP_FAILED && pw.buf)
-		munmap(pw.buf, XFER_BUF_SIZE);
-	free(pw.pme);
+	if (buf && buf != MAP_FAILED)
+		munmap(buf, XFER_BUF_SIZE);
+	st->memwrite_us += stats_now_us() - t0;
 	return ret;
 }

@@ -307,7 +307,7 @@ static void note_special(struct vma_list *list, const struct vma_area *vma)
 	}
 }
 
-int parse_smaps(pid_t pid, struct vma_list *list)
+static int parse_vmas(pid_t pid, const char *file, struct vma_list *list)
 {
 	struct vma_area vma, *last = NULL;
 	unsigned int cap = 0;
@@ -316,7 +316,7 @@ int parse_smaps(pid_t pid, struct vma_list *list)
 	int ret = 0;
 
 	memset(list, 0, sizeof(*list));
-	len = read_proc_file(pid, "smaps", &buf);
+	len = read_proc_file(pid, file, &buf);
 	if (len < 0)
 		return len;
 
@@ -334,7 +334,7 @@ int parse_smaps(pid_t pid, struct vma_list *list)
 			continue;
 		ret = parse_maps_line(line, &vma);
 		if (ret) {
-			pr_err("Can't parse /proc/%d/smaps line: %s\n", pid, line);
+			pr_err("Can't parse /proc/%d/%s line: %s\n", pid, file, line);
 			break;
 		}
 		ret = add_vma(list, &vma, &cap);
@@ -352,6 +352,21 @@ int parse_smaps(pid_t pid, struct vma_list *list)
 	for (unsigned int i = 0; i < list->nr; i++)
 		note_special(list, &list->vmas[i]);
 	return 0;
+}
+
+int parse_smaps(pid_t pid, struct vma_list *list)
+{
+	return parse_vmas(pid, "smaps", list);
+}
+
+/*
+ * /proc/PID/maps: the same areas without VmFlags, and without smaps'
+ * walk over every page table entry, which costs milliseconds per GiB
+ * while the target is stopped.
+ */
+int parse_maps(pid_t pid, struct vma_list *list)
+{
+	return parse_vmas(pid, "maps", list);
 }
 
 void free_vma_list(struct vma_list *list)

@@ -114,3 +114,36 @@ void range_set_free(struct range_set *rs)
 	rs->r = NULL;
 	rs->nr = rs->cap = 0;
 }
+
+int range_set_subtract(const struct range_set *a, const struct range_set *b,
+		       struct range_set *out)
+{
+	unsigned int i, j = 0;
+	int ret;
+
+	for (i = 0; i < a->nr; i++) {
+		unsigned long start = a->r[i].start, end = a->r[i].end;
+
+		/* Skip the b ranges that end before this one starts. */
+		while (j < b->nr && b->r[j].end <= start)
+			j++;
+		while (start < end) {
+			unsigned int k = j;
+
+			if (k >= b->nr || b->r[k].start >= end) {
+				ret = range_set_add(out, start, end);
+				if (ret)
+					return ret;
+				break;
+			}
+			ret = range_set_add(out, start, b->r[k].start > start ?
+					    b->r[k].start : start);
+			if (ret)
+				return ret;
+			start = b->r[k].end;
+			if (b->r[k].end <= end)
+				j++;
+		}
+	}
+	return 0;
+}

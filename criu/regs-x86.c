@@ -5,6 +5,7 @@
  */
 
 #include <errno.h>
+#include <sys/syscall.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/user.h>
@@ -56,6 +57,18 @@ static void rewind_interrupted_syscall(pid_t pid, UserX86RegsEntry *gp)
 	case ERESTART_RESTARTBLOCK:
 		break;
 	default:
+		return;
+	}
+	/*
+	 * Caught inside restart_syscall(), which resumes a call the kernel
+	 * interrupted before: that call's number is gone and the restart
+	 * state is the kernel's, not the image's. The call returns EINTR,
+	 * as a signal would have made it.
+	 */
+	if (gp->orig_ax == __NR_restart_syscall) {
+		pr_info("%d: restart_syscall interrupted: it returns EINTR after restore\n",
+			pid);
+		gp->ax = -EINTR;
 		return;
 	}
 	pr_info("%d: system call %llu interrupted (%ld), rewound to run again\n",

@@ -87,6 +87,12 @@ wait_reaped()
 	return 1
 }
 
+# KiB (as /usr/bin/time reports) to MiB with one decimal.
+mib()
+{
+	awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'
+}
+
 median()
 {
 	sort -g | awk '{ v[NR] = $1 }
@@ -251,8 +257,8 @@ one_run()
 	summary+=$'\n'$(tail -n 1 "$work/criu.err")
 	verify_restored
 
-	printf '  run %d: workload fill %.3f s, dump %.3f s (max RSS %d MiB), restore %.3f s (max RSS %d MiB), images %d MiB, pages written %s\n' \
-		"$run" "$fill_s" "$dump_s" $((dump_rss / 1024)) "$rest_s" $((rest_rss / 1024)) "$img_mib" "$pages"
+	printf '  run %d: workload fill %.3f s, dump %.3f s (max RSS %s MiB), restore %.3f s (max RSS %s MiB), images %d MiB, pages written %s\n' \
+		"$run" "$fill_s" "$dump_s" "$(mib "$dump_rss")" "$rest_s" "$(mib "$rest_rss")" "$img_mib" "$pages"
 	[ -n "$summary" ] && sed 's/^/    criu: /' <<<"$summary"
 	echo "$fill_s" >>"$stats/fill_s"
 	echo "$dump_s" >>"$stats/dump_s"
@@ -260,7 +266,7 @@ one_run()
 	echo "$dump_rss" >>"$stats/dump_rss"
 	echo "$rest_rss" >>"$stats/rest_rss"
 	echo "$img_mib" >"$stats/img_mib"
-	raw+="| $size MiB | $run | $fill_s | $dump_s | $rest_s | $((dump_rss / 1024)) | $((rest_rss / 1024)) | $img_mib | $pages |"$'\n'
+	raw+="| $size MiB | $run | $fill_s | $dump_s | $rest_s | $(mib "$dump_rss") | $(mib "$rest_rss") | $img_mib | $pages |"$'\n'
 	cleanup
 }
 
@@ -287,7 +293,7 @@ bench_size()
 		-v dr="$(sort -n "$stats/dump_rss" | tail -n 1)" \
 		-v rr="$(sort -n "$stats/rest_rss" | tail -n 1)" \
 		-v im="$(cat "$stats/img_mib")" \
-		'BEGIN { printf "| %d MiB | %d | %.3f | %.2f | %.3f | %.2f | %d | %d | %d | %.3f (%.2f GiB/s) |\n",
+		'BEGIN { printf "| %d MiB | %d | %.3f | %.2f | %.3f | %.2f | %.1f | %.1f | %d | %.3f (%.2f GiB/s) |\n",
 			s, n, d, g / d, r, g / r, dr / 1024, rr / 1024, im, f, g / f }')$'\n'
 	rm -rf "$stats"
 }
@@ -302,6 +308,17 @@ machine()
 	echo "- transparent huge pages: $(thp_mode)"
 	echo "- load average (1 min) before / after the runs: $load_before / $(load1)"
 	echo "- images on /dev/shm (tmpfs), workload fully written with private anonymous pages"
+}
+
+# A benchmark on a busy machine says so next to its numbers.
+busy_note()
+{
+	awk -v a="$load_before" -v b="$(load1)" -v n="$(nproc)" 'BEGIN {
+		if (a > n / 2 || b > n / 2)
+			print "The machine was busy with other jobs (see the load average), " \
+			      "so times vary from run to run: the medians are the figures " \
+			      "to read, the single runs are listed below."
+	}'
 }
 
 report()
@@ -327,6 +344,7 @@ runs). After each restore the workload checks all its pages (not timed).
 For reference, "workload fill" is the time from starting the workload until
 it had written all of its memory once (page faults included; polled every
 20 ms): how fast a plain program gets fresh memory on this machine.
+$(busy_note)
 Throughput plot (if gnuplot was installed): [$(basename "${OUT%.md}").svg]($(basename "${OUT%.md}").svg).
 
 | workload | runs | dump s (median) | dump GiB/s | restore s (median) | restore GiB/s | dump peak RSS MiB | restore peak RSS MiB | images MiB | workload fill s (median) |

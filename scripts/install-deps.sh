@@ -1,18 +1,22 @@
 #!/bin/bash
 # Install the Debian packages criu-ooh needs, only those that are missing.
-# Usage: scripts/install-deps.sh build|test|bench
+# Usage: scripts/install-deps.sh build|test|bench|vm
 # Idempotent; as non-root it only says what is missing.
 set -e
 
 build_pkgs="gcc make protobuf-c-compiler libprotobuf-c-dev pkg-config"
 test_pkgs="$build_pkgs criu python3 clang libclang-rt-14-dev util-linux"
 bench_pkgs="$build_pkgs gnuplot-nox time criu python3"
+# test/vm: QEMU, the initramfs (busybox, cpio, bash, script from bsdutils),
+# kernel unpacking (dpkg, xz, zstd, readelf), module copying (kmod), static probe.
+vm_pkgs="$build_pkgs qemu-system-x86 busybox-static cpio bsdutils dpkg xz-utils zstd binutils kmod libc6-dev"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;
 test) want=$test_pkgs ;;
 bench) want=$bench_pkgs ;;
-*) echo "usage: $0 build|test|bench" >&2; exit 1 ;;
+vm) want=$vm_pkgs ;;
+*) echo "usage: $0 build|test|bench|vm" >&2; exit 1 ;;
 esac
 
 missing=""

@@ -10,5 +10,7 @@ int cr_dump_tasks(pid_t pid, int dfd);
 int cr_restore_tasks(int dfd);
 /* `criu check` */
 int cr_check(void);
+/* `criu pre-dump` */
+int cr_pre_dump_tasks(pid_t pid, int dfd);
 
 #endif /* CRIU_CR_DUMP_H */

@@ -16,6 +16,10 @@ struct cr_options {
 	bool restore_detached;		/* -d, --restore-detached */
 	const char *pidfile;		/* --pidfile; relative to imgs_dir */
 	const char *feature;		/* check --feature */
+	bool track_mem;			/* --track-mem */
+	const char *prev_images_dir;	/* --prev-images-dir, relative to imgs_dir */
+	const char *dirty_tracker;	/* --dirty-tracker=NAME, --ooh; NULL: auto */
+	const char *libdir;		/* -L, --libdir: plugins */
 };
 
 extern struct cr_options opts;

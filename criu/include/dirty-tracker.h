@@ -10,6 +10,9 @@
  *
  * The rule for every tracker: reporting a page that was not written is
  * allowed (the dump only grows); missing one that was is data loss.
+ * "Written" includes dropped: a page discarded since (MADV_DONTNEED,
+ * an area unmapped and mapped again) must be reported too, since the
+ * dumper asks only reported pages whether they still hold data.
  * When a tracker cannot be sure (its context was lost, a log
  * overflowed, the process exec'd) it returns -ESTALE from collect() and
  * the dump copies every present page.

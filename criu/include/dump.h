@@ -2,6 +2,7 @@
 #ifndef CRIU_DUMP_H
 #define CRIU_DUMP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -39,6 +40,21 @@ int dump_syscall(struct dump_ctx *dc, long nr, long *ret,
  */
 int dump_reg_file(struct dump_ctx *dc, const char *proc_path,
 		  uint32_t flags, uint64_t pos, uint32_t *id);
+
+struct proc_stat;
+
+/*
+ * Refuse what can't be dumped (dead, zombie, kernel thread, criu
+ * itself, threads or children for a full dump, a non-leader without
+ * --shell-job), with a message. 0 or -errno.
+ */
+int check_dump_target(pid_t pid, struct proc_stat *st, bool pre_dump);
+/* Prepare injected calls and the scratch page; undo with dump_cure(). */
+int dump_infect(struct dump_ctx *dc);
+int dump_cure(struct dump_ctx *dc);
+/* pstree.img, ids-PID.img; inventory.img goes last. */
+int write_tree(struct dump_ctx *dc, const struct proc_stat *st);
+int write_inventory(struct dump_ctx *dc);
 
 /* Per-kind dumpers, in the order cr-dump.c runs them. 0 or -errno. */
 int dump_files(struct dump_ctx *dc, uint32_t files_id);	/* files.c */

@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #include "mm.pb-c.h"
+#include "page-pipe.h"
+#include "range-set.h"
 
 struct dump_ctx;
 struct rst_ctx;
@@ -15,6 +17,7 @@ struct vma_list;
 #define PME_PRESENT	(1ULL << 63)
 #define PME_SWAP	(1ULL << 62)
 #define PME_FILE	(1ULL << 61)
+#define PME_SOFT_DIRTY	(1ULL << 55)
 
 /* pagemap_entry.flags, CRIU's values. */
 #define PE_PARENT	(1 << 0)
@@ -23,43 +26,95 @@ struct vma_list;
 
 struct mem_dump_stats {
 	uint64_t pages_scanned;		/* pages of the areas looked at */
-	uint64_t pages_written;		/* pages copied into pages-N.img */
+	uint64_t pages_written;		/* pages copied into pages-1.img */
+	uint64_t pages_in_parent;	/* pages recorded as in the parent */
 	uint64_t memwrite_us;		/* time spent copying them */
 };
 
-/* Write pagemap-PID.img and pages-1.img for the dumpable areas. */
-int dump_pages(struct dump_ctx *dc, const struct vma_list *vmas,
-	       struct mem_dump_stats *st);
+/*
+ * What an incremental dump knows: the pages the parent image chain
+ * holds and the pages written since the parent was taken. With both,
+ * a present page that the parent holds and that was not written is
+ * recorded "in parent" instead of being copied.
+ */
+struct mem_dump_opts {
+	const struct range_set *parent;	/* normalized, or NULL */
+	const struct range_set *dirty;	/* normalized, or NULL */
+};
 
-/* One pagemap entry whose pages are in pages-1.img at @off. */
+/*
+ * The pages one dump records, decided while the target is stopped:
+ * pagemap entries in address order, data or in parent. Copying is
+ * separate so that a pre-dump can let the target run before the pages
+ * reach the disk.
+ */
+struct pm_run {
+	unsigned long start, end;
+	bool in_parent;
+	bool shared;			/* shmem: read through map_files */
+	unsigned int vma;		/* index in the vma_list */
+};
+
+struct mem_plan {
+	struct pm_run *runs;
+	unsigned int nr, cap;
+	unsigned long data_bytes;
+	struct page_pipes pipes;	/* pre-dump: data held while it runs */
+	bool captured;
+};
+
+int plan_pages(struct dump_ctx *dc, const struct vma_list *vmas,
+	       const struct mem_dump_opts *mo, struct mem_plan *plan,
+	       struct mem_dump_stats *st);
+/*
+ * Take hold of the planned data in pipes (pre-dump, target stopped and
+ * infected), so that write_pages() can run after the target resumed.
+ */
+int capture_plan(struct dump_ctx *dc, const struct vma_list *vmas,
+		 struct mem_plan *plan);
+/*
+ * Write pagemap-PID.img and pages-1.img for @plan: from the pipes if
+ * the data was captured, else straight from the (stopped) target.
+ */
+int write_pages(struct dump_ctx *dc, const struct vma_list *vmas,
+		struct mem_plan *plan, struct mem_dump_stats *st);
+void free_mem_plan(struct mem_plan *plan);
+
+/* Present pages of a private area: PAGEMAP_SCAN, or the pagemap file. */
+int present_ranges(pid_t pid, int pagemap_fd, unsigned long start,
+		   unsigned long end, bool file_backed, struct range_set *out);
+
+/* --- restore ------------------------------------------------------------ */
+
+/* One piece of memory to fill: @len bytes at @vaddr from pages file @src. */
 struct page_range {
 	unsigned long vaddr;
-	unsigned long nr_pages;
+	unsigned long len;
 	unsigned long off;
+	unsigned int src;		/* index of the image folder in the chain */
 };
 
 struct pagemap_set {
-	struct page_range *ranges;	/* in image order: ascending offsets */
-	unsigned int nr;
+	struct page_range *ranges;
+	unsigned int nr, cap;
+	int *pages_fds;			/* pre-opened pages-1.img of each folder */
+	unsigned int nr_srcs;
 };
 
 /*
- * Read and check pagemap-@pid.img against the pages image (@pages_fd)
- * and the dumped areas, before anything is created. 0 or -errno, with
- * the file named.
+ * Read pagemap-@pid.img of the folder @dfd and, for entries kept in a
+ * parent, of the folders its "parent" links lead to; check every entry
+ * and resolve each page to the folder that holds its data. The pages
+ * images are opened and handed to @keep_fd (which moves them to the
+ * restore's pre-opened set). 0 or -errno, naming the file.
  */
-int read_pagemap(int dfd, int pid, int pages_fd, const MmEntry *mm,
-		 struct pagemap_set *ps);
+int read_pagemap_chain(int dfd, int pid, const MmEntry *mm,
+		       int (*keep_fd)(void *arg, int fd), void *arg,
+		       struct pagemap_set *ps);
 void free_pagemap(struct pagemap_set *ps);
-/* Does any range hold pages in [@start, @end)? */
 bool pagemap_has_pages(const struct pagemap_set *ps, unsigned long start,
 		       unsigned long end);
-
-/*
- * Fill the child's freshly mapped areas: one injected pread64() per
- * range, from the pages image descriptor that the child inherited
- * (@pages_fd). Returns pages restored or -errno.
- */
-long restore_pages(struct rst_ctx *rc, int pages_fd, const struct pagemap_set *ps);
+/* Fill the child: one injected pread64() per range. Pages or -errno. */
+long restore_pages(struct rst_ctx *rc, const struct pagemap_set *ps);
 
 #endif /* CRIU_MEM_H */

@@ -32,6 +32,9 @@ bool range_set_overlaps(const struct range_set *rs, unsigned long start,
 			unsigned long end);
 /* Total bytes covered; needs a normalized set. */
 unsigned long range_set_bytes(const struct range_set *rs);
+/* Append @a minus @b (both normalized) to @out. 0 or -ENOMEM. */
+int range_set_subtract(const struct range_set *a, const struct range_set *b,
+		       struct range_set *out);
 void range_set_clear(struct range_set *rs);
 void range_set_free(struct range_set *rs);
 

@@ -55,6 +55,8 @@ struct vma_list {
 
 /* Parse /proc/@pid/smaps. 0 or -errno. */
 int parse_smaps(pid_t pid, struct vma_list *list);
+/* Parse /proc/@pid/maps: no VmFlags (madvise, growsdown, accounting). */
+int parse_maps(pid_t pid, struct vma_list *list);
 void free_vma_list(struct vma_list *list);
 
 static inline unsigned long vma_len(const struct vma_area *vma)

@@ -209,17 +209,20 @@ verdict() {
 }
 
 # snapshot PID FILE: what a failed dump must leave unchanged. TracerPid and
-# the state letter are in it, so a target left traced or stopped differs.
+# a stopped state are in it, so a target left traced or stopped differs.
 snapshot() {
-	local pid=$1 file=$2
+	local pid=$1 file=$2 fd
 
 	{
-		grep -E '^(State|TracerPid|SigPnd|ShdPnd|SigBlk|SigIgn|SigCgt):' "/proc/$pid/status"
+		# R or S is a matter of timing; only a stop is a change
+		sed -n 's/^State:[[:space:]]*\([tT]\).*/State: stopped (\1)/p' "/proc/$pid/status"
+		grep -E '^(TracerPid|SigPnd|ShdPnd|SigBlk|SigIgn|SigCgt):' "/proc/$pid/status"
 		echo "--- maps"
 		cat "/proc/$pid/maps"
 		echo "--- fds"
-		# "NAME -> TARGET" of every descriptor, without the ls dates
-		ls -l "/proc/$pid/fd" | awk 'NR > 1 { print $9, $10, $11 }'
+		for fd in "/proc/$pid/fd/"*; do
+			echo "${fd##*/} -> $(readlink "$fd")"
+		done
 	} >"$file" 2>&1
 }
 
@@ -257,7 +260,7 @@ cycle_passes() {
 # dump_fault PID NAME DIR FAULT LOGOPT: the dump fails cleanly at FAULT.
 # LOGOPT=1 adds -o dump.log: then that log is the one file allowed to stay.
 dump_fault() {
-	local pid=$1 name=$2 dir=$3 fault=$4 logopt=$5 left allowed="" args=()
+	local pid=$1 name=$2 dir=$3 fault=$4 logopt=$5 left="" allowed="" args=() f
 
 	snapshot "$pid" "$dir/before"
 	rm -rf "$dir/img" && mkdir "$dir/img"
@@ -270,8 +273,14 @@ dump_fault() {
 	[ -s "$LAST_ERR" ] || why "no error message on stderr" || return 1
 	expect_untouched "$pid" "$name" "$dir/before" "$dir/after" || return 1
 	[ ! -e "$dir/img/inventory.img" ] || why "inventory.img left behind" || return 1
-	left=$(cd "$dir/img" && ls -A | grep -vxF "${allowed:-/}" | tr '\n' ' ')
-	[ -z "$left" ] || why "files left in the images folder: $left"
+	for f in "$dir/img/"* "$dir/img/".*; do
+		f=${f##*/}
+		case "$f" in
+		.|..|'*'|'.*'|"$allowed") ;;
+		*) left="$left $f" ;;
+		esac
+	done
+	[ -z "$left" ] || why "files left in the images folder:$left"
 }
 
 dump_faults_on() {
@@ -442,7 +451,7 @@ input_no_such_pid() {
 }
 
 input_zombie() {
-	local holder zpid
+	local holder zpid i
 
 	rm -f "$IDIR/zombie.pid"
 	"$HERE/zombie" "$IDIR/zombie.pid" &
@@ -487,6 +496,7 @@ input_kernel_thread() {
 # bash replaces itself with criu, so $$ is criu's own pid.
 input_criu_itself() {
 	LAST_ERR=$IDIR/self.err
+	# shellcheck disable=SC2016 # $$ is for the inner bash
 	env -u CRIU_FAULT bash -c 'exec "$0" dump -t $$ -D "$1"' "$CRIU" "$IDIR/img" \
 		>"$IDIR/self.out" 2>"$IDIR/self.err" </dev/null
 	RC=$?
@@ -630,7 +640,7 @@ cleanup() {
 }
 
 main() {
-	local g
+	local g args
 
 	while [ $# -gt 0 ]; do
 		case "$1" in
@@ -645,15 +655,17 @@ main() {
 	done
 	[ "$(id -u)" = 0 ] || { log "run.sh needs root"; exit 2; }
 	[ -x "$CRIU_ORIG" ] || { log "no criu at $CRIU_ORIG (build it or pass --criu)"; exit 2; }
-	[ -x "$HERE/zombie" ] && [ -x "$HERE/garble" ] && [ -x "$ZDTM/lib/subreaper" ] ||
-		{ log "helpers missing: run 'make' in $HERE"; exit 2; }
+	for g in "$HERE/zombie" "$HERE/garble" "$ZDTM/lib/subreaper"; do
+		[ -x "$g" ] || { log "$g missing: run 'make' in $HERE"; exit 2; }
+	done
 	# Orphans (daemonized tests, killed targets) must be reaped at once or
 	# their pids stay taken: run under a child subreaper.
 	if [ -z "$FAILURES_REAPED" ]; then
 		export FAILURES_REAPED=1
-		exec "$ZDTM/lib/subreaper" "$0" --criu "$CRIU_ORIG" \
-			$( [ "$KEEP" = 1 ] && echo --keep ) \
-			$( [ "$VERBOSE" = 1 ] && echo --verbose ) \
+		args=(--criu "$CRIU_ORIG")
+		[ "$KEEP" = 1 ] && args+=(--keep)
+		[ "$VERBOSE" = 1 ] && args+=(--verbose)
+		exec "$ZDTM/lib/subreaper" "$0" "${args[@]}" \
 			${GROUPS_TO_RUN[@]+"${GROUPS_TO_RUN[@]}"}
 	fi
 	[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(dump-faults restore-faults damaged input)

@@ -13,8 +13,10 @@
 #   touched.
 #
 # Versions are resolved on every run, never pinned. The package is unpacked with
-# dpkg-deb -x into .cache/kernel/<package>/ (boot/vmlinuz-*, lib/modules/*); the
-# last line of output is that folder.
+# dpkg-deb -x into .cache/kernel/<package>/ (boot/vmlinuz-*, lib/modules/* with
+# modules.dep made by depmod),
+# plus boot/vmlinux-pvh, the unpacked kernel QEMU boots faster; the last line
+# of output is that folder.
 set -e
 
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -101,6 +103,40 @@ setup_backports() {
 	fi
 }
 
+# Unpack the ELF kernel from bzImage $1 into $2. QEMU boots such a vmlinux
+# straight at its PVH entry point: no decompression in the guest, which under
+# TCG takes about 9 s of a 14 s boot. The boot protocol header gives where the
+# payload is (setup_sects at 0x1f1, payload_offset/length at 0x248/0x24c); its
+# last 4 bytes are the decompressed size, checked here.
+extract_vmlinux() {
+	local bz=$1 out=$2 setup_sects off len want magic
+
+	setup_sects=$(od -An -tu1 -j $((0x1f1)) -N1 "$bz" | tr -d ' ')
+	off=$(od -An -tu4 -j $((0x248)) -N4 "$bz" | tr -d ' ')
+	len=$(od -An -tu4 -j $((0x24c)) -N4 "$bz" | tr -d ' ')
+	off=$(((setup_sects + 1) * 512 + off))
+	want=$(tail -c +$((off + len - 3)) "$bz" | head -c4 | od -An -tu4 | tr -d ' ')
+	magic=$(tail -c +$((off + 1)) "$bz" | head -c4 | od -An -tx1 | tr -d ' ')
+	case "$magic" in
+	fd377a58) tail -c +$((off + 1)) "$bz" | head -c $((len - 4)) | xz -dc >"$out.tmp" ;;
+	28b52ffd) tail -c +$((off + 1)) "$bz" | head -c $((len - 4)) | zstd -qdc >"$out.tmp" ;;
+	1f8b*) tail -c +$((off + 1)) "$bz" | head -c $((len - 4)) | gzip -dc >"$out.tmp" ;;
+	*) log "$bz: payload compression $magic not handled, booting bzImage"; return 0 ;;
+	esac
+	if [ "$(stat -c %s "$out.tmp" 2>/dev/null)" != "$want" ]; then
+		log "$bz: payload did not unpack to $want bytes, booting bzImage"
+		rm -f "$out.tmp"
+		return 0
+	fi
+	# 0x12 is the Xen ELF note type of the PVH entry point.
+	if ! readelf -n "$out.tmp" 2>/dev/null | grep -q 'Xen .*(0x00000012)'; then
+		log "$bz: vmlinux has no PVH entry, booting bzImage"
+		rm -f "$out.tmp"
+		return 0
+	fi
+	mv "$out.tmp" "$out"
+}
+
 # The versioned image package the meta package currently depends on.
 resolve_package() {
 	apt-cache "${APT_OPTS[@]}" depends linux-image-amd64 2>/dev/null |
@@ -108,7 +144,7 @@ resolve_package() {
 }
 
 main() {
-	local pkg dir deb tmp
+	local pkg dir deb tmp kver
 
 	case "$FLAVOUR" in
 	stable) ;;
@@ -123,7 +159,8 @@ main() {
 		log "downloading $pkg"
 		# _apt can't write into a root-only folder: let it, for this download.
 		chmod 755 "$tmp"
-		(cd "$tmp" && apt-get "${APT_OPTS[@]}" download -qq "$pkg" >&2) ||
+		(cd "$tmp" && apt-get "${APT_OPTS[@]}" -o APT::Sandbox::User=root \
+			download -qq "$pkg" >&2) ||
 			{ rm -rf "$tmp"; log "apt-get download $pkg failed"; return 1; }
 		deb=$(ls "$tmp"/*.deb)
 		rm -rf "$dir.part"
@@ -132,7 +169,13 @@ main() {
 		rm -rf "$tmp" "$dir"
 		mv "$dir.part" "$dir"
 	fi
-	log "$pkg: $(basename "$(ls "$dir"/boot/vmlinuz-*)")"
+	# The package leaves modules.dep to depmod at install time.
+	kver=$(basename "$(ls -d "$dir"/lib/modules/*/ | head -n1)")
+	[ -e "$dir/lib/modules/$kver/modules.dep" ] ||
+		depmod -b "$dir" "$kver" || { log "depmod -b $dir $kver failed"; return 1; }
+	[ -e "$dir/boot/vmlinux-pvh" ] ||
+		extract_vmlinux "$(ls "$dir"/boot/vmlinuz-*)" "$dir/boot/vmlinux-pvh"
+	log "$pkg: $(cd "$dir/boot" && echo vmlinu*)"
 	echo "$dir"
 }
 

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef CRIU_INCREMENTAL_H
+#define CRIU_INCREMENTAL_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "dirty-tracker.h"
+#include "range-set.h"
+
+struct dump_ctx;
+struct vma_list;
+struct mem_dump_opts;
+
+/*
+ * One incremental (pre-)dump: the parent image folder and what it
+ * holds, and the dirty tracker that tells what changed since.
+ */
+struct incr_ctx {
+	pid_t pid;
+	int parent_dfd;			/* --prev-images-dir, or -1 */
+	struct range_set parent_pages;	/* pages the parent chain holds */
+	const struct dirty_tracker *tracker;	/* NULL: not tracking */
+	struct track_state state;
+	bool parent_tracked;		/* the parent left a state for us */
+	bool started;			/* tracking started by this run */
+	bool dirty_valid;		/* @dirty says what changed */
+	struct range_set dirty;
+};
+
+/*
+ * Before the target is stopped: open and check the parent folder (same
+ * process, readable pagemap), choose the tracker. 0 or -errno.
+ */
+int incr_prepare(struct incr_ctx *ic, int dfd, pid_t pid);
+/* The tracker's descriptor in the target, for the dump to skip, or -1. */
+int incr_tracker_fd(const struct incr_ctx *ic);
+/*
+ * With the target stopped and infected: collect what changed since the
+ * parent (and re-arm), or start tracking. A tracker that lost its
+ * context is restarted and this dump copies everything.
+ */
+int incr_collect(struct incr_ctx *ic, struct dump_ctx *dc,
+		 const struct vma_list *vmas);
+/* The parent and dirty sets for plan_pages(). */
+void incr_mem_opts(const struct incr_ctx *ic, struct mem_dump_opts *mo);
+/*
+ * Still infected: stop tracking unless @keep (a dump that kills the
+ * target needs nothing; one that fails must undo a start).
+ */
+int incr_stop(struct incr_ctx *ic, struct dump_ctx *dc, const struct vma_list *vmas);
+/* After success: save the tracker state, link "parent". 0 or -errno. */
+int incr_commit(struct incr_ctx *ic, int dfd, bool keep_tracking);
+void incr_fini(struct incr_ctx *ic);
+
+#endif /* CRIU_INCREMENTAL_H */
