@@ -51,7 +51,7 @@ clean:
 	$(MAKE) -C test/compel clean || true
 	$(MAKE) -C test/zdtm clean || true
 
-.PHONY: all deps clean demo test bench
+.PHONY: all deps clean demo test bench bench-track fuzz
 .SECONDARY: $(PB_C) $(PB_H)
 
 # --- user-facing jobs -------------------------------------------------------
@@ -67,6 +67,9 @@ test:
 	$(MAKE) -C test/compel run
 	$(MAKE) -C test/regs run
 	$(MAKE) -C test/zdtm run RUN_ARGS=--keep-going
+	$(MAKE) -C test/zdtm run-incr
+	$(MAKE) -C test/trackers run
+	$(MAKE) -C test/plugin run
 	$(MAKE) -C test/failures run
 	$(MAKE) -C test/fuzz run FUZZ_SECONDS=30
 
@@ -77,3 +80,7 @@ fuzz: all
 bench: all
 	scripts/install-deps.sh bench
 	scripts/bench.sh
+
+bench-track: all
+	scripts/install-deps.sh bench
+	scripts/bench-track.sh

@@ -597,6 +597,7 @@ int cr_dump_tasks(pid_t pid, int dfd)
 	if (ret)
 		goto fail;
 	images_forget();
+	ds.tracker = ic.tracker ? ic.tracker->name : NULL;
 	ret = release_target(pid, !opts.leave_running);
 	print_dump_stats(&ds);
 	pr_info("Dumping finished successfully\n");

@@ -208,6 +208,7 @@ int cr_pre_dump_tasks(pid_t pid, int dfd)
 		goto fail;
 	}
 	images_forget();
+	ds.tracker = ic.tracker ? ic.tracker->name : NULL;
 	print_dump_stats(&ds);
 	pr_info("Pre-dump finished successfully\n");
 	goto out;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -56,12 +57,32 @@ int log_get_fd(void)
 	return log_fd;
 }
 
+static void vprint(int level, bool summary, const char *fmt, va_list args);
+
 void print_on_level(int level, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	vprint(level, false, fmt, args);
+	va_end(args);
+}
+
+/* A result line shown from -v1 on, in the log only. */
+void print_summary(const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	vprint(LOG_ERROR, true, fmt, args);
+	va_end(args);
+}
+
+static void vprint(int level, bool summary, const char *fmt, va_list args)
 {
 	char buf[4096];
 	struct timespec now;
 	int off = 0, n, saved_errno = errno;
-	va_list args;
 
 	if (level > log_level)
 		return;
@@ -78,20 +99,21 @@ void print_on_level(int level, const char *fmt, ...)
 			       (long)now.tv_sec, now.tv_nsec / 1000);
 	}
 	errno = saved_errno;
-	va_start(args, fmt);
 	n = vsnprintf(buf + off, sizeof(buf) - off, fmt, args);
-	va_end(args);
 	if (n < 0)
 		return;
 	off += n;
 	if (off > (int)sizeof(buf) - 1)
 		off = sizeof(buf) - 1;
 
-	/* Results for the user go to stdout; errors also reach stderr. */
+	/*
+	 * Results for the user go to stdout; errors also reach stderr
+	 * when the log is a file, so that they are seen.
+	 */
 	if (level == LOG_MSG) {
 		if (write(STDOUT_FILENO, buf, off) < 0)
 			return;
-	} else if (level == LOG_ERROR && log_fd != STDERR_FILENO) {
+	} else if (level == LOG_ERROR && log_fd != STDERR_FILENO && !summary) {
 		if (write(STDERR_FILENO, buf, off) < 0)
 			return;
 	}

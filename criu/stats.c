@@ -74,18 +74,17 @@ int write_restore_stats(int dfd, const struct restore_stats *rs)
 
 void print_dump_stats(const struct dump_stats *ds)
 {
-	print_on_level(LOG_ERROR,
-		       "dump: frozen %.3f ms, memory %.3f ms, pages scanned %llu, skipped (parent) %llu, written %llu\n",
+	print_summary("dump: frozen %.3f ms, memory %.3f ms, pages scanned %llu, skipped (parent) %llu, written %llu, tracker %s\n",
 		       ds->frozen_us / 1000.0, ds->memdump_us / 1000.0,
 		       (unsigned long long)ds->pages_scanned,
 		       (unsigned long long)ds->pages_skipped_parent,
-		       (unsigned long long)ds->pages_written);
+		       (unsigned long long)ds->pages_written,
+		       ds->tracker ? ds->tracker : "none");
 }
 
 void print_restore_stats(const struct restore_stats *rs)
 {
-	print_on_level(LOG_ERROR,
-		       "restore: fork %.3f ms, restore %.3f ms, pages restored %llu\n",
+	print_summary("restore: fork %.3f ms, restore %.3f ms, pages restored %llu\n",
 		       rs->forking_us / 1000.0, rs->restore_us / 1000.0,
 		       (unsigned long long)rs->pages_restored);
 }

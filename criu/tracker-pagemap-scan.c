@@ -16,6 +16,9 @@
  * taken with get_fd(), as the ioctls act on the context's mm whoever
  * calls them. Exec drops the descriptor (close-on-exec) together with the
  * mm: collect() then finds it gone and answers -ESTALE.
+ *
+ * Only pages that exist are protected; holes are reported every time
+ * (see pms_scan_holes()), as a page dropped since the last pass must be.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -326,30 +329,20 @@ static void pms_unregister(struct pms_pass *p, const struct track_area *a)
 			 p->t->pid, a->start, a->end);
 }
 
-/*
- * Walk [@start, @end) with PAGEMAP_SCAN: collect the written pages into
- * @dirty (when not NULL) and write-protect them again. -EPERM: part of
- * the range is not registered with an async write-protect userfaultfd.
- */
-static int pms_scan(struct pms_pass *p, unsigned long start, unsigned long end,
+/* Run the PAGEMAP_SCAN @arg over [@start, @end), adding what it returns. */
+static int pms_walk(struct pms_pass *p, struct pm_scan_arg *arg,
+		    unsigned long start, unsigned long end,
 		    struct range_set *dirty)
 {
-	struct pm_scan_arg arg = {
-		.size = sizeof(arg),
-		.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC,
-		.vec = (unsigned long)p->vec,
-		.vec_len = PMS_VEC_LEN,
-		.category_mask = PAGE_IS_WRITTEN,
-		.category_anyof_mask = PMS_ANYOF,
-		.return_mask = PAGE_IS_WRITTEN,
-	};
 	long nr, i;
 	int ret;
 
-	arg.start = start;
-	arg.end = end;
-	while (arg.start < arg.end) {
-		nr = ioctl(p->pagemap, PAGEMAP_SCAN, &arg);
+	arg->vec = (unsigned long)p->vec;
+	arg->vec_len = PMS_VEC_LEN;
+	arg->start = start;
+	arg->end = end;
+	while (arg->start < arg->end) {
+		nr = ioctl(p->pagemap, PAGEMAP_SCAN, arg);
 		if (nr < 0)
 			return -errno;
 		for (i = 0; dirty && i < nr; i++) {
@@ -357,14 +350,52 @@ static int pms_scan(struct pms_pass *p, unsigned long start, unsigned long end,
 			if (ret)
 				return ret;
 		}
-		if (arg.walk_end <= arg.start) {
+		if (arg->walk_end <= arg->start) {
 			pr_err("%s: PAGEMAP_SCAN of pid %d made no progress at %llx\n",
-			       PMS_NAME, p->t->pid, (unsigned long long)arg.start);
+			       PMS_NAME, p->t->pid, (unsigned long long)arg->start);
 			return -EIO;
 		}
-		arg.start = arg.walk_end;
+		arg->start = arg->walk_end;
 	}
 	return 0;
+}
+
+/*
+ * Collect the written pages of [@start, @end) into @dirty (when not
+ * NULL) and write-protect them again. -EPERM: part of the range is not
+ * registered with an async write-protect userfaultfd.
+ */
+static int pms_scan(struct pms_pass *p, unsigned long start, unsigned long end,
+		    struct range_set *dirty)
+{
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.flags = PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC,
+		.category_mask = PAGE_IS_WRITTEN,
+		.category_anyof_mask = PMS_ANYOF,
+		.return_mask = PAGE_IS_WRITTEN,
+	};
+
+	return pms_walk(p, &arg, start, end, dirty);
+}
+
+/*
+ * Add the holes of [@start, @end): pages neither present nor swapped.
+ * Holes are never protected, so one that held a page at the last pass
+ * (dropped by MADV_DONTNEED since) can't be told from one that never
+ * did: all are reported, and the dumper finds them empty.
+ */
+static int pms_scan_holes(struct pms_pass *p, unsigned long start,
+			  unsigned long end, struct range_set *dirty)
+{
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.category_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+		.category_inverted = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+		.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
+	};
+
+	return pms_walk(p, &arg, start, end, dirty);
 }
 
 /* Register @a, protect all it holds, and report it whole: it is new. */
@@ -398,6 +429,8 @@ static int pms_collect_area(struct pms_pass *p, const struct track_area *a,
 	if (ret == -EPERM)
 		/* Mapped (or moved by mremap) since the last pass. */
 		return pms_track_area(p, a, dirty);
+	if (!ret)
+		ret = pms_scan_holes(p, a->start, a->end, dirty);
 	if (ret)
 		pr_err("%s: PAGEMAP_SCAN of pid %d area %lx-%lx: %s\n", PMS_NAME,
 		       p->t->pid, a->start, a->end, strerror(-ret));
@@ -553,11 +586,13 @@ static int pms_stop(struct track_target *t, struct track_state *st)
 	struct pms_pass p;
 	unsigned int i;
 	long ret_close;
-	int ret;
+	int ret, err;
 
 	ret = pms_find(t, st, &ps);
-	if (ret == -ESTALE)
+	if (ret == -ESTALE) {
+		st->target_fd = -1;
 		return 0;	/* nothing of ours is left in the target */
+	}
 	if (ret)
 		return ret;
 	/*
@@ -568,7 +603,11 @@ static int pms_stop(struct track_target *t, struct track_state *st)
 	for (i = 0; !ret && i < t->nr_areas; i++)
 		pms_unregister(&p, &t->areas[i]);
 	pms_pass_close(&p);
-	return pms_remote(t, "close", __NR_close, &ret_close, ps.fd, 0, 0) ? : ret;
+	err = pms_remote(t, "close", __NR_close, &ret_close, ps.fd, 0, 0);
+	if (err)
+		return err;
+	st->target_fd = -1;
+	return ret;
 }
 
 const struct dirty_tracker pagemap_scan_tracker = {

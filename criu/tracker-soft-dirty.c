@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,8 @@
 #define SD_NAME			"soft-dirty"
 #define SD_PAGE_SIZE		4096UL
 #define SD_PME_SOFT_DIRTY	(1ULL << 55)
+#define SD_PME_SWAPPED		(1ULL << 62)
+#define SD_PME_PRESENT		(1ULL << 63)
 /* Pagemap entries read per pread(): 512 KiB, 256 MiB of address space. */
 #define SD_BATCH		65536UL
 
@@ -52,6 +55,17 @@ static int sd_clear_refs(pid_t pid)
 	return ret;
 }
 
+/*
+ * Reported: soft-dirty pages, and holes. A page dropped since the last
+ * pass (MADV_DONTNEED) leaves a hole without the bit, and must be
+ * reported all the same; the dumper finds holes empty.
+ */
+static bool sd_entry_dirty(uint64_t pme)
+{
+	return (pme & SD_PME_SOFT_DIRTY) ||
+	       !(pme & (SD_PME_PRESENT | SD_PME_SWAPPED));
+}
+
 /* Add to @dirty the pages of [@start, @end) whose entries in @buf say so. */
 static int sd_add_entries(const uint64_t *buf, size_t nr, unsigned long start,
 			  struct range_set *dirty)
@@ -60,9 +74,9 @@ static int sd_add_entries(const uint64_t *buf, size_t nr, unsigned long start,
 	size_t i;
 	int ret;
 
-	/* Soft-dirty pages come in runs: add a run as one range. */
+	/* Dirty pages come in runs: add a run as one range. */
 	for (i = 0; i < nr; i++) {
-		if (buf[i] & SD_PME_SOFT_DIRTY) {
+		if (sd_entry_dirty(buf[i])) {
 			run++;
 			continue;
 		}
@@ -80,8 +94,7 @@ static int sd_add_entries(const uint64_t *buf, size_t nr, unsigned long start,
 
 /*
  * Read the pagemap entries of [@start, @end) from @fd (a pagemap file)
- * in batches and add the soft-dirty pages to @dirty. Holes of a mapping
- * that is new count too: reporting them is harmless, they hold nothing.
+ * in batches and add the soft-dirty pages and the holes to @dirty.
  */
 static int sd_scan_range(int fd, unsigned long start, unsigned long end,
 			 uint64_t *buf, struct range_set *dirty)

@@ -25,6 +25,9 @@ int log_get_fd(void);
 
 void print_on_level(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* A one-line result (dump statistics) shown from -v1 on, never on stderr
+ * when the log is a file. */
+void print_summary(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #define pr_msg(fmt, ...)	print_on_level(LOG_MSG, fmt, ##__VA_ARGS__)
 #define pr_err(fmt, ...)	print_on_level(LOG_ERROR, "Error (%s:%d): " fmt, __FILE__, __LINE__, ##__VA_ARGS__)

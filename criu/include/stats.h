@@ -13,6 +13,7 @@ struct dump_stats {
 	uint64_t pages_scanned;
 	uint64_t pages_skipped_parent;
 	uint64_t pages_written;
+	const char *tracker;		/* dirty tracker in use, or NULL */
 };
 
 struct restore_stats {

@@ -3,8 +3,10 @@
  * Runner of the tracker tests: one line per test, then "N passed, N
  * failed". Needs root (ptrace, pidfd_getfd, /proc/PID/pagemap).
  *
- *   ./tracker-test [-v] [name-substring]
+ *   ./tracker-test [-v] [--victim PATH] [name-substring]
  *
+ * TRACKER_TEST_MIB sets the size of the 1% tests (default 1024), for
+ * small VMs.
  * A tracker the kernel can't run has its live tests skipped (printed,
  * not counted); its probe tests say whether that answer was right.
  */
@@ -87,6 +89,8 @@ int main(int argc, char **argv)
 	for (i = 1; i < (unsigned int)argc; i++) {
 		if (!strcmp(argv[i], "-v"))
 			level = LOG_DEBUG;
+		else if (!strcmp(argv[i], "--victim") && i + 1 < (unsigned int)argc)
+			victim_path = argv[++i];
 		else
 			only = argv[i];
 	}

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -15,7 +16,6 @@
 #include "tests.h"
 #include "trackers.h"
 
-#define GIB		(1UL << 30)
 #define STRIDE_400K	(400UL << 10)
 
 struct fixture {
@@ -73,20 +73,30 @@ static bool is_pms(const struct dirty_tracker *tr)
 	return tr == &pagemap_scan_tracker;
 }
 
+/* Size of the 1% tests: 1 GiB, or TRACKER_TEST_MIB. */
+static unsigned long big_size(void)
+{
+	const char *mib = getenv("TRACKER_TEST_MIB");
+	unsigned long n = mib ? strtoul(mib, NULL, 10) : 0;
+
+	return (n ? n : 1024) << 20;
+}
+
 /* 1% of 1 GiB written with a 400 KiB stride: all reported, few others. */
 static int one_percent(const struct dirty_tracker *tr, const char *mode,
 		       bool assert_precise)
 {
+	unsigned long size = big_size();
 	unsigned long count, missing, got;
 	struct fixture f;
 	double ms, pct;
 	long huge_kb;
 	int ret = 1;
 
-	if (fx_setup(&f, tr, GIB / PAGE, mode))
+	if (fx_setup(&f, tr, size / PAGE, mode))
 		goto out;
 	huge_kb = anon_huge_kb(f.v.pid);
-	count = (GIB - 1) / STRIDE_400K + 1;
+	count = (size - 1) / STRIDE_400K + 1;
 	CHECK(!victim_cmd(&f.v, NULL, "write %lx %lx %lx 5a", f.addr + 123,
 			  STRIDE_400K, count), "write");
 	CHECK(!fx_collect(&f, &ms), "collect");
@@ -94,9 +104,9 @@ static int one_percent(const struct dirty_tracker *tr, const char *mode,
 	CHECK(!missing, "written page %lx not reported", missing);
 	got = bytes_in(&f.dirty, f.addr, f.addr + f.len);
 	pct = 100.0 * got / f.len;
-	printf("  info: %s, THP %s (AnonHugePages %ld kB, then %ld kB): %lu pages "
-	       "written, %lu reported (%.2f%%), collect %.2f ms\n", tr->name, mode,
-	       huge_kb, anon_huge_kb(f.v.pid), count, got / PAGE, pct, ms);
+	printf("  info: %s, %lu MiB, THP %s (AnonHugePages %ld kB, then %ld kB): %lu pages "
+	       "written, %lu reported (%.2f%%), collect %.2f ms\n", tr->name, size >> 20,
+	       mode, huge_kb, anon_huge_kb(f.v.pid), count, got / PAGE, pct, ms);
 	CHECK(!assert_precise || pct <= 3.0, "%.2f%% of the area reported", pct);
 	ret = 0;
 out:

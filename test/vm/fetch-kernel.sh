@@ -99,7 +99,10 @@ setup_backports() {
 	# Refresh the private index once a day.
 	if [ -z "$(find "$dir/lists" -maxdepth 1 -name '*Packages*' -mtime -1 2>/dev/null)" ]; then
 		log "apt-get update for: $(cat "$dir/sources.list")"
-		apt-get "${APT_OPTS[@]}" update -qq >&2 || return 1
+		apt-get "${APT_OPTS[@]}" update -qq >&2 ||
+			[ -n "$(find "$dir/lists" -maxdepth 1 -name '*Packages*')" ] ||
+			return 1
+		touch "$dir"/lists/*Packages* 2>/dev/null
 	fi
 }
 
