@@ -9,8 +9,10 @@
 # K: stable (bookworm, 6.1) or backports (bookworm-backports, 6.12), both by
 # default (KERNELS="stable backports"). One line per test, named
 # KERNEL/TEST, then "N passed, N failed"; exit 1 on any failure.
-# Environment: ZDTM_ANON_MB (default 64), ZDTM_ARGS, THP (never, madvise,
-# always; default: the kernel's), CRIU (default ../../criu/criu), VM_TIMEOUT.
+# Environment: ZDTM_ANON_MB (default 64), ZDTM_ARGS (runner options, e.g.
+# "--pre-dump 2 --tracker soft-dirty": brings python and pycriu into the guest
+# for the image checks, as does WITH_PYTHON=1), THP (never, madvise, always;
+# default: the kernel's), CRIU (default ../../criu/criu), VM_TIMEOUT.
 
 VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$VM_DIR/../.." && pwd)
@@ -20,17 +22,34 @@ TESTS=()
 
 log() { echo "$*" >&2; }
 
+# Python with crit's pycriu and protobuf, for the runner's image checks of
+# pre-dump chains (lib/check-images.py): only when ZDTM_ARGS asks for those.
+python_adds() {
+	local py d
+	case " $ZDTM_ARGS " in
+	*" --pre-dump "*) ;;
+	*) [ "$WITH_PYTHON" = 1 ] || return 0 ;;
+	esac
+	py=$(readlink -f /usr/bin/python3)
+	echo --add "$py:/usr/bin/python3"
+	echo --add "/usr/lib/$(basename "$py"):/usr/lib/$(basename "$py")"
+	for d in pycriu google; do
+		echo --add "/usr/lib/python3/dist-packages/$d:/usr/lib/python3/dist-packages/$d"
+	done
+}
+
 # Boot kernel $1 and run guest-tests.sh there; result lines renamed $1/NAME.
 run_kernel() {
-	local k=$1 out rc thp=()
+	local k=$1 out rc thp=() py
 
 	[ -n "$THP" ] && thp=(--thp "$THP")
+	mapfile -t py < <(python_adds | tr ' ' '\n')
 	out=$(mktemp)
 	"$VM_DIR/run-vm.sh" --kernel "$k" "${thp[@]}" --timeout "${VM_TIMEOUT:-600}" \
 		--add "$CRIU:/bin/criu" \
 		--add "$VM_DIR/softdirty-probe:/bin/softdirty-probe" \
 		--add "$TOP/test/zdtm:/zdtm" \
-		--add "$VM_DIR/guest-tests.sh:/vmtest/guest-tests.sh" \
+		--add "$VM_DIR/guest-tests.sh:/vmtest/guest-tests.sh" "${py[@]}" \
 		-- env ZDTM_ANON_MB="${ZDTM_ANON_MB:-64}" ZDTM_ARGS="$ZDTM_ARGS" \
 		bash /vmtest/guest-tests.sh "${TESTS[@]}" |
 		sed -u "s,^\(PASS\|FAIL\|SKIP\) ,\1 $k/," | tee "$out"

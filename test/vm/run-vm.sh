@@ -89,7 +89,7 @@ write_cmd() {
 }
 
 boot() {
-	local kdir=$1 append="console=ttyS0 quiet loglevel=4 panic=-1 $APPEND" console=stdio
+	local kdir=$1 append="console=ttyS0 quiet loglevel=4 panic=-1 $APPEND"
 
 	if [ "$SHELL_MODE" = 1 ]; then
 		append="$append vmtest.shell=1"

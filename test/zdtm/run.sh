@@ -3,7 +3,8 @@
 #
 # run.sh - run zdtm tests through a checkpoint/restore cycle.
 #
-#   run.sh [--criu PATH] [--no-criu] [--keep-going] [--break] [--keep] [test...]
+#   run.sh [--criu PATH] [--no-criu] [--keep-going] [--break] [--keep]
+#          [--pre-dump N [--tracker NAME]] [test...]
 #
 # For each test: start it, dump it with criu (which kills it), restore it,
 # send SIGTERM, read its verdict. One line per test, then "N passed, N failed".
@@ -17,9 +18,17 @@
 #   --keep         keep the work directories (default: removed after a PASS)
 #   --hook CMD     run "CMD TEST PID" after restore, before SIGTERM (e.g.
 #                  ./break-hook.sh damages state from outside: expect FAILs)
+#   --pre-dump N   incremental: N (0-5) "criu pre-dump --track-mem" into
+#                  pre1..preN, each chained to the one before, then the
+#                  final dump chained to preN. After each pre-dump a test
+#                  that takes rounds (incr_*) gets SIGUSR1 and changes its
+#                  memory; the runner waits for its round count. The images
+#                  of the chain are checked (lib/check-images.py, pycriu).
+#   --tracker T    --dirty-tracker=T for pre-dump mode (default auto)
 #
 # Environment: TMPDIR (work root, default /dev/shm), ZDTM_ANON_MB (size for
-# maps_anon_1g), ZDTM_TIMEOUT (seconds to wait for a verdict, default 30).
+# maps_anon_1g), ZDTM_INCR_MB (size for the big incr_* tests),
+# ZDTM_TIMEOUT (seconds to wait for a verdict, default 30).
 
 ZDTM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CRIU=$ZDTM_DIR/../../criu/criu
@@ -28,10 +37,27 @@ KEEP_GOING=0
 KEEP=0
 HOOK=${ZDTM_HOOK:-}
 TIMEOUT=${ZDTM_TIMEOUT:-30}
+# Pre-dump mode lives in the environment: it survives the re-exec under the
+# subreaper and the pty of shell_job. Empty: plain dump/restore.
+PRE_DUMPS=${ZDTM_PRE_DUMPS:-}
+TRACKER=${ZDTM_TRACKER:-auto}
+# Debian's python, the one with crit's pycriu module.
+PYCRIU_PYTHON=${ZDTM_PYTHON:-/usr/bin/python3}
 
 # Tests whose criu runs need extra options, and tests run inside a pty.
 declare -A CRIU_OPTS=([shell_job]="--shell-job")
 declare -A IN_PTY=([shell_job]=1)
+# Tests that only pre-dumps can take (full dump refuses threads): no final
+# dump and no restore; the verdict is theirs (never disturbed) plus the
+# checks of the images.
+declare -A PREDUMP_ONLY=([incr_threads]=1)
+# Tests whose round 1 dirties a known set of pages: pre2, which follows it,
+# must write at least that many pages (a tracker that misses writes fails,
+# even where no restore would show it: incr_threads), and at most the given
+# percentage of the pages it scanned (not checked with --tracker none,
+# which rewrites everything). incr_one_percent dirties 1% of its pages.
+declare -A MIN_PRE2_WRITTEN=([incr_one_percent]=656 [incr_threads]=408)
+declare -A MAX_PRE2_PERCENT=([incr_one_percent]=3 [incr_threads]=10)
 
 log() { echo "$*" >&2; }
 
@@ -94,23 +120,109 @@ start_test() {
 	fi
 }
 
+# Ask a test that takes rounds for round $3 and wait until it says it is done.
+mutate() {
+	local w=$1 pid=$2 round=$3 i
+
+	[ -e "$w/out.round" ] || return 0
+	kill -USR1 "$pid" || { echo "FAIL: can't send SIGUSR1 to $pid" >&3; return 1; }
+	for ((i = 0; i < TIMEOUT * 100; i++)); do
+		[ "$(cat "$w/out.round" 2>/dev/null)" = "$round" ] && return 0
+		[ "$(proc_state "$pid")" = alive ] || break
+		sleep 0.01
+	done
+	echo "FAIL: round $round not acknowledged (state $(proc_state "$pid"), $(head -c 200 "$w/out" 2>/dev/null))" >&3
+	return 1
+}
+
+# The pre-dumps (none with --no-criu), each followed by a mutation round.
+pre_dumps() {
+	local name=$1 w=$2 pid=$3 opts=$4 i parent
+
+	for ((i = 1; i <= PRE_DUMPS; i++)); do
+		if [ "$USE_CRIU" = 1 ]; then
+			parent=()
+			[ "$i" -gt 1 ] && parent=(--prev-images-dir "../pre$((i - 1))")
+			mkdir -p "$w/pre$i"
+			# shellcheck disable=SC2086
+			"$CRIU" pre-dump -t "$pid" -D "$w/pre$i" "${parent[@]}" --track-mem \
+				--dirty-tracker="$TRACKER" -v4 -o pre-dump.log $opts \
+				>"$w/pre$i/pre-dump.out" 2>&1 ||
+				{ echo "FAIL: criu pre-dump $i exited $?" >&3; return 1; }
+			[ "$(proc_state "$pid")" = alive ] ||
+				{ echo "FAIL: pid $pid died in pre-dump $i" >&3; return 1; }
+		fi
+		mutate "$w" "$pid" "$i" || return 1
+	done
+}
+
+dump_restore() {
+	local name=$1 w=$2 pid=$3 opts=$4 incr=()
+
+	[ "${PRE_DUMPS:-0}" -gt 0 ] &&
+		incr=(--prev-images-dir "../pre$PRE_DUMPS" --track-mem --dirty-tracker="$TRACKER")
+	# shellcheck disable=SC2086
+	"$CRIU" dump -t "$pid" -D "$w/img" "${incr[@]}" -v4 -o dump.log $opts >"$w/dump.out" 2>&1 ||
+		{ echo "FAIL: criu dump exited $?" >&3; return 1; }
+	wait_gone "$pid" || { echo "FAIL: pid $pid still alive after dump" >&3; return 1; }
+	# shellcheck disable=SC2086
+	"$CRIU" restore -D "$w/img" -d -v4 -o restore.log $opts >"$w/restore.out" 2>&1 ||
+		{ echo "FAIL: criu restore exited $?" >&3; return 1; }
+	[ "$(proc_state "$pid")" = alive ] || { echo "FAIL: pid $pid not alive after restore" >&3; return 1; }
+	grep -q "static/$name" "/proc/$pid/cmdline" 2>/dev/null ||
+		{ echo "FAIL: pid $pid after restore is not $name" >&3; return 1; }
+}
+
+# A stats-dump field, read through crit.
+stats_field() {
+	crit decode -i "$1/stats-dump" 2>/dev/null |
+		grep -o "\"$2\": [0-9]*" | grep -o '[0-9]*$'
+}
+
+# The chain's images: decodable, consistent with their stats, and (for
+# tests that dirty few pages) small.
+check_chain() {
+	local name=$1 w=$2 dirs=() i max written scanned
+
+	for ((i = 1; i <= PRE_DUMPS; i++)); do
+		dirs+=("$w/pre$i")
+	done
+	[ -z "${PREDUMP_ONLY[$name]}" ] && dirs+=("$w/img")
+	[ ${#dirs[@]} -gt 0 ] || return 0
+	"$PYCRIU_PYTHON" "$ZDTM_DIR/lib/check-images.py" "${dirs[@]}" >"$w/check-images.log" 2>&1 ||
+		{ echo "FAIL: images: $(tail -n1 "$w/check-images.log")" >&3; return 1; }
+	check_pre2 "$name" "$w"
+}
+
+check_pre2() {
+	local name=$1 w=$2 max=${MAX_PRE2_PERCENT[$1]} min=${MIN_PRE2_WRITTEN[$1]} written scanned
+
+	[ -n "$max$min" ] && [ "$PRE_DUMPS" -ge 2 ] || return 0
+	written=$(stats_field "$w/pre2" pages_written)
+	scanned=$(stats_field "$w/pre2" pages_scanned)
+	[ -n "$written" ] && [ -n "$scanned" ] && [ "$scanned" -gt 0 ] ||
+		{ echo "FAIL: crit decode -i pre2/stats-dump: no pages_written/pages_scanned" >&3; return 1; }
+	echo "pre2: $written of $scanned pages written" >"$w/ratio.log"
+	[ -z "$min" ] || [ "$written" -ge "$min" ] ||
+		{ echo "FAIL: pre-dump 2 wrote $written pages, round 1 dirtied at least $min" >&3; return 1; }
+	[ -z "$max" ] || [ "$TRACKER" = none ] || [ $((written * 100)) -le $((scanned * max)) ] ||
+		{ echo "FAIL: pre-dump 2 wrote $written of $scanned scanned pages, more than $max%" >&3; return 1; }
+}
+
 cycle_steps() {
 	local name=$1 w=$2 bin=$3 opts=$4 pid verdict
 
 	start_test "$name" "$w" "$bin" 3>&- ||
 		{ echo "FAIL: test did not start ($(head -c 300 "$w/out" 2>/dev/null || tail -2 "$w/start.log"))" >&3; return; }
 	pid=$(cat "$w/pid")
-	if [ "$USE_CRIU" = 1 ]; then
-		# shellcheck disable=SC2086
-		"$CRIU" dump -t "$pid" -D "$w/img" -v4 -o dump.log $opts >"$w/dump.out" 2>&1 ||
-			{ echo "FAIL: criu dump exited $?" >&3; return; }
-		wait_gone "$pid" || { echo "FAIL: pid $pid still alive after dump" >&3; return; }
-		# shellcheck disable=SC2086
-		"$CRIU" restore -D "$w/img" -d -v4 -o restore.log $opts >"$w/restore.out" 2>&1 ||
-			{ echo "FAIL: criu restore exited $?" >&3; return; }
-		[ "$(proc_state "$pid")" = alive ] || { echo "FAIL: pid $pid not alive after restore" >&3; return; }
-		grep -q "static/$name" "/proc/$pid/cmdline" 2>/dev/null ||
-			{ echo "FAIL: pid $pid after restore is not $name" >&3; return; }
+	if [ -n "$PRE_DUMPS" ]; then
+		pre_dumps "$name" "$w" "$pid" "$opts" || return
+	fi
+	if [ "$USE_CRIU" = 1 ] && [ -z "${PREDUMP_ONLY[$name]}" ]; then
+		dump_restore "$name" "$w" "$pid" "$opts" || return
+	fi
+	if [ "$USE_CRIU" = 1 ] && [ -n "$PRE_DUMPS" ]; then
+		check_chain "$name" "$w" || return
 	fi
 	if [ -n "$HOOK" ]; then
 		$HOOK "$name" "$pid" >"$w/hook.log" 2>&1 ||
@@ -140,8 +252,9 @@ cycle_in_pty() {
 
 show_logs() {
 	local w=$1 f
-	for f in "$w/start.log" "$w/dump.out" "$w/img/dump.log" "$w/restore.out" \
-		 "$w/img/restore.log" "$w/out.log" "$w/pty.log"; do
+	for f in "$w/start.log" "$w"/pre*/pre-dump.out "$w"/pre*/pre-dump.log \
+		 "$w/dump.out" "$w/img/dump.log" "$w/restore.out" \
+		 "$w/img/restore.log" "$w/check-images.log" "$w/out.log" "$w/pty.log"; do
 		[ -s "$f" ] || continue
 		log "---- tail of $f"
 		tail -n 15 "$f" >&2
@@ -153,6 +266,10 @@ run_test() {
 
 	if [ ! -x "$ZDTM_DIR/static/$name" ]; then
 		echo "FAIL: no such test"
+		return
+	fi
+	if [ -n "${PREDUMP_ONLY[$name]}" ] && [ "$USE_CRIU" = 1 ] && [ "${PRE_DUMPS:-0}" -eq 0 ]; then
+		echo "SKIP: pre-dump only (full dump refuses it): run with --pre-dump N"
 		return
 	fi
 	rm -rf "$w"
@@ -197,8 +314,12 @@ main() {
 		--keep) KEEP=1 ;;
 		--break) export ZDTM_BREAK=1 ;;
 		--hook) export ZDTM_HOOK=$2; HOOK=$2; shift ;;
+		--pre-dump)
+			[[ "$2" =~ ^[0-5]$ ]] || { log "--pre-dump takes 0..5"; exit 2; }
+			export ZDTM_PRE_DUMPS=$2; PRE_DUMPS=$2; shift ;;
+		--tracker) export ZDTM_TRACKER=$2; TRACKER=$2; shift ;;
 		--_cycle) cycle "$2" "$3"; exit 0 ;;
-		-h|--help) sed -n '4,24p' "$0"; exit 0 ;;
+		-h|--help) sed -n '4,32p' "$0"; exit 0 ;;
 		-*) log "unknown option $1"; exit 2 ;;
 		*) tests+=("$1") ;;
 		esac

@@ -63,3 +63,34 @@ ssize_t datacheck(const void *buf, size_t len, uint64_t seed)
 	}
 	return -1;
 }
+
+uint64_t test_rand(uint64_t *state)
+{
+	*state += 1;
+	return mix64(*state);
+}
+
+static uint64_t page_seed(uint64_t seed, unsigned long key, int gen)
+{
+	return seed + ((uint64_t)key << 8) + (unsigned int)gen;
+}
+
+void page_fill(void *page, uint64_t seed, unsigned long key, int gen)
+{
+	if (gen == PAGE_ZERO)
+		memset(page, 0, TEST_PAGE_SIZE);
+	else
+		datagen(page, TEST_PAGE_SIZE, page_seed(seed, key, gen));
+}
+
+int page_check(const void *page, uint64_t seed, unsigned long key, int gen)
+{
+	const uint64_t *w = page;
+
+	if (gen != PAGE_ZERO)
+		return datacheck(page, TEST_PAGE_SIZE, page_seed(seed, key, gen)) < 0 ? 0 : -1;
+	for (size_t i = 0; i < TEST_PAGE_SIZE / 8; i++)
+		if (w[i])
+			return -1;
+	return 0;
+}

@@ -38,6 +38,17 @@ void test_waitsig(void);
 /* Called from the SIGTERM handler after test_stop is set (async-signal-safe). */
 void test_on_stop(void (*hook)(void));
 
+/*
+ * Incremental tests (see rounds.c): fn is called from test_waitsig() once
+ * per SIGUSR1 of the runner, with the round number (1, 2, ...), and must
+ * finish all its writes before it returns (non-zero: failed). Call before
+ * test_daemon(). After SIGTERM, test_rounds_check() returns the number of
+ * rounds done, checked against the count kept on disk, or fails (< 0).
+ */
+int test_on_round(int (*fn)(int round));
+int test_rounds(void);
+int test_rounds_check(void);
+
 /* Value of a test option "--name VALUE", or NULL. */
 const char *test_opt(const char *name);
 /* Numeric option: --name, else environment variable env, else def. */
@@ -67,6 +78,19 @@ void test_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  */
 void datagen(void *buf, size_t len, uint64_t seed);
 ssize_t datacheck(const void *buf, size_t len, uint64_t seed);
+
+/* Replayable pseudo-random numbers: the same state gives the same sequence. */
+uint64_t test_rand(uint64_t *state);
+
+/*
+ * Whole pages for incremental tests: the content of page "key" (any stable
+ * name: its index, its area and index...) at generation gen (0-254, bumped
+ * each time the page is written), or zeroes for PAGE_ZERO. page_check()
+ * returns 0 when the page holds exactly that.
+ */
+#define PAGE_ZERO	255
+void page_fill(void *page, uint64_t seed, unsigned long key, int gen);
+int page_check(const void *page, uint64_t seed, unsigned long key, int gen);
 
 /* One line of /proc/self/maps. */
 struct test_vma {

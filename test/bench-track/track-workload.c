@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * track-workload: the process that scripts/bench-track.sh checkpoints
+ * incrementally. It owns SIZE MiB of written anonymous memory and keeps
+ * writing a fixed part of it, so that each dump finds the same share of
+ * its pages written since the last one, and it reports how fast it
+ * writes, so that what a dirty tracker costs it can be measured.
+ *
+ * The written part ("hot set") is every STRIDE-th page, STRIDE = 100 / P
+ * for P percent: spread over the whole area, as a program's writes
+ * usually are, rather than one block a tracker could treat in bulk.
+ * The main loop makes rounds: a round writes one 8-byte word into every
+ * hot page, a different word each round. However many rounds run between
+ * two dumps, the second dump finds exactly the hot set written.
+ *
+ * Every 100 ms it replaces the file given with -o by one line
+ *
+ *   MONOTONIC_NS CPU_NS WRITES ROUNDS
+ *
+ * (totals since the start; CPU_NS is the process's CPU time, user and
+ * system). The rate over a window is the difference of two such lines.
+ * Per CPU second it is what a tracker costs the process itself (its
+ * write faults are handled in its own system time), whatever share of
+ * a CPU the other jobs of the machine leave it; per wall second it also
+ * counts that share.
+ *
+ * Usage: track-workload -s MIB -p PERCENT -r READY_FILE -o RATE_FILE
+ *   READY_FILE is created once the memory is written and the first
+ *   rate line is out.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAGE_SIZE	4096UL
+#define WORDS		(PAGE_SIZE / sizeof(uint64_t))
+#define REPORT_NS	100000000ULL
+
+struct workload {
+	unsigned long nr_pages;
+	unsigned long stride;
+	uint64_t *area;
+	const char *ready_path;
+	const char *rate_path;
+	char rate_tmp[4096];
+};
+
+static uint64_t clock_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static uint64_t now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}
+
+/* Written by rename, so a reader sees a whole line or the previous one. */
+static int report(struct workload *w, uint64_t writes, uint64_t rounds)
+{
+	char line[96];
+	int fd, len;
+
+	len = snprintf(line, sizeof(line), "%llu %llu %llu %llu\n",
+		       (unsigned long long)now_ns(),
+		       (unsigned long long)clock_ns(CLOCK_PROCESS_CPUTIME_ID),
+		       (unsigned long long)writes, (unsigned long long)rounds);
+	fd = open(w->rate_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "track-workload: open %s: %s\n", w->rate_tmp, strerror(errno));
+		return -errno;
+	}
+	if (write(fd, line, len) != len) {
+		fprintf(stderr, "track-workload: write %s: %s\n", w->rate_tmp, strerror(errno));
+		close(fd);
+		return -EIO;
+	}
+	close(fd);
+	if (rename(w->rate_tmp, w->rate_path)) {
+		fprintf(stderr, "track-workload: rename to %s: %s\n", w->rate_path, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* Every page gets distinct content: none is the zero page, none dedups. */
+static void fill(struct workload *w)
+{
+	unsigned long i;
+
+	for (i = 0; i < w->nr_pages; i++) {
+		uint64_t *p = w->area + i * WORDS;
+
+		memset(p, (int)(i & 0xff) | 1, PAGE_SIZE);
+		p[0] = i;
+	}
+}
+
+static int mark_ready(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		fprintf(stderr, "track-workload: create %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	close(fd);
+	return 0;
+}
+
+/* One word into every hot page. Returns the number of writes. */
+static unsigned long one_round(struct workload *w, uint64_t round)
+{
+	unsigned long word = round % WORDS, i, n = 0;
+
+	for (i = 0; i < w->nr_pages; i += w->stride, n++)
+		w->area[i * WORDS + word] = round;
+	return n;
+}
+
+static int run(struct workload *w)
+{
+	uint64_t writes = 0, rounds = 0, last;
+	int ret;
+
+	ret = report(w, 0, 0);
+	if (!ret)
+		ret = mark_ready(w->ready_path);
+	last = now_ns();
+	while (!ret) {
+		writes += one_round(w, ++rounds);
+		if (now_ns() - last >= REPORT_NS) {
+			ret = report(w, writes, rounds);
+			last = now_ns();
+		}
+	}
+	return ret;
+}
+
+static int parse_args(int argc, char **argv, struct workload *w,
+		      unsigned long *mib, double *percent)
+{
+	int opt;
+
+	while ((opt = getopt(argc, argv, "s:p:r:o:")) != -1) {
+		switch (opt) {
+		case 's': *mib = strtoul(optarg, NULL, 0); break;
+		case 'p': *percent = strtod(optarg, NULL); break;
+		case 'r': w->ready_path = optarg; break;
+		case 'o': w->rate_path = optarg; break;
+		default: return -EINVAL;
+		}
+	}
+	if (!*mib || *percent <= 0 || *percent > 100 || !w->ready_path || !w->rate_path)
+		return -EINVAL;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct workload w = { 0 };
+	unsigned long mib = 0;
+	double percent = 0;
+
+	if (parse_args(argc, argv, &w, &mib, &percent)) {
+		fprintf(stderr, "usage: %s -s MIB -p PERCENT -r READY_FILE -o RATE_FILE\n", argv[0]);
+		return 2;
+	}
+	w.nr_pages = mib * (1024 * 1024 / PAGE_SIZE);
+	w.stride = (unsigned long)(100.0 / percent + 0.5);
+	if (!w.stride)
+		w.stride = 1;
+	if (snprintf(w.rate_tmp, sizeof(w.rate_tmp), "%s.tmp", w.rate_path) >=
+	    (int)sizeof(w.rate_tmp)) {
+		fprintf(stderr, "track-workload: %s: name too long\n", w.rate_path);
+		return 2;
+	}
+	w.area = mmap(NULL, w.nr_pages * PAGE_SIZE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (w.area == MAP_FAILED) {
+		fprintf(stderr, "track-workload: mmap %lu MiB: %s\n", mib, strerror(errno));
+		return 1;
+	}
+	fill(&w);
+	printf("track-workload pid=%d pages=%lu hot=%lu stride=%lu\n", getpid(),
+	       w.nr_pages, (w.nr_pages + w.stride - 1) / w.stride, w.stride);
+	fflush(stdout);
+	return run(&w) ? 1 : 0;
+}
