@@ -15,6 +15,7 @@
 #include "compel.h"
 #include "dump.h"
 #include "log.h"
+#include "trackers.h"
 #include "tracking.h"
 #include "vma.h"
 
@@ -93,20 +94,11 @@ static const struct dirty_tracker none_tracker = {
 	.stop = none_stop,
 };
 
-/* Weak until every built-in tracker is in the tree. */
-extern const struct dirty_tracker pagemap_scan_tracker __attribute__((weak));
-extern const struct dirty_tracker soft_dirty_tracker __attribute__((weak));
-extern const struct dirty_tracker uffd_tracker __attribute__((weak));
-
 void register_builtin_trackers(void)
 {
 	register_dirty_tracker(&none_tracker);
-	if (&pagemap_scan_tracker)
-		register_dirty_tracker(&pagemap_scan_tracker);
-	if (&soft_dirty_tracker)
-		register_dirty_tracker(&soft_dirty_tracker);
-	if (&uffd_tracker)
-		register_dirty_tracker(&uffd_tracker);
+	register_dirty_tracker(&pagemap_scan_tracker);
+	register_dirty_tracker(&soft_dirty_tracker);
 }
 
 /* --- choosing ------------------------------------------------------------ */

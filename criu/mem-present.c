@@ -120,3 +120,65 @@ int present_ranges(pid_t pid, int pagemap_fd, unsigned long start,
 	}
 	return read_present(pagemap_fd, start, end, file_backed, out);
 }
+
+/*
+ * Pages of a private file mapping that map the file's page cache (not
+ * copied on write): they come back from the file, so they must never be
+ * recorded "in parent" even when no tracker saw them written (a copy
+ * dropped with MADV_DONTNEED and read again is such a page).
+ */
+int file_cache_ranges(int pagemap_fd, unsigned long start, unsigned long end,
+		      struct range_set *out)
+{
+	struct page_region vec[SCAN_VEC_LEN];
+	struct pm_scan_arg arg = {
+		.size = sizeof(arg),
+		.vec = (unsigned long)vec,
+		.vec_len = SCAN_VEC_LEN,
+		.category_mask = PAGE_IS_FILE | PAGE_IS_PRESENT,
+		.return_mask = PAGE_IS_FILE,
+	};
+	uint64_t pme[512];
+	unsigned long addr, nr, i;
+	long n;
+	int ret;
+
+	if (have_pagemap_scan) {
+		for (addr = start; addr < end; addr = arg.walk_end) {
+			arg.start = addr;
+			arg.end = end;
+			n = ioctl(pagemap_fd, PAGEMAP_SCAN, &arg);
+			if (n < 0)
+				break;
+			for (i = 0; i < (unsigned long)n; i++) {
+				ret = range_set_add(out, vec[i].start, vec[i].end);
+				if (ret)
+					return ret;
+			}
+			if (arg.walk_end <= addr)
+				return -EIO;
+		}
+		if (addr >= end)
+			return 0;
+		if (errno != ENOTTY && errno != EINVAL)
+			return -errno;
+	}
+	for (addr = start; addr < end; addr += nr * PAGE_SIZE) {
+		nr = (end - addr) >> PAGE_SHIFT;
+		if (nr > 512)
+			nr = 512;
+		n = pread(pagemap_fd, pme, nr * sizeof(uint64_t),
+			  (addr >> PAGE_SHIFT) * sizeof(uint64_t));
+		if (n != (long)(nr * sizeof(uint64_t)))
+			return n < 0 ? -errno : -EIO;
+		for (i = 0; i < nr; i++) {
+			if (!(pme[i] & PME_PRESENT) || !(pme[i] & PME_FILE))
+				continue;
+			ret = range_set_add(out, addr + i * PAGE_SIZE,
+					    addr + (i + 1) * PAGE_SIZE);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}

@@ -115,6 +115,26 @@ static int add_merged(struct mem_plan *plan, const struct range_set *kept,
 	return ret;
 }
 
+/* Remove from @kept the pages that map the file's cache right now. */
+static int drop_file_cache(int pagemap_fd, const struct vma_area *vma,
+			   struct range_set *kept)
+{
+	struct range_set cache = RANGE_SET_INIT, rest = RANGE_SET_INIT;
+	int ret;
+
+	ret = file_cache_ranges(pagemap_fd, vma->start, vma->end, &cache);
+	if (!ret && cache.nr)
+		ret = range_set_subtract(kept, &cache, &rest);
+	if (!ret && cache.nr) {
+		range_set_free(kept);
+		*kept = rest;
+		rest = (struct range_set)RANGE_SET_INIT;
+	}
+	range_set_free(&cache);
+	range_set_free(&rest);
+	return ret;
+}
+
 /*
  * An incremental plan needs no walk over the whole area: a page the
  * parent holds and the tracker does not report is unchanged (trackers
@@ -132,6 +152,8 @@ static int plan_incremental_vma(struct mem_plan *plan, int pagemap_fd, pid_t pid
 	int ret;
 
 	ret = clip_ranges(clean, vma->start, vma->end, &kept);
+	if (!ret && (vma->status & VMA_FILE_PRIVATE))
+		ret = drop_file_cache(pagemap_fd, vma, &kept);
 	if (!ret)
 		ret = clip_ranges(dirty, vma->start, vma->end, &changed);
 	for (i = 0; !ret && i < changed.nr; i++)

@@ -84,6 +84,10 @@ void free_mem_plan(struct mem_plan *plan);
 int present_ranges(pid_t pid, int pagemap_fd, unsigned long start,
 		   unsigned long end, bool file_backed, struct range_set *out);
 
+/* Page-cache pages mapped in a private file area (never "in parent"). */
+int file_cache_ranges(int pagemap_fd, unsigned long start, unsigned long end,
+		      struct range_set *out);
+
 /* --- restore ------------------------------------------------------------ */
 
 /* One piece of memory to fill: @len bytes at @vaddr from pages file @src. */

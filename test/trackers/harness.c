@@ -367,6 +367,24 @@ int page_present(pid_t pid, unsigned long addr)
 	return !!(pme & (1ULL << 63));
 }
 
+long present_bytes_in(pid_t pid, const struct range_set *dirty,
+		      unsigned long start, unsigned long end)
+{
+	unsigned long addr;
+	long sum = 0;
+	int present;
+
+	for (addr = start; addr < end; addr += PAGE) {
+		if (!range_set_contains(dirty, addr))
+			continue;
+		present = page_present(pid, addr);
+		if (present < 0)
+			return -1;
+		sum += present ? PAGE : 0;
+	}
+	return sum;
+}
+
 int count_uffds(pid_t pid)
 {
 	char path[64], link[340], target[64];

@@ -55,6 +55,9 @@ unsigned long bytes_in(const struct range_set *dirty, unsigned long start,
 /* First page of @count at @addr + i * @stride not in @dirty, or 0. */
 unsigned long first_missing(const struct range_set *dirty, unsigned long addr,
 			    unsigned long stride, unsigned long count);
+/* Bytes of @dirty inside [@start, @end) that are present pages of @pid. */
+long present_bytes_in(pid_t pid, const struct range_set *dirty,
+		      unsigned long start, unsigned long end);
 /* Is the page at @addr of @pid present (pagemap bit 63)? -1 on error. */
 int page_present(pid_t pid, unsigned long addr);
 /* Number of userfaultfd descriptors of @pid, -1 on error. */

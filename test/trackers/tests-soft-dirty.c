@@ -99,6 +99,8 @@ static int fake_pagemap(const unsigned long *dirty_idx, int nr, unsigned long pa
 	for (i = 0; i < (unsigned long)nr; i++)
 		e[dirty_idx[i]] |= SD_PME_SOFT_DIRTY;
 	e[7] = SD_PME_SOFT_DIRTY;		/* a hole of a new mapping */
+	e[20] = 0;				/* a hole: maybe a dropped page */
+	e[21] = SD_PME_SWAPPED;			/* swapped, clean */
 	if (pwrite(fd, e, pages * sizeof(*e), FAKE_BASE / SD_PAGE_SIZE * 8) !=
 	    (ssize_t)(pages * sizeof(*e)))
 		goto err;
@@ -116,7 +118,7 @@ int test_sd_parse(const struct dirty_tracker *tr)
 	static const unsigned long idx[] = { 0, 1, 2, 50, SD_BATCH - 1, SD_BATCH,
 					     SD_BATCH + 1, FAKE_PAGES - 1 };
 	static const struct { unsigned long s, e; } want[] = {
-		{ 0, 3 }, { 7, 8 }, { 50, 51 }, { SD_BATCH - 1, SD_BATCH + 2 },
+		{ 0, 3 }, { 7, 8 }, { 20, 21 }, { 50, 51 }, { SD_BATCH - 1, SD_BATCH + 2 },
 		{ FAKE_PAGES - 1, FAKE_PAGES },
 	};
 	struct range_set dirty = RANGE_SET_INIT;

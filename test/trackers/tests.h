@@ -14,6 +14,7 @@ int test_rearm(const struct dirty_tracker *tr);
 int test_new_mapping(const struct dirty_tracker *tr);
 int test_mremap(const struct dirty_tracker *tr);
 int test_dontneed(const struct dirty_tracker *tr);
+int test_refresh(const struct dirty_tracker *tr);
 int test_kernel_write(const struct dirty_tracker *tr);
 int test_shared(const struct dirty_tracker *tr);
 int test_fork(const struct dirty_tracker *tr);

@@ -7,6 +7,7 @@
  *   map PAGES plain|huge|nohuge|shared|fresh  map (and fill); ok ADDR
  *   write ADDR STRIDE COUNT VAL          one byte every STRIDE bytes
  *   dontneed ADDR LEN | touch ADDR LEN   madvise, or read every page
+ *   refresh ADDR LEN                     map new empty memory over it
  *   mremap ADDR LEN                      move it elsewhere; ok NEWADDR
  *   piperead ADDR LEN VAL                the kernel writes it, via read()
  *   sum ADDR LEN                         ok HASH of the bytes
@@ -200,6 +201,12 @@ static void dispatch(char *line, const char *self)
 	if (!strcmp(cmd, "dontneed") && n == 3) {
 		if (madvise((void *)a, b, MADV_DONTNEED))
 			return reply("err madvise: %m");
+		return reply("ok");
+	}
+	if (!strcmp(cmd, "refresh") && n == 3) {
+		if (mmap((void *)a, b, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+			 MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+			return reply("err mmap: %m");
 		return reply("ok");
 	}
 	if (!strcmp(cmd, "touch") && n == 3)
