@@ -72,6 +72,7 @@ test:
 	$(MAKE) -C test/plugin run
 	$(MAKE) -C test/failures run
 	$(MAKE) -C test/fuzz run FUZZ_SECONDS=30
+	$(MAKE) -C test/vm run
 
 fuzz: all
 	scripts/install-deps.sh test

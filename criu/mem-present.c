@@ -19,6 +19,22 @@
 #define SCAN_VEC_LEN	1024
 #define PME_BATCH	(64 * 1024)
 
+/*
+ * Only the part of a returned region inside [start, walk_end) counts:
+ * when the output vector fills up, the kernel (6.18 here) may return
+ * regions beyond the walk_end it reports, and the next call, which
+ * starts at walk_end, returns them again.
+ */
+static int add_clipped(struct range_set *out, unsigned long rs, unsigned long re,
+		       unsigned long start, unsigned long end)
+{
+	if (rs < start)
+		rs = start;
+	if (re > end)
+		re = end;
+	return range_set_add(out, rs, re);
+}
+
 /* -1: not known yet, 0: the kernel has no PAGEMAP_SCAN, 1: it has. */
 static int have_pagemap_scan = -1;
 
@@ -51,7 +67,8 @@ static int scan_present(int pagemap_fd, unsigned long start, unsigned long end,
 		if (n < 0)
 			return -errno;
 		for (i = 0; i < n; i++) {
-			ret = range_set_add(out, vec[i].start, vec[i].end);
+			ret = add_clipped(out, vec[i].start, vec[i].end, start,
+					  arg.walk_end);
 			if (ret)
 				return ret;
 		}
@@ -151,7 +168,8 @@ int file_cache_ranges(int pagemap_fd, unsigned long start, unsigned long end,
 			if (n < 0)
 				break;
 			for (i = 0; i < (unsigned long)n; i++) {
-				ret = range_set_add(out, vec[i].start, vec[i].end);
+				ret = add_clipped(out, vec[i].start, vec[i].end, start,
+					  arg.walk_end);
 				if (ret)
 					return ret;
 			}
