@@ -19,11 +19,9 @@
 #include "cr-dump.h"
 #include "cr_options.h"
 #include "log.h"
+#include "rseq.h"
 #include "tracking.h"
 
-#ifndef PTRACE_GET_RSEQ_CONFIGURATION
-#define PTRACE_GET_RSEQ_CONFIGURATION	0x420f
-#endif
 
 static pid_t spawn_sleeper(void)
 {
@@ -49,7 +47,7 @@ static int check_ptrace(pid_t pid)
 {
 	struct user_regs_struct regs;
 	struct compel_ctl *ctl;
-	char rseq_conf[32];
+	struct rseq_config rseq;
 	long ret = 0;
 	int err;
 
@@ -59,11 +57,8 @@ static int check_ptrace(pid_t pid)
 		return err;
 	}
 	err = compel_get_regs(pid, &regs);
-	if (!err && ptrace(PTRACE_GET_RSEQ_CONFIGURATION, pid, sizeof(rseq_conf),
-			   rseq_conf) < 0) {
-		pr_perror("check: PTRACE_GET_RSEQ_CONFIGURATION (Linux 5.13+)");
-		err = -errno;
-	}
+	if (!err)
+		err = read_rseq_config(pid, &rseq);
 	if (!err) {
 		ctl = compel_infect(pid, 0);
 		err = ctl ? compel_syscall(ctl, __NR_getpid, &ret, 0, 0, 0, 0, 0, 0) : -EIO;

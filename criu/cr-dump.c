@@ -36,6 +36,7 @@
 #include "mem.h"
 #include "mm.h"
 #include "proc_parse.h"
+#include "rseq.h"
 #include "stats.h"
 #include "vma.h"
 
@@ -43,14 +44,6 @@
 #include "inventory.pb-c.h"
 #include "pstree.pb-c.h"
 
-/* The layout PTRACE_GET_RSEQ_CONFIGURATION fills (Linux 5.13+). */
-struct rseq_config {
-	uint64_t rseq_abi_pointer;
-	uint32_t rseq_abi_size;
-	uint32_t signature;
-	uint32_t flags;
-	uint32_t pad;
-};
 
 /* CRIU's task_core_entry.task_state for a live task. */
 #define TASK_ALIVE	0x1
@@ -192,11 +185,11 @@ static int dump_rseq(pid_t pid, ThreadCoreEntry *tc)
 	struct rseq_config conf;
 	RseqEntry *re;
 
-	if (ptrace(PTRACE_GET_RSEQ_CONFIGURATION, pid, sizeof(conf), &conf) !=
-	    sizeof(conf)) {
-		pr_perror("PTRACE_GET_RSEQ_CONFIGURATION of pid %d", pid);
-		return -errno;
-	}
+	int ret;
+
+	ret = read_rseq_config(pid, &conf);
+	if (ret)
+		return ret;
 	if (!conf.rseq_abi_pointer)
 		return 0;
 	re = malloc(sizeof(*re));
@@ -295,20 +288,6 @@ static int dump_infected_state(struct dump_ctx *dc, CoreEntry *core,
 	return dump_mm(dc, vmas, st);
 }
 
-static int write_core(struct dump_ctx *dc, CoreEntry *core)
-{
-	struct cr_img *img;
-	int ret;
-
-	img = open_image(dc->dfd, CR_FD_CORE, O_DUMP, dc->pid);
-	if (!img)
-		return -EIO;
-	ret = pb_write_one(img, core, &core_entry__descriptor);
-	if (close_image(img) && !ret)
-		ret = -EIO;
-	return ret;
-}
-
 static void fill_ids(TaskKobjIdsEntry *ids)
 {
 	task_kobj_ids_entry__init(ids);
@@ -316,21 +295,6 @@ static void fill_ids(TaskKobjIdsEntry *ids)
 	ids->files_id = DUMP_FILES_ID;
 	ids->fs_id = DUMP_FS_ID;
 	ids->sighand_id = DUMP_SIGHAND_ID;
-}
-
-static int write_one_image(int dfd, enum cr_img_type type, int arg,
-			   const void *msg, const ProtobufCMessageDescriptor *desc)
-{
-	struct cr_img *img;
-	int ret;
-
-	img = open_image(dfd, type, O_DUMP, arg);
-	if (!img)
-		return -EIO;
-	ret = pb_write_one(img, msg, desc);
-	if (close_image(img) && !ret)
-		ret = -EIO;
-	return ret;
 }
 
 int write_tree(struct dump_ctx *dc, const struct proc_stat *st)
@@ -346,11 +310,11 @@ int write_tree(struct dump_ctx *dc, const struct proc_stat *st)
 	pe.sid = st->sid;
 	pe.n_threads = 1;
 	pe.threads = &tid;
-	ret = write_one_image(dc->dfd, CR_FD_PSTREE, 0, &pe, &pstree_entry__descriptor);
+	ret = pb_write_image(dc->dfd, CR_FD_PSTREE, 0, &pe, &pstree_entry__descriptor);
 	if (ret)
 		return ret;
 	fill_ids(&ids);
-	return write_one_image(dc->dfd, CR_FD_IDS, dc->pid, &ids,
+	return pb_write_image(dc->dfd, CR_FD_IDS, dc->pid, &ids,
 			       &task_kobj_ids_entry__descriptor);
 }
 
@@ -373,7 +337,7 @@ int write_inventory(struct dump_ctx *dc)
 	inv.lsmtype = LSMTYPE__NO_LSM;
 	inv.has_dump_uptime = true;
 	inv.dump_uptime = ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
-	return write_one_image(dc->dfd, CR_FD_INVENTORY, 0, &inv,
+	return pb_write_image(dc->dfd, CR_FD_INVENTORY, 0, &inv,
 			       &inventory_entry__descriptor);
 }
 
@@ -543,7 +507,7 @@ static int dump_seized(struct dump_ctx *dc, struct incr_ctx *ic,
 	ds->pages_scanned = ms.pages_scanned;
 	ds->pages_written = ms.pages_written;
 	ds->pages_skipped_parent = ms.pages_in_parent;
-	ret = write_core(dc, core);
+	ret = pb_write_image(dc->dfd, CR_FD_CORE, dc->pid, core, &core_entry__descriptor);
 	if (!ret)
 		ret = write_tree(dc, st);
 out:

@@ -37,6 +37,7 @@
 #include "mem.h"
 #include "mm.h"
 #include "restore.h"
+#include "rseq.h"
 #include "stats.h"
 #include "vma.h"
 
@@ -46,15 +47,6 @@
 #include "mm.pb-c.h"
 #include "pstree.pb-c.h"
 
-/* The layout PTRACE_GET_RSEQ_CONFIGURATION fills (Linux 5.13+). */
-struct rseq_config {
-	uint64_t rseq_abi_pointer;
-	uint32_t rseq_abi_size;
-	uint32_t signature;
-	uint32_t flags;
-	uint32_t pad;
-};
-#define RSEQ_FLAG_UNREGISTER	1
 
 #define CRTOOLS_IMAGES_V1_1	2
 /* The child's code and scratch page(s) while it is being built. */
@@ -173,20 +165,6 @@ void rst_scratch_reset(struct rst_ctx *rc)
 
 /* --- reading the images -------------------------------------------------- */
 
-static int read_single(int dfd, enum cr_img_type type, int arg, void **msg,
-		       const ProtobufCMessageDescriptor *desc)
-{
-	struct cr_img *img;
-	int ret;
-
-	img = open_image(dfd, type, O_RSTR, arg);
-	if (!img)
-		return -EIO;
-	ret = pb_read_one_must(img, msg, desc);
-	close_image(img);
-	return ret;
-}
-
 static int scan_max_fd(int dfd, uint32_t files_id, int *max_fd)
 {
 	FdinfoEntry *fe;
@@ -210,7 +188,7 @@ static int read_images(int dfd, struct rst_images *ri)
 {
 	int ret;
 
-	ret = read_single(dfd, CR_FD_INVENTORY, 0, (void **)&ri->inv,
+	ret = pb_read_image(dfd, CR_FD_INVENTORY, 0, (void **)&ri->inv,
 			  &inventory_entry__descriptor);
 	if (ret)
 		return ret;
@@ -219,7 +197,7 @@ static int read_images(int dfd, struct rst_images *ri)
 		       ri->inv->img_version, CRTOOLS_IMAGES_V1_1);
 		return -EINVAL;
 	}
-	ret = read_single(dfd, CR_FD_PSTREE, 0, (void **)&ri->pstree,
+	ret = pb_read_image(dfd, CR_FD_PSTREE, 0, (void **)&ri->pstree,
 			  &pstree_entry__descriptor);
 	if (ret)
 		return ret;
@@ -228,11 +206,11 @@ static int read_images(int dfd, struct rst_images *ri)
 		       ri->pstree->pid, ri->pstree->n_threads);
 		return -EINVAL;
 	}
-	ret = read_single(dfd, CR_FD_IDS, ri->pstree->pid, (void **)&ri->ids,
+	ret = pb_read_image(dfd, CR_FD_IDS, ri->pstree->pid, (void **)&ri->ids,
 			  &task_kobj_ids_entry__descriptor);
 	if (ret)
 		return ret;
-	ret = read_single(dfd, CR_FD_CORE, ri->pstree->pid, (void **)&ri->core,
+	ret = pb_read_image(dfd, CR_FD_CORE, ri->pstree->pid, (void **)&ri->core,
 			  &core_entry__descriptor);
 	if (ret)
 		return ret;
@@ -375,11 +353,9 @@ static int unregister_rseq(struct rst_ctx *rc)
 	struct rseq_config conf;
 	long ret;
 
-	if (ptrace(PTRACE_GET_RSEQ_CONFIGURATION, rc->pid, sizeof(conf), &conf) !=
-	    sizeof(conf)) {
-		pr_perror("PTRACE_GET_RSEQ_CONFIGURATION of pid %d", rc->pid);
-		return -errno;
-	}
+	ret = read_rseq_config(rc->pid, &conf);
+	if (ret)
+		return ret;
 	if (!conf.rseq_abi_pointer)
 		return 0;
 	ret = rst_syscall(rc, "rseq unregister", __NR_rseq, conf.rseq_abi_pointer,

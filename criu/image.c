@@ -634,3 +634,32 @@ int read_img_buf(struct cr_img *img, void *buf, size_t len)
 		return ret;
 	return read_exact(img, buf, len, "data");
 }
+
+int pb_write_image(int dfd, enum cr_img_type type, int arg, const void *msg,
+		   const ProtobufCMessageDescriptor *desc)
+{
+	struct cr_img *img;
+	int ret;
+
+	img = open_image(dfd, type, O_DUMP, arg);
+	if (!img)
+		return -EIO;
+	ret = pb_write_one(img, msg, desc);
+	if (close_image(img) && !ret)
+		ret = -EIO;
+	return ret;
+}
+
+int pb_read_image(int dfd, enum cr_img_type type, int arg, void **pmsg,
+		  const ProtobufCMessageDescriptor *desc)
+{
+	struct cr_img *img;
+	int ret;
+
+	img = open_image(dfd, type, O_RSTR, arg);
+	if (!img)
+		return -EIO;
+	ret = pb_read_one_must(img, pmsg, desc);
+	close_image(img);
+	return ret;
+}

@@ -130,7 +130,6 @@ int dump_mm(struct dump_ctx *dc, const struct vma_list *vmas,
 {
 	MmEntry mm = MM_ENTRY__INIT;
 	VmaEntry *ves = NULL, **vep = NULL;
-	struct cr_img *img = NULL;
 	unsigned long brk;
 	unsigned int i, n = 0;
 	char path[64];
@@ -188,13 +187,7 @@ int dump_mm(struct dump_ctx *dc, const struct vma_list *vmas,
 	mm.n_vmas = n;
 	mm.vmas = vep;
 
-	ret = -EIO;
-	img = open_image(dc->dfd, CR_FD_MM, O_DUMP, dc->pid);
-	if (!img)
-		goto out;
-	ret = pb_write_one(img, &mm, &mm_entry__descriptor);
-	if (close_image(img) && !ret)
-		ret = -EIO;
+	ret = pb_write_image(dc->dfd, CR_FD_MM, dc->pid, &mm, &mm_entry__descriptor);
 out:
 	free(mm.mm_saved_auxv);
 	free(ves);

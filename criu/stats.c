@@ -20,20 +20,6 @@ uint64_t stats_now_us(void)
 	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
 }
 
-static int write_stats(int dfd, enum cr_img_type type, StatsEntry *se)
-{
-	struct cr_img *img;
-	int ret;
-
-	img = open_image(dfd, type, O_DUMP);
-	if (!img)
-		return -EIO;
-	ret = pb_write_one(img, se, &stats_entry__descriptor);
-	if (close_image(img) && !ret)
-		ret = -EIO;
-	return ret;
-}
-
 /* The image's time fields are 32-bit microseconds. */
 static uint32_t clamp_us(uint64_t us)
 {
@@ -54,7 +40,7 @@ int write_dump_stats(int dfd, const struct dump_stats *ds)
 	d.pages_written = ds->pages_written;
 	d.pages_lazy = 0;
 	se.dump = &d;
-	return write_stats(dfd, CR_FD_STATS_DUMP, &se);
+	return pb_write_image(dfd, CR_FD_STATS_DUMP, 0, &se, &stats_entry__descriptor);
 }
 
 int write_restore_stats(int dfd, const struct restore_stats *rs)
@@ -69,7 +55,7 @@ int write_restore_stats(int dfd, const struct restore_stats *rs)
 	r.has_pages_restored = true;
 	r.pages_restored = rs->pages_restored;
 	se.restore = &r;
-	return write_stats(dfd, CR_FD_STATS_RESTORE, &se);
+	return pb_write_image(dfd, CR_FD_STATS_RESTORE, 0, &se, &stats_entry__descriptor);
 }
 
 void print_dump_stats(const struct dump_stats *ds)

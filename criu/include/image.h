@@ -70,6 +70,15 @@ int pb_read_one_must(struct cr_img *img, void **pmsg,
 		     const ProtobufCMessageDescriptor *desc);
 void pb_free(void *msg);
 
+/*
+ * Whole images of one message: create image @type (name argument @arg)
+ * holding @msg; or open it and read its one message. 0 or -errno.
+ */
+int pb_write_image(int dfd, enum cr_img_type type, int arg, const void *msg,
+		   const ProtobufCMessageDescriptor *desc);
+int pb_read_image(int dfd, enum cr_img_type type, int arg, void **pmsg,
+		  const ProtobufCMessageDescriptor *desc);
+
 /* Raw data (pipe buffers after their entry, pages). 0 or -errno. */
 int write_img_buf(struct cr_img *img, const void *buf, size_t len);
 int read_img_buf(struct cr_img *img, void *buf, size_t len);

@@ -26,7 +26,9 @@
 #                  of the chain are checked (lib/check-images.py, pycriu).
 #   --tracker T    --dirty-tracker=T for pre-dump mode (default auto)
 #
-# Environment: TMPDIR (work root, default /dev/shm), ZDTM_ANON_MB (size for
+# Environment: ZDTM_IMG_HOOK="CMD" runs "CMD WORKDIR" after the last dump,
+# before the images are checked and restored (./break-images.sh MODE damages
+# them: expect FAILs). TMPDIR (work root, default /dev/shm), ZDTM_ANON_MB (size for
 # maps_anon_1g), ZDTM_INCR_MB (size for the big incr_* tests),
 # ZDTM_TIMEOUT (seconds to wait for a verdict, default 30).
 
@@ -36,6 +38,7 @@ USE_CRIU=1
 KEEP_GOING=0
 KEEP=0
 HOOK=${ZDTM_HOOK:-}
+IMG_HOOK=${ZDTM_IMG_HOOK:-}
 TIMEOUT=${ZDTM_TIMEOUT:-30}
 # Pre-dump mode lives in the environment: it survives the re-exec under the
 # subreaper and the pty of shell_job. Empty: plain dump/restore.
@@ -156,8 +159,8 @@ pre_dumps() {
 	done
 }
 
-dump_restore() {
-	local name=$1 w=$2 pid=$3 opts=$4 incr=()
+dump_final() {
+	local w=$1 pid=$2 opts=$3 incr=()
 
 	[ "${PRE_DUMPS:-0}" -gt 0 ] &&
 		incr=(--prev-images-dir "../pre$PRE_DUMPS" --track-mem --dirty-tracker="$TRACKER")
@@ -165,6 +168,11 @@ dump_restore() {
 	"$CRIU" dump -t "$pid" -D "$w/img" "${incr[@]}" -v4 -o dump.log $opts >"$w/dump.out" 2>&1 ||
 		{ echo "FAIL: criu dump exited $?" >&3; return 1; }
 	wait_gone "$pid" || { echo "FAIL: pid $pid still alive after dump" >&3; return 1; }
+}
+
+restore() {
+	local name=$1 w=$2 pid=$3 opts=$4
+
 	# shellcheck disable=SC2086
 	"$CRIU" restore -D "$w/img" -d -v4 -o restore.log $opts >"$w/restore.out" 2>&1 ||
 		{ echo "FAIL: criu restore exited $?" >&3; return 1; }
@@ -219,10 +227,18 @@ cycle_steps() {
 		pre_dumps "$name" "$w" "$pid" "$opts" || return
 	fi
 	if [ "$USE_CRIU" = 1 ] && [ -z "${PREDUMP_ONLY[$name]}" ]; then
-		dump_restore "$name" "$w" "$pid" "$opts" || return
+		dump_final "$w" "$pid" "$opts" || return
 	fi
+	if [ "$USE_CRIU" = 1 ] && [ -n "$IMG_HOOK" ]; then
+		$IMG_HOOK "$w" >"$w/img-hook.log" 2>&1 ||
+			{ echo "FAIL: image hook '$IMG_HOOK' failed" >&3; return; }
+	fi
+	# The images before restore: its failure then comes with a diagnosis.
 	if [ "$USE_CRIU" = 1 ] && [ -n "$PRE_DUMPS" ]; then
 		check_chain "$name" "$w" || return
+	fi
+	if [ "$USE_CRIU" = 1 ] && [ -z "${PREDUMP_ONLY[$name]}" ]; then
+		restore "$name" "$w" "$pid" "$opts" || return
 	fi
 	if [ -n "$HOOK" ]; then
 		$HOOK "$name" "$pid" >"$w/hook.log" 2>&1 ||
@@ -319,7 +335,7 @@ main() {
 			export ZDTM_PRE_DUMPS=$2; PRE_DUMPS=$2; shift ;;
 		--tracker) export ZDTM_TRACKER=$2; TRACKER=$2; shift ;;
 		--_cycle) cycle "$2" "$3"; exit 0 ;;
-		-h|--help) sed -n '4,32p' "$0"; exit 0 ;;
+		-h|--help) sed -n '4,33p' "$0"; exit 0 ;;
 		-*) log "unknown option $1"; exit 2 ;;
 		*) tests+=("$1") ;;
 		esac

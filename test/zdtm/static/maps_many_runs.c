@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * maps_many_runs: one private anonymous mapping whose written pages form
- * many separate runs (every other page written, the rest never touched),
- * more runs than one batch of a page-table scan is likely to return. After
- * restore the written pages must hold their data and the others zeroes.
- *
- * Options: --runs N (or ZDTM_RUNS=N); default 40000.
+ * maps_many_runs: private anonymous mappings whose written pages form many
+ * separate runs (every other page written, the rest never touched): 600,
+ * 5000 and 20000 runs, more than one batch of a page-table scan is likely
+ * to return. After restore the written pages must hold their data and the
+ * others zeroes.
  */
 #include <sys/mman.h>
 
@@ -13,39 +12,58 @@
 
 #define SEED	0x72756e73ULL
 
+static const size_t nr_runs[] = { 600, 5000, 20000 };
+static char *maps[ARRAY_SIZE(nr_runs)];
+
+static int build(int m)
+{
+	size_t nr_pages = 2 * nr_runs[m];
+
+	maps[m] = mmap(NULL, nr_pages * TEST_PAGE_SIZE, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (maps[m] == MAP_FAILED) {
+		fail("mmap %zu pages: %m", nr_pages);
+		return -1;
+	}
+	for (size_t p = 0; p < nr_pages; p += 2)
+		page_fill(maps[m] + p * TEST_PAGE_SIZE, SEED, m * 100000 + p, 0);
+	test_msg("%zu runs at %p", nr_runs[m], maps[m]);
+	return 0;
+}
+
+static int check(int m)
+{
+	size_t nr_pages = 2 * nr_runs[m];
+
+	for (size_t p = 0; p < nr_pages; p++)
+		if (page_check(maps[m] + p * TEST_PAGE_SIZE, SEED, m * 100000 + p,
+			       p % 2 ? PAGE_ZERO : 0)) {
+			fail("mapping of %zu runs: page %zu (%p) differs", nr_runs[m], p,
+			     maps[m] + p * TEST_PAGE_SIZE);
+			return -1;
+		}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	size_t nr_pages, p;
-	char *mem;
 	int ret;
 
 	ret = test_init(argc, argv, 0);
 	if (ret)
 		return test_init_exit(ret);
-	nr_pages = 2 * test_opt_long("runs", "ZDTM_RUNS", 40000);
-	mem = mmap(NULL, nr_pages * TEST_PAGE_SIZE, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED) {
-		fail("mmap %zu pages: %m", nr_pages);
-		return 1;
-	}
-	for (p = 0; p < nr_pages; p += 2)
-		page_fill(mem + p * TEST_PAGE_SIZE, SEED, p, 0);
-	test_msg("%zu runs at %p", nr_pages / 2, mem);
-
+	for (size_t m = 0; m < ARRAY_SIZE(maps); m++)
+		if (build(m))
+			return 1;
 	if (test_daemon())
 		return 1;
 	test_waitsig();
 
 	if (test_broken())
-		mem[(nr_pages - 1) * TEST_PAGE_SIZE] = 1;
-	for (p = 0; p < nr_pages; p++)
-		if (page_check(mem + p * TEST_PAGE_SIZE, SEED, p, p % 2 ? PAGE_ZERO : 0))
-			break;
-	if (p < nr_pages) {
-		fail("page %zu of %zu (%p) differs", p, nr_pages, mem + p * TEST_PAGE_SIZE);
-		return 1;
-	}
+		maps[2][(2 * nr_runs[2] - 1) * TEST_PAGE_SIZE] = 1;
+	for (size_t m = 0; m < ARRAY_SIZE(maps); m++)
+		if (check(m))
+			return 1;
 	pass();
 	return 0;
 }
