@@ -134,6 +134,9 @@ static int pre_dump_stopped(struct dump_ctx *dc, struct incr_ctx *ic,
 	if (!ret)
 		pr_debug("Captured %lu bytes in %u pipes\n", plan->data_bytes,
 			 plan->pipes.nr);
+	/* A pre-dump without --track-mem ends a tracked chain. */
+	if (!ret && !opts.track_mem)
+		ret = incr_stop(ic, dc, vmas);
 	if (ret && ic->started)
 		incr_stop(ic, dc, vmas);
 	cure = dump_cure(dc);

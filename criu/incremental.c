@@ -123,6 +123,35 @@ static int choose_tracker(struct incr_ctx *ic)
 	return 0;
 }
 
+/*
+ * Without --track-mem a tracked parent's tracker is still known, so that
+ * the dump skips its descriptor and can stop it: the chain ends here.
+ */
+static int adopt_parent_tracker(struct incr_ctx *ic)
+{
+	int ret;
+
+	if (ic->parent_dfd < 0)
+		return 0;
+	ret = track_state_load(ic->parent_dfd, &ic->state);
+	if (ret == -ENOENT)
+		return 0;
+	if (ret)
+		return ret;
+	if (ic->state.pid != ic->pid)
+		return 0;
+	ic->tracker = find_dirty_tracker(ic->state.tracker);
+	if (!ic->tracker) {
+		pr_err("Parent images are tracked with %s, which is not loaded\n",
+		       ic->state.tracker);
+		return -ENOENT;
+	}
+	ic->parent_tracked = true;
+	pr_info("Pid %d is tracked with %s; without --track-mem tracking ends\n",
+		ic->pid, ic->tracker->name);
+	return 0;
+}
+
 int incr_prepare(struct incr_ctx *ic, int dfd, pid_t pid)
 {
 	int ret;
@@ -136,9 +165,9 @@ int incr_prepare(struct incr_ctx *ic, int dfd, pid_t pid)
 		if (ret)
 			return ret;
 	}
-	if (!opts.track_mem)
-		return 0;
-	return choose_tracker(ic);
+	if (opts.track_mem)
+		return choose_tracker(ic);
+	return adopt_parent_tracker(ic);
 }
 
 int incr_tracker_fd(const struct incr_ctx *ic)
@@ -170,7 +199,7 @@ int incr_collect(struct incr_ctx *ic, struct dump_ctx *dc,
 	struct track_target t;
 	int ret;
 
-	if (!ic->tracker)
+	if (!ic->tracker || !opts.track_mem)
 		return 0;
 	ret = track_target_init(&t, dc, vmas);
 	if (ret)

@@ -12,7 +12,7 @@
 #                 parent also holds is turned into a PE_PARENT reference
 #                 (and cut out of the pages file, stats fixed): the images
 #                 stay consistent, but restore brings back older data
-#   stale-data    the same, only in anonymous areas of 64 KiB or more (not
+#   stale-data    the same, only in anonymous areas of 16 KiB or more (not
 #                 heap, not stack): the test's own notes, in its .data/.bss,
 #                 stay fresh, only its data turns stale
 mode=$1
@@ -51,7 +51,7 @@ def data_areas(pid):
     """Big anonymous areas of the process: the test's data, not its notes."""
     mm = load(os.path.join(d, f"mm-{pid}.img"))["entries"][0]
     return [(v["start"], v["end"]) for v in mm["vmas"]
-            if v["status"] & VMA_ANON_PRIVATE and v["end"] - v["start"] >= 65536
+            if v["status"] & VMA_ANON_PRIVATE and v["end"] - v["start"] >= 16384
             and not v["status"] & (VMA_AREA_STACK | VMA_AREA_HEAP)]
 
 
