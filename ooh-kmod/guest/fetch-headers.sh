@@ -1,39 +1,50 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# fetch-headers.sh - make sure the linux-headers of a VM-tier kernel are
-# installed, print the kernel version (the KVER to build ooh.ko with).
+# fetch-headers.sh - find or fetch the linux-headers of a VM-tier kernel and
+# print the folder to build ooh.ko against (make KDIR=...).
 #
 #   fetch-headers.sh [stable|backports|KERNEL_DIR]
 #
 # The kernel is the one test/vm/fetch-kernel.sh resolves (never pinned); its
-# headers are linux-headers-<version>, which pull in linux-headers-*-common,
-# linux-kbuild-* and the compiler the kernel was built with. stable: plain
-# apt-get install from the machine's sources. backports: the packages of the
-# same version are downloaded through fetch-kernel.sh's private apt state for
-# bookworm-backports (so no host name is written here), then installed with
-# apt-get, which takes their remaining dependencies from the machine's sources.
+# headers are linux-headers-<version> with linux-headers-*-common and
+# linux-kbuild-* of the same version. When /usr/src has them installed they
+# are used. Otherwise the three packages are fetched with apt-get download
+# (for backports through fetch-kernel.sh's private apt state, so no host name
+# is written here) and unpacked under test/vm/.cache/headers/<version>/: the
+# backports headers depend on their linux-image package, which must not be
+# installed on this machine. Only the kernel's compiler (gcc-12 for both
+# bookworm kernels) is installed system-wide, with apt-get, if missing.
 set -e
 
 GUEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VM_DIR=$(cd "$GUEST_DIR/../../test/vm" && pwd)
 CACHE=${VM_CACHE:-$VM_DIR/.cache}
 FLAVOUR=${1:-stable}
+APT_OPTS=()
 
 log() { echo "fetch-headers: $*" >&2; }
 
-have_headers() {
-	[ -e "/usr/src/linux-headers-$1/Makefile" ] &&
-		[ -e "/usr/src/linux-headers-$1/scripts/Makefile.build" ] &&
-		command -v "$(compiler_of "$1")" >/dev/null
+usable() {
+	[ -e "$1/Makefile" ] && [ -e "$1/scripts/Makefile.build" ] &&
+		[ -e "$1/Module.symvers" ]
 }
 
-# The gcc the kernel was configured with (gcc-12, gcc-14...), or gcc.
+# The gcc the kernel was configured with (gcc-12...), or plain gcc.
 compiler_of() {
 	local v
-	v=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="x86_64-linux-gnu-gcc-\([0-9]*\) .*/\1/p' \
-		"/usr/src/linux-headers-$1/.config" 2>/dev/null)
+	v=$(sed -n 's/^CONFIG_CC_VERSION_TEXT="\(x86_64-linux-gnu-\)\{0,1\}gcc-\([0-9]*\) .*/\2/p' \
+		"$1/.config" 2>/dev/null)
 	echo "gcc${v:+-$v}"
+}
+
+need_compiler() {
+	local cc
+
+	cc=$(compiler_of "$1")
+	command -v "$cc" >/dev/null && return 0
+	[ "$(id -u)" = 0 ] || { log "$cc missing (run as root)"; return 1; }
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$cc" >&2
 }
 
 backports_opts() {
@@ -44,34 +55,38 @@ backports_opts() {
 		  -o "Dir::Cache=$dir/cache")
 }
 
-# The headers package and the versioned packages it depends on from the
-# same source package: linux-headers-*-common and linux-kbuild-*.
-backports_closure() {
-	local pkg=$1
-	echo "$pkg"
-	apt-cache "${APT_OPTS[@]}" depends "$pkg" 2>/dev/null |
+# linux-headers-$1 and the versioned packages of its source it depends on.
+closure() {
+	echo "linux-headers-$1"
+	apt-cache "${APT_OPTS[@]}" depends "linux-headers-$1" 2>/dev/null |
 		awk '$1 == "Depends:" && $2 ~ /^linux-(headers|kbuild)-/ { print $2 }'
 }
 
-install_backports() {
-	local kver=$1 tmp pkgs=()
+# Download and unpack into $2; the Makefile's absolute include is redirected.
+unpack() {
+	local kver=$1 root=$2 tmp pkgs=() f
 
-	backports_opts
-	mapfile -t pkgs < <(backports_closure "linux-headers-$kver")
+	mapfile -t pkgs < <(closure "$kver")
 	tmp=$(mktemp -d "$CACHE/hdr.XXXXXX")
 	chmod 755 "$tmp"
-	log "downloading ${pkgs[*]} (bookworm-backports)"
+	log "downloading ${pkgs[*]}"
 	(cd "$tmp" && apt-get "${APT_OPTS[@]}" -o APT::Sandbox::User=root \
 		download -qq "${pkgs[@]}" >&2) ||
 		{ rm -rf "$tmp"; log "apt-get download ${pkgs[*]} failed"; return 1; }
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		--no-install-recommends "$tmp"/*.deb >&2 ||
-		{ rm -rf "$tmp"; log "apt-get install of the backports headers failed"; return 1; }
+	rm -rf "$root.part"
+	mkdir -p "$root.part"
+	for f in "$tmp"/*.deb; do
+		dpkg-deb -x "$f" "$root.part"
+	done
 	rm -rf "$tmp"
+	sed -i "s,^include /usr/src/,include $root/usr/src/," \
+		"$root.part/usr/src/linux-headers-$kver/Makefile"
+	rm -rf "$root"
+	mv "$root.part" "$root"
 }
 
 main() {
-	local kdir kver
+	local kdir kver hdr root
 
 	if [ -d "$FLAVOUR" ]; then
 		kdir=$FLAVOUR
@@ -80,22 +95,20 @@ main() {
 	fi
 	kver=$(basename "$(ls -d "$kdir"/lib/modules/*/ | head -n1)")
 	[ -n "$kver" ] || { log "no lib/modules in $kdir"; return 1; }
-	if ! have_headers "$kver"; then
-		[ "$(id -u)" = 0 ] || { log "linux-headers-$kver missing (run as root)"; return 1; }
-		if apt-cache show "linux-headers-$kver" >/dev/null 2>&1; then
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-				--no-install-recommends "linux-headers-$kver" >&2 ||
-				{ log "apt-get install linux-headers-$kver failed"; return 1; }
-		else
-			install_backports "$kver"
+	hdr=/usr/src/linux-headers-$kver
+	if ! usable "$hdr"; then
+		root=$CACHE/headers/$kver
+		hdr=$root/usr/src/linux-headers-$kver
+		if ! usable "$hdr"; then
+			[ "$FLAVOUR" = backports ] && backports_opts
+			unpack "$kver" "$root"
 		fi
-		# The kernel's own compiler, if the headers' dependencies missed it.
-		command -v "$(compiler_of "$kver")" >/dev/null ||
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-				--no-install-recommends "$(compiler_of "$kver")" >&2
 	fi
-	have_headers "$kver" || { log "linux-headers-$kver still unusable"; return 1; }
-	echo "$kver"
+	usable "$hdr" || { log "linux-headers-$kver unusable in $hdr"; return 1; }
+	need_compiler "$hdr"
+	log "linux-headers-$kver: $hdr"
+	echo "$hdr"
 }
 
+mkdir -p "$CACHE"
 main

@@ -37,12 +37,14 @@ run_pass() {
 		else
 			echo "$line [$tag]"
 		fi
-	done < <("$ZDTM_DIR/run.sh" --keep-going "${args[@]}" "$@" 2>"$ZDTM_DIR/.run-incr-$$.err")
-	[ -s "$ZDTM_DIR/.run-incr-$$.err" ] && cat "$ZDTM_DIR/.run-incr-$$.err" >&2
-	rm -f "$ZDTM_DIR/.run-incr-$$.err"
+	done < <("$ZDTM_DIR/run.sh" --keep-going "${args[@]}" "$@" 2>"$errlog")
+	# run.sh's diagnostics (failure logs) after its lines, not among them.
+	[ -s "$errlog" ] && cat "$errlog" >&2
 }
 
 make -s -C "$ZDTM_DIR" >&2 || exit 1
+errlog=$(mktemp "${TMPDIR:-/tmp}/run-incr.XXXXXX") || exit 1
+trap 'rm -f "$errlog"' EXIT
 for n in 1 3 5; do
 	run_pass "pre-dump $n" --pre-dump "$n" "${incr[@]}"
 done
