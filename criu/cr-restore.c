@@ -445,6 +445,25 @@ static long mremap_fixed(struct rst_ctx *rc, unsigned long from, unsigned long l
 	return ret < 0 ? ret : 0;
 }
 
+/* The process had no vdso (it unmapped it): neither will the child. */
+static int unmap_vdso(struct rst_ctx *rc, const struct vma_list *self)
+{
+	unsigned int i;
+	long ret;
+
+	for (i = 0; i < self->nr; i++) {
+		const struct vma_area *v = &self->vmas[i];
+
+		if (!(v->status & (VMA_AREA_VDSO | VMA_AREA_VVAR)))
+			continue;
+		ret = rst_syscall(rc, "munmap vdso", __NR_munmap, v->start,
+				  vma_len(v), 0, 0, 0, 0);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
 /*
  * Move the kernel's vvar/vdso areas to the dumped addresses: first all
  * of them to a parking place above the trampoline, then each to its
@@ -464,7 +483,7 @@ static int move_vdso(struct rst_ctx *rc, const struct vma_list *self,
 			break;
 		}
 	if (!dumped_base)
-		return 0;	/* nothing dumped: leave it and hope nobody calls it */
+		return unmap_vdso(rc, self);
 
 	for (i = 0; i < self->nr; i++) {
 		const struct vma_area *v = &self->vmas[i];
