@@ -286,6 +286,8 @@ static int check_vdso(const struct vma_list *self, const MmEntry *mm)
 			vvar_end = v->end;
 		}
 	}
+	if (!vdso && !vvar)
+		return 0;	/* the process had unmapped them: restored without */
 	if (vdso_end - vdso != self->vdso_end - self->vdso_start ||
 	    vvar_end - vvar != self->vvar_end - self->vvar_start ||
 	    (vvar && vdso - vvar != self->vdso_start - self->vvar_start)) {
