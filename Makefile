@@ -22,7 +22,10 @@ COMPEL_O	:= $(COMPEL_SRC:.c=.o)
 CRIU_SRC	:= $(wildcard criu/*.c)
 CRIU_O		:= $(CRIU_SRC:.c=.o)
 
-all: deps criu/criu
+all: deps criu/criu plugins
+
+plugins: criu/criu
+	$(MAKE) -C plugins/ooh
 
 deps:
 	@scripts/install-deps.sh build
@@ -49,9 +52,10 @@ clean:
 	rm -rf images/gen criu/*.o compel/*.o criu/criu compel/libcompel.a criu/libimages.a
 	$(MAKE) -C test/unit clean || true
 	$(MAKE) -C test/compel clean || true
+	$(MAKE) -C plugins/ooh clean || true
 	$(MAKE) -C test/zdtm clean || true
 
-.PHONY: all deps clean demo test bench bench-track fuzz
+.PHONY: all deps plugins clean demo test bench bench-track fuzz
 .SECONDARY: $(PB_C) $(PB_H)
 
 # --- user-facing jobs -------------------------------------------------------
@@ -73,6 +77,7 @@ test:
 	$(MAKE) -C test/failures run
 	$(MAKE) -C test/fuzz run FUZZ_SECONDS=30
 	$(MAKE) -C test/vm run
+	$(MAKE) -C test/ooh run
 
 fuzz: all
 	scripts/install-deps.sh test

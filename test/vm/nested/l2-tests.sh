@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# l2-tests.sh - runs inside the second-level guest (a KVM guest of the
+# patched first level): the OoH tests, one line each, "PASS name",
+# "FAIL name: why" or "SKIP name: why".
+#
+#   hctest/NAME      test/vm/nested/hctest: the hypercalls from a kernel module
+#   criu-check-ooh   criu check --feature ooh (needs /bin/criu and ooh.ko)
+#   zdtm/NAME        test/zdtm/run.sh --pre-dump 2 --tracker ooh (same)
+
+# The module's verdicts from the kernel log, renamed hctest/NAME.
+hctest() {
+	local out
+
+	[ -e /root/hctest.ko ] || { echo "SKIP hctest: no hctest.ko"; return; }
+	insmod /root/hctest.ko 2>/dev/null
+	out=$(dmesg | sed -n 's/.*hctest: \(PASS\|FAIL\) /\1 hctest\//p')
+	if [ -z "$out" ]; then
+		echo "FAIL hctest: module printed no results"
+		dmesg | tail -n 20
+		return
+	fi
+	echo "$out"
+	dmesg | grep -q 'hctest: done' || echo "FAIL hctest: did not finish"
+}
+
+load_ooh() {
+	[ -e /root/ooh.ko ] || return 1
+	grep -q '^ooh ' /proc/modules || insmod /root/ooh.ko || return 1
+}
+
+criu_check_ooh() {
+	local out
+
+	if ! [ -x /bin/criu ] || ! load_ooh; then
+		echo "SKIP criu-check-ooh: no criu or ooh.ko in this guest"
+		return
+	fi
+	if out=$(criu check --feature ooh 2>&1); then
+		echo "PASS criu-check-ooh"
+	else
+		echo "FAIL criu-check-ooh: $(echo "$out" | tail -n2 | tr '\n' ' ')"
+	fi
+}
+
+zdtm_ooh() {
+	local line
+
+	if ! [ -x /bin/criu ] || ! [ -d /zdtm ] || ! load_ooh; then
+		echo "SKIP zdtm-ooh: no criu, zdtm or ooh.ko in this guest"
+		return
+	fi
+	# shellcheck disable=SC2086
+	(cd /zdtm && ZDTM_REAPED=1 TMPDIR=/dev/shm ./lib/subreaper ./run.sh --keep-going \
+		--criu /bin/criu --pre-dump 2 --tracker ooh $ZDTM_TESTS) 2>&1 |
+		while IFS= read -r line; do
+			case "$line" in
+			PASS\ *|FAIL\ *|SKIP\ *) echo "${line%% *} zdtm/${line#* }" ;;
+			[0-9]*" passed, "[0-9]*" failed"*) ;;
+			*) echo "$line" ;;
+			esac
+		done
+}
+
+main() {
+	local out=/tmp/l2-tests.out
+	{
+		hctest
+		criu_check_ooh
+		zdtm_ooh
+	} | tee $out
+	! grep -q '^FAIL ' $out
+}
+
+main "$@"

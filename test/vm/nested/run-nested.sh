@@ -1,0 +1,130 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run-nested.sh - the nested tier: OoH Shadow PML end to end.
+#
+#   run-nested.sh [--no-patches] [ZDTM_TEST...]
+#
+# Level 1: Debian's kernel under QEMU TCG (-cpu max: AMD SVM with nested
+# paging) loading the patched kvm.ko and kvm-amd.ko from
+# ooh-kmod/host/build-kvm.sh instead of Debian's. Level 2: the same kernel
+# under a QEMU inside level 1, -accel kvm -M microvm, running l2-tests.sh:
+# hctest.ko (the hypercalls), and when they exist ooh.ko, criu with its
+# plugin, and the zdtm tests with --tracker ooh.
+#
+# One line per test ("PASS name", "FAIL name: why", "SKIP name: why"), then
+# "N passed, N failed"; exit 1 on any failure.
+# --no-patches boots level 1 with Debian's own kvm modules: the hypercall
+# tests must then fail (the tier's own sanity check).
+# Environment: OOH_KO (default: ooh-kmod/guest's built ooh.ko, if any),
+# CRIU (default criu/criu, if built), ZDTM_TESTS, L2_MEM, VM_TIMEOUT,
+# KEEP=DIR (keep the initramfs work and console logs there).
+
+NESTED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+VM_DIR=$(cd "$NESTED_DIR/.." && pwd)
+TOP=$(cd "$VM_DIR/../.." && pwd)
+PATCHES=1
+ZDTM_TESTS=${ZDTM_TESTS:-}
+FIRMWARE="qboot.rom bios-microvm.bin linuxboot_dma.bin pvh.bin kvmvapic.bin"
+
+log() { echo "run-nested: $*" >&2; }
+
+parse_args() {
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--no-patches) PATCHES=0 ;;
+		-h|--help) sed -n '4,23p' "$0"; exit 0 ;;
+		-*) log "unknown option $1"; exit 2 ;;
+		*) ZDTM_TESTS="$ZDTM_TESTS $1" ;;
+		esac
+		shift
+	done
+}
+
+# The guest module, if the guest helper's build produced one for $1.
+find_ooh_ko() {
+	[ -n "$OOH_KO" ] && { echo "$OOH_KO"; return; }
+	find "$TOP/ooh-kmod/guest" -name ooh.ko -path "*$1*" 2>/dev/null | head -n1 ||
+		true
+}
+
+# The second level's files: hctest.ko always, criu/zdtm/ooh.ko when built.
+l2_adds() {
+	local kver=$1 ooh criu=${CRIU:-$TOP/criu/criu}
+
+	echo "--add=$NESTED_DIR/hctest/hctest.ko:/root/hctest.ko"
+	echo "--add=$NESTED_DIR/l2-tests.sh:/vmtest/l2-tests.sh"
+	ooh=$(find_ooh_ko "$kver")
+	[ -z "$ooh" ] && [ -e "$TOP/ooh-kmod/guest/ooh.ko" ] && ooh=$TOP/ooh-kmod/guest/ooh.ko
+	if [ -n "$ooh" ] && [ -x "$criu" ]; then
+		echo "--add=$ooh:/root/ooh.ko"
+		echo "--add=$criu:/bin/criu"
+		echo "--add=$TOP/test/zdtm:/zdtm"
+		[ -d "$TOP/plugins/ooh" ] && find "$TOP/plugins/ooh" -name '*.so' |
+			while read -r so; do echo "--add=$so:/lib/criu/$(basename "$so")"; done
+	fi
+}
+
+build_l2() {
+	local kver=$1 out=$2 adds=() a
+	while read -r a; do adds+=(--add "${a#--add=}"); done < <(l2_adds "$kver")
+	printf 'ZDTM_TESTS=%q bash /vmtest/l2-tests.sh\n' "$ZDTM_TESTS" >"$WORK/l2-cmd"
+	"$VM_DIR/build-initramfs.sh" -o "$out" --cmd-file "$WORK/l2-cmd" "${adds[@]}"
+}
+
+l1_adds() {
+	local kdir=$1 f qemu
+	qemu=$(command -v qemu-system-x86_64)
+	L1_ADDS=(--add "$qemu:/usr/bin/qemu-system-x86_64"
+		 --add "$(ls "$kdir"/boot/vmlinuz-*):/l2/kernel"
+		 --add "$WORK/l2.cpio:/l2/initramfs.cpio")
+	for f in $FIRMWARE; do
+		[ -e "/usr/share/qemu/$f" ] && L1_ADDS+=(--add "/usr/share/qemu/$f:/usr/share/qemu/$f")
+	done
+}
+
+# Patched (or with --no-patches Debian's) kvm modules for level 1.
+kvm_modules() {
+	local kdir=$1 moddir
+	if [ "$PATCHES" = 0 ]; then
+		L1_MODULES=(--module kvm --module kvm_amd)
+		return
+	fi
+	moddir=$("$TOP/ooh-kmod/host/build-kvm.sh" --kernel "$kdir" | tail -n1)
+	[ -e "$moddir/kvm-amd.ko" ] || return 1
+	L1_MODULES=(--module "$moddir/kvm.ko" --module "$moddir/kvm-amd.ko")
+}
+
+main() {
+	local kdir kver out rc passed failed t0=$SECONDS t1
+
+	parse_args "$@"
+	kdir=$("$VM_DIR/fetch-kernel.sh" stable | tail -n1) || exit 1
+	kver=$(basename "$(ls -d "$kdir"/lib/modules/*/ | head -n1)")
+	kvm_modules "$kdir" || { log "kvm modules failed to build"; exit 1; }
+	make -s -C "$NESTED_DIR/hctest" KVER="$kver" >&2 2> >(grep -v BTF >&2) ||
+		{ log "hctest.ko failed to build"; exit 1; }
+	WORK=${KEEP:-$(mktemp -d "${TMPDIR:-/tmp}/nested.XXXXXX")}
+	mkdir -p "$WORK"
+	build_l2 "$kver" "$WORK/l2.cpio" || { log "level 2 initramfs failed"; exit 1; }
+	l1_adds "$kdir"
+	log "setup took $((SECONDS - t0)) s; booting level 1"
+	t1=$SECONDS
+	out=$WORK/results
+	"$VM_DIR/run-vm.sh" --kernel "$kdir" --timeout "${VM_TIMEOUT:-600}" \
+		${KEEP:+--log-dir "$WORK/l1"} "${L1_MODULES[@]}" "${L1_ADDS[@]}" \
+		--cmd-file "$NESTED_DIR/l1-run.sh" | tee "$out"
+	rc=${PIPESTATUS[0]}
+	log "two-level cycle took $((SECONDS - t1)) s"
+	passed=$(grep -c '^PASS ' "$out")
+	failed=$(grep -c '^FAIL ' "$out")
+	if [ "$rc" != 0 ] && [ "$failed" = 0 ]; then
+		echo "FAIL nested: level 1 exit $rc"
+		failed=1
+	fi
+	[ -z "$KEEP" ] && rm -rf "$WORK"
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ]
+}
+
+main "$@"
