@@ -139,8 +139,13 @@ static int map_scratch(struct dump_ctx *dc)
 	long addr;
 	int ret;
 
+	/*
+	 * Shared, so that it never merges with a neighbouring private area:
+	 * a merged area would come out of munmap() marked as new, and
+	 * soft-dirty would report all of it written.
+	 */
 	ret = dump_syscall(dc, __NR_mmap, &addr, 0, DUMP_SCRATCH_SIZE,
-			   PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			   PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (ret)
 		return ret;
 	if (addr < 0 && addr > -4096) {

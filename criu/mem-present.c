@@ -15,6 +15,7 @@
 #include "mem.h"
 #include "uapi-pagemap-scan.h"
 #include "vma.h"
+#include "zero-page.h"
 
 #define SCAN_VEC_LEN	1024
 #define PME_BATCH	(64 * 1024)
@@ -104,9 +105,13 @@ static int read_present(int pagemap_fd, unsigned long start, unsigned long end,
 		for (i = 0; i < nr && !ret; i++) {
 			uint64_t e = pme[i];
 
-			/* A page shared with the page cache comes from the file. */
+			/*
+			 * A page shared with the page cache comes from the
+			 * file; the zero page holds nothing to save.
+			 */
 			if (!(e & PME_SWAP) &&
-			    (!(e & PME_PRESENT) || (file_backed && (e & PME_FILE))))
+			    (!(e & PME_PRESENT) || (file_backed && (e & PME_FILE)) ||
+			     pme_is_zero_page(e)))
 				continue;
 			ret = range_set_add(out, addr + i * PAGE_SIZE,
 					    addr + (i + 1) * PAGE_SIZE);

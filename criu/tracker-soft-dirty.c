@@ -22,6 +22,7 @@
 
 #include "dirty-tracker.h"
 #include "log.h"
+#include "zero-page.h"
 #include "trackers.h"
 
 #define SD_NAME			"soft-dirty"
@@ -56,14 +57,16 @@ static int sd_clear_refs(pid_t pid)
 }
 
 /*
- * Reported: soft-dirty pages, and holes. A page dropped since the last
- * pass (MADV_DONTNEED) leaves a hole without the bit, and must be
- * reported all the same; the dumper finds holes empty.
+ * Reported: soft-dirty pages, holes and the zero page. A page dropped
+ * since the last pass (MADV_DONTNEED) leaves a hole without the bit, or
+ * the zero page once it is read again, and must be reported all the
+ * same; the dumper finds both empty.
  */
 static bool sd_entry_dirty(uint64_t pme)
 {
 	return (pme & SD_PME_SOFT_DIRTY) ||
-	       !(pme & (SD_PME_PRESENT | SD_PME_SWAPPED));
+	       !(pme & (SD_PME_PRESENT | SD_PME_SWAPPED)) ||
+	       pme_is_zero_page(pme);
 }
 
 /* Add to @dirty the pages of [@start, @end) whose entries in @buf say so. */

@@ -7,17 +7,13 @@
 
 #include "mm.pb-c.h"
 #include "page-pipe.h"
+#include "pagemap-bits.h"
 #include "range-set.h"
 
 struct dump_ctx;
 struct rst_ctx;
 struct vma_list;
 
-/* Bits of a /proc/PID/pagemap entry. */
-#define PME_PRESENT	(1ULL << 63)
-#define PME_SWAP	(1ULL << 62)
-#define PME_FILE	(1ULL << 61)
-#define PME_SOFT_DIRTY	(1ULL << 55)
 
 /* pagemap_entry.flags, CRIU's values. */
 #define PE_PARENT	(1 << 0)

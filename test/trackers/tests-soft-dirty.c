@@ -95,7 +95,7 @@ static int fake_pagemap(const unsigned long *dirty_idx, int nr, unsigned long pa
 	if (!e)
 		goto err;
 	for (i = 0; i < pages; i++)
-		e[i] = (1ULL << 63) | (i + 100);	/* present, some pfn */
+		e[i] = (1ULL << 63) | ((1ULL << 50) + i);	/* present, pfns no real page has */
 	for (i = 0; i < (unsigned long)nr; i++)
 		e[dirty_idx[i]] |= SD_PME_SOFT_DIRTY;
 	e[7] = SD_PME_SOFT_DIRTY;		/* a hole of a new mapping */

@@ -36,6 +36,8 @@ python_adds() {
 	for d in pycriu google; do
 		echo --add "/usr/lib/python3/dist-packages/$d:/usr/lib/python3/dist-packages/$d"
 	done
+	# the runner reads stats-dump with crit (a python script)
+	echo --add "/usr/bin/crit:/usr/bin/crit"
 }
 
 # Boot kernel $1 and run guest-tests.sh there; result lines renamed $1/NAME.
