@@ -40,10 +40,36 @@ int compel_get_xsave(pid_t pid, void *buf, size_t *len)
 
 	if (ptrace(PTRACE_GETREGSET, pid, (void *)NT_X86_XSTATE, &iov)) {
 		ret = -errno;
-		pr_perror("Can't get XSAVE state of %d", pid);
+		/* ENODEV: the kernel does not use XSAVE; the caller falls back. */
+		if (ret != -ENODEV)
+			pr_perror("Can't get XSAVE state of %d", pid);
 		return ret;
 	}
 	*len = iov.iov_len;
+	return 0;
+}
+
+int compel_get_fxsave(pid_t pid, void *buf)
+{
+	int ret;
+
+	if (ptrace(PTRACE_GETFPREGS, pid, NULL, buf)) {
+		ret = -errno;
+		pr_perror("Can't get FPU state of %d", pid);
+		return ret;
+	}
+	return 0;
+}
+
+int compel_set_fxsave(pid_t pid, const void *buf)
+{
+	int ret;
+
+	if (ptrace(PTRACE_SETFPREGS, pid, NULL, buf)) {
+		ret = -errno;
+		pr_perror("Can't set FPU state of %d", pid);
+		return ret;
+	}
 	return 0;
 }
 

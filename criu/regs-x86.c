@@ -150,26 +150,30 @@ static void gpregs_from_image(const UserX86RegsEntry *gp,
 	r->gs = gp->gs;
 }
 
-/* Without XSAVE there is no NT_X86_XSTATE regset to move the state. */
-static int xsave_size(pid_t pid, size_t *size)
+/*
+ * A kernel that does not use XSAVE (a CPU without it, or a guest whose
+ * CPU model hides it) has no NT_X86_XSTATE regset: its FPU state is the
+ * 512-byte FXSAVE area, which the image's legacy fields hold.
+ */
+static int dump_fxsave(pid_t pid, ThreadInfoX86 *ti)
 {
-	*size = compel_xsave_size();
-	if (*size)
-		return 0;
-	pr_err("%d: this CPU has no XSAVE, its FPU state is not supported\n",
-	       pid);
-	return -EOPNOTSUPP;
+	uint8_t buf[COMPEL_FXSAVE_SIZE] __attribute__((aligned(16)));
+	int ret;
+
+	ret = compel_get_fxsave(pid, buf);
+	if (!ret)
+		ret = xsave_to_fpregs(buf, sizeof(buf), &ti->fpregs);
+	return ret;
 }
 
 static int dump_fpu(pid_t pid, ThreadInfoX86 *ti)
 {
-	size_t size, len;
+	size_t size = compel_xsave_size(), len;
 	void *buf;
 	int ret;
 
-	ret = xsave_size(pid, &size);
-	if (ret)
-		return ret;
+	if (!size)
+		return dump_fxsave(pid, ti);
 	len = size;
 	buf = calloc(1, size);
 	if (!buf) {
@@ -178,7 +182,9 @@ static int dump_fpu(pid_t pid, ThreadInfoX86 *ti)
 		return -ENOMEM;
 	}
 	ret = compel_get_xsave(pid, buf, &len);
-	if (!ret)
+	if (ret == -ENODEV)
+		ret = dump_fxsave(pid, ti);
+	else if (!ret)
 		ret = xsave_to_fpregs(buf, len, &ti->fpregs);
 	if (ret)
 		pr_err("%d: cannot dump the FPU state: %d\n", pid, ret);
@@ -221,15 +227,26 @@ int dump_thread_regs(pid_t pid, CoreEntry *core)
 	return dump_fpu(pid, ti);
 }
 
+static int restore_fxsave(pid_t pid, const UserX86FpregsEntry *fp)
+{
+	uint8_t buf[COMPEL_FXSAVE_SIZE] __attribute__((aligned(16)));
+	int ret;
+
+	ret = fpregs_to_xsave(fp, buf, sizeof(buf));
+	if (!ret)
+		ret = compel_set_fxsave(pid, buf);
+	return ret;
+}
+
 static int restore_fpu(pid_t pid, const UserX86FpregsEntry *fp)
 {
-	size_t size;
+	size_t size = compel_xsave_size();
 	void *buf;
 	int ret;
 
-	ret = xsave_size(pid, &size);
-	if (ret)
-		return ret;
+	/* Without XSAVE in the image the legacy area is all there is. */
+	if (!size || !fp->xsave)
+		return restore_fxsave(pid, fp);
 	buf = malloc(size);
 	if (!buf) {
 		pr_err("%d: out of memory for %zu bytes of XSAVE state\n",

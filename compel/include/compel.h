@@ -59,6 +59,13 @@ int compel_set_regs(pid_t pid, const struct user_regs_struct *regs);
  */
 int compel_get_xsave(pid_t pid, void *buf, size_t *len);
 int compel_set_xsave(pid_t pid, const void *buf, size_t len);
+/*
+ * The 512-byte FXSAVE area (x87 and SSE), for kernels that do not use
+ * XSAVE: there compel_get_xsave() fails with -ENODEV.
+ */
+#define COMPEL_FXSAVE_SIZE	512
+int compel_get_fxsave(pid_t pid, void *buf);
+int compel_set_fxsave(pid_t pid, const void *buf);
 /* Size of the XSAVE area of this CPU (CPUID 0xD), for buffer sizing. */
 size_t compel_xsave_size(void);
 

@@ -9,7 +9,8 @@
 # K: stable (bookworm, 6.1) or backports (bookworm-backports, 6.12), both by
 # default (KERNELS="stable backports"). One line per test, named
 # KERNEL/TEST, then "N passed, N failed"; exit 1 on any failure.
-# Environment: ZDTM_ANON_MB (default 64), ZDTM_ARGS (runner options, e.g.
+# Environment: VM_APPEND (more guest kernel command line, e.g. noxsave),
+# ZDTM_ANON_MB (default 64), ZDTM_ARGS (runner options, e.g.
 # "--pre-dump 2 --tracker soft-dirty": brings python and pycriu into the guest
 # for the image checks, as does WITH_PYTHON=1), THP (never, madvise, always;
 # default: the kernel's), CRIU (default ../../criu/criu), VM_TIMEOUT.
@@ -48,6 +49,7 @@ run_kernel() {
 	mapfile -t py < <(python_adds | tr ' ' '\n')
 	out=$(mktemp)
 	"$VM_DIR/run-vm.sh" --kernel "$k" "${thp[@]}" --timeout "${VM_TIMEOUT:-600}" \
+		${VM_APPEND:+--append "$VM_APPEND"} \
 		--add "$CRIU:/bin/criu" \
 		--add "$VM_DIR/softdirty-probe:/bin/softdirty-probe" \
 		--add "$TOP/test/zdtm:/zdtm" \
