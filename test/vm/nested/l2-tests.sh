@@ -14,7 +14,8 @@ hctest() {
 	local out
 
 	[ -e /root/hctest.ko ] || { echo "SKIP hctest: no hctest.ko"; return; }
-	insmod /root/hctest.ko 2>/dev/null
+	insmod /root/hctest.ko || echo "FAIL hctest: insmod failed"
+	rmmod hctest 2>/dev/null
 	out=$(dmesg | sed -n 's/.*hctest: \(PASS\|FAIL\) /\1 hctest\//p')
 	if [ -z "$out" ]; then
 		echo "FAIL hctest: module printed no results"

@@ -17,7 +17,8 @@
 # --no-patches boots level 1 with Debian's own kvm modules: the hypercall
 # tests must then fail (the tier's own sanity check).
 # Environment: OOH_KO (default: ooh-kmod/guest's built ooh.ko, if any),
-# CRIU (default criu/criu, if built), ZDTM_TESTS, L2_MEM, VM_TIMEOUT,
+# CRIU (default criu/criu, if built), ZDTM_TESTS, ZDTM_ANON_MB (default 64),
+# L1_MEM (default 3G), L2_MEM (default 1G), L2_TIMEOUT, VM_TIMEOUT,
 # KEEP=DIR (keep the initramfs work and console logs there).
 
 NESTED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -48,6 +49,17 @@ find_ooh_ko() {
 		true
 }
 
+# Python with crit's pycriu, for the zdtm runner's image checks of chains.
+python_adds() {
+	local py d
+	py=$(readlink -f /usr/bin/python3)
+	echo "--add=$py:/usr/bin/python3"
+	echo "--add=/usr/lib/$(basename "$py"):/usr/lib/$(basename "$py")"
+	for d in pycriu google; do
+		echo "--add=/usr/lib/python3/dist-packages/$d:/usr/lib/python3/dist-packages/$d"
+	done
+}
+
 # The second level's files: hctest.ko always, criu/zdtm/ooh.ko when built.
 l2_adds() {
 	local kver=$1 ooh criu=${CRIU:-$TOP/criu/criu}
@@ -60,6 +72,7 @@ l2_adds() {
 		echo "--add=$ooh:/root/ooh.ko"
 		echo "--add=$criu:/bin/criu"
 		echo "--add=$TOP/test/zdtm:/zdtm"
+		python_adds
 		[ -d "$TOP/plugins/ooh" ] && find "$TOP/plugins/ooh" -name '*.so' |
 			while read -r so; do echo "--add=$so:/lib/criu/$(basename "$so")"; done
 	fi
@@ -68,7 +81,8 @@ l2_adds() {
 build_l2() {
 	local kver=$1 out=$2 adds=() a
 	while read -r a; do adds+=(--add "${a#--add=}"); done < <(l2_adds "$kver")
-	printf 'ZDTM_TESTS=%q bash /vmtest/l2-tests.sh\n' "$ZDTM_TESTS" >"$WORK/l2-cmd"
+	printf 'ZDTM_TESTS=%q ZDTM_ANON_MB=%q bash /vmtest/l2-tests.sh\n' \
+		"$ZDTM_TESTS" "${ZDTM_ANON_MB:-64}" >"$WORK/l2-cmd"
 	"$VM_DIR/build-initramfs.sh" -o "$out" --cmd-file "$WORK/l2-cmd" "${adds[@]}"
 }
 
@@ -77,7 +91,10 @@ l1_adds() {
 	qemu=$(command -v qemu-system-x86_64)
 	L1_ADDS=(--add "$qemu:/usr/bin/qemu-system-x86_64"
 		 --add "$(ls "$kdir"/boot/vmlinuz-*):/l2/kernel"
-		 --add "$WORK/l2.cpio:/l2/initramfs.cpio")
+		 --add "$WORK/l2.cpio:/l2/initramfs.cpio"
+		 --add "$NESTED_DIR/l1-run.sh:/vmtest/l1-run.sh")
+	printf 'L2_MEM=%q L2_TIMEOUT=%q bash /vmtest/l1-run.sh\n' \
+		"${L2_MEM:-1G}" "${L2_TIMEOUT:-480}" >"$WORK/l1-cmd"
 	for f in $FIRMWARE; do
 		[ -e "/usr/share/qemu/$f" ] && L1_ADDS+=(--add "/usr/share/qemu/$f:/usr/share/qemu/$f")
 	done
@@ -113,7 +130,7 @@ main() {
 	out=$WORK/results
 	"$VM_DIR/run-vm.sh" --kernel "$kdir" --timeout "${VM_TIMEOUT:-600}" \
 		${KEEP:+--log-dir "$WORK/l1"} "${L1_MODULES[@]}" "${L1_ADDS[@]}" \
-		--cmd-file "$NESTED_DIR/l1-run.sh" | tee "$out"
+		--mem "${L1_MEM:-3G}" --cmd-file "$WORK/l1-cmd" | tee "$out"
 	rc=${PIPESTATUS[0]}
 	log "two-level cycle took $((SECONDS - t1)) s"
 	passed=$(grep -c '^PASS ' "$out")

@@ -3,7 +3,9 @@
  * hctest: the OoH Shadow PML hypercalls, exercised from a nested guest's
  * kernel (hypercalls need CPL 0). Everything runs at load time; each check
  * prints "hctest: PASS name" or "hctest: FAIL name: why" to the kernel
- * log, and loading fails (-EINVAL) if any check failed.
+ * log, then "hctest: done, N failed". Loading succeeds either way: busybox
+ * insmod retries a failed finit_module with init_module, which would run
+ * every check twice.
  *
  * The guest's own writes are the probe: a page this module writes after
  * ENABLE must show up in the ring as its frame number; a page written only
@@ -264,7 +266,7 @@ static int __init hctest_init(void)
 	__free_pages(probes, 5);
 	ring_free(&r);
 	pr_info("hctest: done, %d failed\n", failures);
-	return failures ? -EINVAL : 0;
+	return 0;
 }
 
 static void __exit hctest_exit(void)
