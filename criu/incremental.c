@@ -124,8 +124,9 @@ static int choose_tracker(struct incr_ctx *ic)
 }
 
 /*
- * Without --track-mem a tracked parent's tracker is still known, so that
- * the dump skips its descriptor and can stop it: the chain ends here.
+ * Without --track-mem a tracked parent's tracker is still asked what
+ * changed (its answer is as good as ever), its descriptor is skipped by
+ * the dump, and it is stopped: the chain ends here.
  */
 static int adopt_parent_tracker(struct incr_ctx *ic)
 {
@@ -199,7 +200,7 @@ int incr_collect(struct incr_ctx *ic, struct dump_ctx *dc,
 	struct track_target t;
 	int ret;
 
-	if (!ic->tracker || !opts.track_mem)
+	if (!ic->tracker)
 		return 0;
 	ret = track_target_init(&t, dc, vmas);
 	if (ret)
@@ -220,7 +221,8 @@ int incr_collect(struct incr_ctx *ic, struct dump_ctx *dc,
 			ic->tracker->name, ic->pid);
 		range_set_clear(&ic->dirty);
 	}
-	ret = start_tracking(ic, &t);
+	/* Without --track-mem the chain ends: nothing to start. */
+	ret = opts.track_mem ? start_tracking(ic, &t) : 0;
 out:
 	track_target_fini(&t);
 	return ret;
