@@ -280,32 +280,6 @@ void free_mem_plan(struct mem_plan *plan)
 
 /* --- copying ------------------------------------------------------------- */
 
-/*
- * Copy [@addr, @addr + @len) of the target to @buf. Areas the target
- * cannot read itself (PROT_NONE after a write) go through
- * /proc/PID/mem, which the tracer may read regardless.
- */
-static int read_target(pid_t pid, const struct vma_area *vma,
-		       unsigned long addr, void *buf, size_t len)
-{
-	struct iovec local = { buf, len };
-	struct iovec remote = { (void *)addr, len };
-	ssize_t n;
-
-	if (vma->prot & PROT_READ) {
-		n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
-		if (n == (ssize_t)len)
-			return 0;
-		if (n < 0 && errno != EFAULT) {
-			int err = -errno;
-
-			pr_perror("process_vm_readv of %lx+%zx in pid %d", addr, len, pid);
-			return err;
-		}
-	}
-	return compel_read_mem(pid, addr, buf, len);
-}
-
 int capture_plan(struct dump_ctx *dc, const struct vma_list *vmas,
 		 struct mem_plan *plan)
 {
@@ -328,25 +302,99 @@ static int write_entry(struct cr_img *pagemap, const struct pm_run *r)
 	return pb_write_one(pagemap, &pe, &pagemap_entry__descriptor);
 }
 
-static int copy_run(struct dump_ctx *dc, const struct vma_area *vma,
-		    const struct pm_run *r, struct cr_img *pages, char *buf,
-		    struct mem_dump_stats *st)
+/*
+ * Copying straight from the stopped target: runs are gathered into the
+ * buffer, up to IOV_BATCH of them, and read with one process_vm_readv()
+ * and written with one write(), so scattered single pages do not cost
+ * two system calls each.
+ */
+#define IOV_BATCH	1024
+
+struct page_copier {
+	pid_t pid;
+	struct cr_img *pages;
+	char *buf;			/* XFER_BUF_SIZE bytes */
+	size_t fill;
+	struct iovec remote[IOV_BATCH];
+	unsigned int nr;
+	struct mem_dump_stats *st;
+};
+
+static int copier_write(struct page_copier *c)
 {
-	unsigned long addr = r->start;
 	int ret;
 
-	while (addr < r->end) {
-		size_t chunk = r->end - addr < XFER_BUF_SIZE ? r->end - addr : XFER_BUF_SIZE;
+	ret = write_img_buf(c->pages, c->buf, c->fill);
+	if (ret)
+		return ret;
+	c->st->pages_written += c->fill >> PAGE_SHIFT;
+	c->fill = 0;
+	c->nr = 0;
+	if (fault_injected(FI_DUMP_PAGES))
+		return -EIO;
+	return 0;
+}
 
-		ret = read_target(dc->pid, vma, addr, buf, chunk);
-		if (!ret)
-			ret = write_img_buf(pages, buf, chunk);
-		if (ret)
-			return ret;
-		addr += chunk;
-		st->pages_written += chunk >> PAGE_SHIFT;
-		if (fault_injected(FI_DUMP_PAGES))
-			return -EIO;
+static int copier_flush(struct page_copier *c)
+{
+	struct iovec local = { c->buf, c->fill };
+	ssize_t n;
+
+	if (!c->nr)
+		return 0;
+	n = process_vm_readv(c->pid, &local, 1, c->remote, c->nr, 0);
+	if (n != (ssize_t)c->fill) {
+		int err = n < 0 ? -errno : -EIO;
+
+		pr_perror("process_vm_readv of %u ranges (%zd of %zu bytes) in pid %d",
+			  c->nr, n, c->fill, c->pid);
+		return err;
+	}
+	return copier_write(c);
+}
+
+/* Pages the target itself may not read go through /proc/PID/mem. */
+static int copy_unreadable(struct page_copier *c, unsigned long start,
+			   unsigned long end)
+{
+	int ret;
+
+	ret = copier_flush(c);
+	while (!ret && start < end) {
+		size_t chunk = end - start < XFER_BUF_SIZE ? end - start : XFER_BUF_SIZE;
+
+		ret = compel_read_mem(c->pid, start, c->buf, chunk);
+		if (!ret) {
+			c->fill = chunk;
+			ret = copier_write(c);
+		}
+		start += chunk;
+	}
+	return ret;
+}
+
+static int copy_run(struct page_copier *c, const struct vma_area *vma,
+		    const struct pm_run *r)
+{
+	unsigned long start = r->start;
+	int ret;
+
+	if (!(vma->prot & PROT_READ))
+		return copy_unreadable(c, r->start, r->end);
+	while (start < r->end) {
+		size_t room = XFER_BUF_SIZE - c->fill;
+		size_t chunk = r->end - start < room ? r->end - start : room;
+
+		c->remote[c->nr].iov_base = (void *)start;
+		c->remote[c->nr].iov_len = chunk;
+		c->nr++;
+		c->fill += chunk;
+		start += chunk;
+		if (c->fill == XFER_BUF_SIZE || c->nr == IOV_BATCH) {
+			ret = copier_flush(c);
+			if (ret)
+				return ret;
+		}
 	}
 	return 0;
 }
@@ -356,16 +404,21 @@ int write_pages(struct dump_ctx *dc, const struct vma_list *vmas,
 {
 	PagemapHead ph = PAGEMAP_HEAD__INIT;
 	struct cr_img *pagemap = NULL, *pages = NULL;
+	struct page_copier *copier;
 	char *buf = NULL;
 	uint64_t t0 = stats_now_us();
 	unsigned int i;
 	int ret = -EIO;
 
+	copier = calloc(1, sizeof(*copier));
+	if (!copier)
+		return -ENOMEM;
 	if (!plan->captured) {
 		buf = mmap(NULL, XFER_BUF_SIZE, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (buf == MAP_FAILED) {
 			pr_err("No memory for the page copy buffer\n");
+			free(copier);
 			return -ENOMEM;
 		}
 	}
@@ -375,6 +428,10 @@ int write_pages(struct dump_ctx *dc, const struct vma_list *vmas,
 	pages = open_image(dc->dfd, CR_FD_PAGES, O_DUMP, 1);
 	if (!pages)
 		goto out;
+	copier->pid = dc->pid;
+	copier->pages = pages;
+	copier->buf = buf;
+	copier->st = st;
 	ph.pages_id = 1;
 	ret = pb_write_one(pagemap, &ph, &pagemap_head__descriptor);
 	for (i = 0; i < plan->nr && !ret; i++) {
@@ -389,8 +446,10 @@ int write_pages(struct dump_ctx *dc, const struct vma_list *vmas,
 		if (plan->captured)
 			st->pages_written += len >> PAGE_SHIFT;
 		else
-			ret = copy_run(dc, &vmas->vmas[r->vma], r, pages, buf, st);
+			ret = copy_run(copier, &vmas->vmas[r->vma], r);
 	}
+	if (!ret && !plan->captured)
+		ret = copier_flush(copier);
 	if (!ret && plan->captured)
 		ret = flush_page_pipes(&plan->pipes, pages);
 	if (!ret)
@@ -405,6 +464,7 @@ out:
 		ret = -EIO;
 	if (buf && buf != MAP_FAILED)
 		munmap(buf, XFER_BUF_SIZE);
+	free(copier);
 	st->memwrite_us += stats_now_us() - t0;
 	return ret;
 }

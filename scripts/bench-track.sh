@@ -22,6 +22,10 @@
 #   BENCH_WINDOW=S         seconds of each write-rate window (default 3)
 #   BENCH_OUT=FILE         markdown table (default
 #                          Documentation/benchmarks/track.md; plot: .png beside)
+#   BENCH_RESULTS=FILE     no runs: render the table and plot again from the
+#                          "All runs" lines of an earlier report (BENCH_DATE,
+#                          BENCH_LOAD_BEFORE, BENCH_LOAD_AFTER, and
+#                          BENCH_SIZE_MIB, BENCH_WINDOW as it ran: its header)
 #   CRIU=path              criu binary (default criu/criu of this tree)
 #   CRIU_LIBS_DIR          plugin folder, for the ooh tracker
 set -uo pipefail
@@ -42,6 +46,7 @@ work=""
 pid=""
 results=""
 load_before=""
+load_after=""
 started=""
 
 fail()
@@ -54,7 +59,8 @@ fail()
 		tail -n 15 "$f" | sed 's/^/    /' >&2
 	done
 	cleanup
-	rm -f "$results"
+	# Runs already done are kept: BENCH_RESULTS=FILE renders them.
+	[ -s "$results" ] && echo "bench-track: results of the runs done so far: $results" >&2
 	exit 1
 }
 
@@ -134,12 +140,11 @@ check_setup()
 	[ -n "${TRACKERS// /}" ] || fail "no usable dirty tracker (criu check --feature ...)"
 }
 
-# Peak: the workload, pre-dump #1's images and one more full set (the
-# reference dump, or pre-dump #2 with the "none" tracker), plus slack.
-# Other jobs may hold memory for a while: wait for it up to 10 minutes.
+# Peak: the workload and one full set of images, plus slack. Other jobs
+# may hold memory for a while: wait for it up to 10 minutes.
 check_room()
 {
-	local need=$((SIZE * 3 + 1024)) shm=$((SIZE * 2 + 256)) i
+	local need=$((SIZE * 2 + 1024)) shm=$((SIZE + 512)) i
 
 	for ((i = 0; i < 120; i++)); do
 		[ "$(mem_avail_mib)" -ge "$need" ] && [ "$(shm_avail_mib)" -ge "$shm" ] &&
@@ -193,27 +198,32 @@ start_workload()
 	fail "track-workload ($SIZE MiB) not ready after 120 s"
 }
 
-# The workload's writes over the next $WINDOW seconds, by its own clocks
-# and counters: "PER_CPU_SECOND PER_WALL_SECOND".
-write_rate()
+# The workload's own clocks and counters, now.
+rate_sample()
 {
-	local t0 c0 w0 t1 c1 w1 r
-
-	read -r t0 c0 w0 r <"$work/rate" || fail "can't read $work/rate"
-	sleep "$WINDOW"
-	read -r t1 c1 w1 r <"$work/rate" || fail "can't read $work/rate"
-	[ "$t1" -gt "$t0" ] && [ "$c1" -gt "$c0" ] ||
-		fail "the workload stopped reporting its rate"
-	awk -v t0="$t0" -v t1="$t1" -v c0="$c0" -v c1="$c1" -v w0="$w0" -v w1="$w1" \
-		'BEGIN { printf "%.0f %.0f", (w1 - w0) * 1e9 / (c1 - c0), (w1 - w0) * 1e9 / (t1 - t0) }'
+	local line
+	read -r line <"$work/rate" || fail "can't read $work/rate"
+	echo "$line"
 }
 
-# Mean of two "PER_CPU PER_WALL" pairs.
-mean_rate()
+# Writes between two samples: "PER_CPU_SECOND PER_WALL_SECOND".
+rate_between()
 {
 	awk -v a="$1" -v b="$2" 'BEGIN {
 		split(a, x, " "); split(b, y, " ")
-		printf "%.0f %.0f", (x[1] + y[1]) / 2, (x[2] + y[2]) / 2 }'
+		if (y[1] <= x[1] || y[2] <= x[2]) exit 1
+		printf "%.0f %.0f", (y[3] - x[3]) * 1e9 / (y[2] - x[2]),
+			(y[3] - x[3]) * 1e9 / (y[1] - x[1]) }' ||
+		fail "the workload stopped reporting its rate"
+}
+
+# The write rate over the next $WINDOW seconds.
+write_rate()
+{
+	local s0
+	s0=$(rate_sample)
+	sleep "$WINDOW"
+	rate_between "$s0" "$(rate_sample)"
 }
 
 # pre-dump or dump $1 into folder $2 with extra options; sets $secs, $st.
@@ -228,8 +238,9 @@ chain_step()
 	st=$(dump_stats "$work/$dir")
 }
 
-# Page data of a folder no later step reads (only its pagemap is read as
-# a parent): freed to keep the peak within the machine. No restore here.
+# Page data of a parent folder: a (pre-)dump reads only its parent's
+# pagemap, and nothing is restored here, so it is freed at once to keep
+# the peak at the workload plus one full set of images.
 drop_pages()
 {
 	rm -f "$work/$1"/pages-*.img
@@ -238,7 +249,7 @@ drop_pages()
 one_run()
 {
 	local tracker=$1 rate=$2 run=$3
-	local untracked full_s pd1_s pd1_st pd2_s pd2_st d_s d_st tr1 tr2 tracked
+	local untracked full_s pd1_s pd1_st pd2_s pd2_st d_s d_st tr1 tr2 s0
 
 	check_room
 	work=$(mktemp -d /dev/shm/criu-bench-track.XXXXXX) || fail "mktemp in /dev/shm"
@@ -255,11 +266,16 @@ one_run()
 	pd1_s=$secs pd1_st=$st
 	tr1=$(write_rate)
 
+	# This window spans pre-dump #2: the re-arm, the first write to each
+	# page after it, and the copy, while the workload runs.
+	drop_pages pre1
+	s0=$(rate_sample)
 	chain_step pre-dump pre2 --track-mem --prev-images-dir ../pre1
 	pd2_s=$secs pd2_st=$st
-	drop_pages pre1
-	tr2=$(write_rate)
+	sleep "$WINDOW"
+	tr2=$(rate_between "$s0" "$(rate_sample)")
 
+	drop_pages pre2
 	chain_step dump final --track-mem --prev-images-dir ../pre2
 	d_s=$secs d_st=$st
 	grep -h '^.*dump: frozen' "$work/criu.err" | sed 's/^/    criu: /'
@@ -267,14 +283,12 @@ one_run()
 	pid=""
 
 	# tracker rate run full_s pd1_s [frozen scanned skipped written] pd2_s [..]
-	# d_s [..] untracked tracked(mean of the two windows) tracked1 tracked2,
-	# each rate as "per-CPU-second per-wall-second"
-	tracked=$(mean_rate "$tr1" "$tr2")
+	# d_s [..] untracked tracked across-pre-dump-#2, each rate as
+	# "per-CPU-second per-wall-second"
 	echo "$tracker $rate $run $full_s $pd1_s $pd1_st $pd2_s $pd2_st $d_s $d_st" \
-		"$untracked $tracked $tr1 $tr2" >>"$results"
-	printf '  %s %s%% run %d: full dump %.2f s, pre-dump #1 %.2f s, #2 %.3f s, dump %.3f s; writes per CPU-s / wall-s: untracked %s, tracked %s\n' \
-		"$tracker" "$rate" "$run" "$full_s" "$pd1_s" "$pd2_s" "$d_s" "${untracked/ / \/ }" \
-		"${tracked/ / \/ }"
+		"$untracked $tr1 $tr2" >>"$results"
+	printf '  %s %s%% run %d: full dump %.2f s, pre-dump #1 %.2f s, #2 %.3f s, dump %.3f s; writes per CPU-s, per wall-s: untracked %s, tracked %s, across pre-dump #2 %s\n' \
+		"$tracker" "$rate" "$run" "$full_s" "$pd1_s" "$pd2_s" "$d_s" "$untracked" "$tr1" "$tr2"
 	cleanup
 }
 
@@ -284,34 +298,49 @@ med()
 	awk -v t="$1" -v r="$2" -v c="$3" '$1 == t && $2 == r { print $c }' "$results" | median
 }
 
+# Median over the runs of 100 * $3 / $4 (columns): ratios are taken
+# within each run, since the machine's load changes between runs.
+med_pct()
+{
+	awk -v t="$1" -v r="$2" -v a="$3" -v b="$4" \
+		'$1 == t && $2 == r { printf "%.4f\n", 100 * $a / $b }' "$results" | median
+}
+
+# Median over the runs of the slowdown from rate column $4 to column $3.
+med_slow()
+{
+	awk -v t="$1" -v r="$2" -v tr="$3" -v un="$4" \
+		'$1 == t && $2 == r { printf "%.4f\n", 100 * (1 - $tr / $un) }' "$results" | median
+}
+
 # Result columns (see one_run).
 C_FULL=4 C_PD1=5 C_PD2=10 C_PD2_FROZEN=11 C_PD2_WRITTEN=14
-C_D=15 C_D_FROZEN=16 C_D_SCANNED=17 C_D_WRITTEN=19 C_UNTR=20 C_TR=22
-C_UNTR_WALL=21 C_TR_WALL=23
+C_D=15 C_D_FROZEN=16 C_D_SCANNED=17 C_D_WRITTEN=19
+C_UNTR=20 C_TR1=22 C_TR2=24
 
 # One table row of medians; also sets the figures the plot and targets use.
 row()
 {
 	local t=$1 r=$2
-	local full pd1 pd2 pd2f pd2w d df ds dw un tr unw trw
+	local full pd1 pd2 pd2f pd2w d df ds dw un tr1 tr2
 
 	full=$(med "$t" "$r" $C_FULL) pd1=$(med "$t" "$r" $C_PD1)
 	pd2=$(med "$t" "$r" $C_PD2) pd2f=$(med "$t" "$r" $C_PD2_FROZEN)
 	pd2w=$(med "$t" "$r" $C_PD2_WRITTEN) d=$(med "$t" "$r" $C_D)
 	df=$(med "$t" "$r" $C_D_FROZEN) ds=$(med "$t" "$r" $C_D_SCANNED)
 	dw=$(med "$t" "$r" $C_D_WRITTEN) un=$(med "$t" "$r" $C_UNTR)
-	tr=$(med "$t" "$r" $C_TR) unw=$(med "$t" "$r" $C_UNTR_WALL)
-	trw=$(med "$t" "$r" $C_TR_WALL)
-	slow_wall=$(awk -v u="$unw" -v t="$trw" 'BEGIN { printf "%.1f", 100 * (1 - t / u) }')
-	ratio=$(awk -v d="$d" -v f="$full" 'BEGIN { printf "%.1f", 100 * d / f }')
-	slow=$(awk -v u="$un" -v t="$tr" 'BEGIN { printf "%.1f", 100 * (1 - t / u) }')
+	tr1=$(med "$t" "$r" $C_TR1) tr2=$(med "$t" "$r" $C_TR2)
+	ratio=$(med_pct "$t" "$r" $C_D $C_FULL | xargs printf '%.1f')
+	slow=$(med_slow "$t" "$r" $C_TR1 $C_UNTR | xargs printf '%.1f')
+	slow2=$(med_slow "$t" "$r" $C_TR2 $C_UNTR | xargs printf '%.1f')
 	frozen=$df
 	awk -v t="$t" -v r="$r" -v full="$full" -v pd1="$pd1" -v pd2="$pd2" -v pd2f="$pd2f" \
 		-v pd2w="$pd2w" -v d="$d" -v df="$df" -v ds="$ds" -v dw="$dw" \
-		-v un="$un" -v tr="$tr" -v ratio="$ratio" -v slow="$slow" -v sw="$slow_wall" 'BEGIN {
-		printf "| %s | %s%% | %.2f | %.3f | %.1f | %d | %.3f | %.1f | %d | %d | %.2f | %s%% | %.1fM | %.1fM | %s%% | %s%% |\n",
+		-v un="$un" -v tr1="$tr1" -v tr2="$tr2" -v ratio="$ratio" -v slow="$slow" \
+		-v slow2="$slow2" 'BEGIN {
+		printf "| %s | %s%% | %.2f | %.3f | %.1f | %d | %.3f | %.1f | %d | %d | %.2f | %s%% | %.1fM | %.1fM | %.1fM | %s%% | %s%% |\n",
 			t, r, pd1, pd2, pd2f, pd2w, d, df, ds, dw, full, ratio,
-			un / 1e6, tr / 1e6, slow, sw }'
+			un / 1e6, tr1 / 1e6, tr2 / 1e6, slow, slow2 }'
 }
 
 machine()
@@ -320,7 +349,7 @@ machine()
 	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 	echo "- CPU: ${cpu:-unknown}, $(nproc) cpus; RAM: $(awk '/^MemTotal:/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
 	echo "- kernel: $(uname -r); transparent huge pages: $(thp_mode)"
-	echo "- load average (1 min) before / after: $load_before / $(load1) (other jobs share the machine)"
+	echo "- load average (1 min) before / after: $load_before / $load_after (other jobs share the machine)"
 	echo "- date: $started; command: \`make bench-track\` (BENCH_RUNS=$RUNS BENCH_SIZE_MIB=$SIZE BENCH_RATES=\"$RATES\" BENCH_WINDOW=$WINDOW)"
 	echo "- images on /dev/shm (tmpfs); trackers: $TRACKERS"
 }
@@ -331,13 +360,14 @@ targets()
 	local t=pagemap-scan r=1
 	grep -q "^$t $r " "$results" || return 0
 	row "$t" "$r" >/dev/null
-	awk -v ratio="$ratio" -v fr="$frozen" -v slow="$slow" 'BEGIN {
+	awk -v ratio="$ratio" -v fr="$frozen" -v slow="$slow" -v slow2="$slow2" 'BEGIN {
 		m = "met"; n = "not met"
 		print "Goals for pagemap-scan at 1% (not asserted):"
 		print ""
 		printf "- incremental dump <= 10%% of a full dump: %s%% (%s)\n", ratio, ratio <= 10 ? m : n
 		printf "- frozen time of the incremental dump <= 30 ms: %s ms (%s)\n", fr, fr <= 30 ? m : n
-		printf "- workload <= 2%% slower while tracked: %s%% (%s)\n", slow, slow <= 2 ? m : n
+		printf "- workload <= 2%% slower while tracked: %s%% (%s); across an incremental pre-dump: %s%%\n",
+			slow, slow <= 2 ? m : n, slow2
 	}'
 }
 
@@ -360,21 +390,22 @@ anonymous memory, every page written, then a loop that writes one word into
 every page of a fixed, evenly spread share of its pages (the dirty rate) over
 and over, counting its writes. Between any two dumps exactly that share is
 written. Per run: a full \`criu dump --leave-running\` (the reference),
-the workload's write rate untracked for $WINDOW s, then pre-dump #1
-(\`--track-mem --dirty-tracker=T\`, full), $WINDOW s, pre-dump #2
-(\`--prev-images-dir ../pre1 --track-mem\`), $WINDOW s, and the final
-\`dump --prev-images-dir ../pre2 --track-mem\`. The write rate while
-tracked is the mean of the two windows after the pre-dumps: each begins as
-the tracker re-arms, so it includes the cost of the first write to every
-page after a dump. Rates are writes per second of the workload's own CPU
-time, which counts the tracker's write faults (handled in the workload's
-system time) but not the share of a CPU other jobs take; the wall-clock
-slowdown, which does, is given too. "none" tracks nothing: its slowdown is
-the noise floor of this machine. Times are wall times of the criu command; frozen times come
+$WINDOW s untracked, pre-dump #1 (\`--track-mem --dirty-tracker=T\`, full),
+$WINDOW s tracked, pre-dump #2 (\`--prev-images-dir ../pre1 --track-mem\`)
+and $WINDOW s more, and the final \`dump --prev-images-dir ../pre2
+--track-mem\`. The workload counts its writes per second of its own CPU
+time: that counts what tracking costs it (write faults are handled in its
+own system time) but not the share of a CPU that other jobs take from it.
+"Tracked" is the window after pre-dump #1: tracking in its steady state.
+"Across pre-dump #2" runs from just before pre-dump #2 to $WINDOW s after
+it: the re-arm, the first write to each page after it, and the copy made
+while the workload runs (the whole memory, for "none"). Slowdowns are
+medians of the ratios within each run; "none" shows the noise floor.
+Times are wall times of the criu command; frozen times come
 from stats-dump (decoded by Debian's crit). Medians of $RUNS runs.
 
-| tracker | dirty | pre-dump #1 s | pre-dump #2 s | pre-dump #2 frozen ms | pre-dump #2 pages written | dump s | dump frozen ms | dump pages scanned | dump pages written | full dump s | dump / full dump | writes per CPU-s untracked | writes per CPU-s tracked | slowdown (CPU) | slowdown (wall) |
-|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+| tracker | dirty | pre-dump #1 s | pre-dump #2 s | pre-dump #2 frozen ms | pre-dump #2 pages written | dump s | dump frozen ms | dump pages scanned | dump pages written | full dump s | dump / full dump | writes per CPU-s: untracked | tracked | across pre-dump #2 | slowdown tracked | slowdown across pre-dump #2 |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|
 $(for t in $TRACKERS; do for r in $RATES; do
 	grep -q "^$t $r " "$results" && row "$t" "$r"
 done; done)
@@ -389,8 +420,8 @@ as a share of a full dump's, its frozen time, and the workload's slowdown.
 Columns: tracker, dirty %, run, full dump s, pre-dump #1 s, frozen ms,
 scanned, skipped (parent), written, pre-dump #2 s, frozen ms, scanned,
 skipped, written, dump s, frozen ms, scanned, skipped, written, then the
-writes per CPU second and per wall second: untracked, tracked (mean),
-after pre-dump #1, after pre-dump #2.
+writes per CPU second and per wall second: untracked, tracked (after
+pre-dump #1), across pre-dump #2.
 
 \`\`\`
 $(cat "$results")
@@ -410,7 +441,7 @@ plot_data()
 				case $what in
 				ratio) printf ' %s' "$ratio" ;;
 				frozen) printf ' %s' "$frozen" ;;
-				slow) printf ' %s' "$slow" ;;
+				slow) printf ' %s' "$slow2" ;;
 				esac
 			else
 				printf ' NaN'
@@ -448,15 +479,31 @@ set xlabel 'pages written per round'
 set title 'final incremental dump / full dump (wall time, %)'
 set yrange [0:*]
 plot ${cols//FILE/$d/ratio}
-set title 'frozen time of the final dump (ms)'
+set title 'frozen time of the final dump (ms, log scale)'
+set logscale y
+set yrange [1:*]
 plot ${cols//FILE/$d/frozen}
-set title 'workload slowdown while tracked (%)'
+unset logscale y
+set title 'workload slowdown across pre-dump #2 (%, per CPU second)'
 set yrange [*<0:*]
 plot ${cols//FILE/$d/slow}
 unset multiplot
 EOF
 	rm -rf "$d"
 	echo "bench-track: plot written to $PNG"
+}
+
+# Results of an earlier run; the header then names that run's date.
+rerender()
+{
+	cp "$BENCH_RESULTS" "$results" || fail "can't read $BENCH_RESULTS"
+	TRACKERS=$(awk '{ print $1 }' "$results" | uniq | tr '\n' ' ')
+	RATES=$(awk '{ print $2 }' "$results" | awk '!seen[$0]++' | tr '\n' ' ')
+	RATES=${RATES% }
+	RUNS=$(awk '{ print $3 }' "$results" | sort -n | tail -n 1)
+	started=${BENCH_DATE:-$started}
+	load_before=${BENCH_LOAD_BEFORE:-$load_before}
+	load_after=${BENCH_LOAD_AFTER:-$(load1)}
 }
 
 main()
@@ -467,14 +514,19 @@ main()
 	started=$(date -u '+%Y-%m-%d %H:%M UTC')
 	load_before=$(load1)
 	results=$(mktemp) || fail "mktemp"
-	echo "bench-track: trackers: $TRACKERS; rates: $RATES %; $RUNS runs; $SIZE MiB; THP $(thp_mode)"
-	for t in $TRACKERS; do
-		for r in $RATES; do
-			for ((run = 1; run <= RUNS; run++)); do
-				one_run "$t" "$r" "$run"
+	if [ -n "${BENCH_RESULTS:-}" ]; then
+		rerender
+	else
+		echo "bench-track: trackers: $TRACKERS; rates: $RATES %; $RUNS runs; $SIZE MiB; THP $(thp_mode)"
+		for t in $TRACKERS; do
+			for r in $RATES; do
+				for ((run = 1; run <= RUNS; run++)); do
+					one_run "$t" "$r" "$run"
+				done
 			done
 		done
-	done
+		load_after=$(load1)
+	fi
 	echo
 	report >"$OUT.tmp" || fail "cannot write $OUT.tmp"
 	mv "$OUT.tmp" "$OUT" || fail "cannot write $OUT"
