@@ -3,7 +3,9 @@
 #   make            build criu/criu (installs missing build packages first)
 #   make demo       checkpoint, restore and verify a sample workload
 #   make test       unit tests, image fuzz smoke run, zdtm suite
+#   make test-vm    the VM tiers only (also part of make test)
 #   make bench      dump/restore speed of 1 GiB and 4 GiB workloads
+#   make bench-track, make bench-ooh   the dirty trackers compared
 
 CC		?= gcc
 CFLAGS		?= -O2 -g
@@ -55,7 +57,7 @@ clean:
 	$(MAKE) -C plugins/ooh clean || true
 	$(MAKE) -C test/zdtm clean || true
 
-.PHONY: all deps plugins clean demo test bench bench-track fuzz
+.PHONY: all deps plugins clean demo test test-vm bench bench-track bench-ooh fuzz
 .SECONDARY: $(PB_C) $(PB_H)
 
 # --- user-facing jobs -------------------------------------------------------
@@ -76,8 +78,14 @@ test:
 	$(MAKE) -C test/plugin run
 	$(MAKE) -C test/failures run
 	$(MAKE) -C test/fuzz run FUZZ_SECONDS=30
+	$(MAKE) test-vm
+
+# The VM tiers: Debian's kernels under QEMU (soft-dirty, ooh.ko), and the
+# nested tier (patched KVM in the first guest, OoH end to end in the second).
+test-vm: all
 	$(MAKE) -C test/vm run
 	$(MAKE) -C test/ooh run
+	$(MAKE) -C test/vm/nested run
 
 fuzz: all
 	scripts/install-deps.sh test
@@ -90,3 +98,7 @@ bench: all
 bench-track: all
 	scripts/install-deps.sh bench
 	scripts/bench-track.sh
+
+bench-ooh: all
+	scripts/install-deps.sh bench
+	scripts/bench-ooh.sh

@@ -6,7 +6,7 @@ set -e
 
 build_pkgs="gcc make protobuf-c-compiler libprotobuf-c-dev pkg-config"
 test_pkgs="$build_pkgs criu python3 clang libclang-rt-14-dev util-linux"
-bench_pkgs="$build_pkgs gnuplot-nox time criu python3"
+bench_pkgs="$build_pkgs gnuplot-nox time criu python3 redis-server redis-tools"
 # test/vm: QEMU, the initramfs (busybox, cpio, bash, script from bsdutils),
 # kernel unpacking (dpkg, xz, zstd, readelf), module copying (kmod), static probe.
 vm_pkgs="$build_pkgs qemu-system-x86 busybox-static cpio bsdutils dpkg xz-utils zstd binutils kmod libc6-dev"

@@ -98,10 +98,48 @@ static void ooh_remote_close(struct track_target *t, int fd)
 	ooh_remote(t, "close", __NR_close, &ret, fd, 0, 0, 0);
 }
 
-/* Open /dev/ooh inside the target, moved to a number >= OOH_FD_BASE. */
+/*
+ * The target's soft limit on open files, from /proc/PID/limits: a
+ * descriptor number at or above it is refused (EINVAL). 0 if unknown.
+ */
+static unsigned long ooh_target_nofile(pid_t pid)
+{
+	unsigned long soft = 0;
+	char path[64], line[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/limits", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Max open files", 14)) {
+			if (sscanf(line + 14, "%lu", &soft) != 1)
+				soft = 0;	/* "unlimited" cannot be */
+			break;
+		}
+	fclose(f);
+	return soft;
+}
+
+/*
+ * Where the session's descriptor goes: OOH_FD_BASE, out of the way of
+ * the numbers a program usually gets, unless the target's limit on
+ * open files is lower; then the upper half of what it may use.
+ */
+static long ooh_fd_base(pid_t pid)
+{
+	unsigned long nofile = ooh_target_nofile(pid);
+
+	if (!nofile || nofile > OOH_FD_BASE)
+		return OOH_FD_BASE;
+	return nofile / 2;
+}
+
+/* Open /dev/ooh inside the target, moved to a high number (ooh_fd_base). */
 static int ooh_open_in_target(struct track_target *t, int *fd)
 {
-	long low, high;
+	long low, high, base = ooh_fd_base(t->pid);
 	int ret;
 
 	if (t->scratch_size < sizeof(OOH_DEV_PATH)) {
@@ -118,10 +156,14 @@ static int ooh_open_in_target(struct track_target *t, int *fd)
 	if (ret)
 		return ret;
 	ret = ooh_remote(t, "fcntl(F_DUPFD_CLOEXEC)", __NR_fcntl, &high, low,
-			 F_DUPFD_CLOEXEC, OOH_FD_BASE, 0);
+			 F_DUPFD_CLOEXEC, base, 0);
+	if (ret) {
+		/* No room up there (EMFILE): the number it got will do. */
+		*fd = low;
+		ooh_log(2, "ooh: keeping /dev/ooh at fd %ld in pid %d\n", low, t->pid);
+		return 0;
+	}
 	ooh_remote_close(t, low);
-	if (ret)
-		return ret;
 	*fd = high;
 	return 0;
 }

@@ -22,13 +22,19 @@ timeout -k 5 "${L2_TIMEOUT:-480}" qemu-system-x86_64 -accel kvm -M microvm -cpu 
 	-m "${L2_MEM:-512M}" -smp 1 -nodefaults -no-reboot -display none \
 	-kernel /l2/kernel -initrd /l2/initramfs.cpio \
 	-append "console=ttyS0 quiet loglevel=1 panic=-1 $L2_APPEND" \
-	-serial stdio </dev/null 2>&1 | tr -d '\r' | tee "$L2_OUT" |
-	sed -n 's/^VMTEST: //p'
-rc=$(sed -n 's/^VMTEST-EXIT: //p' "$L2_OUT" | tail -n1)
+	-serial stdio </dev/null 2>&1 | tee "$L2_OUT" |
+	while IFS= read -r line; do
+		# Line by line as they come (sed or tr would hold them in a buffer).
+		line=${line%$'\r'}
+		case "$line" in
+		"VMTEST: "*) echo "${line#VMTEST: }" ;;
+		esac
+	done
+rc=$(tr -d '\r' <"$L2_OUT" | sed -n 's/^VMTEST-EXIT: //p' | tail -n1)
 echo "l1: second level ran $(($(date +%s) - t0)) s, exit ${rc:-none}"
 if [ -z "$rc" ]; then
 	echo "l1: ---- tail of the second level's serial"
-	tail -n 25 "$L2_OUT"
+	tail -n 25 "$L2_OUT" | tr -d '\r'
 	exit 124
 fi
 exit "$rc"

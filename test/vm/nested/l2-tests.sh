@@ -6,6 +6,7 @@
 # "FAIL name: why" or "SKIP name: why".
 #
 #   hctest/NAME      test/vm/nested/hctest: the hypercalls from a kernel module
+#   spml/NAME        spml-test: ooh.ko's sessions over the host's log
 #   criu-check-ooh   criu check --feature ooh (needs /bin/criu and ooh.ko)
 #   zdtm/NAME        test/zdtm/run.sh --pre-dump 2 --tracker ooh (same)
 
@@ -29,6 +30,26 @@ hctest() {
 load_ooh() {
 	[ -e /root/ooh.ko ] || return 1
 	grep -q '^ooh ' /proc/modules || insmod /root/ooh.ko || return 1
+}
+
+# ooh.ko over the real host: spml-test, with a zram swap device for its
+# swap case (off again afterwards: swap-outs make criu's intervals overflow).
+spml_tests() {
+	local swap=0 rc
+
+	if ! [ -x /bin/spml-test ] || ! load_ooh; then
+		echo "SKIP spml: no spml-test or ooh.ko in this guest"
+		return
+	fi
+	if [ -e /sys/block/zram0/disksize ] && echo 64M >/sys/block/zram0/disksize &&
+	   mkswap /dev/zram0 >/dev/null && swapon /dev/zram0; then
+		swap=1
+	fi
+	spml-test
+	rc=$?
+	# 1: its FAIL lines say why; anything else is a crash.
+	[ "$rc" -gt 1 ] && echo "FAIL spml: spml-test died (exit $rc)"
+	[ "$swap" = 1 ] && swapoff /dev/zram0
 }
 
 criu_check_ooh() {
@@ -64,14 +85,23 @@ zdtm_ooh() {
 		done
 }
 
+# After a failure: what the kernel said (the console of this level is quiet).
+kernel_notes() {
+	dmesg | grep -iE 'oom|out of memory|killed process|segfault|BUG|WARNING|ooh' |
+		tail -n 20 | sed 's/^/l2-dmesg: /'
+}
+
 main() {
 	local out=/tmp/l2-tests.out
 	{
 		hctest
+		spml_tests
 		criu_check_ooh
 		zdtm_ooh
 	} | tee $out
-	! grep -q '^FAIL ' $out
+	grep -q '^FAIL ' $out || return 0
+	kernel_notes
+	return 1
 }
 
 main "$@"

@@ -3,20 +3,26 @@
 #
 # run-nested.sh - the nested tier: OoH Shadow PML end to end.
 #
-#   run-nested.sh [--no-patches] [ZDTM_TEST...]
+#   run-nested.sh [--no-patches] [--l2-kernel K] [--l2-script FILE]
+#                 [--add SRC:DST]... [ZDTM_TEST...]
 #
 # Level 1: Debian's kernel under QEMU TCG (-cpu max: AMD SVM with nested
 # paging) loading the patched kvm.ko and kvm-amd.ko from
 # ooh-kmod/host/build-kvm.sh instead of Debian's. Level 2: the same kernel
 # under a QEMU inside level 1, -accel kvm -M microvm, running l2-tests.sh:
-# hctest.ko (the hypercalls), and when they exist ooh.ko, criu with its
-# plugin, and the zdtm tests with --tracker ooh.
+# hctest.ko (the hypercalls), and when they exist ooh.ko with spml-test
+# (what the log turns into: exact pages, shared ring, COW, THP, swap...),
+# criu with its plugin, and the zdtm tests with --tracker ooh.
 #
 # One line per test ("PASS name", "FAIL name: why", "SKIP name: why"), then
 # "N passed, N failed"; exit 1 on any failure.
 # --no-patches boots level 1 with Debian's own kvm modules: the hypercall
 # tests must then fail (the tier's own sanity check).
-# Environment: OOH_KO (default: ooh-kmod/guest's built ooh.ko, if any),
+# --l2-kernel stable|backports: level 2's kernel (default stable, as level
+# 1; ooh.ko is taken from the build for it). --l2-script FILE: level 2 runs
+# FILE instead of l2-tests.sh (scripts/bench-ooh.sh), with L2_ENV's
+# VAR=value words in its environment; --add puts more files in level 2.
+# Environment: OOH_KO (default: ooh-kmod/guest's built ooh.ko, if any), L2_ENV,
 # CRIU (default criu/criu, if built), ZDTM_TESTS, ZDTM_ANON_MB (default 64),
 # L1_MEM (default 3G), L2_MEM (default 1G), L2_TIMEOUT, VM_TIMEOUT,
 # KEEP=DIR (keep the initramfs work and console logs there).
@@ -25,6 +31,9 @@ NESTED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 VM_DIR=$(cd "$NESTED_DIR/.." && pwd)
 TOP=$(cd "$VM_DIR/../.." && pwd)
 PATCHES=1
+L2_KERNEL=stable
+L2_SCRIPT=
+EXTRA_ADDS=()
 ZDTM_TESTS=${ZDTM_TESTS:-}
 FIRMWARE="qboot.rom bios-microvm.bin linuxboot_dma.bin pvh.bin kvmvapic.bin"
 
@@ -34,7 +43,10 @@ parse_args() {
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		--no-patches) PATCHES=0 ;;
-		-h|--help) sed -n '4,23p' "$0"; exit 0 ;;
+		--l2-kernel) L2_KERNEL=$2; shift ;;
+		--l2-script) L2_SCRIPT=$2; shift ;;
+		--add) EXTRA_ADDS+=("$2"); shift ;;
+		-h|--help) sed -n '4,31p' "$0"; exit 0 ;;
 		-*) log "unknown option $1"; exit 2 ;;
 		*) ZDTM_TESTS="$ZDTM_TESTS $1" ;;
 		esac
@@ -55,6 +67,7 @@ python_adds() {
 	py=$(readlink -f /usr/bin/python3)
 	echo "--add=$py:/usr/bin/python3"
 	echo "--add=/usr/lib/$(basename "$py"):/usr/lib/$(basename "$py")"
+	[ -e /usr/bin/crit ] && echo "--add=/usr/bin/crit:/usr/bin/crit"
 	for d in pycriu google; do
 		echo "--add=/usr/lib/python3/dist-packages/$d:/usr/lib/python3/dist-packages/$d"
 	done
@@ -62,14 +75,18 @@ python_adds() {
 
 # The second level's files: hctest.ko always, criu/zdtm/ooh.ko when built.
 l2_adds() {
-	local kver=$1 ooh criu=${CRIU:-$TOP/criu/criu}
+	local kver=$1 ooh criu=${CRIU:-$TOP/criu/criu} a
 
 	echo "--add=$NESTED_DIR/hctest/hctest.ko:/root/hctest.ko"
 	echo "--add=$NESTED_DIR/l2-tests.sh:/vmtest/l2-tests.sh"
+	[ -n "$L2_SCRIPT" ] && echo "--add=$L2_SCRIPT:/vmtest/l2-script.sh"
+	for a in "${EXTRA_ADDS[@]}"; do echo "--add=$a"; done
 	ooh=$(find_ooh_ko "$kver")
 	[ -z "$ooh" ] && [ -e "$TOP/ooh-kmod/guest/ooh.ko" ] && ooh=$TOP/ooh-kmod/guest/ooh.ko
+	[ -n "$ooh" ] && echo "--add=$ooh:/root/ooh.ko"
+	[ -n "$ooh" ] && [ -x "$NESTED_DIR/spml-test" ] &&
+		echo "--add=$NESTED_DIR/spml-test:/bin/spml-test"
 	if [ -n "$ooh" ] && [ -x "$criu" ]; then
-		echo "--add=$ooh:/root/ooh.ko"
 		echo "--add=$criu:/bin/criu"
 		echo "--add=$TOP/test/zdtm:/zdtm"
 		python_adds
@@ -78,14 +95,21 @@ l2_adds() {
 	fi
 }
 
+# zram (with what it needs) for a swap device in level 2: spml-test's swap case.
 build_l2() {
-	local kver=$1 out=$2 adds=() a
+	local kdir=$1 kver=$2 out=$3 adds=() a
 	while read -r a; do adds+=(--add "${a#--add=}"); done < <(l2_adds "$kver")
-	printf 'ZDTM_TESTS=%q ZDTM_ANON_MB=%q bash /vmtest/l2-tests.sh\n' \
-		"$ZDTM_TESTS" "${ZDTM_ANON_MB:-64}" >"$WORK/l2-cmd"
-	"$VM_DIR/build-initramfs.sh" -o "$out" --cmd-file "$WORK/l2-cmd" "${adds[@]}"
+	if [ -n "$L2_SCRIPT" ]; then
+		echo "$L2_ENV bash /vmtest/l2-script.sh" >"$WORK/l2-cmd"
+	else
+		printf 'ZDTM_TESTS=%q ZDTM_ANON_MB=%q bash /vmtest/l2-tests.sh\n' \
+			"$ZDTM_TESTS" "${ZDTM_ANON_MB:-64}" >"$WORK/l2-cmd"
+	fi
+	"$VM_DIR/build-initramfs.sh" -o "$out" --cmd-file "$WORK/l2-cmd" \
+		--kernel-dir "$kdir" --module zram "${adds[@]}"
 }
 
+# Level 1's files: QEMU, level 2's kernel ($1: its folder) and initramfs.
 l1_adds() {
 	local kdir=$1 f qemu
 	qemu=$(command -v qemu-system-x86_64)
@@ -113,18 +137,23 @@ kvm_modules() {
 }
 
 main() {
-	local kdir kver out rc passed failed t0=$SECONDS t1
+	local kdir kver l2kdir l2kver out rc passed failed t0=$SECONDS t1
 
 	parse_args "$@"
 	kdir=$("$VM_DIR/fetch-kernel.sh" stable | tail -n1) || exit 1
 	kver=$(basename "$(ls -d "$kdir"/lib/modules/*/ | head -n1)")
+	l2kdir=$kdir
+	[ "$L2_KERNEL" != stable ] &&
+		{ l2kdir=$("$VM_DIR/fetch-kernel.sh" "$L2_KERNEL" | tail -n1) || exit 1; }
+	l2kver=$(basename "$(ls -d "$l2kdir"/lib/modules/*/ | head -n1)")
 	kvm_modules "$kdir" || { log "kvm modules failed to build"; exit 1; }
 	make -s -C "$NESTED_DIR/hctest" KVER="$kver" >&2 2> >(grep -v BTF >&2) ||
 		{ log "hctest.ko failed to build"; exit 1; }
+	make -s -C "$NESTED_DIR" spml-test >&2 || { log "spml-test failed to build"; exit 1; }
 	WORK=${KEEP:-$(mktemp -d "${TMPDIR:-/tmp}/nested.XXXXXX")}
 	mkdir -p "$WORK"
-	build_l2 "$kver" "$WORK/l2.cpio" || { log "level 2 initramfs failed"; exit 1; }
-	l1_adds "$kdir"
+	build_l2 "$l2kdir" "$l2kver" "$WORK/l2.cpio" || { log "level 2 initramfs failed"; exit 1; }
+	l1_adds "$l2kdir"
 	log "setup took $((SECONDS - t0)) s; booting level 1"
 	t1=$SECONDS
 	out=$WORK/results
