@@ -57,20 +57,15 @@ int write_inventory(int dfd, const struct pstree_item *root)
 			      &inventory_entry__descriptor);
 }
 
-/* Everything of one process while the tree is frozen; @ic for the root. */
-static int dump_one_process(struct dump_session *sess, struct pstree_item *item,
-			    struct incr_ctx *ic, struct dump_stats *ds)
+/* Everything of one process while the tree is frozen. */
+static int dump_one_process(struct pstree_item *item, struct dump_stats *ds)
 {
-	struct dmp_task *dt;
+	struct dmp_task *dt = item->dmp;
 	int ret;
 
-	ret = dmp_task_new(sess, item, ic ? incr_tracker_fd(ic) : -1);
-	if (ret)
-		return ret;
-	dt = item->dmp;
 	if (item->zombie)
 		return dump_zombie(dt);
-	ret = dump_task_frozen(dt, ic);
+	ret = dump_task_frozen(dt);
 	if (!ret)
 		ret = dump_task_pages(dt);
 	if (!ret)
@@ -81,7 +76,7 @@ static int dump_one_process(struct dump_session *sess, struct pstree_item *item,
 }
 
 static int dump_frozen_tree(struct dump_session *sess, struct pstree *tree,
-			    struct incr_ctx *ic, struct dump_stats *ds)
+			    struct dump_stats *ds)
 {
 	uint64_t t0 = stats_now_us();
 	unsigned int i;
@@ -90,19 +85,13 @@ static int dump_frozen_tree(struct dump_session *sess, struct pstree *tree,
 	sess->files_img = open_image(sess->dfd, CR_FD_FILES, O_DUMP);
 	if (!sess->files_img)
 		return -EIO;
+	ret = prepare_tree(sess, tree, false);
 	for (i = 0; i < tree->nr && !ret; i++)
-		ret = kid_task_ids(&sess->ids, tree->items[i]->pid, &tree->items[i]->ids);
-	if (!ret)
-		ret = check_tree(tree, false);
-	if (!ret && tree->nr > 1 && (opts.track_mem || opts.prev_images_dir)) {
-		pr_err("Incremental dumps of a process tree (pid %d has children) are not supported yet\n",
-		       pstree_root(tree)->pid);
-		ret = -EOPNOTSUPP;
-	}
+		ret = dmp_task_new(sess, tree->items[i]);
 	if (!ret && fault_injected(FI_DUMP_SEIZED))
 		ret = -EIO;
 	for (i = 0; i < tree->nr && !ret; i++)
-		ret = dump_one_process(sess, tree->items[i], i ? NULL : ic, ds);
+		ret = dump_one_process(tree->items[i], ds);
 	ds->memdump_us = stats_now_us() - t0;
 	if (dump_files_fini(sess) && !ret)
 		ret = -EIO;
@@ -117,7 +106,6 @@ static int dump_frozen_tree(struct dump_session *sess, struct pstree *tree,
 int cr_dump_tasks(pid_t pid, int dfd)
 {
 	struct dump_session sess = { .dfd = dfd, .next_file_id = 1 };
-	struct incr_ctx ic = { .parent_dfd = -1 };
 	struct dump_stats ds = {};
 	struct pstree tree = {};
 	uint64_t t_start, t_frozen;
@@ -126,8 +114,6 @@ int cr_dump_tasks(pid_t pid, int dfd)
 
 	pr_info("Dumping pid %d\n", pid);
 	ret = check_dump_root(pid);
-	if (!ret)
-		ret = incr_prepare(&ic, dfd, pid);
 	if (ret)
 		goto out_fini;
 
@@ -138,7 +124,7 @@ int cr_dump_tasks(pid_t pid, int dfd)
 	t_frozen = stats_now_us();
 	ds.freezing_us = t_frozen - t_start;
 
-	ret = dump_frozen_tree(&sess, &tree, &ic, &ds);
+	ret = dump_frozen_tree(&sess, &tree, &ds);
 	if (ret)
 		goto fail;
 	ds.frozen_us = stats_now_us() - t_frozen;
@@ -148,11 +134,11 @@ int cr_dump_tasks(pid_t pid, int dfd)
 	if (!ret)
 		ret = write_inventory(dfd, pstree_root(&tree));
 	if (!ret)
-		ret = incr_commit(&ic, dfd, keep_tracking);
+		ret = dmp_tasks_commit(&tree, keep_tracking);
 	if (ret)
 		goto fail;
 	images_forget();
-	ds.tracker = ic.tracker ? ic.tracker->name : NULL;
+	ds.tracker = tracker_name(&tree);
 	if (opts.leave_running)
 		unseize_tree(&tree);
 	else
@@ -163,12 +149,12 @@ int cr_dump_tasks(pid_t pid, int dfd)
 fail:
 	pr_err("Dumping pid %d failed; it is left running\n", pid);
 	images_discard();
+	dmp_tasks_undo_tracking(&tree, false);
 	unseize_tree(&tree);
 out_fini:
 	dmp_tasks_free(&tree);
 	kid_free(&sess.ids);
 	reg_cache_free(&sess);
 	pstree_free(&tree);
-	incr_fini(&ic);
 	return ret;
 }

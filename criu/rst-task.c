@@ -34,8 +34,10 @@
 
 #include "fdinfo.pb-c.h"
 
-/* CRIU's task_core_entry.task_state of a zombie. */
+/* CRIU's task_core_entry.task_state values. */
 #define TASK_DEAD	0x2
+#define TASK_STOPPED	0x3
+#define TASK_HELPER	0x4
 
 /* --- reading the images -------------------------------------------------- */
 
@@ -85,6 +87,10 @@ static int read_zombie(int dfd, struct rst_task *rt)
 	if (ret)
 		return ret;
 	rt->cores[0] = core;
+	if (core->tc && core->tc->task_state == TASK_HELPER) {
+		rt->rc.item->helper = true;
+		return 0;
+	}
 	if (!core->tc || core->tc->task_state != TASK_DEAD) {
 		pr_err("core-%d.img: pstree.img says pid %d is a zombie, its core does not\n",
 		       rt->rc.pid, rt->rc.pid);
@@ -117,6 +123,7 @@ static int read_task(int dfd, struct pstree_item *item)
 		if (ret)
 			return ret;
 	}
+	item->stopped = rt->cores[0]->tc->task_state == TASK_STOPPED;
 	rt->mm = read_mm(dfd, item->pid);
 	if (!rt->mm)
 		return -EINVAL;
@@ -233,52 +240,75 @@ int rst_join_group(struct rst_task *rt, bool root)
 	return ret < 0 ? ret : 0;
 }
 
-static int kill_self(struct rst_task *rt, int sig)
+/* A signal's default action, so that it ends the task. */
+static int default_action(struct rst_task *rt, int sig)
 {
 	struct {
 		unsigned long handler, flags, restorer, mask;
 	} dfl = { 0 };
-	uint64_t set = 1ULL << (sig - 1);
-	unsigned long a_dfl, a_set;
+	unsigned long addr;
 	long ret;
 
-	a_dfl = rst_scratch_put(&rt->rc, &dfl, sizeof(dfl));
-	a_set = rst_scratch_put(&rt->rc, &set, sizeof(set));
-	if (!a_dfl || !a_set)
+	addr = rst_scratch_put(&rt->rc, &dfl, sizeof(dfl));
+	if (!addr)
 		return -ENOSPC;
 	ret = rst_syscall(&rt->rc, "rt_sigaction (default)", __NR_rt_sigaction, sig,
-			  a_dfl, 0, sizeof(set), 0, 0);
-	if (ret < 0)
-		return ret;
-	ret = rst_syscall(&rt->rc, "kill", __NR_kill, rt->rc.pid, sig, 0, 0, 0, 0);
-	if (ret < 0)
-		return ret;
-	/* The signal is blocked until this unblocks it: it kills at the exit. */
-	ret = rst_syscall(&rt->rc, "rt_sigprocmask", __NR_rt_sigprocmask, SIG_UNBLOCK,
-			  a_set, 0, sizeof(set), 0, 0);
-	return ret == -ESRCH ? 0 : ret;
+			  addr, 0, sizeof(uint64_t), 0, 0);
+	rst_scratch_reset(&rt->rc);
+	return ret < 0 ? ret : 0;
 }
 
+static bool is_zombie_now(pid_t pid)
+{
+	enum compel_task_state state;
+
+	return !compel_task_state(pid, &state) && state == COMPEL_TASK_ZOMBIE;
+}
+
+/*
+ * The task is let go at a last system call that ends it: exit_group()
+ * with its status, or kill() of itself with its fatal signal (default
+ * action, unblocked). Untraced by then, its exit goes to its parent,
+ * which finds the zombie it had.
+ */
 int rst_make_zombie(struct rst_task *rt)
 {
-	int status = rt->cores[0]->tc->exit_code, st, ret;
+	int status = rt->rc.item->helper ? 0 : rt->cores[0]->tc->exit_code;
+	unsigned long site = compel_ctl_site(rt->rc.ctl);
+	struct user_regs_struct regs;
 	pid_t pid = rt->rc.pid;
+	long ret;
+	int i;
 
-	if (WIFSIGNALED(status)) {
-		ret = kill_self(rt, WTERMSIG(status));
-	} else {
-		ret = rst_syscall(&rt->rc, "exit_group", __NR_exit_group,
-				  WEXITSTATUS(status), 0, 0, 0, 0, 0);
-		ret = ret == -ESRCH ? 0 : ret;
-	}
-	/* The injected call never returns: collect the exit as the tracer. */
-	free(rt->rc.ctl);
-	rt->rc.ctl = NULL;
-	if (ret && ret != -ESRCH)
+	ret = compel_get_regs(pid, &regs);
+	if (ret)
 		return ret;
-	if (waitpid(pid, &st, __WALL) != pid) {
-		pr_perror("Can't collect the exit of zombie %d", pid);
-		return -errno;
+	regs.rip = site;
+	regs.orig_rax = -1;
+	if (WIFSIGNALED(status)) {
+		ret = default_action(rt, WTERMSIG(status));
+		regs.rax = __NR_kill;
+		regs.rdi = pid;
+		regs.rsi = WTERMSIG(status);
+	} else {
+		regs.rax = __NR_exit_group;
+		regs.rdi = WEXITSTATUS(status);
+	}
+	if (!ret)
+		ret = compel_syscall_and_set_regs(rt->rc.ctl, __NR_getpid, &ret, 0, 0, &regs);
+	rt->rc.ctl = NULL;
+	if (!ret)
+		ret = compel_set_sigmask(pid, 0);
+	if (!ret)
+		ret = compel_detach(pid);
+	if (ret)
+		return ret;
+	/* Its parent must see the exit before it is built on. */
+	for (i = 0; i < 1000 && !is_zombie_now(pid); i++)
+		usleep(1000);
+	if (!is_zombie_now(pid)) {
+		pr_err("Pid %d did not end as a zombie\n", pid);
+		return -EIO;
 	}
 	pr_info("Pid %d is a zombie again (status %#x)\n", pid, status);
 	return 0;
@@ -338,6 +368,26 @@ static int build_memory(struct rst_task *rt, const struct rst_layout *l,
 	return ret;
 }
 
+/* Helpers among the children have done their job: reap them. */
+static int reap_helpers(struct rst_task *rt)
+{
+	const struct pstree_item *item = rt->rc.item;
+	unsigned int i;
+	long ret;
+
+	for (i = 0; i < item->nr_children; i++) {
+		pid_t h = item->children[i]->pid;
+
+		if (!item->children[i]->helper)
+			continue;
+		ret = rst_syscall(&rt->rc, "wait4 of a helper", __NR_wait4, h, 0, __WALL,
+				  0, 0, 0);
+		if (ret != h)
+			return ret < 0 ? ret : -EIO;
+	}
+	return 0;
+}
+
 static int build_process_state(struct rst_task *rt)
 {
 	struct rst_ctx *rc = &rt->rc;
@@ -349,6 +399,8 @@ static int build_process_state(struct rst_task *rt)
 		ret = -EIO;
 	if (!ret)
 		ret = restore_fs(rc);
+	if (!ret)
+		ret = reap_helpers(rt);
 	if (!ret)
 		ret = drop_child_signals(rt);
 	if (!ret)
@@ -509,6 +561,11 @@ int rst_release_tree(struct pstree *t)
 
 		if (t->items[i]->zombie)
 			continue;
+		/* Queued now, the stop takes the whole group once it runs. */
+		if (t->items[i]->stopped && kill(rt->rc.pid, SIGSTOP)) {
+			pr_perror("Can't stop pid %d again", rt->rc.pid);
+			ret = ret ? ret : -errno;
+		}
 		for (j = 0; j < rt->nr_created; j++) {
 			err = compel_detach(rt->threads[j].pid);
 			ret = ret ? ret : err;

@@ -123,10 +123,8 @@ static int seize_process(struct pstree_item *item)
 		pr_err("Process %d is a kernel thread\n", item->pid);
 		return -EINVAL;
 	}
-	if (state == COMPEL_TASK_STOPPED) {
-		pr_err("Process %d is stopped (job control): not supported yet\n", item->pid);
-		return -EOPNOTSUPP;
-	}
+	/* Seized, it stays stopped: detach puts it back into its group stop. */
+	item->stopped = state == COMPEL_TASK_STOPPED;
 	if (state == COMPEL_TASK_ZOMBIE && !item->parent) {
 		pr_err("Process %d is a zombie\n", item->pid);
 		return -EINVAL;
@@ -216,24 +214,34 @@ void unseize_tree(const struct pstree *t)
 	}
 }
 
+static bool pid_gone(pid_t pid)
+{
+	return kill(pid, 0) && errno == ESRCH;
+}
+
 /*
  * A killed process stays a zombie until its parent reaps it, and its
- * pid cannot be restored before that. Give the parents a moment, so that
- * `criu dump; criu restore` works back to back.
+ * pid cannot be restored before that. Give the parents a moment (one
+ * second for the whole tree), so that `criu dump; criu restore` works
+ * back to back.
  */
-static void wait_pid_released(pid_t pid)
+static void wait_pids_released(const struct pstree *t)
 {
 	struct proc_stat st;
-	int i;
+	unsigned int i, left = t->nr;
+	int round;
 
-	for (i = 0; i < 200; i++) {
-		if (kill(pid, 0) && errno == ESRCH)
-			return;
-		usleep(5000);
+	for (round = 0; round < 200 && left; round++) {
+		for (i = 0, left = 0; i < t->nr; i++)
+			left += !t->items[i]->helper && !pid_gone(t->items[i]->pid);
+		if (left)
+			usleep(5000);
 	}
-	if (!parse_proc_stat(pid, &st))
-		pr_warn("Dumped pid %d is still a zombie: its parent %d has not reaped it\n",
-			pid, st.ppid);
+	for (i = 0; i < t->nr; i++)
+		if (!t->items[i]->helper && !pid_gone(t->items[i]->pid) &&
+		    !parse_proc_stat(t->items[i]->pid, &st))
+			pr_warn("Dumped pid %d is still a zombie: its parent %d has not reaped it\n",
+				t->items[i]->pid, st.ppid);
 }
 
 int kill_tree(const struct pstree *t)
@@ -261,7 +269,6 @@ int kill_tree(const struct pstree *t)
 				if (WIFEXITED(status) || WIFSIGNALED(status))
 					break;
 	/* A zombie's pid is released when its (now dead) parent goes. */
-	for (i = 0; i < t->nr; i++)
-		wait_pid_released(t->items[i]->pid);
+	wait_pids_released(t);
 	return ret;
 }

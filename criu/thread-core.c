@@ -126,11 +126,28 @@ static int dump_sched(pid_t tid, ThreadCoreEntry *thc)
 	return 0;
 }
 
+/* The robust futex list is readable from outside with ptrace rights. */
+static int dump_robust_list(pid_t tid, ThreadCoreEntry *thc)
+{
+	unsigned long head = 0;
+	size_t len = 0;
+
+	if (syscall(SYS_get_robust_list, tid, &head, &len)) {
+		pr_perror("Can't read the robust futex list of thread %d", tid);
+		return -errno;
+	}
+	thc->futex_rla = head;
+	thc->futex_rla_len = len;
+	return 0;
+}
+
 int dump_thread_outside(pid_t pid, pid_t tid, CoreEntry *core)
 {
 	int ret;
 
 	ret = dump_sigmask(tid, core);
+	if (!ret)
+		ret = dump_robust_list(tid, core->thread_core);
 	if (!ret)
 		ret = dump_thread_regs(tid, core);
 	if (!ret)
@@ -220,6 +237,12 @@ int restore_thread_inside(struct rst_ctx *trc, const CoreEntry *core)
 	if (thc->has_pdeath_sig && thc->pdeath_sig) {
 		ret = rst_syscall(trc, "prctl(PR_SET_PDEATHSIG)", __NR_prctl,
 				  PR_SET_PDEATHSIG, thc->pdeath_sig, 0, 0, 0, 0);
+		if (ret < 0)
+			return ret;
+	}
+	if (thc->futex_rla) {
+		ret = rst_syscall(trc, "set_robust_list", __NR_set_robust_list,
+				  thc->futex_rla, thc->futex_rla_len, 0, 0, 0, 0);
 		if (ret < 0)
 			return ret;
 	}
