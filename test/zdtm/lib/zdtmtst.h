@@ -110,6 +110,38 @@ int test_vma_range(unsigned long start, unsigned long end,
 /* The first mapping whose path equals name (e.g. "[stack]"). */
 int test_vma_named(const char *name, struct test_vma *vma);
 
+/*
+ * Tests of process trees (tree.c). Children never call pass()/fail(): they
+ * report with tree_fail() and a non-zero exit status; the main process
+ * reaps them with tree_reap(), which turns a child's failure into fail().
+ */
+struct tree_stat {
+	char state;		/* R, S, D, T, Z... */
+	pid_t ppid, pgid, sid;
+};
+
+/* Fork a child that runs fn(arg) and exits 0 if it returned 0, else 1. */
+pid_t tree_fork(int (*fn)(void *), void *arg);
+/* In a child: log why it fails and leave the reason for its parent. */
+void tree_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* In the main process: wait for child pid; 0 if it exited 0, else fail(). */
+int tree_reap(pid_t pid, const char *role);
+/* In a child that reaped its own child: pass a failure one level up. */
+int tree_child_result(pid_t pid, int status, const char *role);
+/* Fields of /proc/PID/stat. */
+int tree_stat(pid_t pid, struct tree_stat *st);
+/* Children of the thread-group leader pid (its own, not its threads'). */
+int tree_children(pid_t pid, pid_t *kids, int max);
+/*
+ * Readiness: tree_sync_init() before the forks; a process whose state is
+ * built calls tree_sync_post() (the others tree_sync_close()); the main
+ * process waits for nr posts with tree_sync_wait(nr) before test_daemon().
+ */
+int tree_sync_init(void);
+int tree_sync_post(void);
+void tree_sync_close(void);
+int tree_sync_wait(int nr);
+
 #define TEST_PAGE_SIZE	4096UL
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
