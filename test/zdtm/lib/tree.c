@@ -9,11 +9,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,8 +68,11 @@ pid_t tree_fork(int (*fn)(void *), void *arg)
 	return pid;
 }
 
-/* The reason a child left in its fail file, or a description of status. */
-static void child_reason(pid_t pid, int status, char *buf, size_t len)
+/*
+ * The reason a child left in its fail file (returns 1), or a description
+ * of its wait status (returns 0).
+ */
+static int child_reason(pid_t pid, int status, char *buf, size_t len)
 {
 	char path[PATH_MAX];
 	ssize_t n = -1;
@@ -80,7 +86,7 @@ static void child_reason(pid_t pid, int status, char *buf, size_t len)
 	}
 	if (n > 0) {
 		buf[n] = '\0';
-		return;
+		return 1;
 	}
 	if (WIFEXITED(status))
 		snprintf(buf, len, "exited %d", WEXITSTATUS(status));
@@ -88,6 +94,7 @@ static void child_reason(pid_t pid, int status, char *buf, size_t len)
 		snprintf(buf, len, "killed by signal %d", WTERMSIG(status));
 	else
 		snprintf(buf, len, "status %#x", status);
+	return 0;
 }
 
 int tree_reap(pid_t pid, const char *role)
@@ -102,6 +109,16 @@ int tree_reap(pid_t pid, const char *role)
 	if (WIFEXITED(status) && !WEXITSTATUS(status))
 		return 0;
 	child_reason(pid, status, reason, sizeof(reason));
+	fail("%s %d: %s", role, pid, reason);
+	return -EIO;
+}
+
+int tree_failed(pid_t pid, const char *role)
+{
+	char reason[900];
+
+	if (!child_reason(pid, 0, reason, sizeof(reason)))
+		return 0;
 	fail("%s %d: %s", role, pid, reason);
 	return -EIO;
 }
@@ -212,4 +229,41 @@ int tree_sync_wait(int nr)
 		}
 	tree_sync_close();
 	return 0;
+}
+
+#define CLONE_STACK	(256 * 1024)
+
+/*
+ * With CLONE_VM the child needs a stack of its own (never freed: the test
+ * ends first); without it clone() is a fork that shares what flags say.
+ */
+pid_t tree_clone(unsigned long flags, int (*fn)(void *), void *arg)
+{
+	char *stack;
+	pid_t pid;
+
+	fflush(NULL);
+	if (!(flags & CLONE_VM)) {
+		pid = syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, 0);
+		if (!pid)
+			_exit(fn(arg) ? 1 : 0);
+	} else {
+		stack = mmap(NULL, CLONE_STACK, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+		if (stack == MAP_FAILED) {
+			fail("mmap a stack for clone: %m");
+			return -errno;
+		}
+		pid = clone(fn, stack + CLONE_STACK, flags | SIGCHLD, arg);
+	}
+	if (pid < 0) {
+		fail("clone(%#lx): %m", flags);
+		return -errno;
+	}
+	return pid;
+}
+
+int tree_kcmp(pid_t a, pid_t b, int type, unsigned long idx1, unsigned long idx2)
+{
+	return syscall(SYS_kcmp, a, b, type, idx1, idx2);
 }

@@ -126,12 +126,21 @@ pid_t tree_fork(int (*fn)(void *), void *arg);
 void tree_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* In the main process: wait for child pid; 0 if it exited 0, else fail(). */
 int tree_reap(pid_t pid, const char *role);
+/* For a process that is not our child: fail() if it left a fail file. */
+int tree_failed(pid_t pid, const char *role);
 /* In a child that reaped its own child: pass a failure one level up. */
 int tree_child_result(pid_t pid, int status, const char *role);
 /* Fields of /proc/PID/stat. */
 int tree_stat(pid_t pid, struct tree_stat *st);
 /* Children of the thread-group leader pid (its own, not its threads'). */
 int tree_children(pid_t pid, pid_t *kids, int max);
+/*
+ * A child made by clone(flags | SIGCHLD) running fn(arg); with CLONE_VM on
+ * a stack of its own, and then it must keep to system calls and memory.
+ */
+pid_t tree_clone(unsigned long flags, int (*fn)(void *), void *arg);
+/* kcmp(2): 0 when a and b share the object of that type. */
+int tree_kcmp(pid_t a, pid_t b, int type, unsigned long idx1, unsigned long idx2);
 /*
  * Readiness: tree_sync_init() before the forks; a process whose state is
  * built calls tree_sync_post() (the others tree_sync_close()); the main
