@@ -135,12 +135,13 @@ tree_back() {
 	local w=$1 root=$2 p ppid st now
 	while read -r p ppid st; do
 		now=$(awk '{ sub(/.*\) /, ""); print $2 " " $1 }' "/proc/$p/stat" 2>/dev/null)
+		# The root (checked by the caller) may be a leader whose threads run.
+		[ "$p" = "$root" ] && continue
 		if [ "$st" = Z ]; then
 			[ "$now" = "$ppid Z" ] || { echo "zombie $p of $ppid is '${now:-gone}'"; return 1; }
 		else
 			of_test "$w" "$p" || { echo "pid $p of the dumped tree is not back"; return 1; }
-			# The root's parent is whoever reaps restored trees.
-			[ "$p" = "$root" ] || [ "${now%% *}" = "$ppid" ] ||
+			[ "${now%% *}" = "$ppid" ] ||
 				{ echo "pid $p has parent ${now%% *}, was $ppid"; return 1; }
 		fi
 	done <"$w/tree"
