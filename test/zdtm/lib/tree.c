@@ -267,3 +267,16 @@ int tree_kcmp(pid_t a, pid_t b, int type, unsigned long idx1, unsigned long idx2
 {
 	return syscall(SYS_kcmp, a, b, type, idx1, idx2);
 }
+
+int tree_check_shared(pid_t shared, pid_t apart, int type, const char *what)
+{
+	if (tree_kcmp(getpid(), shared, type, 0, 0)) {
+		fail("kcmp: child %d does not share the test's %s", shared, what);
+		return -1;
+	}
+	if (!tree_kcmp(getpid(), apart, type, 0, 0)) {
+		fail("kcmp: forked child %d shares the test's %s", apart, what);
+		return -1;
+	}
+	return 0;
+}

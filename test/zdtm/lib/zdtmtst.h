@@ -17,6 +17,7 @@
 #ifndef ZDTM_TST_H
 #define ZDTM_TST_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -141,6 +142,14 @@ int tree_children(pid_t pid, pid_t *kids, int max);
 pid_t tree_clone(unsigned long flags, int (*fn)(void *), void *arg);
 /* kcmp(2): 0 when a and b share the object of that type. */
 int tree_kcmp(pid_t a, pid_t b, int type, unsigned long idx1, unsigned long idx2);
+/* fail() unless shared shares the test's kcmp object type and apart does not. */
+int tree_check_shared(pid_t shared, pid_t apart, int type, const char *what);
+
+/*
+ * Start nr threads running fn(base + t * stride), all with SIGTERM blocked
+ * (it is the waiting thread's); 0, or fail() and a negative errno.
+ */
+int test_threads_start(pthread_t *ids, int nr, void *(*fn)(void *), void *base, size_t stride);
 /*
  * Readiness: tree_sync_init() before the forks; a process whose state is
  * built calls tree_sync_post() (the others tree_sync_close()); the main

@@ -45,19 +45,6 @@ static int f_main(void *arg)
 	return 0;
 }
 
-static int check_kcmp(pid_t k, pid_t f)
-{
-	if (tree_kcmp(getpid(), k, KCMP_FS, 0, 0)) {
-		fail("kcmp: K %d does not share the test's fs", k);
-		return -1;
-	}
-	if (!tree_kcmp(getpid(), f, KCMP_FS, 0, 0)) {
-		fail("kcmp: forked child %d shares the test's fs", f);
-		return -1;
-	}
-	return 0;
-}
-
 static int check_fs(void)
 {
 	char cwd[PATH_MAX];
@@ -91,11 +78,11 @@ int main(int argc, char **argv)
 	umask(022);
 	k = tree_clone(CLONE_FS, k_main, NULL);
 	f = tree_fork(f_main, NULL);
-	if (k < 0 || f < 0 || check_kcmp(k, f) || test_daemon())
+	if (k < 0 || f < 0 || tree_check_shared(k, f, KCMP_FS, "fs") || test_daemon())
 		return 1;
 	test_waitsig();
 
-	if (check_kcmp(k, f))
+	if (tree_check_shared(k, f, KCMP_FS, "fs"))
 		return 1;
 	kill(f, SIGTERM);
 	if (tree_reap(f, "forked child"))

@@ -43,19 +43,6 @@ static int f_main(void *arg)
 	return 0;
 }
 
-static int check_kcmp(pid_t k, pid_t f)
-{
-	if (tree_kcmp(getpid(), k, KCMP_VM, 0, 0)) {
-		fail("kcmp: K %d does not share the test's mm", k);
-		return -1;
-	}
-	if (!tree_kcmp(getpid(), f, KCMP_VM, 0, 0)) {
-		fail("kcmp: forked child %d shares the test's mm", f);
-		return -1;
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	pid_t k, f;
@@ -69,11 +56,11 @@ int main(int argc, char **argv)
 	if (k < 0 || f < 0)
 		return 1;
 	since_fork = 2;
-	if (check_kcmp(k, f) || test_daemon())
+	if (tree_check_shared(k, f, KCMP_VM, "mm") || test_daemon())
 		return 1;
 	test_waitsig();
 
-	if (check_kcmp(k, f))
+	if (tree_check_shared(k, f, KCMP_VM, "mm"))
 		return 1;
 	fresh = mmap(NULL, TEST_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (fresh == MAP_FAILED) {

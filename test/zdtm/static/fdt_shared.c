@@ -52,19 +52,6 @@ static int f_main(void *arg)
 	return 0;
 }
 
-static int check_kcmp(pid_t k, pid_t f)
-{
-	if (tree_kcmp(getpid(), k, KCMP_FILES, 0, 0)) {
-		fail("kcmp: K %d does not share the test's descriptor table", k);
-		return -1;
-	}
-	if (!tree_kcmp(getpid(), f, KCMP_FILES, 0, 0)) {
-		fail("kcmp: forked child %d shares the test's descriptor table", f);
-		return -1;
-	}
-	return 0;
-}
-
 static int check_fds(void)
 {
 	char link[64], path[PATH_MAX];
@@ -106,11 +93,12 @@ int main(int argc, char **argv)
 	}
 	k = tree_clone(CLONE_FILES, k_main, NULL);
 	f = tree_fork(f_main, NULL);
-	if (k < 0 || f < 0 || check_kcmp(k, f) || test_daemon())
+	if (k < 0 || f < 0 || tree_check_shared(k, f, KCMP_FILES, "descriptor table") ||
+	    test_daemon())
 		return 1;
 	test_waitsig();
 
-	if (check_kcmp(k, f))
+	if (tree_check_shared(k, f, KCMP_FILES, "descriptor table"))
 		return 1;
 	kill(f, SIGTERM);
 	if (tree_reap(f, "forked child"))

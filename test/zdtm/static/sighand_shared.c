@@ -41,19 +41,6 @@ static int f_main(void *arg)
 	return 0;
 }
 
-static int check_kcmp(pid_t k, pid_t f)
-{
-	if (tree_kcmp(getpid(), k, KCMP_SIGHAND, 0, 0)) {
-		fail("kcmp: K %d does not share the test's signal handlers", k);
-		return -1;
-	}
-	if (!tree_kcmp(getpid(), f, KCMP_SIGHAND, 0, 0)) {
-		fail("kcmp: forked child %d shares the test's signal handlers", f);
-		return -1;
-	}
-	return 0;
-}
-
 static int check_handlers(void)
 {
 	struct sigaction usr1, usr2;
@@ -89,11 +76,11 @@ int main(int argc, char **argv)
 		return test_init_exit(ret);
 	k = tree_clone(CLONE_VM | CLONE_SIGHAND, k_main, NULL);
 	f = tree_fork(f_main, NULL);
-	if (k < 0 || f < 0 || check_kcmp(k, f) || test_daemon())
+	if (k < 0 || f < 0 || tree_check_shared(k, f, KCMP_SIGHAND, "signal handlers") || test_daemon())
 		return 1;
 	test_waitsig();
 
-	if (check_kcmp(k, f))
+	if (tree_check_shared(k, f, KCMP_SIGHAND, "signal handlers"))
 		return 1;
 	kill(f, SIGTERM);
 	if (tree_reap(f, "forked child"))

@@ -116,7 +116,6 @@ int main(int argc, char **argv)
 {
 	pthread_t ids[NR_THREADS];
 	char mine[1024], bad[300];
-	sigset_t term, old;
 	int ret;
 
 	ret = test_init(argc, argv, 0);
@@ -129,17 +128,10 @@ int main(int argc, char **argv)
 		skip("needs root to set credentials");
 		return 0;
 	}
-	sigemptyset(&term);
-	sigaddset(&term, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &term, &old);
-	for (int t = 0; t < NR_THREADS; t++) {
+	for (int t = 0; t < NR_THREADS; t++)
 		threads[t].index = t;
-		if (pthread_create(&ids[t], NULL, thread_main, &threads[t])) {
-			fail("pthread_create");
-			return 1;
-		}
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (test_threads_start(ids, NR_THREADS, thread_main, threads, sizeof(threads[0])))
+		return 1;
 	for (int t = 0; t < NR_THREADS; t++) {
 		while (!threads[t].ready)
 			usleep(1000);

@@ -89,23 +89,14 @@ static void *holder(void *arg)
 
 static int start_threads(pthread_t *tids)
 {
-	sigset_t term, old;
-
-	/* SIGTERM must reach the main thread only: the holders don't take it. */
-	sigemptyset(&term);
-	sigaddset(&term, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &term, &old);
 	fpu_break = test_broken();
 	for (int t = 0; t < NR_THREADS; t++) {
 		datagen(regs[t].gin, sizeof(regs[t].gin), SEED + t);
 		datagen(regs[t].vin, sizeof(regs[t].vin), SEED + 100 + t);
 		regs[t].brk = t == 7 && fpu_break;
-		if (pthread_create(&tids[t], NULL, holder, &regs[t])) {
-			fail("pthread_create %d", t);
-			return -1;
-		}
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (test_threads_start(tids, NR_THREADS, holder, regs, sizeof(regs[0])))
+		return -1;
 	for (int t = 0; t < NR_THREADS; t++)
 		while (!regs[t].loaded)
 			usleep(1000);

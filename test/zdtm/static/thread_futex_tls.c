@@ -157,23 +157,15 @@ static int finish(pthread_t *ids)
 int main(int argc, char **argv)
 {
 	pthread_t ids[NR_THREADS];
-	sigset_t term, old;
 	int ret;
 
 	ret = test_init(argc, argv, 0);
 	if (ret)
 		return test_init_exit(ret);
-	sigemptyset(&term);
-	sigaddset(&term, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &term, &old);
-	for (int t = 0; t < NR_THREADS; t++) {
+	for (int t = 0; t < NR_THREADS; t++)
 		threads[t].index = t;
-		if (pthread_create(&ids[t], NULL, thread_main, &threads[t])) {
-			fail("pthread_create");
-			return 1;
-		}
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (test_threads_start(ids, NR_THREADS, thread_main, threads, sizeof(threads[0])))
+		return 1;
 	if (wait_blocked() || test_daemon())
 		return 1;
 	test_waitsig();

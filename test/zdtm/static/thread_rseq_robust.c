@@ -168,23 +168,22 @@ static int check_exit(struct thread *t)
 static int start(void)
 {
 	struct sigaction sa = { .sa_handler = on_usr1 };
+	pthread_t ids[NR_THREADS];
 	pthread_mutexattr_t attr;
-	sigset_t term, old;
-	pthread_t id;
 
 	if (sigaction(SIGUSR1, &sa, NULL) || pthread_mutexattr_init(&attr) ||
 	    pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST))
 		return -1;
-	sigemptyset(&term);
-	sigaddset(&term, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &term, &old);
 	for (int t = 0; t < NR_THREADS; t++) {
 		threads[t].index = t;
-		if (pthread_mutex_init(&threads[t].mutex, &attr) ||
-		    pthread_create(&id, NULL, thread_main, &threads[t]) || pthread_detach(id))
+		if (pthread_mutex_init(&threads[t].mutex, &attr))
 			return -1;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (test_threads_start(ids, NR_THREADS, thread_main, threads, sizeof(threads[0])))
+		return -1;
+	/* They end with the exit system call: never joined. */
+	for (int t = 0; t < NR_THREADS; t++)
+		pthread_detach(ids[t]);
 	for (int t = 0; t < NR_THREADS; t++)
 		while (!threads[t].ready && !threads[t].bad[0])
 			usleep(1000);

@@ -134,7 +134,6 @@ static void pick_cpus(int t, const cpu_set_t *all, cpu_set_t *cpus)
 int main(int argc, char **argv)
 {
 	pthread_t ids[NR_THREADS];
-	sigset_t term, old;
 	cpu_set_t all;
 	int ret;
 
@@ -146,18 +145,12 @@ int main(int argc, char **argv)
 		fail("sched_getaffinity: %m");
 		return 1;
 	}
-	sigemptyset(&term);
-	sigaddset(&term, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &term, &old);
 	for (int t = 0; t < NR_THREADS; t++) {
 		threads[t].index = t;
 		pick_cpus(t, &all, &threads[t].cpus);
-		if (pthread_create(&ids[t], NULL, thread_main, &threads[t])) {
-			fail("pthread_create");
-			return 1;
-		}
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (test_threads_start(ids, NR_THREADS, thread_main, threads, sizeof(threads[0])))
+		return 1;
 	for (int t = 0; t < NR_THREADS; t++)
 		while (!threads[t].ready)
 			usleep(1000);

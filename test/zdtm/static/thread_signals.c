@@ -139,10 +139,10 @@ static int start(pthread_t *ids)
 		th->index = t;
 		make_mask(t, &th->mask);
 		th->alt = mmap(NULL, ALT_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (th->alt == MAP_FAILED || pthread_create(&ids[t], NULL, thread_main, th))
+		if (th->alt == MAP_FAILED)
 			return -1;
 	}
-	return 0;
+	return test_threads_start(ids, NR_THREADS, thread_main, threads, sizeof(threads[0]));
 }
 
 static int queue_to(struct thread *t, int sig, int value)

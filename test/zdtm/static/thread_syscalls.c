@@ -187,21 +187,16 @@ static int start(pthread_t *ids)
 		[T_POLL] = { SYS_poll, SYS_restart_syscall },
 	};
 	struct sigaction sa = { .sa_handler = on_usr1 };
-	sigset_t term, old;
 
 	if (pipe(read_pipe) || pipe(poll_pipe) || sigaction(SIGUSR1, &sa, NULL))
 		return -1;
-	sigemptyset(&term);
-	sigaddset(&term, SIGTERM);
-	pthread_sigmask(SIG_BLOCK, &term, &old);
 	for (int t = 0; t < NR_THREADS; t++) {
 		threads[t].index = t;
 		threads[t].nr = nrs[t][0];
 		threads[t].alt_nr = nrs[t][1];
-		if (pthread_create(&ids[t], NULL, thread_main, &threads[t]))
-			return -1;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (test_threads_start(ids, NR_THREADS, thread_main, threads, sizeof(threads[0])))
+		return -1;
 	for (int t = 0; t < NR_THREADS; t++) {
 		while (!threads[t].ready)
 			usleep(1000);
