@@ -29,3 +29,17 @@ int test_threads_start(pthread_t *ids, int nr, void *(*fn)(void *), void *base, 
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return -ret;
 }
+
+int test_threads_join(pthread_t *ids, int nr, const char *bad, size_t stride)
+{
+	for (int t = 0; t < nr; t++) {
+		const char *why = bad + t * stride;
+
+		pthread_join(ids[t], NULL);
+		if (why[0]) {
+			fail("thread %d: %s", t, why);
+			return -1;
+		}
+	}
+	return 0;
+}

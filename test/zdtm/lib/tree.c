@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -111,6 +112,15 @@ int tree_reap(pid_t pid, const char *role)
 	child_reason(pid, status, reason, sizeof(reason));
 	fail("%s %d: %s", role, pid, reason);
 	return -EIO;
+}
+
+int tree_end(pid_t pid, const char *role)
+{
+	if (kill(pid, SIGTERM)) {
+		fail("SIGTERM to %s %d: %m", role, pid);
+		return -errno;
+	}
+	return tree_reap(pid, role);
 }
 
 int tree_failed(pid_t pid, const char *role)

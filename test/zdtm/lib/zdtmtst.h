@@ -127,6 +127,8 @@ pid_t tree_fork(int (*fn)(void *), void *arg);
 void tree_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* In the main process: wait for child pid; 0 if it exited 0, else fail(). */
 int tree_reap(pid_t pid, const char *role);
+/* SIGTERM to child pid, then tree_reap() it. */
+int tree_end(pid_t pid, const char *role);
 /* For a process that is not our child: fail() if it left a fail file. */
 int tree_failed(pid_t pid, const char *role);
 /* In a child that reaped its own child: pass a failure one level up. */
@@ -150,6 +152,8 @@ int tree_check_shared(pid_t shared, pid_t apart, int type, const char *what);
  * (it is the waiting thread's); 0, or fail() and a negative errno.
  */
 int test_threads_start(pthread_t *ids, int nr, void *(*fn)(void *), void *base, size_t stride);
+/* Join them; fail() with the first non-empty reason at bad + t * stride. */
+int test_threads_join(pthread_t *ids, int nr, const char *bad, size_t stride);
 /*
  * Readiness: tree_sync_init() before the forks; a process whose state is
  * built calls tree_sync_post() (the others tree_sync_close()); the main

@@ -136,8 +136,7 @@ int main(int argc, char **argv)
 		fail("the test itself is a subreaper now (%d)", is_subreaper());
 		return 1;
 	}
-	kill(a, SIGTERM);
-	if (tree_reap(a, "subreaper"))
+	if (tree_end(a, "subreaper"))
 		return 1;
 	pass();
 	return 0;

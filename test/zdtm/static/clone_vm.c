@@ -79,8 +79,7 @@ int main(int argc, char **argv)
 		fail("K's write is not in the test's memory (%#x)", fresh[1]);
 		return 1;
 	}
-	kill(f, SIGTERM);
-	if (tree_reap(f, "forked child"))
+	if (tree_end(f, "forked child"))
 		return 1;
 	pass();
 	return 0;

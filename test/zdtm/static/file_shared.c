@@ -147,8 +147,7 @@ int main(int argc, char **argv)
 	for (; idx < NR_CHUNKS; idx += 2)
 		if (turn(c, idx))
 			return 1;
-	kill(c, SIGTERM);
-	if (tree_reap(c, "child"))
+	if (tree_end(c, "child"))
 		return 1;
 	pass();
 	return 0;

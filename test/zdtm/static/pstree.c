@@ -175,11 +175,9 @@ int main(int argc, char **argv)
 		fail("test process: %s", why);
 		return 1;
 	}
-	for (int k = 0; k < root.nr_kids; k++) {
-		kill(root.kids[k], SIGTERM);
-		if (tree_reap(root.kids[k], "child"))
+	for (int k = 0; k < root.nr_kids; k++)
+		if (tree_end(root.kids[k], "child"))
 			return 1;
-	}
 	pass();
 	return 0;
 }

@@ -130,8 +130,7 @@ static pid_t group_g(pid_t *b, pid_t *d, struct ids *in_g)
 	*d = tree_fork(member, in_g);
 	if (*d < 0 || setpgid(*d, g))
 		return -1;
-	kill(g, SIGTERM);
-	if (tree_reap(g, "group leader"))
+	if (tree_end(g, "group leader"))
 		return -1;
 	return g;
 }

@@ -82,8 +82,7 @@ int main(int argc, char **argv)
 
 	if (tree_check_shared(k, f, KCMP_SIGHAND, "signal handlers"))
 		return 1;
-	kill(f, SIGTERM);
-	if (tree_reap(f, "forked child"))
+	if (tree_end(f, "forked child"))
 		return 1;
 	go = 1;
 	syscall(SYS_futex, &go, FUTEX_WAKE, 1, NULL, NULL, 0);

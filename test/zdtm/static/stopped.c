@@ -88,8 +88,7 @@ int main(int argc, char **argv)
 		fail("child %d does not run after SIGCONT", c);
 		return 1;
 	}
-	kill(c, SIGTERM);
-	if (tree_reap(c, "stopped child"))
+	if (tree_end(c, "stopped child"))
 		return 1;
 	pass();
 	return 0;

@@ -182,13 +182,8 @@ int main(int argc, char **argv)
 	/* Thread 3 gets a signal it never had, as a restore mixing queues would */
 	if (test_broken())
 		queue_to(&threads[3], SIGRTMIN + 13, 1);
-	for (int t = 0; t < NR_THREADS; t++) {
-		pthread_join(ids[t], NULL);
-		if (threads[t].bad[0]) {
-			fail("thread %d (tid %d): %s", t, threads[t].tid, threads[t].bad);
-			return 1;
-		}
-	}
+	if (test_threads_join(ids, NR_THREADS, threads[0].bad, sizeof(threads[0])))
+		return 1;
 	pass();
 	return 0;
 }

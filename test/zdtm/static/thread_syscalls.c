@@ -246,13 +246,8 @@ int main(int argc, char **argv)
 			return 1;
 	if (wake_all())
 		return 1;
-	for (int t = 0; t < NR_THREADS; t++) {
-		pthread_join(ids[t], NULL);
-		if (threads[t].bad[0]) {
-			fail("thread %d (tid %d): %s", t, threads[t].tid, threads[t].bad);
-			return 1;
-		}
-	}
+	if (test_threads_join(ids, NR_THREADS, threads[0].bad, sizeof(threads[0])))
+		return 1;
 	pass();
 	return 0;
 }

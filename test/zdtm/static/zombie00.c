@@ -142,8 +142,7 @@ int main(int argc, char **argv)
 			fail("%s", why);
 			return 1;
 		}
-	kill(parent, SIGTERM);
-	if (tree_reap(parent, "parent of a zombie"))
+	if (tree_end(parent, "parent of a zombie"))
 		return 1;
 	pass();
 	return 0;
