@@ -48,8 +48,12 @@ int check_dump_root(pid_t pid)
 	return 0;
 }
 
-/* A process that shares @what with an earlier one of the tree. */
-static int check_unshared(const struct pstree *t, unsigned int i)
+/*
+ * What a process may share with another: only with its parent, which
+ * restore then forks it with CLONE_VM/CLONE_FILES/CLONE_FS/CLONE_SIGHAND.
+ * Tracking memory per process needs a private address space each.
+ */
+static int check_unshared(const struct pstree *t, unsigned int i, bool incremental)
 {
 	const struct pstree_item *a = t->items[i];
 	unsigned int j;
@@ -61,16 +65,23 @@ static int check_unshared(const struct pstree *t, unsigned int i)
 		if (a->zombie || b->zombie)
 			continue;	/* helpers too: they share nothing */
 		if (a->ids.vm_id == b->ids.vm_id)
-			what = "its address space (vfork or CLONE_VM)";
+			what = "its address space (CLONE_VM)";
 		else if (a->ids.files_id == b->ids.files_id)
 			what = "its descriptor table (CLONE_FILES)";
 		else if (a->ids.fs_id == b->ids.fs_id)
 			what = "its fs struct (CLONE_FS)";
 		else if (a->ids.sighand_id == b->ids.sighand_id)
 			what = "its signal handlers (CLONE_SIGHAND)";
-		if (what) {
-			pr_err("Pid %d shares %s with pid %d: not supported yet\n",
+		if (!what)
+			continue;
+		if (b != a->parent) {
+			pr_err("Pid %d shares %s with pid %d, which is not its parent: not supported yet\n",
 			       a->pid, what, b->pid);
+			return -EOPNOTSUPP;
+		}
+		if (incremental && a->ids.vm_id == b->ids.vm_id) {
+			pr_err("Pid %d shares its address space with pid %d: incremental dumps of it are not supported yet\n",
+			       a->pid, b->pid);
 			return -EOPNOTSUPP;
 		}
 	}
@@ -160,7 +171,8 @@ int check_tree(const struct pstree *t, bool pre_dump)
 		return -EINVAL;
 	}
 	for (i = 1; i < t->nr; i++) {
-		ret = check_unshared(t, i);
+		ret = check_unshared(t, i, pre_dump || opts.track_mem ||
+				     opts.prev_images_dir);
 		if (!ret)
 			ret = check_leaders(t, t->items[i]);
 		if (ret)
@@ -257,6 +269,12 @@ static int read_personality(pid_t pid, uint32_t *pers)
 	return 0;
 }
 
+/* A table shared with the parent is dumped with the parent's. */
+static bool item_shares_files_with_parent(const struct pstree_item *item)
+{
+	return item->parent && item->parent->ids.files_id == item->ids.files_id;
+}
+
 /* Per-process state read from outside, and the layout. */
 static int collect_outside(struct dmp_task *dt)
 {
@@ -281,7 +299,7 @@ static int collect_outside(struct dmp_task *dt)
 		ret = parse_smaps(item->pid, &dt->vmas);
 	if (!ret)
 		ret = collect_mappings(&dt->dc, &dt->vmas);
-	if (!ret)
+	if (!ret && !item_shares_files_with_parent(item))
 		ret = dump_files(&dt->dc, item->ids.files_id);
 	if (!ret)
 		ret = dump_fs(&dt->dc);

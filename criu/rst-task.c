@@ -11,6 +11,7 @@
  * released at once when every process is done.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,68 @@ static int read_task(int dfd, struct pstree_item *item)
 	return scan_max_fd(dfd, item->ids.files_id, &rt->max_fd);
 }
 
+/* The last item of the tree, in build order, that has id @id of @kind. */
+static bool is_last(const struct pstree *t, unsigned int i, bool vm)
+{
+	uint32_t id = vm ? t->items[i]->ids.vm_id : t->items[i]->ids.files_id;
+	unsigned int j;
+
+	for (j = i + 1; j < t->nr; j++)
+		if (!t->items[j]->zombie &&
+		    (vm ? t->items[j]->ids.vm_id : t->items[j]->ids.files_id) == id)
+			return false;
+	return true;
+}
+
+/*
+ * What a process shares, it shares with its parent (the dump refuses
+ * anything else); the ids say which and the clone flags follow.
+ */
+static int plan_sharing(const struct pstree *t)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < t->nr; i++) {
+		struct pstree_item *item = t->items[i], *p = item->parent;
+		struct rst_task *rt = item->rst;
+
+		if (item->zombie)
+			continue;
+		for (j = 0; j < i; j++) {
+			const struct pstree_item *o = t->items[j];
+
+			if (o->zombie || o == p)
+				continue;
+			if (o->ids.vm_id == item->ids.vm_id ||
+			    o->ids.files_id == item->ids.files_id ||
+			    o->ids.fs_id == item->ids.fs_id ||
+			    o->ids.sighand_id == item->ids.sighand_id) {
+				pr_err("ids-%d.img: pid %d shares an object with pid %d, not its parent\n",
+				       item->pid, item->pid, o->pid);
+				return -EINVAL;
+			}
+		}
+		rt->vm_shared = p && p->ids.vm_id == item->ids.vm_id;
+		rt->files_shared = p && p->ids.files_id == item->ids.files_id;
+		rt->vm_last = is_last(t, i, true);
+		rt->files_last = is_last(t, i, false);
+		if (rt->vm_shared)
+			rt->clone_flags |= CLONE_VM;
+		if (rt->files_shared)
+			rt->clone_flags |= CLONE_FILES;
+		if (p && p->ids.fs_id == item->ids.fs_id)
+			rt->clone_flags |= CLONE_FS;
+		if (p && p->ids.sighand_id == item->ids.sighand_id)
+			rt->clone_flags |= CLONE_SIGHAND;
+		if ((rt->clone_flags & CLONE_SIGHAND) && !rt->vm_shared) {
+			pr_err("ids-%d.img: signal handlers shared without the address space\n",
+			       item->pid);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int rst_tasks_read(int dfd, struct pstree *t)
 {
 	unsigned int i;
@@ -137,7 +200,7 @@ int rst_tasks_read(int dfd, struct pstree *t)
 
 	for (i = 0; i < t->nr && !ret; i++)
 		ret = read_task(dfd, t->items[i]);
-	return ret;
+	return ret ? ret : plan_sharing(t);
 }
 
 static int keep_pages_fd(void *arg, int fd)
@@ -212,7 +275,7 @@ int rst_fork_child(struct rst_task *rt, struct pstree_item *child,
 	struct rst_task *crt = child->rst;
 	int ret;
 
-	ret = rst_clone(&rt->rc, child->pid, false);
+	ret = rst_clone(&rt->rc, child->pid, false, crt->clone_flags);
 	if (ret)
 		return ret;
 	crt->created = true;
@@ -392,9 +455,10 @@ static int build_process_state(struct rst_task *rt)
 {
 	struct rst_ctx *rc = &rt->rc;
 	const CoreEntry *core = rt->cores[0];
-	long ret;
+	long ret = 0;
 
-	ret = restore_fds(rc, rc->item->ids.files_id);
+	if (!rt->files_shared)
+		ret = restore_fds(rc, rc->item->ids.files_id);
 	if (!ret && fault_injected(FI_RESTORE_FDS))
 		ret = -EIO;
 	if (!ret)
@@ -428,7 +492,7 @@ static int create_threads(struct rst_task *rt, const struct rst_layout *l)
 	for (i = 1; i < item->nr_threads; i++) {
 		struct rst_ctx *trc = &rt->threads[i - 1];
 
-		ret = rst_clone(&rt->rc, item->threads[i], true);
+		ret = rst_clone(&rt->rc, item->threads[i], true, 0);
 		if (ret)
 			return ret;
 		rt->nr_created = i;
@@ -476,10 +540,13 @@ static int finish_process(struct rst_task *rt, const struct rst_layout *l)
 	unsigned int i, n = rt->rc.item->nr_threads;
 	long ret;
 
-	ret = rst_syscall(&rt->rc, "close_range", __NR_close_range,
-			  rt->rc.sess->fd_base, ~0U, 0, 0, 0, 0);
-	if (ret < 0)
-		return ret;
+	/* A table shared with later tasks still serves them. */
+	if (rt->files_last) {
+		ret = rst_syscall(&rt->rc, "close_range", __NR_close_range,
+				  rt->rc.sess->fd_base, ~0U, 0, 0, 0, 0);
+		if (ret < 0)
+			return ret;
+	}
 	/* Credentials last: they can drop what the steps before need. */
 	for (i = 1; i < n; i++) {
 		ret = restore_creds(&rt->threads[i - 1], rt->cores[i]);
@@ -496,7 +563,12 @@ static int finish_process(struct rst_task *rt, const struct rst_layout *l)
 	}
 	if (fault_injected(FI_RESTORE_BEFORE_REGS))
 		return -EIO;
-	/* The last call unmaps the trampoline; the dumped registers take over. */
+	/*
+	 * The last call unmaps the trampoline (unless a later task on this
+	 * address space still needs it); the dumped registers take over.
+	 */
+	if (!rt->vm_last)
+		return finish_thread(&rt->rc, rt->cores[0], __NR_getpid, 0, 0);
 	return finish_thread(&rt->rc, rt->cores[0], __NR_munmap, l->tramp,
 			     TRAMPOLINE_SIZE);
 }
@@ -504,9 +576,11 @@ static int finish_process(struct rst_task *rt, const struct rst_layout *l)
 int rst_build_task(struct rst_task *rt, const struct rst_layout *l,
 		   struct restore_stats *rs)
 {
-	int ret;
+	int ret = 0;
 
-	ret = build_memory(rt, l, rs);
+	/* An address space shared with the parent was built by the parent. */
+	if (!rt->vm_shared)
+		ret = build_memory(rt, l, rs);
 	if (!ret)
 		ret = build_process_state(rt);
 	if (!ret)

@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/kcmp.h>
 
 #include "compel.h"
 #include "log.h"
@@ -107,6 +109,39 @@ static int seize_new_threads(struct pstree_item *item, bool *found)
 	return ret;
 }
 
+/*
+ * A parent inside vfork() sleeps until its child execs or exits, and no
+ * ptrace stop reaches it before that: seizing it would wait for ever.
+ * Such a parent is in D state with a child on its address space.
+ */
+static int check_not_in_vfork(struct pstree_item *item)
+{
+	char name[64], *buf, *p, *end;
+	struct proc_stat st;
+	ssize_t len;
+	int ret = 0;
+
+	if (parse_proc_stat(item->pid, &st) || st.state != 'D')
+		return 0;
+	snprintf(name, sizeof(name), "task/%d/children", item->pid);
+	len = read_proc_file(item->pid, name, &buf);
+	if (len < 0)
+		return 0;
+	for (p = buf; *p && !ret; p = end) {
+		long child = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (syscall(SYS_kcmp, item->pid, child, KCMP_VM, 0, 0) == 0) {
+			pr_err("Pid %d is waiting in vfork() for its child %ld: not supported\n",
+			       item->pid, child);
+			ret = -EOPNOTSUPP;
+		}
+	}
+	free(buf);
+	return ret;
+}
+
 static int seize_process(struct pstree_item *item)
 {
 	enum compel_task_state state;
@@ -137,6 +172,9 @@ static int seize_process(struct pstree_item *item)
 		}
 		item->zombie = true;
 	} else {
+		ret = check_not_in_vfork(item);
+		if (ret)
+			return ret;
 		/* the leader first, then the rest until a pass finds none */
 		ret = seize_one(item, item->pid);
 		while (!ret && found)

@@ -141,6 +141,26 @@ static int dump_robust_list(pid_t tid, ThreadCoreEntry *thc)
 	return 0;
 }
 
+static int dump_affinity(pid_t tid, ThreadCoreEntry *thc)
+{
+	cpu_set_t set;
+	unsigned int i, n = sizeof(set) / sizeof(uint64_t);
+
+	if (sched_getaffinity(tid, sizeof(set), &set)) {
+		pr_perror("Can't read the CPU affinity of thread %d", tid);
+		return -errno;
+	}
+	thc->cpu_affinity = calloc(n, sizeof(uint64_t));
+	if (!thc->cpu_affinity)
+		return -ENOMEM;
+	memcpy(thc->cpu_affinity, &set, sizeof(set));
+	/* Trailing zero words say nothing: keep the image short. */
+	for (i = n; i > 1 && !thc->cpu_affinity[i - 1]; i--)
+		;
+	thc->n_cpu_affinity = i;
+	return 0;
+}
+
 int dump_thread_outside(pid_t pid, pid_t tid, CoreEntry *core)
 {
 	int ret;
@@ -154,6 +174,8 @@ int dump_thread_outside(pid_t pid, pid_t tid, CoreEntry *core)
 		ret = dump_rseq(tid, core->thread_core);
 	if (!ret)
 		ret = dump_sched(tid, core->thread_core);
+	if (!ret)
+		ret = dump_affinity(tid, core->thread_core);
 	if (ret)
 		pr_err("Can't dump thread %d of pid %d\n", tid, pid);
 	return ret;
@@ -253,10 +275,34 @@ int restore_thread_inside(struct rst_ctx *trc, const CoreEntry *core)
 	return ret;
 }
 
+/* A mask naming CPUs this machine lacks fails here, with the reason. */
+static int restore_affinity(pid_t tid, const ThreadCoreEntry *thc)
+{
+	cpu_set_t set;
+	size_t len = thc->n_cpu_affinity * sizeof(uint64_t);
+
+	if (!thc->n_cpu_affinity)
+		return 0;
+	if (len > sizeof(set)) {
+		pr_err("Thread %d: CPU affinity of %zu words is larger than this criu handles\n",
+		       tid, thc->n_cpu_affinity);
+		return -EINVAL;
+	}
+	CPU_ZERO(&set);
+	memcpy(&set, thc->cpu_affinity, len);
+	if (sched_setaffinity(tid, sizeof(set), &set)) {
+		pr_perror("Can't restore the CPU affinity of thread %d (CPUs missing here?)", tid);
+		return -errno;
+	}
+	return 0;
+}
+
 int restore_thread_sched(pid_t tid, const ThreadCoreEntry *thc)
 {
 	struct sched_param param = { .sched_priority = thc->sched_prio };
 
+	if (restore_affinity(tid, thc))
+		return -EINVAL;
 	if (thc->has_sched_policy &&
 	    sched_setscheduler(tid, thc->sched_policy, &param)) {
 		pr_perror("Can't set the scheduling policy of thread %d", tid);

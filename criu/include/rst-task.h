@@ -31,6 +31,14 @@ struct rst_task {
 	struct pagemap_set ps;
 	int max_fd;			/* highest dumped descriptor number */
 	bool created;			/* the process exists (must be killed on failure) */
+	/*
+	 * Shared with the parent (CLONE_VM, CLONE_FILES): the first task of
+	 * the group builds the object, the last one in build order removes
+	 * the trampoline (vm) or the pre-opened descriptors (files).
+	 */
+	bool vm_shared, vm_last;
+	bool files_shared, files_last;
+	unsigned long clone_flags;	/* what its parent forks it with */
 };
 
 /* The tasks' code and scratch page(s) while they are being built. */
