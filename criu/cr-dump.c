@@ -26,7 +26,9 @@
 
 #include "compel.h"
 #include "core-parts.h"
+#include "action-scripts.h"
 #include "cr-dump.h"
+#include "ns-check.h"
 #include "cr_options.h"
 #include "dump.h"
 #include "fault-inject.h"
@@ -99,6 +101,9 @@ int check_dump_target(pid_t pid, struct proc_stat *st, bool pre_dump)
 	default:
 		break;
 	}
+	ret = check_namespaces(pid);
+	if (ret)
+		return ret;
 	ret = parse_proc_stat(pid, st);
 	if (ret)
 		return ret;
@@ -538,6 +543,8 @@ int cr_dump_tasks(pid_t pid, int dfd)
 	pr_info("Dumping pid %d\n", pid);
 	ret = check_dump_target(pid, &st, false);
 	if (!ret)
+		ret = run_scripts(ACT_PRE_DUMP);
+	if (!ret)
 		ret = incr_prepare(&ic, dfd, pid);
 	if (ret)
 		goto out_fini;
@@ -563,6 +570,8 @@ int cr_dump_tasks(pid_t pid, int dfd)
 		ret = write_inventory(&dc);
 	if (!ret)
 		ret = incr_commit(&ic, dfd, keep_tracking);
+	if (!ret)
+		ret = run_scripts(ACT_POST_DUMP);
 	if (ret)
 		goto fail;
 	images_forget();

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "action-scripts.h"
 #include "compel.h"
 #include "cr-dump.h"
 #include "cr_options.h"
@@ -175,6 +176,8 @@ int cr_pre_dump_tasks(pid_t pid, int dfd)
 	pr_info("Pre-dumping pid %d\n", pid);
 	ret = check_dump_target(pid, &st, true);
 	if (!ret)
+		ret = run_scripts(ACT_PRE_DUMP);
+	if (!ret)
 		ret = incr_prepare(&ic, dfd, pid);
 	if (ret)
 		goto out;
@@ -206,6 +209,8 @@ int cr_pre_dump_tasks(pid_t pid, int dfd)
 		ret = write_inventory(&dc);
 	if (!ret)
 		ret = incr_commit(&ic, dfd, opts.track_mem);
+	if (!ret)
+		ret = run_scripts(ACT_POST_DUMP);
 	if (ret) {
 		undo_tracking(&dc, &ic, &vmas);
 		goto fail;

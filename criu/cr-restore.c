@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "action-scripts.h"
 #include "compel.h"
 #include "core-parts.h"
 #include "cr-dump.h"
@@ -37,6 +38,7 @@
 #include "mem.h"
 #include "mm.h"
 #include "restore.h"
+#include "rpc-notify.h"
 #include "rseq.h"
 #include "stats.h"
 #include "vma.h"
@@ -742,6 +744,8 @@ int cr_restore_tasks(int dfd)
 	pid_t pid;
 
 	ret = read_images(dfd, &ri);
+	if (!ret)
+		ret = run_scripts(ACT_PRE_RESTORE);
 	if (ret)
 		goto out;
 	rc.pid = ri.pstree->pid;
@@ -778,9 +782,12 @@ int cr_restore_tasks(int dfd)
 		goto out;
 	}
 	rs.restore_us = stats_now_us() - t1;
+	notify_set_root_pid(pid);
 	ret = write_pidfile(dfd, pid);
 	if (!ret)
 		ret = write_restore_stats(dfd, &rs);
+	if (!ret)
+		ret = run_scripts(ACT_POST_RESTORE);
 	if (ret) {
 		kill_child(pid);
 		goto out;
@@ -792,6 +799,8 @@ int cr_restore_tasks(int dfd)
 	}
 	print_restore_stats(&rs);
 	pr_info("Restore of pid %d finished successfully\n", pid);
+	/* The process runs already: a failed post-resume script is only logged. */
+	run_scripts(ACT_POST_RESUME);
 	if (!opts.restore_detached)
 		ret = wait_restored(pid);
 	goto out;
