@@ -71,10 +71,14 @@ void log_forget_first_error(void)
 
 static void keep_first_error(const char *line)
 {
+	const char *end;
 	size_t len;
 
 	if (first_error[0])
 		return;
+	/* Without the "Error (file:line): " of pr_err() */
+	if (!strncmp(line, "Error (", 7) && (end = strstr(line, "): ")))
+		line = end + 3;
 	len = strcspn(line, "\n");
 	if (len >= sizeof(first_error))
 		len = sizeof(first_error) - 1;
