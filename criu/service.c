@@ -5,6 +5,7 @@
  * that sends garbage or dies mid-request never takes the service down.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -91,13 +92,47 @@ static int listen_on(const char *address)
 	return sk;
 }
 
-static int write_service_pidfile(const char *path)
+static int write_service_pidfile(const char *path, pid_t pid)
 {
 	FILE *f = fopen(path, "w");
 
-	if (!f || fprintf(f, "%d", getpid()) < 0 || fclose(f)) {
+	if (!f || fprintf(f, "%d", pid) < 0 || fclose(f)) {
 		pr_perror("Can't write the pidfile %s", path);
 		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Go to the background. The pidfile is written before the foreground
+ * process returns, so that once `criu service -d` is back the socket
+ * listens and the pidfile names the service. Returns the service's pid
+ * in the foreground process, 0 in the service, or -errno.
+ */
+static pid_t daemonize(const char *pidfile)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0) {
+		pr_perror("Can't fork the service into the background");
+		return -errno;
+	}
+	if (pid > 0) {
+		if (pidfile && write_service_pidfile(pidfile, pid)) {
+			kill(pid, SIGKILL);
+			return -EIO;
+		}
+		return pid;
+	}
+	setsid();
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);	/* logs go to -o FILE */
+		if (fd > STDERR_FILENO)
+			close(fd);
 	}
 	return 0;
 }
@@ -161,12 +196,14 @@ int cr_service_main(int argc, char **argv)
 	lsk = listen_on(so.address);
 	if (lsk < 0)
 		return lsk;
-	if (so.daemon && daemon(1, 0)) {
-		pr_perror("Can't run the service in the background");
-		close(lsk);
-		return -errno;
-	}
-	if (so.pidfile && write_service_pidfile(so.pidfile)) {
+	if (so.daemon) {
+		pid_t pid = daemonize(so.pidfile);
+
+		if (pid) {
+			close(lsk);
+			return pid < 0 ? pid : 0;	/* the foreground is done */
+		}
+	} else if (so.pidfile && write_service_pidfile(so.pidfile, getpid())) {
 		close(lsk);
 		return -EIO;
 	}

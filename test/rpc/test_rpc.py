@@ -165,6 +165,144 @@ def test_chain_restore(tmp):
             pass
 
 
+def expect_refusal(r, type_, words):
+    expect(not r.success, 'request succeeded: %s' % r)
+    expect(r.type == type_, 'reply type %d, not %d' % (r.type, type_))
+    expect(r.cr_errno != 0, 'no cr_errno')
+    for w in words:
+        expect(w in r.cr_errmsg, 'cr_errmsg %r does not name %r' % (r.cr_errmsg, w))
+
+
+def test_unsupported_fields(tmp):
+    v = Victim(tmp)
+    try:
+        fd = dir_fd(tmp)
+        q = rc.req(pb.DUMP, pid=v.pid, images_dir_fd=fd, tcp_established=True,
+                   root='/', file_locks=False)
+        q.opts.external.append('mnt[]:m')
+        r = one(q)
+        os.close(fd)
+        expect_refusal(r, pb.DUMP, ['tcp_established', 'root', 'external', '--tcp-established'])
+        expect('file_locks' not in r.cr_errmsg, 'a false bool counted as used')
+        expect(os.path.exists('/proc/%d' % v.pid), 'victim gone after a refused dump')
+        v.wait_lines(0, v.wait_lines(1) + 1)
+        expect(not os.path.exists(os.path.join(tmp, 'inventory.img')), 'images written')
+    finally:
+        v.kill()
+
+
+def test_refused_requests():
+    for t, word in ((pb.PAGE_SERVER, 'page server'), (pb.PAGE_SERVER_CHLD, 'page server'),
+                    (pb.CPUINFO_DUMP, 'CPU'), (pb.CPUINFO_CHECK, 'CPU')):
+        r = one(rc.req(t))
+        expect_refusal(r, t, [word])
+    r = one(rc.req(pb.NOTIFY))
+    expect_refusal(r, pb.EMPTY, ['NOTIFY'])
+    q = rc.req(pb.DUMP)
+    q.keep_open = True
+    expect_refusal(one(q), pb.DUMP, ['keep_open'])
+
+
+def test_bad_input():
+    s = rc.Swrk()
+    s.send_raw(b'\xff\x01garbage')
+    expect_refusal(s.recv(), pb.EMPTY, ['not a criu_req'])
+    s.close()
+    whole = rc.req(pb.DUMP, pid=1, images_dir_fd=-1, log_file='x.log').SerializeToString()
+    s = rc.Swrk()
+    s.send_raw(whole[:len(whole) // 2])
+    expect_refusal(s.recv(), pb.EMPTY, ['not a criu_req'])
+    s.close()
+    # A valid request with keep_open, then garbage: the session answers both.
+    s = rc.Swrk()
+    q = rc.req(pb.VERSION)
+    q.keep_open = True
+    r = s.call(q)
+    expect(r.success, 'VERSION with keep_open failed')
+    s.send_raw(b'\x08')
+    expect_refusal(s.recv(), pb.EMPTY, ['not a criu_req'])
+    s.close()
+
+
+def test_bad_descriptor():
+    r = one(rc.req(pb.DUMP, pid=1, images_dir_fd=987))
+    expect_refusal(r, pb.DUMP, ['descriptor 987'])
+
+
+def test_wait_pid():
+    s = rc.Swrk()
+    r = s.call(rc.req(pb.WAIT_PID))
+    expect_refusal(r, pb.WAIT_PID, ['no pid'])
+    s.close()
+
+
+def test_service(tmp):
+    sock = os.path.join(tmp, 'criu.sock')
+    pidf = os.path.join(tmp, 'service.pid')
+    subprocess.run([rc.CRIU, 'service', '--address', sock, '--daemon', '--pidfile', pidf],
+                   check=True, timeout=10)
+    spid = int(open(pidf).read())
+    try:
+        import socket
+        def conn():
+            c = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            c.connect(sock)
+            return c
+        c = conn()
+        c.send(b'\xde\xad\xbe\xef')
+        r = pb.criu_resp()
+        r.ParseFromString(c.recv(4096))
+        expect_refusal(r, pb.EMPTY, ['not a criu_req'])
+        c.close()
+        c = conn()
+        c.send(rc.req(pb.VERSION).SerializeToString())
+        r = pb.criu_resp()
+        r.ParseFromString(c.recv(4096))
+        expect(r.success and r.version.major_number == 4, 'service VERSION: %s' % r)
+        c.close()
+        expect(os.path.exists('/proc/%d' % spid), 'service died')
+    finally:
+        os.kill(spid, signal.SIGTERM)
+
+
+def test_notify_pid(tmp):
+    v = Victim(tmp)
+    got = []
+    try:
+        fd = dir_fd(tmp)
+        r = one(rc.req(pb.DUMP, pid=v.pid, images_dir_fd=fd, notify_scripts=True),
+                notify=lambda sc, pid, f: got.append(sc) or True)
+        expect(r.success, 'DUMP: %s' % r)
+        expect(got == ['pre-dump', 'post-dump'], 'dump notifications %s' % got)
+        v.proc.wait(timeout=5)
+        got.clear()
+        pids = []
+        r = one(rc.req(pb.RESTORE, images_dir_fd=fd, notify_scripts=True),
+                notify=lambda sc, pid, f: got.append(sc) or pids.append(pid) or True)
+        os.close(fd)
+        expect(r.success and r.restore.pid == v.pid, 'RESTORE: %s' % r)
+        expect(got == ['pre-restore', 'post-restore', 'post-resume'],
+               'restore notifications %s' % got)
+        expect(pids[1] == v.pid, 'post-restore carries pid %d, not %d' % (pids[1], v.pid))
+        # A client that answers a notification with failure fails the restore.
+    finally:
+        v.kill()
+
+
+def test_notify_refusal(tmp):
+    v = Victim(tmp)
+    try:
+        fd = dir_fd(tmp)
+        r = one(rc.req(pb.PRE_DUMP, pid=v.pid, images_dir_fd=fd, notify_scripts=True),
+                notify=lambda sc, pid, f: sc != 'pre-dump')
+        os.close(fd)
+        expect_refusal(r, pb.PRE_DUMP, ['pre-dump'])
+        expect(not os.path.exists(os.path.join(tmp, 'inventory.img')), 'images written')
+        v.wait_lines(0, v.wait_lines(1) + 1)
+    finally:
+        v.kill()
+
+
 def main():
     tmp_root = tempfile.mkdtemp(prefix='rpc-test-')
     tests = [(n, f) for n, f in globals().items() if n.startswith('test_')]
