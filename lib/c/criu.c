@@ -451,6 +451,12 @@ int criu_local_get_version(criu_opts *o)
 		ret = resp->version->major_number * 10000 + resp->version->minor_number * 100;
 		if (resp->version->has_sublevel)
 			ret += resp->version->sublevel;
+		/*
+		 * As CRIU's libcriu, go-criu and runc count: a build with a
+		 * gitid (criu-ooh always sends one) is past its release.
+		 */
+		if (resp->version->gitid)
+			ret = ret - ret % 100 + 100;
 	}
 	return finish(resp, ret);
 }

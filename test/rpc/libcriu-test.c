@@ -124,9 +124,10 @@ static int setup(void)
 static int test_version(void)
 {
 	CHECK(!setup(), "criu_init_opts");
-	CHECK(criu_get_version() == 40200, "version %d", criu_get_version());
-	CHECK(criu_check_version(40200) == 1, "check_version(40200)");
-	CHECK(criu_check_version(40300) == 0, "check_version(40300)");
+	/* 4.2 plus a gitid: counted as a build past 4.2, as runc counts it */
+	CHECK(criu_get_version() == 40300, "version %d", criu_get_version());
+	CHECK(criu_check_version(40300) == 1, "check_version(40300)");
+	CHECK(criu_check_version(40400) == 0, "check_version(40400)");
 	return 0;
 }
 
