@@ -130,7 +130,12 @@ static int child_check(const CriuReq *req, const struct rpc_peer *peer)
 	int ret;
 
 	ret = rpc_setup_opts(req->opts ? req->opts : &empty, peer, false);
-	return ret ? ret : cr_check();
+	if (ret)
+		return ret;
+	/* "Looks good." belongs in the log, not on the client's stdout. */
+	if (dup2(log_get_fd(), STDOUT_FILENO) < 0)
+		return -errno;
+	return cr_check();
 }
 
 /* FEATURE_CHECK: what criu-ooh can do on this kernel. */

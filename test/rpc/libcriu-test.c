@@ -121,6 +121,24 @@ static int setup(void)
 	return criu_set_service_binary(criu_bin);
 }
 
+/* A victim logging to TMP/NAME.log, and libcriu set up to dump it into TMP/NAME. */
+static pid_t prepare_dump(const char *name, char *log, size_t size)
+{
+	pid_t pid;
+
+	snprintf(log, size, "%s/%s.log", tmp, name);
+	pid = start_victim(log);
+	if (pid <= 0)
+		return -1;
+	if (setup()) {
+		stop_victim(pid);
+		return -1;
+	}
+	criu_set_pid(pid);
+	criu_set_images_dir_fd(open_dir(name));
+	return pid;
+}
+
 static int test_version(void)
 {
 	CHECK(!setup(), "criu_init_opts");
@@ -214,12 +232,8 @@ static int test_unsupported_setter(void)
 	pid_t pid;
 	int ret;
 
-	snprintf(log, sizeof(log), "%s/unsup.log", tmp);
-	pid = start_victim(log);
+	pid = prepare_dump("unsup", log, sizeof(log));
 	CHECK(pid > 0, "victim did not start");
-	CHECK(!setup(), "criu_init_opts");
-	criu_set_pid(pid);
-	criu_set_images_dir_fd(open_dir("unsup"));
 	criu_set_tcp_established(true);
 	ret = criu_dump();
 	CHECK(ret == -EBADE && errno == EOPNOTSUPP, "criu_dump with tcp_established: %d errno %d",
@@ -236,12 +250,8 @@ static int test_notify_failure(void)
 	pid_t pid;
 	int ret;
 
-	snprintf(log, sizeof(log), "%s/nfail.log", tmp);
-	pid = start_victim(log);
+	pid = prepare_dump("nfail", log, sizeof(log));
 	CHECK(pid > 0, "victim did not start");
-	CHECK(!setup(), "criu_init_opts");
-	criu_set_pid(pid);
-	criu_set_images_dir_fd(open_dir("nfail"));
 	criu_set_notify_cb(note_action);
 	nr_actions = 0;
 	fail_action_at = 1;	/* post-dump */
