@@ -260,6 +260,23 @@ def test_service(tmp):
         r.ParseFromString(c.recv(4096))
         expect(r.success and r.version.major_number == 4, 'service VERSION: %s' % r)
         c.close()
+        # The client's descriptors are found through its pid (SO_PEERCRED).
+        v = Victim(tmp)
+        try:
+            c = conn()
+            fd = dir_fd(tmp)
+            c.send(rc.req(pb.DUMP, pid=v.pid, images_dir_fd=fd, leave_running=True,
+                          log_file='dump.log').SerializeToString())
+            r = pb.criu_resp()
+            r.ParseFromString(c.recv(4096))
+            os.close(fd)
+            c.close()
+            expect(r.success and r.type == pb.DUMP, 'service DUMP: %s' % r)
+            expect(os.path.exists(os.path.join(tmp, 'pagemap-%d.img' % v.pid)),
+                   'no images from the service')
+            v.wait_lines(0, v.wait_lines(1) + 1)
+        finally:
+            v.kill()
         expect(os.path.exists('/proc/%d' % spid), 'service died')
     finally:
         os.kill(spid, signal.SIGTERM)
@@ -285,6 +302,26 @@ def test_notify_pid(tmp):
                'restore notifications %s' % got)
         expect(pids[1] == v.pid, 'post-restore carries pid %d, not %d' % (pids[1], v.pid))
         # A client that answers a notification with failure fails the restore.
+    finally:
+        v.kill()
+
+
+def test_single_pre_dump(tmp):
+    v = Victim(tmp)
+    try:
+        s = rc.Swrk()
+        fd = dir_fd(tmp)
+        r = s.call(rc.req(pb.SINGLE_PRE_DUMP, pid=v.pid, images_dir_fd=fd, track_mem=True))
+        os.close(fd)
+        expect(r.success and r.type == pb.SINGLE_PRE_DUMP, 'SINGLE_PRE_DUMP: %s' % r)
+        expect(os.path.exists(os.path.join(tmp, 'pagemap-%d.img' % v.pid)), 'no pagemap')
+        try:
+            s.recv()
+            raise Fail('session still open after SINGLE_PRE_DUMP')
+        except EOFError:
+            pass
+        s.close()
+        v.wait_lines(0, v.wait_lines(1) + 1)
     finally:
         v.kill()
 
