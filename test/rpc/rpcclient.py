@@ -19,6 +19,7 @@ class Swrk:
 
     def __init__(self, criu=CRIU):
         self.sk, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self.sk.settimeout(120)  # a session that never answers fails the test
         self.proc = subprocess.Popen([criu, 'swrk', str(theirs.fileno())],
                                      pass_fds=[theirs.fileno()])
         theirs.close()

@@ -315,11 +315,14 @@ def test_single_pre_dump(tmp):
         os.close(fd)
         expect(r.success and r.type == pb.SINGLE_PRE_DUMP, 'SINGLE_PRE_DUMP: %s' % r)
         expect(os.path.exists(os.path.join(tmp, 'pagemap-%d.img' % v.pid)), 'no pagemap')
+        s.sk.settimeout(10)
         try:
             s.recv()
             raise Fail('session still open after SINGLE_PRE_DUMP')
         except EOFError:
             pass
+        except OSError as e:
+            raise Fail('session still open after SINGLE_PRE_DUMP: %s' % e)
         s.close()
         v.wait_lines(0, v.wait_lines(1) + 1)
     finally:
