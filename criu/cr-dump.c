@@ -24,11 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "action-scripts.h"
 #include "compel.h"
 #include "core-parts.h"
-#include "action-scripts.h"
 #include "cr-dump.h"
-#include "ns-check.h"
 #include "cr_options.h"
 #include "dump.h"
 #include "fault-inject.h"
@@ -37,6 +36,7 @@
 #include "log.h"
 #include "mem.h"
 #include "mm.h"
+#include "ns-check.h"
 #include "proc_parse.h"
 #include "rseq.h"
 #include "stats.h"

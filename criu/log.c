@@ -136,7 +136,7 @@ static void vprint(int level, bool summary, const char *fmt, va_list args)
 		off = sizeof(buf) - 1;
 	buf[off] = '\0';
 	if (level == LOG_ERROR && !summary)
-		keep_first_error(buf + (level != LOG_MSG ? strcspn(buf, " ") + 1 : 0));
+		keep_first_error(buf + off - n);	/* the message, no timestamp */
 
 	/*
 	 * Results for the user go to stdout; errors also reach stderr
