@@ -25,6 +25,7 @@ run_part /usr/bin/python3 ./test_rpc.py
 mkdir -p "$tmp/libcriu"
 run_part ./libcriu-test "$CRIU" "$(realpath victim)" "$tmp/libcriu"
 LD_LIBRARY_PATH=$(realpath ../../lib/c) run_part ./libcriu-dlopen ../../lib/c/libcriu.so.2
+run_part ./notify-fd-test
 run_part ./install-test.sh
 run_part ./runc-test.sh
 echo "$passed passed, $failed failed"
