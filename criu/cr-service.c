@@ -404,9 +404,6 @@ int rpc_serve(struct rpc_peer *peer)
 	return ret;
 }
 
-/* Every criu_opts field must have a row in the mapping table. */
-int rpc_opts_check_table(void);
-
 static int rpc_init(void)
 {
 	if (rpc_opts_check_table())

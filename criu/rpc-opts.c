@@ -317,7 +317,7 @@ int rpc_setup_opts(const CriuOpts *ro, const struct rpc_peer *peer, bool need_im
 	return ret;
 }
 
-/* For the tests: every field of rpc.proto has a row. */
+/* Checked when a session starts: every field of rpc.proto has a row. */
 int rpc_opts_check_table(void)
 {
 	const ProtobufCMessageDescriptor *md = &criu_opts__descriptor;

@@ -31,6 +31,8 @@ int rpc_send_resp(int sk, const CriuResp *resp, int fd);
  * the request with an error naming it. 0 or -errno (already logged).
  */
 int rpc_setup_opts(const CriuOpts *ro, const struct rpc_peer *peer, bool need_images);
+/* -ENOENT, naming them, if fields of rpc.proto have no row in the table. */
+int rpc_opts_check_table(void);
 
 /* The session loop of one connection (cr-service.c). */
 int rpc_serve(struct rpc_peer *peer);
