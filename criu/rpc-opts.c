@@ -126,7 +126,7 @@ static const struct rpc_opt rpc_opts[] = {
 	{ "irmap_scan_paths",	"--irmap-scan-path",	NULL },
 	{ "external",		"--external",		NULL },
 	{ "empty_ns",		"--empty-ns",		NULL },
-	{ "join_ns",		"--join-ns",		NULL },
+	{ "join_ns",		"-J/--join-ns",		NULL },
 	{ "cgroup_props",	"--cgroup-props",	NULL },
 	{ "cgroup_props_file",	"--cgroup-props-file",	NULL },
 	{ "cgroup_dump_controller", "--cgroup-dump-controller", NULL },
