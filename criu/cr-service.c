@@ -168,7 +168,7 @@ typedef int (*rpc_child_fn)(const CriuReq *req, const struct rpc_peer *peer);
 static int run_in_child(rpc_child_fn fn, const CriuReq *req, const struct rpc_peer *peer,
 			struct rpc_result *res)
 {
-	int pfd[2], status;
+	int pfd[2], status = 0;
 	ssize_t n;
 	pid_t pid;
 

@@ -261,8 +261,7 @@ static int log_path(const CriuOpts *ro)
 	if (ro->has_log_to_stderr && ro->log_to_stderr && !ro->log_file)
 		return 0;
 	if (strchr(name, '/')) {
-		fprintf(stderr, "Error: RPC log_file %s: no folders allowed, use work_dir_fd\n",
-			name);
+		pr_err("RPC: log_file %s: no folders allowed, use work_dir_fd\n", name);
 		return -EINVAL;
 	}
 	if (!paths.work[0])

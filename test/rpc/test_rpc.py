@@ -224,9 +224,13 @@ def test_bad_input():
     s.close()
 
 
-def test_bad_descriptor():
+def test_bad_descriptor(tmp):
     r = one(rc.req(pb.DUMP, pid=1, images_dir_fd=987))
     expect_refusal(r, pb.DUMP, ['descriptor 987'])
+    fd = dir_fd(tmp)
+    r = one(rc.req(pb.DUMP, pid=1, images_dir_fd=fd, log_file='sub/dump.log'))
+    os.close(fd)
+    expect_refusal(r, pb.DUMP, ['sub/dump.log', 'no folders'])
 
 
 def test_wait_pid():
