@@ -20,6 +20,7 @@
 static const char *criu_bin, *victim_bin, *tmp;
 static char notes[512];
 static int fail_action_at = -1, nr_actions;
+static pid_t live_victim;	/* killed after each test, whatever happened */
 
 #define CHECK(cond, ...)						\
 	do {								\
@@ -87,15 +88,20 @@ static pid_t start_victim(const char *log)
 		execl(victim_bin, victim_bin, log, (char *)NULL);
 		_exit(127);
 	}
+	if (pid > 0)
+		live_victim = pid;
 	if (pid > 0 && wait_count(log, 2) < 0)
 		return -1;
 	return pid;
 }
 
+/* Our child is reaped; a restored one is not ours to wait for (ECHILD). */
 static void stop_victim(pid_t pid)
 {
 	kill(pid, SIGKILL);
-	waitpid(pid, NULL, WNOHANG);
+	waitpid(pid, NULL, 0);
+	if (pid == live_victim)
+		live_victim = 0;
 }
 
 static int open_dir(const char *name)
@@ -278,6 +284,7 @@ int main(int argc, char **argv)
 		"notify_failure",
 	};
 	unsigned int i, passed = 0, failed = 0;
+	int ret;
 
 	if (argc != 4) {
 		fprintf(stderr, "usage: %s CRIU VICTIM TMPDIR\n", argv[0]);
@@ -288,7 +295,11 @@ int main(int argc, char **argv)
 	tmp = argv[3];
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
-		if (tests[i]()) {
+		live_victim = 0;
+		ret = tests[i]();
+		if (live_victim > 0)
+			stop_victim(live_victim);
+		if (ret) {
 			failed++;
 			continue;
 		}

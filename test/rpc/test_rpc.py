@@ -41,7 +41,11 @@ class Victim:
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         self.pid = self.proc.pid
-        self.wait_lines(3)
+        try:
+            self.wait_lines(3)
+        except Exception:
+            self.kill()
+            raise
 
     def lines(self):
         try:
@@ -245,7 +249,10 @@ def test_service(tmp):
     pidf = os.path.join(tmp, 'service.pid')
     subprocess.run([rc.CRIU, 'service', '--address', sock, '--daemon', '--pidfile', pidf],
                    check=True, timeout=10)
-    spid = int(open(pidf).read())
+    try:
+        spid = int(open(pidf).read())
+    except (OSError, ValueError) as e:
+        raise Fail('no pidfile from criu service -d: %s' % e)
     try:
         import socket
         def conn():
