@@ -25,7 +25,11 @@ COMPEL_O	:= $(COMPEL_SRC:.c=.o)
 CRIU_SRC	:= $(wildcard criu/*.c)
 CRIU_O		:= $(CRIU_SRC:.c=.o)
 
-all: deps criu/criu plugins
+all: deps criu/criu plugins libcriu
+
+# lib/c/libcriu.so.2: CRIU's libcriu API over criu swrk/service
+libcriu: deps
+	$(MAKE) -C lib/c
 
 plugins: criu/criu
 	$(MAKE) -C plugins/ooh
@@ -57,8 +61,10 @@ clean:
 	$(MAKE) -C test/compel clean || true
 	$(MAKE) -C plugins/ooh clean || true
 	$(MAKE) -C test/zdtm clean || true
+	$(MAKE) -C lib/c clean || true
+	$(MAKE) -C test/rpc clean || true
 
-.PHONY: all deps plugins clean demo test test-vm run-tree bench bench-track bench-ooh fuzz
+.PHONY: all deps plugins libcriu clean demo test test-vm run-tree bench bench-track bench-ooh fuzz
 .SECONDARY: $(PB_C) $(PB_H)
 
 # --- user-facing jobs -------------------------------------------------------
@@ -78,6 +84,7 @@ test:
 	$(MAKE) -C test/trackers run
 	$(MAKE) -C test/plugin run
 	$(MAKE) -C test/failures run
+	$(MAKE) -C test/rpc run
 	$(MAKE) -C test/fuzz run FUZZ_SECONDS=30
 	$(MAKE) test-vm
 

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "action-scripts.h"
 #include "compel.h"
 #include "core-parts.h"
 #include "cr-dump.h"
@@ -114,6 +115,8 @@ int cr_dump_tasks(pid_t pid, int dfd)
 
 	pr_info("Dumping pid %d\n", pid);
 	ret = check_dump_root(pid);
+	if (!ret)
+		ret = run_scripts(ACT_PRE_DUMP);
 	if (ret)
 		goto out_fini;
 
@@ -135,6 +138,8 @@ int cr_dump_tasks(pid_t pid, int dfd)
 		ret = write_inventory(dfd, pstree_root(&tree));
 	if (!ret)
 		ret = dmp_tasks_commit(&tree, keep_tracking);
+	if (!ret)
+		ret = run_scripts(ACT_POST_DUMP);
 	if (ret)
 		goto fail;
 	images_forget();

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "action-scripts.h"
 #include "compel.h"
 #include "cr-dump.h"
 #include "cr_options.h"
@@ -110,6 +111,8 @@ int cr_pre_dump_tasks(pid_t pid, int dfd)
 
 	pr_info("Pre-dumping pid %d\n", pid);
 	ret = check_dump_root(pid);
+	if (!ret)
+		ret = run_scripts(ACT_PRE_DUMP);
 	if (ret)
 		goto out;
 
@@ -136,6 +139,8 @@ int cr_pre_dump_tasks(pid_t pid, int dfd)
 		ret = write_inventory(dfd, pstree_root(&tree));
 	if (!ret)
 		ret = dmp_tasks_commit(&tree, opts.track_mem);
+	if (!ret)
+		ret = run_scripts(ACT_POST_DUMP);
 	if (ret) {
 		dmp_tasks_undo_tracking(&tree, true);
 		goto fail;

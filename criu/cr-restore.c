@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "action-scripts.h"
 #include "compel.h"
 #include "cr-dump.h"
 #include "cr_options.h"
@@ -29,6 +30,7 @@
 #include "log.h"
 #include "pstree.h"
 #include "restore.h"
+#include "rpc-notify.h"
 #include "rst-fork.h"
 #include "rst-task.h"
 #include "stats.h"
@@ -184,11 +186,14 @@ static int restore_tree(struct rst_session *rs, struct pstree *t,
 	st->forking_us = t1 - t0;
 	ret = build_tree(t, l, st);
 	rst_close_files(rs);
+	notify_set_root_pid(pid);
 	if (!ret)
 		ret = write_pidfile(rs->dfd, pid);
 	st->restore_us = stats_now_us() - t1;
 	if (!ret)
 		ret = write_restore_stats(rs->dfd, st);
+	if (!ret)
+		ret = run_scripts(ACT_POST_RESTORE);
 	if (!ret)
 		ret = rst_release_tree(t);
 	if (ret) {
@@ -208,6 +213,8 @@ int cr_restore_tasks(int dfd)
 
 	ret = read_images(dfd, &t);
 	if (!ret)
+		ret = run_scripts(ACT_PRE_RESTORE);
+	if (!ret)
 		ret = rst_layout_check(&t, &l);
 	if (ret)
 		goto out;
@@ -220,6 +227,8 @@ int cr_restore_tasks(int dfd)
 		goto out;
 	print_restore_stats(&st);
 	pr_info("Restore of pid %d finished successfully\n", pstree_root(&t)->pid);
+	/* The tree runs already: a failed post-resume script is only logged. */
+	run_scripts(ACT_POST_RESUME);
 	if (!opts.restore_detached)
 		ret = wait_restored(pstree_root(&t)->pid);
 	goto out;

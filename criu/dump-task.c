@@ -24,6 +24,7 @@
 #include "infect.h"
 #include "log.h"
 #include "mm.h"
+#include "ns-check.h"
 #include "pstree.h"
 #include "stats.h"
 #include "thread-core.h"
@@ -150,9 +151,13 @@ int prepare_tree(struct dump_session *sess, struct pstree *t, bool pre_dump)
 	int ret;
 
 	ret = add_group_helpers(t);
-	for (i = 0; i < t->nr && !ret; i++)
-		if (!t->items[i]->helper)
+	for (i = 0; i < t->nr && !ret; i++) {
+		if (t->items[i]->helper)
+			continue;
+		ret = check_namespaces(t->items[i]->pid);
+		if (!ret)
 			ret = kid_task_ids(&sess->ids, t->items[i]->pid, &t->items[i]->ids);
+	}
 	if (!ret)
 		ret = check_tree(t, pre_dump);
 	return ret;
