@@ -87,10 +87,12 @@ static void pick_fd_base(struct rst_session *rs, const struct pstree *t)
 
 /*
  * The root cleans its (criu's) layout; then, parents first, each
- * process takes its session or group and forks its children, which
- * join their groups once all exist; zombies end there.
+ * process builds its address space, takes its session or group and
+ * forks its children (which so inherit its memory copy-on-write), and
+ * they join their groups once all exist; zombies end there.
  */
-static int build_shape(struct pstree *t, const struct rst_layout *l)
+static int build_shape(struct pstree *t, const struct rst_layout *l,
+		       struct restore_stats *rs)
 {
 	struct rst_task *root = pstree_root(t)->rst;
 	unsigned int i, j;
@@ -107,7 +109,11 @@ static int build_shape(struct pstree *t, const struct rst_layout *l)
 	for (i = 0; i < t->nr && !ret; i++) {
 		struct pstree_item *item = t->items[i];
 
-		ret = rst_lead_session(item->rst, i == 0);
+		/* An address space shared with the parent is the parent's. */
+		if (!item->zombie && !item->rst->vm_shared)
+			ret = rst_build_memory(item->rst, l, rs, i != 0);
+		if (!ret)
+			ret = rst_lead_session(item->rst, i == 0);
 		for (j = 0; j < item->nr_children && !ret; j++)
 			ret = rst_fork_child(item->rst, item->children[j], l);
 	}
@@ -125,7 +131,7 @@ static int build_tree(struct pstree *t, const struct rst_layout *l,
 	unsigned int i;
 	int ret;
 
-	ret = build_shape(t, l);
+	ret = build_shape(t, l, rs);
 	for (i = 0; i < t->nr && !ret; i++)
 		if (!t->items[i]->zombie)
 			ret = rst_build_task(t->items[i]->rst, l, rs);

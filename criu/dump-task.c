@@ -154,7 +154,9 @@ int prepare_tree(struct dump_session *sess, struct pstree *t, bool pre_dump)
 	for (i = 0; i < t->nr && !ret; i++) {
 		if (t->items[i]->helper)
 			continue;
-		ret = check_namespaces(t->items[i]->pid);
+		/* a zombie has no namespaces left to look at */
+		if (!t->items[i]->zombie)
+			ret = check_namespaces(t->items[i]->pid);
 		if (!ret)
 			ret = kid_task_ids(&sess->ids, t->items[i]->pid, &t->items[i]->ids);
 	}

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "mm.h"
 #include "pstree.h"
+#include "rst-cow.h"
 #include "rst-fork.h"
 #include "rst-task.h"
 #include "stats.h"
@@ -408,26 +409,52 @@ static int drop_child_signals(struct rst_task *rt)
 	return ret == -EAGAIN ? 0 : (ret < 0 ? ret : -EIO);
 }
 
-static int build_memory(struct rst_task *rt, const struct rst_layout *l,
-			struct restore_stats *rs)
+static long fill_memory(struct rst_task *rt, const bool *kept, struct restore_stats *rs)
 {
-	struct rst_ctx *rc = &rt->rc;
+	struct cow_stats cs = {};
 	long ret;
 
-	ret = rst_move_vdso(rc, l, rt->mm);
+	if (!kept)
+		return restore_pages(&rt->rc, &rt->ps);
+	ret = cow_restore_pages(&rt->rc, rt->mm, kept, &rt->ps, &cs);
+	rs->pages_compared += cs.pages_compared;
+	rs->pages_skipped_cow += cs.pages_skipped_cow;
+	return ret ? ret : (long)cs.pages_written;
+}
+
+int rst_build_memory(struct rst_task *rt, const struct rst_layout *l,
+		     struct restore_stats *rs, bool inherited)
+{
+	struct rst_ctx *rc = &rt->rc;
+	struct vma_list cur = {};
+	bool *kept = NULL;
+	long ret = 0;
+
+	if (inherited) {
+		kept = calloc(rt->mm->n_vmas ? rt->mm->n_vmas : 1, sizeof(*kept));
+		if (!kept)
+			return -ENOMEM;
+		ret = cow_keep_inherited(rc, rt->mm, l->tramp, &cur, kept);
+	}
 	if (!ret)
-		ret = restore_mappings(rc, rt->mm, &rt->ps);
-	if (ret)
-		return ret;
-	ret = restore_pages(rc, &rt->ps);
-	if (ret < 0)
-		return ret;
-	rs->pages_restored += ret;
-	ret = restore_vma_prot(rc, rt->mm, &rt->ps);
+		ret = rst_move_vdso(rc, l, inherited ? &cur : &l->self, rt->mm);
+	if (!ret)
+		ret = restore_mappings(rc, rt->mm, &rt->ps, kept);
+	if (!ret) {
+		ret = fill_memory(rt, kept, rs);
+		if (ret >= 0) {
+			rs->pages_restored += ret;
+			ret = 0;
+		}
+	}
+	if (!ret)
+		ret = restore_vma_prot(rc, rt->mm, &rt->ps);
 	if (!ret)
 		ret = restore_mm_fields(rc, rt->mm);
 	if (!ret && fault_injected(FI_RESTORE_MAPPED))
 		ret = -EIO;
+	free_vma_list(&cur);
+	free(kept);
 	return ret;
 }
 
@@ -576,13 +603,9 @@ static int finish_process(struct rst_task *rt, const struct rst_layout *l)
 int rst_build_task(struct rst_task *rt, const struct rst_layout *l,
 		   struct restore_stats *rs)
 {
-	int ret = 0;
+	int ret;
 
-	/* An address space shared with the parent was built by the parent. */
-	if (!rt->vm_shared)
-		ret = build_memory(rt, l, rs);
-	if (!ret)
-		ret = build_process_state(rt);
+	ret = build_process_state(rt);
 	if (!ret)
 		ret = create_threads(rt, l);
 	if (!ret)
