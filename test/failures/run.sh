@@ -304,6 +304,9 @@ group_dump_faults() {
 	dump_faults_on sleep_nanosleep 1
 	dump_faults_on maps_file_private 0
 	ZDTM_ANON_MB=64 dump_faults_on maps_anon_1g 1
+	# a tree and a multi-threaded process: every task must survive
+	dump_faults_on pstree 1
+	dump_faults_on thread_signals 1
 }
 
 # ---------------------------------------------------------------- 2: restore faults
@@ -352,6 +355,9 @@ restore_passes() {
 group_restore_faults() {
 	restore_faults_on sleep_nanosleep
 	restore_faults_on maps_file_private
+	# a failed restore of a tree or of threads leaves no task behind
+	restore_faults_on pstree
+	restore_faults_on thread_syscalls
 }
 
 # ---------------------------------------------------------------- 3: damaged images
@@ -709,7 +715,7 @@ main() {
 		exec "$ZDTM/lib/subreaper" "$0" "${args[@]}" \
 			${GROUPS_TO_RUN[@]+"${GROUPS_TO_RUN[@]}"}
 	fi
-	[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(dump-faults restore-faults damaged input)
+	[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(dump-faults restore-faults damaged input tree)
 
 	ROOT=$(mktemp -d "${TMPDIR:-/dev/shm}/failures.XXXXXX") || exit 1
 	CRIU=$ROOT/criu
