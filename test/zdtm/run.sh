@@ -65,15 +65,13 @@ declare -A PREDUMP_ONLY=()
 # incr_tree_threads: its round 1 dirties 230 pages over its three processes.
 declare -A MIN_PRE2_WRITTEN=([incr_one_percent]=656 [incr_threads]=408 [incr_tree_threads]=230)
 declare -A MAX_PRE2_PERCENT=([incr_one_percent]=3 [incr_threads]=10 [incr_tree_threads]=20)
-# Tests of threads and process trees that today's criu refuses ("make
-# run-tree", or --tree): not in the default list until the dump takes
-# them. Move a test from here into the default list when it passes.
+# Tests of threads and process trees that criu refuses today ("make
+# run-tree", or --tree): not in the default list. zombie_leader: a
+# thread-group leader that exited while its threads run; vfork00: a
+# parent inside vfork(). Both are refused by the dump, naming the pid.
+# Move a test from here into the default list when it passes.
 TREE_TESTS=(
-	thread_fpu_regs thread_signals thread_sched_name thread_rseq_robust
-	thread_different_uid_gid thread_syscalls zombie_leader thread_futex_tls
-	pstree zombie00 session00 child_subreaper_and_reparent pdeath_sig
-	vfork00 clone_vm clone_fs fdt_shared sighand_shared file_shared cow00
-	stopped incr_tree_threads
+	zombie_leader vfork00
 )
 
 log() { echo "$*" >&2; }
