@@ -156,9 +156,10 @@ int prepare_tree(struct dump_session *sess, struct pstree *t, bool pre_dump)
 			continue;
 		/* a zombie has no namespaces left to look at */
 		if (!t->items[i]->zombie)
-			ret = check_namespaces(t->items[i]->pid);
+			ret = check_namespaces(pstree_live_tid(t->items[i]));
 		if (!ret)
-			ret = kid_task_ids(&sess->ids, t->items[i]->pid, &t->items[i]->ids);
+			ret = kid_task_ids(&sess->ids, pstree_live_tid(t->items[i]),
+					   &t->items[i]->ids);
 	}
 	if (!ret)
 		ret = check_tree(t, pre_dump);
@@ -201,7 +202,7 @@ int dmp_task_new(struct dump_session *sess, struct pstree_item *item)
 		free(dt);
 		return -ENOMEM;
 	}
-	dt->dc.pid = item->pid;
+	dt->dc.pid = item->zombie ? item->pid : pstree_live_tid(item);
 	dt->dc.sess = sess;
 	dt->dc.item = item;
 	dt->dc.tracker_fd = -1;
@@ -220,7 +221,7 @@ int dmp_task_new(struct dump_session *sess, struct pstree_item *item)
 		if (!dt->cores[i])
 			return -ENOMEM;
 	}
-	return item->helper ? 0 : parse_proc_stat(item->pid, &dt->st);
+	return item->helper ? 0 : parse_proc_stat(dt->dc.pid, &dt->st);
 }
 
 void dmp_tasks_free(struct pstree *t)
@@ -282,6 +283,22 @@ static bool item_shares_files_with_parent(const struct pstree_item *item)
 	return item->parent && item->parent->ids.files_id == item->ids.files_id;
 }
 
+/*
+ * The core of a leader that exited keeps the process's state (tc); its
+ * thread part is not restored (the leader exits again at once), so the
+ * first live thread's registers stand in for the parts restore expects.
+ */
+static void stand_in_leader(struct dmp_task *dt)
+{
+	CoreEntry *leader = dt->cores[0], *live = dt->cores[1];
+
+	leader->thread_info = live->thread_info;
+	leader->tc->has_leader_exited = true;
+	leader->tc->leader_exited = true;
+	pr_info("Pid %d: its leader has exited; %u threads run\n", dt->dc.item->pid,
+		dt->dc.item->nr_threads - 1);
+}
+
 /* Per-process state read from outside, and the layout. */
 static int collect_outside(struct dmp_task *dt)
 {
@@ -290,20 +307,22 @@ static int collect_outside(struct dmp_task *dt)
 	unsigned int i;
 	int ret;
 
-	for (i = 0; i < item->nr_threads; i++) {
+	for (i = item->leader_dead ? 1 : 0; i < item->nr_threads; i++) {
 		ret = dump_thread_outside(item->pid, item->threads[i], dt->cores[i]);
 		if (ret)
 			return ret;
 	}
+	if (item->leader_dead)
+		stand_in_leader(dt);
 	core->tc->flags = dt->st.flags;
 	if (item->stopped)
 		core->tc->task_state = TASK_STOPPED;
-	ret = read_personality(item->pid, &core->tc->personality);
+	ret = read_personality(dt->dc.pid, &core->tc->personality);
 	if (!ret)
-		ret = dump_rlimits(item->pid, core);
+		ret = dump_rlimits(dt->dc.pid, core);
 	/* The layout before we add our scratch page to it. */
 	if (!ret)
-		ret = parse_smaps(item->pid, &dt->vmas);
+		ret = parse_smaps(dt->dc.pid, &dt->vmas);
 	if (!ret)
 		ret = collect_mappings(&dt->dc, &dt->vmas);
 	if (!ret && !item_shares_files_with_parent(item))
@@ -336,8 +355,10 @@ static int collect_inside(struct dmp_task *dt)
 	unsigned int i;
 	int ret;
 
-	ret = dump_thread_inside(dc, dt->cores[0]);
-	for (i = 1; i < dc->item->nr_threads && !ret; i++)
+	/* @dc is the leader's thread, or the first live one if it exited */
+	i = dc->item->leader_dead ? 1 : 0;
+	ret = dump_thread_inside(dc, dt->cores[i]);
+	for (i++; i < dc->item->nr_threads && !ret; i++)
 		ret = dump_other_thread(dt, i);
 	if (!ret)
 		ret = dump_signals(dc, dt->cores[0]);

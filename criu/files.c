@@ -26,6 +26,7 @@
 #include "files.h"
 #include "image.h"
 #include "kcmp-ids.h"
+#include "pstree.h"
 #include "log.h"
 #include "restore.h"
 
@@ -276,7 +277,9 @@ int dump_files(struct dump_ctx *dc, uint32_t files_id)
 	}
 	/* kept for pidfd_getfd() of descriptors that need ioctls */
 	fdump->dc = dc;
-	fdump->pidfd = syscall(SYS_pidfd_open, dc->pid, 0);
+	/* a thread's pidfd when the leader exited (PIDFD_THREAD, Linux 6.9) */
+	fdump->pidfd = syscall(SYS_pidfd_open, dc->pid,
+			       dc->pid != dc->item->pid ? O_EXCL : 0);
 	if (fdump->pidfd < 0) {
 		ret = -errno;
 		pr_perror("pidfd_open of pid %d", dc->pid);

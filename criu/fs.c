@@ -20,6 +20,7 @@
 #include "files.h"
 #include "image.h"
 #include "log.h"
+#include "pstree.h"
 #include "restore.h"
 
 #include "fs.pb-c.h"
@@ -75,7 +76,7 @@ int dump_fs(struct dump_ctx *dc)
 	if (ret)
 		return ret;
 	fe.has_umask = true;
-	img = open_image(dc->sess->dfd, CR_FD_FS, O_DUMP, (int)dc->pid);
+	img = open_image(dc->sess->dfd, CR_FD_FS, O_DUMP, (int)dc->item->pid);
 	if (!img)
 		return -EIO;
 	ret = pb_write_one(img, &fe, &fs_entry__descriptor);

@@ -22,6 +22,7 @@
 #include "fault-inject.h"
 #include "image.h"
 #include "log.h"
+#include "pstree.h"
 #include "mem.h"
 #include "stats.h"
 #include "vma.h"
@@ -422,7 +423,7 @@ int write_pages(struct dump_ctx *dc, const struct vma_list *vmas,
 			return -ENOMEM;
 		}
 	}
-	pagemap = open_image(dc->sess->dfd, CR_FD_PAGEMAP, O_DUMP, dc->pid);
+	pagemap = open_image(dc->sess->dfd, CR_FD_PAGEMAP, O_DUMP, dc->item->pid);
 	if (!pagemap)
 		goto out;
 	pages = open_image(dc->sess->dfd, CR_FD_PAGES, O_DUMP, dc->pages_id);

@@ -17,6 +17,7 @@
 #include "image.h"
 #include "infect.h"
 #include "log.h"
+#include "pstree.h"
 #include "mm.h"
 #include "proc_parse.h"
 #include "vma.h"
@@ -189,7 +190,7 @@ int dump_mm(struct dump_ctx *dc, const struct vma_list *vmas,
 	mm.n_vmas = n;
 	mm.vmas = vep;
 
-	ret = pb_write_image(dc->sess->dfd, CR_FD_MM, dc->pid, &mm, &mm_entry__descriptor);
+	ret = pb_write_image(dc->sess->dfd, CR_FD_MM, dc->item->pid, &mm, &mm_entry__descriptor);
 out:
 	free(mm.mm_saved_auxv);
 	free(ves);

@@ -126,6 +126,12 @@ static int read_task(int dfd, struct pstree_item *item)
 			return ret;
 	}
 	item->stopped = rt->cores[0]->tc->task_state == TASK_STOPPED;
+	item->leader_dead = rt->cores[0]->tc->leader_exited;
+	if (item->leader_dead && n < 2) {
+		pr_err("core-%d.img: the leader exited, but pstree.img lists no other thread\n",
+		       item->pid);
+		return -EINVAL;
+	}
 	rt->mm = read_mm(dfd, item->pid);
 	if (!rt->mm)
 		return -EINVAL;
@@ -502,8 +508,10 @@ static int build_process_state(struct rst_task *rt)
 			  core->tc->personality, 0, 0, 0, 0, 0);
 	if (ret < 0)
 		return ret;
-	ret = restore_thread_inside(rc, core);
-	if (!ret)
+	/* A leader that exits again keeps no thread state of its own. */
+	if (!rc->item->leader_dead)
+		ret = restore_thread_inside(rc, core);
+	if (!ret && !rc->item->leader_dead)
 		ret = restore_thread_sched(rc->pid, core->thread_core);
 	if (!ret)
 		ret = restore_rlimits(rc->pid, core);
@@ -562,6 +570,61 @@ static int finish_thread(struct rst_ctx *trc, const CoreEntry *core,
 	return compel_set_sigmask(trc->pid, core_blocked_mask(core));
 }
 
+/*
+ * The leader of a process whose leader had exited: it ends with exit()
+ * (the thread only) at the trampoline, untraced, and stays a zombie
+ * while the threads run. The last thread then removes the trampoline.
+ */
+static int leader_exits(struct rst_task *rt)
+{
+	struct user_regs_struct regs;
+	pid_t pid = rt->rc.pid;
+	long ret;
+	int i;
+
+	ret = compel_get_regs(pid, &regs);
+	if (ret)
+		return ret;
+	regs.rip = compel_ctl_site(rt->rc.ctl);
+	regs.orig_rax = -1;
+	regs.rax = __NR_exit;
+	regs.rdi = 0;
+	ret = compel_syscall_and_set_regs(rt->rc.ctl, __NR_getpid, &ret, 0, 0, &regs);
+	rt->rc.ctl = NULL;
+	if (!ret)
+		ret = compel_detach(pid);
+	if (ret)
+		return ret;
+	for (i = 0; i < 1000 && !is_zombie_now(pid); i++)
+		usleep(1000);
+	if (!is_zombie_now(pid)) {
+		pr_err("The leader of pid %d did not exit again\n", pid);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int finish_without_leader(struct rst_task *rt, const struct rst_layout *l)
+{
+	unsigned int i, n = rt->rc.item->nr_threads;
+	int ret;
+
+	for (i = 1; i + 1 < n; i++) {
+		ret = finish_thread(&rt->threads[i - 1], rt->cores[i], __NR_getpid, 0, 0);
+		if (ret)
+			return ret;
+	}
+	if (fault_injected(FI_RESTORE_BEFORE_REGS))
+		return -EIO;
+	ret = leader_exits(rt);
+	if (ret)
+		return ret;
+	if (!rt->vm_last)
+		return finish_thread(&rt->threads[n - 2], rt->cores[n - 1], __NR_getpid, 0, 0);
+	return finish_thread(&rt->threads[n - 2], rt->cores[n - 1], __NR_munmap, l->tramp,
+			     TRAMPOLINE_SIZE);
+}
+
 static int finish_process(struct rst_task *rt, const struct rst_layout *l)
 {
 	unsigned int i, n = rt->rc.item->nr_threads;
@@ -580,6 +643,8 @@ static int finish_process(struct rst_task *rt, const struct rst_layout *l)
 		if (ret)
 			return ret;
 	}
+	if (rt->rc.item->leader_dead)
+		return finish_without_leader(rt, l);
 	ret = restore_creds(&rt->rc, rt->cores[0]);
 	if (ret)
 		return ret;
@@ -667,6 +732,8 @@ int rst_release_tree(struct pstree *t)
 			err = compel_detach(rt->threads[j].pid);
 			ret = ret ? ret : err;
 		}
+		if (t->items[i]->leader_dead)
+			continue;	/* it ended already: leader_exits() */
 		err = compel_detach(rt->rc.pid);
 		ret = ret ? ret : err;
 	}

@@ -160,16 +160,22 @@ static int seize_process(struct pstree_item *item)
 	}
 	/* Seized, it stays stopped: detach puts it back into its group stop. */
 	item->stopped = state == COMPEL_TASK_STOPPED;
-	if (state == COMPEL_TASK_ZOMBIE && !item->parent) {
+	if (state == COMPEL_TASK_ZOMBIE && count_threads(item->pid) > 1) {
+		/* The leader exited, the process lives: its threads are seized. */
+		item->leader_dead = true;
+		ret = pstree_add_thread(item, item->pid);
+		while (!ret && found)
+			ret = seize_new_threads(item, &found);
+		if (ret)
+			return ret;
+		if (item->nr_threads < 2) {
+			pr_err("Process %d: every thread exited while it was stopped\n", item->pid);
+			return -ESRCH;
+		}
+	} else if (state == COMPEL_TASK_ZOMBIE && !item->parent) {
 		pr_err("Process %d is a zombie\n", item->pid);
 		return -EINVAL;
-	}
-	if (state == COMPEL_TASK_ZOMBIE) {
-		if (count_threads(item->pid) > 1) {
-			pr_err("Process %d: its thread-group leader has exited while other threads run: not supported yet\n",
-			       item->pid);
-			return -EOPNOTSUPP;
-		}
+	} else if (state == COMPEL_TASK_ZOMBIE) {
 		item->zombie = true;
 	} else {
 		ret = check_not_in_vfork(item);
@@ -182,7 +188,7 @@ static int seize_process(struct pstree_item *item)
 		if (ret)
 			return ret;
 	}
-	ret = parse_proc_stat(item->pid, &st);
+	ret = parse_proc_stat(pstree_live_tid(item), &st);
 	if (ret)
 		return ret;
 	item->pgid = st.pgid;
@@ -248,7 +254,8 @@ void unseize_tree(const struct pstree *t)
 		const struct pstree_item *item = t->items[i];
 
 		for (j = item->nr_threads; j-- > 0;)
-			compel_detach(item->threads[j]);
+			if (j || !item->leader_dead)
+				compel_detach(item->threads[j]);
 	}
 }
 

@@ -37,7 +37,8 @@ struct dump_session {
  * calls, unmapped again before the task is released (infect.c).
  */
 struct dump_ctx {
-	pid_t pid;
+	pid_t pid;			/* the thread injected into: the leader, or
+					 * a live thread when the leader exited */
 	struct dump_session *sess;
 	struct pstree_item *item;
 	struct compel_ctl *ctl;

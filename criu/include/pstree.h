@@ -27,6 +27,7 @@ struct pstree_item {
 	unsigned int nr_threads;
 	bool zombie;			/* exited, not reaped by its parent */
 	bool stopped;			/* in a job-control stop (SIGSTOP) */
+	bool leader_dead;		/* the leader exited, other threads run */
 	/*
 	 * Not a dumped process: it holds the pid of a process group whose
 	 * leader is gone, so restore can recreate the group. Also a zombie:
@@ -51,6 +52,12 @@ struct pstree {
 static inline struct pstree_item *pstree_root(const struct pstree *t)
 {
 	return t->nr ? t->items[0] : NULL;
+}
+
+/* A thread to talk to about the whole process: the leader if it lives. */
+static inline pid_t pstree_live_tid(const struct pstree_item *item)
+{
+	return item->leader_dead ? item->threads[1] : item->pid;
 }
 
 static inline const struct pstree_item *pstree_root_of(const struct pstree_item *item)
