@@ -336,52 +336,64 @@ static bool is_zombie_now(pid_t pid)
 }
 
 /*
- * The task is let go at a last system call that ends it: exit_group()
- * with its status, or kill() of itself with its fatal signal (default
- * action, unblocked). Untraced by then, its exit goes to its parent,
- * which finds the zombie it had.
+ * Let the task go at a last system call @nr(@a1, @a2) that ends it (or
+ * its thread), run from the syscall site with @unblock_all or with every
+ * signal still blocked; untraced by then, its end goes to its parent.
+ * Waits until the kernel shows it as a zombie.
  */
-int rst_make_zombie(struct rst_task *rt)
+static int end_at_site(struct rst_task *rt, long nr, unsigned long a1,
+		       unsigned long a2, bool unblock_all)
 {
-	int status = rt->rc.item->helper ? 0 : rt->cores[0]->tc->exit_code;
-	unsigned long site = compel_ctl_site(rt->rc.ctl);
 	struct user_regs_struct regs;
 	pid_t pid = rt->rc.pid;
-	long ret;
+	long ret, res;
 	int i;
 
 	ret = compel_get_regs(pid, &regs);
 	if (ret)
 		return ret;
-	regs.rip = site;
+	regs.rip = compel_ctl_site(rt->rc.ctl);
 	regs.orig_rax = -1;
-	if (WIFSIGNALED(status)) {
-		ret = default_action(rt, WTERMSIG(status));
-		regs.rax = __NR_kill;
-		regs.rdi = pid;
-		regs.rsi = WTERMSIG(status);
-	} else {
-		regs.rax = __NR_exit_group;
-		regs.rdi = WEXITSTATUS(status);
-	}
-	if (!ret)
-		ret = compel_syscall_and_set_regs(rt->rc.ctl, __NR_getpid, &ret, 0, 0, &regs);
+	regs.rax = nr;
+	regs.rdi = a1;
+	regs.rsi = a2;
+	ret = compel_syscall_and_set_regs(rt->rc.ctl, __NR_getpid, &res, 0, 0, &regs);
 	rt->rc.ctl = NULL;
-	if (!ret)
+	if (!ret && unblock_all)
 		ret = compel_set_sigmask(pid, 0);
 	if (!ret)
 		ret = compel_detach(pid);
 	if (ret)
 		return ret;
-	/* Its parent must see the exit before it is built on. */
 	for (i = 0; i < 1000 && !is_zombie_now(pid); i++)
 		usleep(1000);
 	if (!is_zombie_now(pid)) {
 		pr_err("Pid %d did not end as a zombie\n", pid);
 		return -EIO;
 	}
-	pr_info("Pid %d is a zombie again (status %#x)\n", pid, status);
 	return 0;
+}
+
+/*
+ * A zombie ends as it ended: exit_group() with its status, or kill() of
+ * itself with its fatal signal (default action, unblocked). Its parent
+ * then finds the zombie it had, before it is built on.
+ */
+int rst_make_zombie(struct rst_task *rt)
+{
+	int status = rt->rc.item->helper ? 0 : rt->cores[0]->tc->exit_code;
+	int ret;
+
+	if (WIFSIGNALED(status)) {
+		ret = default_action(rt, WTERMSIG(status));
+		if (!ret)
+			ret = end_at_site(rt, __NR_kill, rt->rc.pid, WTERMSIG(status), true);
+	} else {
+		ret = end_at_site(rt, __NR_exit_group, WEXITSTATUS(status), 0, true);
+	}
+	if (!ret)
+		pr_info("Pid %d is a zombie again (status %#x)\n", rt->rc.pid, status);
+	return ret;
 }
 
 /* --- one process ------------------------------------------------------------ */
@@ -571,37 +583,13 @@ static int finish_thread(struct rst_ctx *trc, const CoreEntry *core,
 }
 
 /*
- * The leader of a process whose leader had exited: it ends with exit()
- * (the thread only) at the trampoline, untraced, and stays a zombie
- * while the threads run. The last thread then removes the trampoline.
+ * The leader of a process whose leader had exited ends with exit() (the
+ * thread only) and stays a zombie while the threads run. The last thread
+ * then removes the trampoline.
  */
 static int leader_exits(struct rst_task *rt)
 {
-	struct user_regs_struct regs;
-	pid_t pid = rt->rc.pid;
-	long ret;
-	int i;
-
-	ret = compel_get_regs(pid, &regs);
-	if (ret)
-		return ret;
-	regs.rip = compel_ctl_site(rt->rc.ctl);
-	regs.orig_rax = -1;
-	regs.rax = __NR_exit;
-	regs.rdi = 0;
-	ret = compel_syscall_and_set_regs(rt->rc.ctl, __NR_getpid, &ret, 0, 0, &regs);
-	rt->rc.ctl = NULL;
-	if (!ret)
-		ret = compel_detach(pid);
-	if (ret)
-		return ret;
-	for (i = 0; i < 1000 && !is_zombie_now(pid); i++)
-		usleep(1000);
-	if (!is_zombie_now(pid)) {
-		pr_err("The leader of pid %d did not exit again\n", pid);
-		return -EIO;
-	}
-	return 0;
+	return end_at_site(rt, __NR_exit, 0, 0, false);
 }
 
 static int finish_without_leader(struct rst_task *rt, const struct rst_layout *l)
