@@ -59,8 +59,7 @@ void rst_use_trampoline(struct rst_ctx *rc, unsigned long tramp);
 int rst_move_vdso(struct rst_ctx *rc, const struct rst_layout *l,
 		  const struct vma_list *self, const MmEntry *mm);
 
-/* rst-task.c */
-/* core, mm and the descriptor range of every task. 0 or -errno. */
+/* rst-images.c: core, mm and the descriptor range of every task. 0 or -errno. */
 int rst_tasks_read(int dfd, struct pstree *t);
 /* vdso sizes match, a free trampoline range exists in every layout. */
 int rst_layout_check(const struct pstree *t, struct rst_layout *l);
@@ -68,17 +67,23 @@ int rst_layout_check(const struct pstree *t, struct rst_layout *l);
 int rst_tasks_prepare(struct rst_session *rs, struct pstree *t);
 void rst_tasks_free(struct pstree *t);
 
-/* Session and group leaders: setsid / setpgid(0, 0) before the children. */
+/* rst-shape.c: session and group leaders: setsid / setpgid(0, 0) before the children. */
 int rst_lead_session(struct rst_task *rt, bool root);
 /* Fork @child from its parent @rt (with the trampoline already in place). */
 int rst_fork_child(struct rst_task *rt, struct pstree_item *child,
 		   const struct rst_layout *l);
 /* Join the dumped process group if it is another process's. */
 int rst_join_group(struct rst_task *rt, bool root);
+/*
+ * Let the task go at a last system call @nr(@a1, @a2) that ends it (or its
+ * thread), with every signal unblocked or all still blocked. 0 or -errno.
+ */
+int rst_end_at_site(struct rst_task *rt, long nr, unsigned long a1,
+		    unsigned long a2, bool unblock_all);
 /* A zombie ends as it ended: exit code or signal. */
 int rst_make_zombie(struct rst_task *rt);
 /*
- * The address space: the root's from criu's layout, a child's from what
+ * rst-task.c: the address space: the root's from criu's layout, a child's from what
  * it inherited of its parent's (rst-cow.c). Before the children fork.
  */
 int rst_build_memory(struct rst_task *rt, const struct rst_layout *l,
