@@ -38,6 +38,7 @@
 #include "proc_parse.h"
 #include "rseq.h"
 #include "stats.h"
+#include "task-state.h"
 #include "vma.h"
 
 #include "core.pb-c.h"
@@ -288,6 +289,14 @@ static int dump_infected_state(struct dump_ctx *dc, CoreEntry *core,
 	if (ret)
 		return ret;
 	ret = dump_creds(dc, core);
+	if (!ret)
+		ret = dump_timers(dc, core);	/* after dump_signals() */
+	if (!ret)
+		ret = dump_prctl_state(dc, core);
+	if (!ret)
+		ret = dump_seccomp(dc, core);
+	if (!ret)
+		ret = dump_mlock(dc);		/* needs the scratch area */
 	if (ret)
 		return ret;
 	return dump_mm(dc, vmas, st);

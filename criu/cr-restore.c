@@ -39,6 +39,7 @@
 #include "restore.h"
 #include "rseq.h"
 #include "stats.h"
+#include "task-state.h"
 #include "vma.h"
 
 #include "core.pb-c.h"
@@ -605,6 +606,8 @@ static int build_child(struct rst_ctx *rc, const struct rst_images *ri,
 	rs->pages_restored = ret;
 	ret = restore_vma_prot(rc, ri->mm, ps);
 	if (!ret)
+		ret = restore_mlock(rc, ri->mm);
+	if (!ret)
 		ret = restore_mm_fields(rc, ri->mm);
 	if (!ret && fault_injected(FI_RESTORE_MAPPED))
 		ret = -EIO;
@@ -624,13 +627,22 @@ static int build_child(struct rst_ctx *rc, const struct rst_images *ri,
 		ret = restore_sched(rc->pid, ri->core->thread_core);
 	if (!ret)
 		ret = restore_rlimits(rc->pid, ri->core);
+	if (!ret)
+		ret = restore_prctl_state(rc, ri->core);
+	if (!ret)
+		ret = restore_timers(rc, ri->core);
+	if (!ret)
+		ret = restore_seccomp(rc, ri->core);	/* suspended until detach */
 	if (ret)
 		return ret;
 	ret = rst_syscall(rc, "close_range", __NR_close_range, rc->fd_base, ~0U, 0,
 			  0, 0, 0);
 	if (ret < 0)
 		return ret;
-	return restore_creds(rc, ri->core);
+	ret = restore_creds(rc, ri->core);
+	if (!ret)
+		ret = restore_dumpable(rc, ri->mm);	/* a uid change resets it */
+	return ret;
 }
 
 /* The last call unmaps the trampoline; the dumped registers take over. */

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-process settings that are restored: oom_score_adj, loginuid, the
+ * child subreaper flag, membarrier registrations and the dumpable flag;
+ * and the helper for injected calls that must succeed.
+ *
+ * oom_score_adj and loginuid are /proc files: criu reads the first of
+ * the target and writes it for the child; loginuid only the task itself
+ * may write, so the child writes its own through injected calls. The
+ * others are prctl() and membarrier() calls of the task itself.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/membarrier.h>
+
+#include "compel.h"
+#include "dump.h"
+#include "log.h"
+#include "proc_parse.h"
+#include "restore.h"
+#include "task-state.h"
+
+#define MEMBARRIER_GET_REGISTRATIONS	(1 << 9)
+/* MEMBARRIER_CMD_REGISTER_* in what GET_REGISTRATIONS reports */
+#define MEMBARRIER_REGISTER_MASK	((1 << 2) | (1 << 4) | (1 << 6) | (1 << 8))
+
+int dump_call(struct dump_ctx *dc, const char *what, long *ret, long nr,
+	      unsigned long a1, unsigned long a2, unsigned long a3)
+{
+	int err;
+
+	err = dump_syscall(dc, nr, ret, a1, a2, a3, 0, 0, 0);
+	if (err)
+		return err;
+	if (*ret < 0 && *ret > -4096) {
+		pr_err("%s in pid %d failed: %s\n", what, dc->pid, strerror(-*ret));
+		return *ret;
+	}
+	return 0;
+}
+
+/* A number in /proc/PID/NAME. */
+static int read_proc_long(pid_t pid, const char *name, long long *val)
+{
+	char *buf, *end;
+	ssize_t len;
+
+	len = read_proc_file(pid, name, &buf);
+	if (len < 0)
+		return len;
+	*val = strtoll(buf, &end, 10);
+	if (end == buf) {
+		pr_err("/proc/%d/%s: not a number: %.20s\n", pid, name, buf);
+		free(buf);
+		return -EINVAL;
+	}
+	free(buf);
+	return 0;
+}
+
+static int write_proc_long(pid_t pid, const char *name, long long val)
+{
+	char path[64], buf[32];
+	int fd, len, ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	len = snprintf(buf, sizeof(buf), "%lld", val);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || write(fd, buf, len) != len) {
+		ret = -errno;
+		pr_perror("Can't write %s to %s", buf, path);
+	}
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/* A prctl getter that stores an int at the address in its second argument. */
+static int get_prctl_int(struct dump_ctx *dc, const char *what, int option, int *val)
+{
+	long ret;
+	int err;
+
+	err = dump_call(dc, what, &ret, __NR_prctl, option, dc->scratch, 0);
+	if (err)
+		return err;
+	return compel_read_mem(dc->pid, dc->scratch, val, sizeof(*val));
+}
+
+static int dump_proc_files(pid_t pid, TaskCoreEntry *tc)
+{
+	long long val;
+	int ret;
+
+	ret = read_proc_long(pid, "oom_score_adj", &val);
+	if (ret)
+		return ret;
+	tc->has_oom_score_adj = true;
+	tc->oom_score_adj = val;
+	ret = read_proc_long(pid, "loginuid", &val);
+	if (ret == -ENOENT)
+		return 0;	/* a kernel without audit */
+	if (ret)
+		return ret;
+	tc->has_loginuid = true;
+	tc->loginuid = val;
+	return 0;
+}
+
+int dump_prctl_state(struct dump_ctx *dc, CoreEntry *core)
+{
+	TaskCoreEntry *tc = core->tc;
+	long mask;
+	int val, ret;
+
+	ret = dump_proc_files(dc->pid, tc);
+	if (ret)
+		return ret;
+	ret = get_prctl_int(dc, "prctl(PR_GET_CHILD_SUBREAPER)",
+			    PR_GET_CHILD_SUBREAPER, &val);
+	if (ret)
+		return ret;
+	tc->has_child_subreaper = true;
+	tc->child_subreaper = val;
+	ret = dump_call(dc, "membarrier(MEMBARRIER_CMD_GET_REGISTRATIONS)", &mask,
+			__NR_membarrier, MEMBARRIER_GET_REGISTRATIONS, 0, 0);
+	if (ret)
+		return ret;
+	if (mask & ~MEMBARRIER_REGISTER_MASK) {
+		pr_err("criu: pid %d: membarrier registrations %#lx: not supported\n",
+		       dc->pid, mask);
+		return -EOPNOTSUPP;
+	}
+	if (mask) {
+		tc->has_membarrier_registration_mask = true;
+		tc->membarrier_registration_mask = mask;
+	}
+	return check_prctl_state(dc);
+}
+
+/* ---- restore ---- */
+
+static int rst_call(struct rst_ctx *rc, const char *what, long nr,
+		    unsigned long a1, unsigned long a2, unsigned long a3)
+{
+	long ret = rst_syscall(rc, what, nr, a1, a2, a3, 0, 0, 0);
+
+	return ret < 0 ? ret : 0;
+}
+
+/* Only a task itself may set its loginuid, through its own /proc file. */
+static int restore_loginuid(struct rst_ctx *rc, uint32_t want)
+{
+	static const char path[] = "/proc/self/loginuid";
+	unsigned long a_path, a_buf;
+	long long cur;
+	char buf[16];
+	long fd;
+	int len, ret;
+
+	ret = read_proc_long(rc->pid, "loginuid", &cur);
+	if (ret)
+		return ret;
+	if ((uint32_t)cur == want)
+		return 0;
+	len = snprintf(buf, sizeof(buf), "%u", want);
+	a_path = rst_scratch_put(rc, path, sizeof(path));
+	a_buf = rst_scratch_put(rc, buf, len);
+	if (!a_path || !a_buf)
+		return -ENOSPC;
+	fd = rst_syscall(rc, "open /proc/self/loginuid", __NR_openat, AT_FDCWD,
+			 a_path, O_WRONLY | O_CLOEXEC, 0, 0, 0);
+	if (fd < 0) {
+		ret = fd;
+		goto out;
+	}
+	ret = rst_syscall(rc, "write loginuid", __NR_write, fd, a_buf, len, 0, 0, 0);
+	if (ret >= 0 && ret != len)
+		ret = -EIO;
+	if (ret > 0)
+		ret = 0;
+	rst_call(rc, "close", __NR_close, fd, 0, 0);
+out:
+	rst_scratch_reset(rc);
+	if (ret)
+		pr_err("%d: can't set loginuid %u (from %lld)\n", rc->pid, want, cur);
+	return ret;
+}
+
+static int restore_membarrier(struct rst_ctx *rc, uint32_t mask)
+{
+	unsigned int bit;
+	int ret;
+
+	for (bit = 0; bit < 32; bit++) {
+		if (!(mask & (1U << bit)))
+			continue;
+		ret = rst_call(rc, "membarrier register", __NR_membarrier, 1U << bit, 0, 0);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int restore_prctl_state(struct rst_ctx *rc, const CoreEntry *core)
+{
+	const TaskCoreEntry *tc = core->tc;
+	int ret = 0;
+
+	if (tc->has_oom_score_adj)
+		ret = write_proc_long(rc->pid, "oom_score_adj", tc->oom_score_adj);
+	if (!ret && tc->has_loginuid)
+		ret = restore_loginuid(rc, tc->loginuid);
+	if (!ret && tc->has_child_subreaper && tc->child_subreaper)
+		ret = rst_call(rc, "prctl(PR_SET_CHILD_SUBREAPER)", __NR_prctl,
+			       PR_SET_CHILD_SUBREAPER, 1, 0);
+	if (!ret && tc->has_membarrier_registration_mask)
+		ret = restore_membarrier(rc, tc->membarrier_registration_mask);
+	return ret;
+}
+
+int restore_dumpable(struct rst_ctx *rc, const MmEntry *mm)
+{
+	if (!mm->has_dumpable)
+		return 0;
+	return rst_call(rc, "prctl(PR_SET_DUMPABLE)", __NR_prctl, PR_SET_DUMPABLE,
+			mm->dumpable, 0);
+}
