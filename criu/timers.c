@@ -267,6 +267,27 @@ static int rst_call(struct rst_ctx *rc, const char *what, long nr,
 	return ret < 0 ? ret : 0;
 }
 
+/*
+ * The kernel adds a tick to the value of a CPU-time itimer when it is
+ * set (so that it never fires early) and getitimer() reports it: take
+ * that tick off, or every dump and restore would add one. A tick is the
+ * resolution of the coarse clocks.
+ */
+static void untick(struct timeval *tv)
+{
+	struct timespec res;
+	long long us = tv->tv_sec * 1000000LL + tv->tv_usec, tick_us;
+
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &res))
+		return;
+	tick_us = (res.tv_sec * 1000000000LL + res.tv_nsec) / 1000;
+	if (us <= tick_us)
+		return;
+	us -= tick_us;
+	tv->tv_sec = us / 1000000;
+	tv->tv_usec = us % 1000000;
+}
+
 static int restore_itimer(struct rst_ctx *rc, int which, const ItimerEntry *ie)
 {
 	struct kitimerval v = {
@@ -278,6 +299,8 @@ static int restore_itimer(struct rst_ctx *rc, int which, const ItimerEntry *ie)
 
 	if (!ie->vsec && !ie->vusec)
 		return 0;	/* disarmed, as a new process's are */
+	if (which != ITIMER_REAL)
+		untick(&v.value);
 	addr = rst_scratch_put(rc, &v, sizeof(v));
 	if (!addr)
 		return -ENOSPC;
@@ -345,8 +368,9 @@ static int create_timers(struct rst_ctx *rc, const TaskTimersEntry *te)
 		       rc->pid);
 		return ret;
 	}
-	for (i = 0; i < te->n_posix && !ret; i++)
-		ret = create_timer(rc, te->posix[i]);
+	/* /proc/PID/timers lists the newest first: recreate the oldest first */
+	for (i = te->n_posix; i > 0 && !ret; i--)
+		ret = create_timer(rc, te->posix[i - 1]);
 	if (!ret)
 		ret = rst_call(rc, "prctl(PR_TIMER_CREATE_RESTORE_IDS)", __NR_prctl,
 			       PR_TIMER_CREATE_RESTORE_IDS,

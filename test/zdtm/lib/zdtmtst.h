@@ -18,6 +18,7 @@
 #define ZDTM_TST_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -109,6 +110,12 @@ int test_vma_range(unsigned long start, unsigned long end,
 		   struct test_vma *vmas, int max);
 /* The first mapping whose path equals name (e.g. "[stack]"). */
 int test_vma_named(const char *name, struct test_vma *vma);
+/*
+ * The VmFlags line of the area holding addr, as " rd wr mr ... " (each
+ * mnemonic between spaces); test_vmflag() says whether one is there.
+ */
+int test_vmflags(unsigned long addr, char *flags, size_t len);
+bool test_vmflag(const char *flags, const char *mnemonic);
 
 #define TEST_PAGE_SIZE	4096UL
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
