@@ -47,7 +47,7 @@ static int check_vma(pid_t pid, const struct vma_area *vma)
 	}
 	if (!what)
 		return 0;
-	pr_err("Pid %d maps %s at %lx-%lx (%s): not supported\n", pid, what,
+	pr_err("criu: pid %d: maps %s at %lx-%lx (%s): not supported\n", pid, what,
 	       vma->start, vma->end, vma->path ? vma->path : "");
 	return -EOPNOTSUPP;
 }

@@ -105,8 +105,11 @@ static int check_one_prctl(struct dump_ctx *dc, const struct prctl_check *c)
 	return ret == want ? 0 : refuse(dc->pid, c->name);
 }
 
-/* Getters that store the value at an address: TSC, core scheduling, AMX. */
-static int check_pointer_getters(struct dump_ctx *dc)
+/*
+ * Getters that store the value at an address: TSC, core scheduling, AMX.
+ * Seccomp strict mode turns rdtsc off by itself, and so does restoring it.
+ */
+static int check_pointer_getters(struct dump_ctx *dc, bool strict)
 {
 	uint64_t val = 0, own = 0;
 	long ret;
@@ -118,7 +121,7 @@ static int check_pointer_getters(struct dump_ctx *dc)
 		err = compel_read_mem(dc->pid, dc->scratch, &val, sizeof(int));
 	if (err)
 		return err;
-	if ((int)val != PR_TSC_ENABLE)
+	if ((int)val != PR_TSC_ENABLE && !strict)
 		return refuse(dc->pid, "rdtsc disabled (PR_SET_TSC)");
 	val = 0;
 	err = dump_syscall(dc, __NR_prctl, &ret, PR_SCHED_CORE, PR_SCHED_CORE_GET, 0,
@@ -154,7 +157,7 @@ static const char *status_field(const char *buf, const char *key)
 	return p + strspn(p, " \t");
 }
 
-static int check_status(pid_t pid)
+static int check_status(pid_t pid, bool *strict)
 {
 	const char *v;
 	char *buf, *own = NULL;
@@ -164,6 +167,8 @@ static int check_status(pid_t pid)
 	len = read_proc_file(pid, "status", &buf);
 	if (len < 0)
 		return len;
+	v = status_field(buf, "Seccomp:");
+	*strict = v && atoi(v) == 1;
 	if ((v = status_field(buf, "CapAmb:")) && strtoull(v, NULL, 16))
 		ret = refuse(pid, "ambient capabilities (the image has no field for them)");
 	else if ((v = status_field(buf, "x86_Thread_features:")) && *v != '\n')
@@ -242,6 +247,7 @@ static int check_dispatch_and_mempolicy(struct dump_ctx *dc)
 
 int check_prctl_state(struct dump_ctx *dc)
 {
+	bool strict = false;
 	unsigned int i;
 	int ret;
 
@@ -250,9 +256,9 @@ int check_prctl_state(struct dump_ctx *dc)
 		if (ret)
 			return ret;
 	}
-	ret = check_pointer_getters(dc);
+	ret = check_status(dc->pid, &strict);
 	if (!ret)
-		ret = check_status(dc->pid);
+		ret = check_pointer_getters(dc, strict);
 	if (!ret)
 		ret = check_stat(dc->pid);
 	if (!ret)

@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * refused ITEM PIDFILE: a target with one piece of state that criu can't
+ * restore exactly (or, for "strict", seccomp strict mode, which it can).
+ * It daemonizes, writes its pid to PIDFILE and waits; criu dump must
+ * refuse it naming the pid and the item, and leave it running.
+ *
+ * Exit codes of the starter: 0 ready, 1 error, 77 this kernel or machine
+ * can't set ITEM up (the test is skipped).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SKIP	77
+
+#ifndef PR_SET_VMA
+#define PR_SET_VMA		0x53564d41
+#define PR_SET_VMA_ANON_NAME	0
+#endif
+#ifndef PR_SET_MDWE
+#define PR_SET_MDWE		65
+#endif
+#define PR_THP_DISABLE_EXCEPT_ADVISED	(1 << 1)
+#define MPOL_BIND_	2
+
+static char *area(void)
+{
+	char *p = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int ambient(void)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -1;
+	data[0].inheritable |= 1U << CAP_NET_RAW;
+	if (syscall(SYS_capset, &hdr, data))
+		return -1;
+	return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_RAW, 0, 0);
+}
+
+static int pending_timer_signal(void)
+{
+	struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1 };
+	struct itimerspec its = { .it_value = { 0, 1000000 } };
+	sigset_t set;
+	timer_t t;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) || timer_create(CLOCK_MONOTONIC, &sev, &t) ||
+	    timer_settime(t, 0, &its, NULL))
+		return -1;
+	usleep(20000);
+	return 0;
+}
+
+static int mseal_area(void)
+{
+	char *p = area();
+
+	if (!p)
+		return -1;
+	return syscall(462, p, 4096, 0) ? SKIP : 0;	/* mseal, Linux 6.10 */
+}
+
+/* 0 set up, SKIP can't be here, -1 failed */
+static int set_item(const char *item)
+{
+	char *p;
+
+	if (!strcmp(item, "nnp"))
+		return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	if (!strcmp(item, "ambient"))
+		return ambient();
+	if (!strcmp(item, "mcl_future"))
+		return mlockall(MCL_FUTURE);
+	if (!strcmp(item, "lock_onfault"))
+		return (p = area()) ? syscall(SYS_mlock2, p, 4096, MLOCK_ONFAULT) : -1;
+	if (!strcmp(item, "anon_name"))
+		/* EINVAL: a kernel without CONFIG_ANON_VMA_NAME */
+		return (p = area()) ? (prctl(PR_SET_VMA, PR_SET_VMA_ANON_NAME, p, 4096,
+					     "zdtm-name") ? SKIP : 0) : -1;
+	if (!strcmp(item, "timerslack"))
+		return prctl(PR_SET_TIMERSLACK, 123456, 0, 0, 0);
+	if (!strcmp(item, "tsc"))
+		return prctl(PR_SET_TSC, PR_TSC_SIGSEGV, 0, 0, 0);
+	if (!strcmp(item, "mdwe"))
+		return prctl(PR_SET_MDWE, 1, 0, 0, 0) ? SKIP : 0;
+	if (!strcmp(item, "thp_except_advised"))
+		return prctl(PR_SET_THP_DISABLE, 1, PR_THP_DISABLE_EXCEPT_ADVISED, 0, 0) ?
+			SKIP : 0;
+	if (!strcmp(item, "mce_kill"))
+		return prctl(PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_EARLY, 0, 0);
+	if (!strcmp(item, "timer_signal_pending"))
+		return pending_timer_signal();
+	if (!strcmp(item, "spec_store_bypass"))
+		return prctl(PR_SET_SPECULATION_CTRL, PR_SPEC_STORE_BYPASS,
+			     PR_SPEC_DISABLE, 0, 0) ? SKIP : 0;
+	if (!strcmp(item, "affinity")) {
+		cpu_set_t set;
+
+		if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+			return SKIP;
+		CPU_ZERO(&set);
+		CPU_SET(0, &set);
+		return sched_setaffinity(0, sizeof(set), &set);
+	}
+	if (!strcmp(item, "mempolicy")) {
+		unsigned long mask = 1;
+
+		return syscall(SYS_set_mempolicy, MPOL_BIND_, &mask, 64) ? SKIP : 0;
+	}
+	if (!strcmp(item, "mseal"))
+		return mseal_area();
+	if (!strcmp(item, "strict"))
+		return 0;	/* entered in wait(), after the pid file */
+	fprintf(stderr, "unknown item %s\n", item);
+	return -1;
+}
+
+/* Strict mode allows read() only: block in it for good. */
+static void wait_strict(void)
+{
+	int fds[2];
+	char c;
+
+	if (pipe(fds))
+		_exit(1);
+	prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT);
+	for (;;)
+		read(fds[0], &c, 1);
+}
+
+int main(int argc, char **argv)
+{
+	int ready[2], ret;
+	char c = 0;
+	FILE *f;
+	pid_t pid;
+
+	if (argc != 3)
+		return 1;
+	if (pipe(ready))
+		return 1;
+	pid = fork();
+	if (pid < 0)
+		return 1;
+	if (pid > 0) {
+		close(ready[1]);
+		if (read(ready[0], &c, 1) != 1)
+			return 1;
+		if (c)
+			return c == 's' ? SKIP : 1;
+		f = fopen(argv[2], "w");
+		if (!f || fprintf(f, "%d", pid) < 0 || fclose(f))
+			return 1;
+		return 0;
+	}
+	close(ready[0]);
+	setsid();
+	ret = set_item(argv[1]);
+	c = ret == SKIP ? 's' : ret ? 'e' : 0;
+	if (ret && ret != SKIP)
+		perror(argv[1]);
+	write(ready[1], &c, 1);
+	if (ret)
+		_exit(1);
+	close(ready[1]);
+	if (!strcmp(argv[1], "strict"))
+		wait_strict();
+	for (;;)
+		pause();
+}
