@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * seccomp_filter: two seccomp filters stacked, each failing one system
- * call with its own errno (getppid with EPERM, sysinfo with 55), the
- * second installed with SECCOMP_FILTER_FLAG_LOG. After restore the
- * process must be in filter mode with two filters, and both calls must
- * fail as before while others work.
+ * seccomp_filter: three seccomp filters stacked, each failing one system
+ * call with its own errno (getppid with EPERM, sysinfo with 55, and
+ * close_range, which restore itself calls after installing them, with
+ * 56), the second installed with SECCOMP_FILTER_FLAG_LOG. After restore
+ * the process must be in filter mode with three filters, and the calls
+ * must fail as before while others work.
  */
 #include <errno.h>
 #include <linux/filter.h>
@@ -66,7 +67,8 @@ int main(int argc, char **argv)
 	if (test_daemon())
 		return 1;
 	if (install(__NR_getppid, EPERM, 0) ||
-	    install(__NR_sysinfo, 55, SECCOMP_FILTER_FLAG_LOG)) {
+	    install(__NR_sysinfo, 55, SECCOMP_FILTER_FLAG_LOG) ||
+	    install(__NR_close_range, 56, 0)) {
 		fail("install seccomp filters: %m");
 		return 1;
 	}
@@ -74,13 +76,14 @@ int main(int argc, char **argv)
 
 	if (test_broken())
 		install(__NR_getpriority, 1, 0);
-	if (status("Seccomp:") != 2 || status("Seccomp_filters:") != 2) {
-		fail("seccomp mode %d with %d filters, want 2 with 2",
+	if (status("Seccomp:") != 2 || status("Seccomp_filters:") != 3) {
+		fail("seccomp mode %d with %d filters, want 2 with 3",
 		     status("Seccomp:"), status("Seccomp_filters:"));
 		return 1;
 	}
 	if (expect_errno(__NR_getppid, EPERM, "getppid") ||
-	    expect_errno(__NR_sysinfo, 55, "sysinfo"))
+	    expect_errno(__NR_sysinfo, 55, "sysinfo") ||
+	    expect_errno(__NR_close_range, 56, "close_range"))
 		return 1;
 	if (syscall(__NR_getpid) != getpid()) {
 		fail("getpid is filtered");
