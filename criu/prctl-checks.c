@@ -10,6 +10,7 @@
  * or, for settings the child inherits from criu, criu's own value.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -221,11 +222,11 @@ static int check_stat(pid_t pid)
 
 static int check_dispatch_and_mempolicy(struct dump_ctx *dc)
 {
-	uint64_t sud[5] = {};
+	uint64_t sud[4] = {};
 	long ret;
 	int mode, err;
 
-	/* mode, selector, offset, len, on_dispatch: mode 0 is off */
+	/* struct ptrace_sud_config: mode, selector, offset, len; mode 0 is off */
 	if (ptrace(PTRACE_GET_SYSCALL_USER_DISPATCH_CONFIG_, dc->pid, sizeof(sud), sud) == 0 &&
 	    sud[0])
 		return refuse(dc->pid, "syscall user dispatch (PR_SET_SYSCALL_USER_DISPATCH)");
@@ -243,6 +244,92 @@ static int check_dispatch_and_mempolicy(struct dump_ctx *dc)
 		return err;
 	return mode != MPOL_DEFAULT_ ?
 		refuse(dc->pid, "a NUMA memory policy (set_mempolicy)") : 0;
+}
+
+/* /proc/PID/NAME of the target and of criu (whose the child inherits) agree. */
+static int same_as_criu(pid_t pid, const char *name, bool *same)
+{
+	char *buf, *own;
+	ssize_t len;
+
+	len = read_proc_file(pid, name, &buf);
+	if (len < 0)
+		return len;
+	len = read_proc_file(getpid(), name, &own);
+	if (len < 0) {
+		free(buf);
+		return len;
+	}
+	*same = !strcmp(buf, own);
+	free(buf);
+	free(own);
+	return 0;
+}
+
+/* Every area's NUMA policy must be "default" (no mbind()). */
+static int check_vma_policies(pid_t pid)
+{
+	char *buf, *line;
+	ssize_t len;
+	int ret = 0;
+
+	len = read_proc_file(pid, "numa_maps", &buf);
+	if (len == -ENOENT)
+		return 0;	/* no NUMA */
+	if (len < 0)
+		return len;
+	for (line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		const char *policy = strchr(line, ' ');
+
+		if (policy && strncmp(policy + 1, "default ", 8) &&
+		    strncmp(policy + 1, "default\n", 8)) {
+			ret = refuse(pid, "an area with a NUMA memory policy (mbind)");
+			break;
+		}
+	}
+	free(buf);
+	return ret;
+}
+
+/*
+ * A /proc file that may be missing or unreadable (no autogroups, no
+ * LSM): its text, or an empty string.
+ */
+static void read_optional(pid_t pid, const char *name, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n = -1;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, size - 1);
+		close(fd);
+	}
+	buf[n > 0 ? n : 0] = '\0';
+}
+
+/* coredump_filter, autogroup nice, an LSM label: /proc files of their own. */
+static int check_proc_files(pid_t pid)
+{
+	char buf[256];
+	bool same = false;
+	int ret;
+
+	ret = same_as_criu(pid, "coredump_filter", &same);
+	if (ret)
+		return ret;
+	if (!same)
+		return refuse(pid, "a coredump_filter other than criu's");
+	/* "/autogroup-42 nice 0": setsid() at restore makes a new one, nice 0 */
+	read_optional(pid, "autogroup", buf, sizeof(buf));
+	if (buf[0] && !strstr(buf, " nice 0\n"))
+		return refuse(pid, "a nice value of its autogroup (/proc/PID/autogroup)");
+	read_optional(pid, "attr/current", buf, sizeof(buf));
+	if (buf[0] && strncmp(buf, "unconfined", 10))
+		return refuse(pid, "an LSM label (/proc/PID/attr/current)");
+	return check_vma_policies(pid);
 }
 
 int check_prctl_state(struct dump_ctx *dc)
@@ -263,5 +350,7 @@ int check_prctl_state(struct dump_ctx *dc)
 		ret = check_stat(dc->pid);
 	if (!ret)
 		ret = check_dispatch_and_mempolicy(dc);
+	if (!ret)
+		ret = check_proc_files(dc->pid);
 	return ret;
 }

@@ -81,6 +81,38 @@ static int mseal_area(void)
 	return syscall(462, p, 4096, 0) ? SKIP : 0;	/* mseal, Linux 6.10 */
 }
 
+static int write_self(const char *name, const char *val)
+{
+	char path[64];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/proc/self/%s", name);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return SKIP;
+	ret = write(fd, val, strlen(val)) == (ssize_t)strlen(val) ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
+static int user_dispatch(void)
+{
+	static volatile char selector;	/* SYSCALL_DISPATCH_FILTER_ALLOW */
+
+	/* on, with no code exempted: every call is checked against selector */
+	return prctl(59, 1, 0, 0, &selector) ? SKIP : 0;
+}
+
+static int mbind_area(void)
+{
+	unsigned long mask = 1;
+	char *p = area();
+
+	if (!p)
+		return -1;
+	return syscall(SYS_mbind, p, 4096, MPOL_BIND_, &mask, 64, 0) ? SKIP : 0;
+}
+
 /* 0 set up, SKIP can't be here, -1 failed */
 static int set_item(const char *item)
 {
@@ -130,6 +162,14 @@ static int set_item(const char *item)
 	}
 	if (!strcmp(item, "mseal"))
 		return mseal_area();
+	if (!strcmp(item, "coredump_filter"))
+		return write_self("coredump_filter", "0x7f");
+	if (!strcmp(item, "autogroup_nice"))
+		return write_self("autogroup", "7");
+	if (!strcmp(item, "user_dispatch"))
+		return user_dispatch();
+	if (!strcmp(item, "mbind"))
+		return mbind_area();
 	if (!strcmp(item, "strict"))
 		return 0;	/* entered in wait(), after the pid file */
 	fprintf(stderr, "unknown item %s\n", item);
@@ -167,6 +207,9 @@ int main(int argc, char **argv)
 		close(ready[1]);
 		if (read(ready[0], &c, 1) != 1)
 			return 1;
+		/* EOF: the child has closed its end, it is as it will stay */
+		while (read(ready[0], &ret, 1) > 0)
+			;
 		if (c)
 			return c == 's' ? SKIP : 1;
 		f = fopen(argv[2], "w");

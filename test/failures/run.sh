@@ -646,6 +646,10 @@ REFUSED_ITEMS=(
 	"affinity:CPU affinity"
 	"mempolicy:memory policy"
 	"mseal:VmFlags \"sl\""
+	"coredump_filter:coredump_filter"
+	"autogroup_nice:autogroup"
+	"user_dispatch:syscall user dispatch"
+	"mbind:mbind"
 )
 
 # start_refused ITEM DIR: the refused helper with ITEM; its pid in TPID.
