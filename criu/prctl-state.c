@@ -113,10 +113,70 @@ static int dump_proc_files(pid_t pid, TaskCoreEntry *tc)
 	return 0;
 }
 
+/*
+ * Before Linux 6.3 there is no MEMBARRIER_CMD_GET_REGISTRATIONS: a
+ * private expedited barrier fails with EPERM unless the process
+ * registered for it, which tells for the three private kinds. A global
+ * expedited registration can't be seen there and is not restored.
+ */
+static int membarrier_probe(struct dump_ctx *dc, long *mask)
+{
+	static const struct {
+		int cmd, reg;
+	} kinds[] = {
+		{ MEMBARRIER_CMD_PRIVATE_EXPEDITED, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED },
+		{ MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE,
+		  MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED_SYNC_CORE },
+		{ 1 << 7, 1 << 8 },	/* PRIVATE_EXPEDITED_RSEQ, Linux 5.10 */
+	};
+	unsigned int i;
+	long ret;
+	int err;
+
+	*mask = 0;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		err = dump_syscall(dc, __NR_membarrier, &ret, kinds[i].cmd, 0, 0, 0, 0, 0);
+		if (err)
+			return err;
+		if (!ret)
+			*mask |= kinds[i].reg;
+	}
+	pr_warn("pid %d: no MEMBARRIER_CMD_GET_REGISTRATIONS: a global expedited membarrier registration would not be seen\n",
+		dc->pid);
+	return 0;
+}
+
+static int dump_membarrier(struct dump_ctx *dc, TaskCoreEntry *tc)
+{
+	long mask;
+	int ret;
+
+	ret = dump_syscall(dc, __NR_membarrier, &mask, MEMBARRIER_GET_REGISTRATIONS,
+			   0, 0, 0, 0, 0);
+	if (!ret && mask == -EINVAL)
+		ret = membarrier_probe(dc, &mask);
+	if (ret)
+		return ret;
+	if (mask < 0) {
+		pr_err("membarrier(MEMBARRIER_CMD_GET_REGISTRATIONS) in pid %d failed: %s\n",
+		       dc->pid, strerror(-mask));
+		return mask;
+	}
+	if (mask & ~MEMBARRIER_REGISTER_MASK) {
+		pr_err("criu: pid %d: membarrier registrations %#lx: not supported\n",
+		       dc->pid, mask);
+		return -EOPNOTSUPP;
+	}
+	if (mask) {
+		tc->has_membarrier_registration_mask = true;
+		tc->membarrier_registration_mask = mask;
+	}
+	return 0;
+}
+
 int dump_prctl_state(struct dump_ctx *dc, CoreEntry *core)
 {
 	TaskCoreEntry *tc = core->tc;
-	long mask;
 	int val, ret;
 
 	ret = dump_proc_files(dc->pid, tc);
@@ -128,19 +188,9 @@ int dump_prctl_state(struct dump_ctx *dc, CoreEntry *core)
 		return ret;
 	tc->has_child_subreaper = true;
 	tc->child_subreaper = val;
-	ret = dump_call(dc, "membarrier(MEMBARRIER_CMD_GET_REGISTRATIONS)", &mask,
-			__NR_membarrier, MEMBARRIER_GET_REGISTRATIONS, 0, 0);
+	ret = dump_membarrier(dc, tc);
 	if (ret)
 		return ret;
-	if (mask & ~MEMBARRIER_REGISTER_MASK) {
-		pr_err("criu: pid %d: membarrier registrations %#lx: not supported\n",
-		       dc->pid, mask);
-		return -EOPNOTSUPP;
-	}
-	if (mask) {
-		tc->has_membarrier_registration_mask = true;
-		tc->membarrier_registration_mask = mask;
-	}
 	return check_prctl_state(dc);
 }
 

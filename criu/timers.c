@@ -356,6 +356,55 @@ static int arm_timer(struct rst_ctx *rc, const PosixTimerEntry *pte)
 	return ret;
 }
 
+static const PosixTimerEntry *timer_by_id(const TaskTimersEntry *te, uint32_t id)
+{
+	size_t i;
+
+	for (i = 0; i < te->n_posix; i++)
+		if (te->posix[i]->it_id == id)
+			return te->posix[i];
+	return NULL;
+}
+
+/*
+ * Without PR_TIMER_CREATE_RESTORE_IDS (before Linux 6.15) a new process
+ * gets ids 0, 1, 2, ... in turn: create every id up to the highest,
+ * with placeholders for the ids the process had deleted, then delete
+ * those again.
+ */
+static int create_timers_in_turn(struct rst_ctx *rc, const TaskTimersEntry *te)
+{
+	static const PosixTimerEntry placeholder = {
+		.clock_id = CLOCK_MONOTONIC, .it_sigev_notify = SIGEV_NONE,
+	};
+	uint32_t id, max = 0;
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < te->n_posix; i++)
+		if (te->posix[i]->it_id > max)
+			max = te->posix[i]->it_id;
+	if (max > 4096) {
+		pr_err("%d: POSIX timer id %u: too many placeholders without PR_TIMER_CREATE_RESTORE_IDS\n",
+		       rc->pid, max);
+		return -EOPNOTSUPP;
+	}
+	for (id = 0; id <= max && !ret; id++) {
+		const PosixTimerEntry *pte = timer_by_id(te, id);
+		PosixTimerEntry tmp = placeholder;
+
+		if (!pte) {
+			tmp.it_id = id;
+			pte = &tmp;
+		}
+		ret = create_timer(rc, pte);
+	}
+	for (id = 0; id <= max && !ret; id++)
+		if (!timer_by_id(te, id))
+			ret = rst_call(rc, "timer_delete", __NR_timer_delete, id, 0, 0, 0);
+	return ret;
+}
+
 static int create_timers(struct rst_ctx *rc, const TaskTimersEntry *te)
 {
 	size_t i;
@@ -363,11 +412,13 @@ static int create_timers(struct rst_ctx *rc, const TaskTimersEntry *te)
 
 	ret = rst_call(rc, "prctl(PR_TIMER_CREATE_RESTORE_IDS)", __NR_prctl,
 		       PR_TIMER_CREATE_RESTORE_IDS, PR_TIMER_CREATE_RESTORE_IDS_ON, 0, 0);
-	if (ret) {
-		pr_err("%d: this kernel can't create a POSIX timer with a given id (PR_TIMER_CREATE_RESTORE_IDS, Linux 6.15 and later)\n",
-		       rc->pid);
-		return ret;
+	if (ret == -EINVAL) {
+		pr_info("%d: no PR_TIMER_CREATE_RESTORE_IDS: timers created in id order\n",
+			rc->pid);
+		return create_timers_in_turn(rc, te);
 	}
+	if (ret)
+		return ret;
 	/* /proc/PID/timers lists the newest first: recreate the oldest first */
 	for (i = te->n_posix; i > 0 && !ret; i--)
 		ret = create_timer(rc, te->posix[i - 1]);
