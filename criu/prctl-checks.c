@@ -34,6 +34,8 @@
 #define PR_GET_MEMORY_MERGE		68
 #endif
 #define PR_TIMER_CREATE_RESTORE_IDS_	77
+#define PR_FUTEX_HASH_			78
+#define PR_FUTEX_HASH_GET_SLOTS		2
 #define PR_TIMER_CREATE_RESTORE_IDS_GET	2
 #define PTRACE_GET_SYSCALL_USER_DISPATCH_CONFIG_ 0x4211
 #define ARCH_GET_CPUID			0x1011
@@ -82,6 +84,9 @@ static const struct prctl_check prctl_checks[] = {
 	  PR_GET_SPECULATION_CTRL, PR_SPEC_INDIRECT_BRANCH, 0, true, true },
 	{ "an L1D flush setting (PR_SET_SPECULATION_CTRL)",
 	  PR_GET_SPECULATION_CTRL, PR_SPEC_L1D_FLUSH, 0, true, true },
+	/* a single-threaded process uses the global hash unless it asked */
+	{ "a private futex hash (PR_FUTEX_HASH)", PR_FUTEX_HASH_,
+	  PR_FUTEX_HASH_GET_SLOTS, 0, false, true },
 };
 
 static int check_one_prctl(struct dump_ctx *dc, const struct prctl_check *c)

@@ -170,6 +170,8 @@ static int set_item(const char *item)
 		return user_dispatch();
 	if (!strcmp(item, "mbind"))
 		return mbind_area();
+	if (!strcmp(item, "futex_hash"))	/* PR_FUTEX_HASH_SET_SLOTS, 6.16 */
+		return prctl(78, 1, 32, 0, 0) ? SKIP : 0;
 	if (!strcmp(item, "strict"))
 		return 0;	/* entered in wait(), after the pid file */
 	fprintf(stderr, "unknown item %s\n", item);

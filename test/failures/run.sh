@@ -650,6 +650,7 @@ REFUSED_ITEMS=(
 	"autogroup_nice:autogroup"
 	"user_dispatch:syscall user dispatch"
 	"mbind:mbind"
+	"futex_hash:PR_FUTEX_HASH"
 )
 
 # start_refused ITEM DIR: the refused helper with ITEM; its pid in TPID.
