@@ -248,6 +248,10 @@ static int restore_membarrier(struct rst_ctx *rc, uint32_t mask)
 	unsigned int bit;
 	int ret;
 
+	if (mask & ~MEMBARRIER_REGISTER_MASK) {
+		pr_err("core-%d.img: unknown membarrier registrations %#x\n", rc->pid, mask);
+		return -EINVAL;
+	}
 	for (bit = 0; bit < 32; bit++) {
 		if (!(mask & (1U << bit)))
 			continue;
