@@ -196,10 +196,10 @@ int dump_prctl_state(struct dump_ctx *dc, CoreEntry *core)
 
 /* ---- restore ---- */
 
-static int rst_call(struct rst_ctx *rc, const char *what, long nr,
-		    unsigned long a1, unsigned long a2, unsigned long a3)
+int rst_call(struct rst_ctx *rc, const char *what, long nr, unsigned long a1,
+	     unsigned long a2, unsigned long a3, unsigned long a4)
 {
-	long ret = rst_syscall(rc, what, nr, a1, a2, a3, 0, 0, 0);
+	long ret = rst_syscall(rc, what, nr, a1, a2, a3, a4, 0, 0);
 
 	return ret < 0 ? ret : 0;
 }
@@ -235,7 +235,7 @@ static int restore_loginuid(struct rst_ctx *rc, uint32_t want)
 		ret = -EIO;
 	if (ret > 0)
 		ret = 0;
-	rst_call(rc, "close", __NR_close, fd, 0, 0);
+	rst_call(rc, "close", __NR_close, fd, 0, 0, 0);
 out:
 	rst_scratch_reset(rc);
 	if (ret)
@@ -255,7 +255,7 @@ static int restore_membarrier(struct rst_ctx *rc, uint32_t mask)
 	for (bit = 0; bit < 32; bit++) {
 		if (!(mask & (1U << bit)))
 			continue;
-		ret = rst_call(rc, "membarrier register", __NR_membarrier, 1U << bit, 0, 0);
+		ret = rst_call(rc, "membarrier register", __NR_membarrier, 1U << bit, 0, 0, 0);
 		if (ret)
 			return ret;
 	}
@@ -273,7 +273,7 @@ int restore_prctl_state(struct rst_ctx *rc, const CoreEntry *core)
 		ret = restore_loginuid(rc, tc->loginuid);
 	if (!ret && tc->has_child_subreaper && tc->child_subreaper)
 		ret = rst_call(rc, "prctl(PR_SET_CHILD_SUBREAPER)", __NR_prctl,
-			       PR_SET_CHILD_SUBREAPER, 1, 0);
+			       PR_SET_CHILD_SUBREAPER, 1, 0, 0);
 	if (!ret && tc->has_membarrier_registration_mask)
 		ret = restore_membarrier(rc, tc->membarrier_registration_mask);
 	return ret;
@@ -284,5 +284,5 @@ int restore_dumpable(struct rst_ctx *rc, const MmEntry *mm)
 	if (!mm->has_dumpable)
 		return 0;
 	return rst_call(rc, "prctl(PR_SET_DUMPABLE)", __NR_prctl, PR_SET_DUMPABLE,
-			mm->dumpable, 0);
+			mm->dumpable, 0, 0);
 }

@@ -258,15 +258,6 @@ int dump_timers(struct dump_ctx *dc, CoreEntry *core)
 
 /* ---- restore ---- */
 
-static int rst_call(struct rst_ctx *rc, const char *what, long nr,
-		    unsigned long a1, unsigned long a2, unsigned long a3,
-		    unsigned long a4)
-{
-	long ret = rst_syscall(rc, what, nr, a1, a2, a3, a4, 0, 0);
-
-	return ret < 0 ? ret : 0;
-}
-
 /*
  * The kernel adds a tick to the value of a CPU-time itimer when it is
  * set (so that it never fires early) and getitimer() reports it: take

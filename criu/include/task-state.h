@@ -34,6 +34,9 @@ struct rst_ctx;
  */
 int dump_call(struct dump_ctx *dc, const char *what, long *ret, long nr,
 	      unsigned long a1, unsigned long a2, unsigned long a3);
+/* An injected call in the child being restored: 0 or its negative errno. */
+int rst_call(struct rst_ctx *rc, const char *what, long nr, unsigned long a1,
+	     unsigned long a2, unsigned long a3, unsigned long a4);
 
 /* timers.c: setitimer() timers and POSIX timers (per process) */
 int dump_timers(struct dump_ctx *dc, CoreEntry *core);
