@@ -234,7 +234,7 @@ static void parse_vmflags(const char *line, struct vma_area *vma)
 				vma->madv |= 1ULL << vmflag_madv[i].advice;
 		p += 2;
 		while (*p && *p != ' ')
-			p++;	/* a longer unknown mnemonic, e.g. "??" kept whole */
+			p++;	/* mnemonics are two letters: skip a longer one whole */
 	}
 }
 
