@@ -20,6 +20,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -113,6 +114,35 @@ static int mbind_area(void)
 	return syscall(SYS_mbind, p, 4096, MPOL_BIND_, &mask, 64, 0) ? SKIP : 0;
 }
 
+/*
+ * The target is a child created with exit signal SIGUSR1; this process
+ * stays its parent (a new parent would reset it to SIGCHLD) until it
+ * dies. The child reports to @ready in our place.
+ */
+static int exit_signal_target(void *arg)
+{
+	(void)arg;
+	setsid();
+	for (;;)
+		pause();
+	return 0;
+}
+
+static int exit_signal_child(int ready)
+{
+	static char stack[64 * 1024];
+	int status;
+	pid_t pid;
+
+	pid = clone(exit_signal_target, stack + sizeof(stack), SIGUSR1, NULL);
+	if (pid < 0)
+		return -1;
+	dprintf(ready, "%c%d", 0, pid);
+	close(ready);
+	waitpid(pid, &status, __WALL);
+	_exit(0);
+}
+
 /* 0 set up, SKIP can't be here, -1 failed */
 static int set_item(const char *item)
 {
@@ -170,6 +200,12 @@ static int set_item(const char *item)
 		return user_dispatch();
 	if (!strcmp(item, "mbind"))
 		return mbind_area();
+	if (!strcmp(item, "cpuid_faulting"))	/* ARCH_SET_CPUID 0 */
+		return syscall(SYS_arch_prctl, 0x1012, 0) ? SKIP : 0;
+	if (!strcmp(item, "sched_core"))	/* a new cookie for this thread */
+		return prctl(PR_SCHED_CORE, PR_SCHED_CORE_CREATE, 0, 0, 0) ? SKIP : 0;
+	if (!strcmp(item, "xcomp_perm"))	/* ARCH_REQ_XCOMP_PERM, AMX tile data */
+		return syscall(SYS_arch_prctl, 0x1023, 18) ? SKIP : 0;
 	if (!strcmp(item, "futex_hash"))	/* PR_FUTEX_HASH_SET_SLOTS, 6.16 */
 		return prctl(78, 1, 32, 0, 0) ? SKIP : 0;
 	if (!strcmp(item, "strict"))
@@ -193,8 +229,8 @@ static void wait_strict(void)
 
 int main(int argc, char **argv)
 {
+	char c = 0, pidbuf[16] = "";
 	int ready[2], ret;
-	char c = 0;
 	FILE *f;
 	pid_t pid;
 
@@ -209,11 +245,14 @@ int main(int argc, char **argv)
 		close(ready[1]);
 		if (read(ready[0], &c, 1) != 1)
 			return 1;
-		/* EOF: the child has closed its end, it is as it will stay */
-		while (read(ready[0], &ret, 1) > 0)
-			;
 		if (c)
 			return c == 's' ? SKIP : 1;
+		/*
+		 * Then EOF, once the target has closed its end and is as it
+		 * will stay; or the pid of the exit_signal target, a grandchild.
+		 */
+		if (read(ready[0], pidbuf, sizeof(pidbuf) - 1) > 0)
+			pid = atoi(pidbuf);
 		f = fopen(argv[2], "w");
 		if (!f || fprintf(f, "%d", pid) < 0 || fclose(f))
 			return 1;
@@ -221,6 +260,8 @@ int main(int argc, char **argv)
 	}
 	close(ready[0]);
 	setsid();
+	if (!strcmp(argv[1], "exit_signal"))
+		return exit_signal_child(ready[1]);
 	ret = set_item(argv[1]);
 	c = ret == SKIP ? 's' : ret ? 'e' : 0;
 	if (ret && ret != SKIP)

@@ -651,6 +651,10 @@ REFUSED_ITEMS=(
 	"user_dispatch:syscall user dispatch"
 	"mbind:mbind"
 	"futex_hash:PR_FUTEX_HASH"
+	"cpuid_faulting:CPUID faulting"
+	"sched_core:core scheduling"
+	"xcomp_perm:ARCH_REQ_XCOMP_PERM"
+	"exit_signal:exit signal other than SIGCHLD"
 )
 
 # start_refused ITEM DIR: the refused helper with ITEM; its pid in TPID.
