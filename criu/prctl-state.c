@@ -4,9 +4,9 @@
  * child subreaper flag, membarrier registrations and the dumpable flag;
  * and the helper for injected calls that must succeed.
  *
- * oom_score_adj and loginuid are /proc files: criu reads the first of
- * the target and writes it for the child; loginuid only the task itself
- * may write, so the child writes its own through injected calls. The
+ * oom_score_adj and loginuid are /proc files, read by criu. criu writes
+ * the child's oom_score_adj itself; loginuid only a task may write for
+ * itself, so the child writes its own through injected calls. The
  * others are prctl() and membarrier() calls of the task itself.
  */
 #include <errno.h>
@@ -68,12 +68,15 @@ static int write_proc_long(pid_t pid, const char *name, long long val)
 {
 	char path[64], buf[32];
 	int fd, len, ret = 0;
+	ssize_t n = -1;
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
 	len = snprintf(buf, sizeof(buf), "%lld", val);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0 || write(fd, buf, len) != len) {
-		ret = -errno;
+	if (fd >= 0)
+		n = write(fd, buf, len);
+	if (n != len) {
+		ret = n < 0 ? -errno : -EIO;
 		pr_perror("Can't write %s to %s", buf, path);
 	}
 	if (fd >= 0)
@@ -95,6 +98,7 @@ static int get_prctl_int(struct dump_ctx *dc, const char *what, int option, int 
 
 static int dump_proc_files(pid_t pid, TaskCoreEntry *tc)
 {
+	char path[64];
 	long long val;
 	int ret;
 
@@ -103,9 +107,10 @@ static int dump_proc_files(pid_t pid, TaskCoreEntry *tc)
 		return ret;
 	tc->has_oom_score_adj = true;
 	tc->oom_score_adj = val;
-	ret = read_proc_long(pid, "loginuid", &val);
-	if (ret == -ENOENT)
+	snprintf(path, sizeof(path), "/proc/%d/loginuid", pid);
+	if (access(path, F_OK) && errno == ENOENT)
 		return 0;	/* a kernel without audit */
+	ret = read_proc_long(pid, "loginuid", &val);
 	if (ret)
 		return ret;
 	tc->has_loginuid = true;
