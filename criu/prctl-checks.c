@@ -25,6 +25,7 @@
 #include "dump.h"
 #include "log.h"
 #include "proc_parse.h"
+#include "pstree.h"
 #include "task-state.h"
 
 #ifndef PR_GET_MDWE
@@ -62,6 +63,7 @@ struct prctl_check {
 	bool own;		/* want is criu's own value, not @want */
 	bool optional;		/* EINVAL: the kernel lacks it, nothing to lose */
 	bool upto;		/* any value from 0 to @want is restored */
+	bool single;		/* only of a single-threaded process */
 };
 
 static const struct prctl_check prctl_checks[] = {
@@ -86,7 +88,7 @@ static const struct prctl_check prctl_checks[] = {
 	  PR_GET_SPECULATION_CTRL, PR_SPEC_L1D_FLUSH, 0, true, true },
 	/* a single-threaded process uses the global hash unless it asked */
 	{ "a private futex hash (PR_FUTEX_HASH)", PR_FUTEX_HASH_,
-	  PR_FUTEX_HASH_GET_SLOTS, 0, false, true },
+	  PR_FUTEX_HASH_GET_SLOTS, 0, false, true, .single = true },
 };
 
 static int check_one_prctl(struct dump_ctx *dc, const struct prctl_check *c)
@@ -94,7 +96,10 @@ static int check_one_prctl(struct dump_ctx *dc, const struct prctl_check *c)
 	long ret, want = c->want;
 	int err;
 
-	err = dump_syscall(dc, __NR_prctl, &ret, c->option, c->arg2, 0, 0, 0, 0);
+	/* threads get a private hash from the kernel: the thread work's to keep */
+	if (c->single && dc->item->nr_threads > 1)
+		return 0;
+	err = dump_probe(dc, __NR_prctl, &ret, c->option, c->arg2, 0, 0, 0);
 	if (err)
 		return err;
 	if (c->own) {
@@ -133,23 +138,23 @@ static int check_pointer_getters(struct dump_ctx *dc, bool strict)
 	if ((int)val != PR_TSC_ENABLE && !strict)
 		return refuse(dc->pid, "rdtsc disabled (PR_SET_TSC)");
 	val = 0;
-	err = dump_syscall(dc, __NR_prctl, &ret, PR_SCHED_CORE, PR_SCHED_CORE_GET, 0,
-			   PR_SCHED_CORE_SCOPE_THREAD, dc->scratch, 0);
+	err = dump_probe(dc, __NR_prctl, &ret, PR_SCHED_CORE, PR_SCHED_CORE_GET, 0,
+			   PR_SCHED_CORE_SCOPE_THREAD, dc->scratch);
 	if (!err && !ret)
 		err = compel_read_mem(dc->pid, dc->scratch, &val, sizeof(val));
 	if (err)
 		return err;
 	if (val)
 		return refuse(dc->pid, "a core scheduling cookie (PR_SCHED_CORE)");
-	err = dump_syscall(dc, __NR_arch_prctl, &ret, ARCH_GET_XCOMP_PERM, dc->scratch,
-			   0, 0, 0, 0);
+	err = dump_probe(dc, __NR_arch_prctl, &ret, ARCH_GET_XCOMP_PERM, dc->scratch,
+			   0, 0, 0);
 	if (!err && !ret)
 		err = compel_read_mem(dc->pid, dc->scratch, &val, sizeof(val));
 	if (err)
 		return err;
 	if (!ret && !syscall(SYS_arch_prctl, ARCH_GET_XCOMP_PERM, &own) && val != own)
 		return refuse(dc->pid, "XSAVE features requested with ARCH_REQ_XCOMP_PERM (AMX)");
-	err = dump_syscall(dc, __NR_arch_prctl, &ret, ARCH_GET_CPUID, 0, 0, 0, 0, 0);
+	err = dump_probe(dc, __NR_arch_prctl, &ret, ARCH_GET_CPUID, 0, 0, 0, 0);
 	if (err)
 		return err;
 	return ret == 0 ? refuse(dc->pid, "CPUID faulting (ARCH_SET_CPUID 0)") : 0;
@@ -166,10 +171,24 @@ static const char *status_field(const char *buf, const char *key)
 	return p + strspn(p, " \t");
 }
 
+static bool seccomp_filtered(pid_t pid)
+{
+	char *buf;
+	const char *v;
+	bool on;
+
+	if (read_proc_file(pid, "status", &buf) < 0)
+		return true;	/* can't tell: refuse rather than lose it */
+	v = status_field(buf, "Seccomp:");
+	on = v && atoi(v) == 2;
+	free(buf);
+	return on;
+}
+
 static int check_status(pid_t pid, bool *strict)
 {
 	const char *v;
-	char *buf, *own = NULL;
+	char *buf;
 	ssize_t len;
 	int ret = 0;
 
@@ -186,22 +205,11 @@ static int check_status(pid_t pid, bool *strict)
 		ret = refuse(pid, "linear address masking (ARCH_ENABLE_TAGGED_ADDR)");
 	else if ((v = status_field(buf, "VmPin:")) && strtoull(v, NULL, 10))
 		ret = refuse(pid, "pinned pages (VmPin)");
-	if (ret || !(v = status_field(buf, "Cpus_allowed:")))
-		goto out;
-	/* the child inherits criu's affinity */
-	ret = read_proc_file(getpid(), "status", &own);
-	if (ret < 0)
-		goto out;
-	ret = 0;
-	if (strncmp(v, status_field(own, "Cpus_allowed:") ?: "", strcspn(v, "\n")))
-		ret = refuse(pid, "a CPU affinity other than criu's (sched_setaffinity)");
-out:
-	free(own);
 	free(buf);
 	return ret;
 }
 
-static int check_stat(pid_t pid)
+static int check_stat(pid_t pid, bool leader)
 {
 	struct proc_stat st;
 	long long slack;
@@ -213,7 +221,8 @@ static int check_stat(pid_t pid)
 		return ret;
 	if (st.flags & (PF_MEMALLOC_NOIO | PF_LOCAL_THROTTLE))
 		return refuse(pid, "PR_SET_IO_FLUSHER");
-	if (st.exit_signal != SIGCHLD)
+	/* other threads have none (-1) */
+	if (leader && st.exit_signal != SIGCHLD)
 		return refuse(pid, "an exit signal other than SIGCHLD (clone)");
 	ret = read_proc_file(pid, "timerslack_ns", &buf);
 	if (ret < 0)
@@ -238,7 +247,7 @@ static int check_dispatch_and_mempolicy(struct dump_ctx *dc)
 	if (ptrace(PTRACE_GET_SYSCALL_USER_DISPATCH_CONFIG_, dc->pid, sizeof(sud), sud) == 0 &&
 	    sud[0])
 		return refuse(dc->pid, "syscall user dispatch (PR_SET_SYSCALL_USER_DISPATCH)");
-	err = dump_syscall(dc, __NR_get_mempolicy, &ret, dc->scratch, 0, 0, 0, 0, 0);
+	err = dump_probe(dc, __NR_get_mempolicy, &ret, dc->scratch, 0, 0, 0, 0);
 	if (err)
 		return err;
 	if (ret == -ENOSYS)
@@ -340,9 +349,9 @@ static int check_proc_files(pid_t pid)
 	return check_vma_policies(pid);
 }
 
-int check_prctl_state(struct dump_ctx *dc)
+int check_thread_state(struct dump_ctx *dc)
 {
-	bool strict = false;
+	bool leader = dc->pid == dc->item->pid, strict = false;
 	unsigned int i;
 	int ret;
 
@@ -352,10 +361,15 @@ int check_prctl_state(struct dump_ctx *dc)
 			return ret;
 	}
 	ret = check_status(dc->pid, &strict);
+	/* the threads' filters would need TSYNC and shared seccomp.img entries */
+	if (!ret && !leader && strict)
+		ret = refuse(dc->pid, "seccomp strict mode in a thread other than the leader");
+	if (!ret && !leader && seccomp_filtered(dc->pid))
+		ret = refuse(dc->pid, "seccomp filters in a thread other than the leader");
 	if (!ret)
 		ret = check_pointer_getters(dc, strict);
 	if (!ret)
-		ret = check_stat(dc->pid);
+		ret = check_stat(dc->pid, leader);
 	if (!ret)
 		ret = check_dispatch_and_mempolicy(dc);
 	if (!ret)

@@ -21,6 +21,7 @@
 
 #include "compel.h"
 #include "dump.h"
+#include "infect.h"
 #include "log.h"
 #include "proc_parse.h"
 #include "restore.h"
@@ -33,16 +34,20 @@
 int dump_call(struct dump_ctx *dc, const char *what, long *ret, long nr,
 	      unsigned long a1, unsigned long a2, unsigned long a3)
 {
+	*ret = infect_syscall(dc, what, nr, a1, a2, a3, 0, 0, 0);
+	return *ret < 0 ? *ret : 0;	/* logged by infect_syscall() */
+}
+
+int dump_probe(struct dump_ctx *dc, long nr, long *ret, unsigned long a1,
+	       unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)
+{
 	int err;
 
-	err = dump_syscall(dc, nr, ret, a1, a2, a3, 0, 0, 0);
+	err = compel_syscall(dc->ctl, nr, ret, a1, a2, a3, a4, a5, 0);
 	if (err)
-		return err;
-	if (*ret < 0 && *ret > -4096) {
-		pr_err("%s in pid %d failed: %s\n", what, dc->pid, strerror(-*ret));
-		return *ret;
-	}
-	return 0;
+		pr_err("Can't inject syscall %ld into pid %d: %s\n", nr, dc->pid,
+		       strerror(-err));
+	return err;
 }
 
 /* A number in /proc/PID/NAME. */
@@ -140,7 +145,7 @@ static int membarrier_probe(struct dump_ctx *dc, long *mask)
 
 	*mask = 0;
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		err = dump_syscall(dc, __NR_membarrier, &ret, kinds[i].cmd, 0, 0, 0, 0, 0);
+		err = dump_probe(dc, __NR_membarrier, &ret, kinds[i].cmd, 0, 0, 0, 0);
 		if (err)
 			return err;
 		if (!ret)
@@ -156,8 +161,8 @@ static int dump_membarrier(struct dump_ctx *dc, TaskCoreEntry *tc)
 	long mask;
 	int ret;
 
-	ret = dump_syscall(dc, __NR_membarrier, &mask, MEMBARRIER_GET_REGISTRATIONS,
-			   0, 0, 0, 0, 0);
+	ret = dump_probe(dc, __NR_membarrier, &mask, MEMBARRIER_GET_REGISTRATIONS,
+			   0, 0, 0, 0);
 	if (!ret && mask == -EINVAL)
 		ret = membarrier_probe(dc, &mask);
 	if (ret)
@@ -193,10 +198,7 @@ int dump_prctl_state(struct dump_ctx *dc, CoreEntry *core)
 		return ret;
 	tc->has_child_subreaper = true;
 	tc->child_subreaper = val;
-	ret = dump_membarrier(dc, tc);
-	if (ret)
-		return ret;
-	return check_prctl_state(dc);
+	return dump_membarrier(dc, tc);
 }
 
 /* ---- restore ---- */

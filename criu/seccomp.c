@@ -173,9 +173,16 @@ int dump_seccomp(struct dump_ctx *dc, CoreEntry *core)
 	int ret;
 
 	ret = dump_seccomp_thread(dc->pid, core->thread_core, &se);
-	if (!ret && se.n_seccomp_filters)
-		ret = pb_write_image(dc->dfd, CR_FD_SECCOMP, 0, &se,
+	if (!ret && se.n_seccomp_filters && dc->sess->seccomp_written) {
+		pr_err("criu: pid %d: seccomp filters in more than one process: not supported yet\n",
+		       dc->pid);
+		ret = -EOPNOTSUPP;
+	}
+	if (!ret && se.n_seccomp_filters) {
+		ret = pb_write_image(dc->sess->dfd, CR_FD_SECCOMP, 0, &se,
 				     &seccomp_entry__descriptor);
+		dc->sess->seccomp_written = !ret;
+	}
 	free_filters(&se);
 	return ret;
 }
@@ -299,7 +306,7 @@ int restore_seccomp(struct rst_ctx *rc, const CoreEntry *core)
 	int ret;
 
 	if (thc->has_seccomp_mode && thc->seccomp_mode == SECCOMP_MODE_FILTER) {
-		ret = pb_read_image(rc->dfd, CR_FD_SECCOMP, 0, (void **)&se,
+		ret = pb_read_image(rc->sess->dfd, CR_FD_SECCOMP, 0, (void **)&se,
 				    &seccomp_entry__descriptor);
 		if (ret)
 			return ret;

@@ -34,6 +34,13 @@ struct rst_ctx;
  */
 int dump_call(struct dump_ctx *dc, const char *what, long *ret, long nr,
 	      unsigned long a1, unsigned long a2, unsigned long a3);
+/*
+ * An injected call whose failure is an answer (a getter the kernel may
+ * lack): *@ret gets the raw result; only a failure to inject is logged
+ * and returned.
+ */
+int dump_probe(struct dump_ctx *dc, long nr, long *ret, unsigned long a1,
+	       unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
 /* An injected call in the child being restored: 0 or its negative errno. */
 int rst_call(struct rst_ctx *rc, const char *what, long nr, unsigned long a1,
 	     unsigned long a2, unsigned long a3, unsigned long a4);
@@ -50,8 +57,12 @@ int restore_timers(struct rst_ctx *rc, const CoreEntry *core);
  * their defaults.
  */
 int dump_prctl_state(struct dump_ctx *dc, CoreEntry *core);
-/* prctl-checks.c: refuse settings the images have no field for. */
-int check_prctl_state(struct dump_ctx *dc);
+/*
+ * prctl-checks.c: refuse settings the images have no field for, of
+ * thread @tdc->pid (every thread: most of them are per thread; the
+ * per-process ones are read again, which costs little).
+ */
+int check_thread_state(struct dump_ctx *tdc);
 /* From criu, before the child drops its credentials (oom_score_adj). */
 int restore_prctl_state(struct rst_ctx *rc, const CoreEntry *core);
 /* After restore_creds(): a uid change resets the dumpable flag. */
