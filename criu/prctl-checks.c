@@ -35,8 +35,6 @@
 #define PR_GET_MEMORY_MERGE		68
 #endif
 #define PR_TIMER_CREATE_RESTORE_IDS_	77
-#define PR_FUTEX_HASH_			78
-#define PR_FUTEX_HASH_GET_SLOTS		2
 #define PR_TIMER_CREATE_RESTORE_IDS_GET	2
 #define PTRACE_GET_SYSCALL_USER_DISPATCH_CONFIG_ 0x4211
 #define ARCH_GET_CPUID			0x1011
@@ -63,7 +61,6 @@ struct prctl_check {
 	bool own;		/* want is criu's own value, not @want */
 	bool optional;		/* EINVAL: the kernel lacks it, nothing to lose */
 	bool upto;		/* any value from 0 to @want is restored */
-	bool single;		/* only of a single-threaded process */
 };
 
 static const struct prctl_check prctl_checks[] = {
@@ -86,9 +83,6 @@ static const struct prctl_check prctl_checks[] = {
 	  PR_GET_SPECULATION_CTRL, PR_SPEC_INDIRECT_BRANCH, 0, true, true },
 	{ "an L1D flush setting (PR_SET_SPECULATION_CTRL)",
 	  PR_GET_SPECULATION_CTRL, PR_SPEC_L1D_FLUSH, 0, true, true },
-	/* a single-threaded process uses the global hash unless it asked */
-	{ "a private futex hash (PR_FUTEX_HASH)", PR_FUTEX_HASH_,
-	  PR_FUTEX_HASH_GET_SLOTS, 0, false, true, .single = true },
 };
 
 static int check_one_prctl(struct dump_ctx *dc, const struct prctl_check *c)
@@ -96,9 +90,6 @@ static int check_one_prctl(struct dump_ctx *dc, const struct prctl_check *c)
 	long ret, want = c->want;
 	int err;
 
-	/* threads get a private hash from the kernel: the thread work's to keep */
-	if (c->single && dc->item->nr_threads > 1)
-		return 0;
 	err = dump_probe(dc, __NR_prctl, &ret, c->option, c->arg2, 0, 0, 0);
 	if (err)
 		return err;

@@ -176,15 +176,6 @@ static int set_item(const char *item)
 	if (!strcmp(item, "spec_store_bypass"))
 		return prctl(PR_SET_SPECULATION_CTRL, PR_SPEC_STORE_BYPASS,
 			     PR_SPEC_DISABLE, 0, 0) ? SKIP : 0;
-	if (!strcmp(item, "affinity")) {
-		cpu_set_t set;
-
-		if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
-			return SKIP;
-		CPU_ZERO(&set);
-		CPU_SET(0, &set);
-		return sched_setaffinity(0, sizeof(set), &set);
-	}
 	if (!strcmp(item, "mempolicy")) {
 		unsigned long mask = 1;
 
@@ -206,8 +197,6 @@ static int set_item(const char *item)
 		return prctl(PR_SCHED_CORE, PR_SCHED_CORE_CREATE, 0, 0, 0) ? SKIP : 0;
 	if (!strcmp(item, "xcomp_perm"))	/* ARCH_REQ_XCOMP_PERM, AMX tile data */
 		return syscall(SYS_arch_prctl, 0x1023, 18) ? SKIP : 0;
-	if (!strcmp(item, "futex_hash"))	/* PR_FUTEX_HASH_SET_SLOTS, 6.16 */
-		return prctl(78, 1, 32, 0, 0) ? SKIP : 0;
 	if (!strcmp(item, "strict"))
 		return 0;	/* entered in wait(), after the pid file */
 	fprintf(stderr, "unknown item %s\n", item);
