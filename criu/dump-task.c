@@ -27,6 +27,7 @@
 #include "ns-check.h"
 #include "pstree.h"
 #include "stats.h"
+#include "task-state.h"
 #include "thread-core.h"
 
 #include "core.pb-c.h"
@@ -362,6 +363,14 @@ static int collect_inside(struct dmp_task *dt)
 		ret = dump_other_thread(dt, i);
 	if (!ret)
 		ret = dump_signals(dc, dt->cores[0]);
+	if (!ret)
+		ret = dump_timers(dc, dt->cores[0]);	/* after dump_signals() */
+	if (!ret)
+		ret = dump_prctl_state(dc, dt->cores[0]);
+	if (!ret)
+		ret = dump_seccomp(dc, dt->cores[0]);
+	if (!ret)
+		ret = dump_mlock(dc);			/* needs the scratch area */
 	if (!ret)
 		ret = dump_mm(dc, &dt->vmas, &dt->st);
 	return ret;

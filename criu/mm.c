@@ -37,9 +37,19 @@ static int check_vma(pid_t pid, const struct vma_area *vma)
 		what = "a deleted file";
 	else if (vma->path && !strncmp(vma->path, "/memfd:", 7))
 		what = "a memfd";
+	else if (vma->path && !strncmp(vma->path, "[anon", 5))
+		what = "an area named with PR_SET_VMA_ANON_NAME";
+	else if (vma->lock_onfault)
+		what = "an area locked on fault (mlock2 MLOCK_ONFAULT)";
+	if (!what && vma->unsupp_vmflag[0] && !vma_is_special(vma)) {
+		pr_err("criu: pid %d: area %lx-%lx (%s) has VmFlags \"%s\": not supported\n",
+		       pid, vma->start, vma->end, vma->path ? vma->path : "",
+		       vma->unsupp_vmflag);
+		return -EOPNOTSUPP;
+	}
 	if (!what)
 		return 0;
-	pr_err("Pid %d maps %s at %lx-%lx (%s): not supported\n", pid, what,
+	pr_err("criu: pid %d: maps %s at %lx-%lx (%s): not supported\n", pid, what,
 	       vma->start, vma->end, vma->path ? vma->path : "");
 	return -EOPNOTSUPP;
 }
@@ -59,9 +69,15 @@ int collect_mappings(struct dump_ctx *dc, struct vma_list *vmas)
 			return ret;
 		if (!(vma->status & (VMA_FILE_PRIVATE | VMA_FILE_SHARED)))
 			continue;
-		/* A shared writable mapping needs the file open for writing. */
-		if ((vma->status & VMA_FILE_SHARED) && (vma->prot & PROT_WRITE))
+		/*
+		 * A shared mapping that is or may become writable needs the
+		 * file open for writing; one of a file opened read-only must
+		 * stay unable to become writable ("mw" clear).
+		 */
+		if ((vma->status & VMA_FILE_SHARED) &&
+		    ((vma->prot & PROT_WRITE) || vma->may_write))
 			flags = O_RDWR;
+		vma->fdflags = flags;
 		snprintf(path, sizeof(path), "/proc/%d/map_files/%lx-%lx",
 			 dc->pid, vma->start, vma->end);
 		ret = dump_reg_file(dc, path, flags, 0, &vma->file_id);
@@ -90,6 +106,10 @@ static void fill_vma_entry(VmaEntry *ve, const struct vma_area *vma)
 		ve->flags |= MAP_NORESERVE;
 	ve->status = vma->status;
 	ve->fd = -1;
+	if (vma->status & (VMA_FILE_PRIVATE | VMA_FILE_SHARED)) {
+		ve->has_fdflags = true;
+		ve->fdflags = vma->fdflags;
+	}
 	if (vma->madv) {
 		ve->has_madv = true;
 		ve->madv = vma->madv;

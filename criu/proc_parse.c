@@ -127,6 +127,7 @@ int parse_proc_stat(pid_t pid, struct proc_stat *st)
 	st->env_start = f[49];
 	st->env_end = f[50];
 	st->exit_code = f[51];
+	st->exit_signal = f[37];
 	return 0;
 }
 
@@ -178,7 +179,33 @@ static const struct {
 	{ "dc", MADV_DONTFORK },
 	{ "wf", MADV_WIPEONFORK },
 	{ "mg", MADV_MERGEABLE },
+	{ "sr", MADV_SEQUENTIAL },
+	{ "rr", MADV_RANDOM },
 };
+
+/*
+ * VmFlags that need nothing beyond the rest of the area's entry: its
+ * protection and sharing, the "may" bits (which follow from how the
+ * file is opened), accounting, soft-dirty, and the userfaultfd bits a
+ * dirty tracker sets. Anything else that the loop below does not turn
+ * into a flag or an advice is refused by the dump.
+ */
+static const char vmflag_plain[][3] = {
+	"rd", "wr", "ex", "sh", "mr", "me", "ms", "nr", "sd", "um", "uw", "ui",
+};
+
+static bool vmflag_known(const char *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < sizeof(vmflag_plain) / sizeof(vmflag_plain[0]); i++)
+		if (!strncmp(p, vmflag_plain[i], 2))
+			return true;
+	for (i = 0; i < sizeof(vmflag_madv) / sizeof(vmflag_madv[0]); i++)
+		if (!strncmp(p, vmflag_madv[i].name, 2))
+			return true;
+	return false;
+}
 
 static void parse_vmflags(const char *line, struct vma_area *vma)
 {
@@ -192,12 +219,22 @@ static void parse_vmflags(const char *line, struct vma_area *vma)
 			break;
 		if (!strncmp(p, "gd", 2))
 			vma->flags |= MAP_GROWSDOWN;
-		if (!strncmp(p, "ac", 2))
+		else if (!strncmp(p, "ac", 2))
 			vma->accounted = true;
+		else if (!strncmp(p, "mw", 2))
+			vma->may_write = true;
+		else if (!strncmp(p, "lo", 2))
+			vma->flags |= MAP_LOCKED;
+		else if (!strncmp(p, "lf", 2))
+			vma->lock_onfault = true;
+		else if (!vmflag_known(p) && !vma->unsupp_vmflag[0])
+			memcpy(vma->unsupp_vmflag, p, 2);
 		for (i = 0; i < sizeof(vmflag_madv) / sizeof(vmflag_madv[0]); i++)
 			if (!strncmp(p, vmflag_madv[i].name, 2))
 				vma->madv |= 1ULL << vmflag_madv[i].advice;
 		p += 2;
+		while (*p && *p != ' ')
+			p++;	/* mnemonics are two letters: skip a longer one whole */
 	}
 }
 

@@ -292,12 +292,6 @@ int restore_mm_fields(struct rst_ctx *rc, const MmEntry *mm)
 	rst_scratch_reset(rc);
 	if (ret < 0)
 		return ret;
-	if (mm->has_dumpable) {
-		ret = rst_syscall(rc, "prctl(PR_SET_DUMPABLE)", __NR_prctl,
-				  PR_SET_DUMPABLE, mm->dumpable, 0, 0, 0, 0);
-		if (ret < 0)
-			return ret;
-	}
 	if (mm->has_thp_disabled && mm->thp_disabled) {
 		ret = rst_syscall(rc, "prctl(PR_SET_THP_DISABLE)", __NR_prctl,
 				  PR_SET_THP_DISABLE, 1, 0, 0, 0, 0);

@@ -33,6 +33,7 @@
 #include "rst-fork.h"
 #include "rst-task.h"
 #include "stats.h"
+#include "task-state.h"
 #include "thread-core.h"
 
 /* --- one process ------------------------------------------------------------ */
@@ -107,6 +108,8 @@ int rst_build_memory(struct rst_task *rt, const struct rst_layout *l,
 	if (!ret)
 		ret = restore_vma_prot(rc, rt->mm, &rt->ps);
 	if (!ret)
+		ret = restore_mlock(rc, rt->mm);
+	if (!ret)
 		ret = restore_mm_fields(rc, rt->mm);
 	if (!ret && fault_injected(FI_RESTORE_MAPPED))
 		ret = -EIO;
@@ -166,6 +169,8 @@ static int build_process_state(struct rst_task *rt)
 		ret = restore_thread_sched(rc->pid, core->thread_core);
 	if (!ret)
 		ret = restore_rlimits(rc->pid, core);
+	if (!ret)
+		ret = restore_prctl_state(rc, core);
 	return ret;
 }
 
@@ -273,6 +278,9 @@ static int finish_process(struct rst_task *rt, const struct rst_layout *l)
 	if (rt->rc.item->leader_dead)
 		return finish_without_leader(rt, l);
 	ret = restore_creds(&rt->rc, rt->cores[0]);
+	/* a change of ids resets the dumpable flag */
+	if (!ret && !rt->vm_shared)
+		ret = restore_dumpable(&rt->rc, rt->mm);
 	if (ret)
 		return ret;
 	for (i = 1; i < n; i++) {
@@ -300,6 +308,11 @@ int rst_build_task(struct rst_task *rt, const struct rst_layout *l,
 	ret = build_process_state(rt);
 	if (!ret)
 		ret = create_threads(rt, l);
+	/* after the threads: a timer may signal one; seccomp before the creds */
+	if (!ret)
+		ret = restore_timers(&rt->rc, rt->cores[0]);
+	if (!ret)
+		ret = restore_seccomp(&rt->rc, rt->cores[0]);
 	if (!ret)
 		ret = finish_process(rt, l);
 	if (!ret)

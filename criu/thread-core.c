@@ -27,6 +27,7 @@
 #include "proc_parse.h"
 #include "restore.h"
 #include "rseq.h"
+#include "task-state.h"
 #include "thread-core.h"
 
 /* CRIU's task_core_entry.task_state for a live task. */
@@ -211,6 +212,8 @@ int dump_thread_inside(struct dump_ctx *tdc, CoreEntry *core)
 	ret = dump_thread_signals(tdc, core);
 	if (!ret)
 		ret = dump_creds(tdc, core);
+	if (!ret)
+		ret = check_thread_state(tdc);	/* what no field keeps */
 	return ret;
 }
 

@@ -28,6 +28,7 @@ struct dump_session {
 	struct kcmp_ids ids;
 	struct files_dump *files;	/* files.c, created on first use */
 	struct reg_cache *reg_cache;	/* files-reg.c: entries of mapped files */
+	bool seccomp_written;		/* seccomp.c: seccomp.img, one per dump */
 };
 
 /*

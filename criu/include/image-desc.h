@@ -20,6 +20,7 @@
 #define FDINFO_MAGIC		0x56213732
 #define PIPES_DATA_MAGIC	0x56453709
 #define TTY_INFO_MAGIC		0x59453036
+#define SECCOMP_MAGIC		0x64413049
 
 /*
  * Largest entry accepted when reading: a length word above it is taken

@@ -16,6 +16,7 @@ struct proc_stat {
 	unsigned long start_data, end_data, start_brk;
 	unsigned long arg_start, arg_end, env_start, env_end;
 	int exit_code;
+	int exit_signal;		/* sent to the parent at exit */
 };
 
 int parse_proc_stat(pid_t pid, struct proc_stat *st);

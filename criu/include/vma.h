@@ -39,10 +39,14 @@ struct vma_area {
 	uint32_t status;		/* VMA_* */
 	uint64_t madv;			/* 1 << MADV_* to re-apply */
 	bool accounted;			/* VmFlags "ac": charged as writable */
+	bool may_write;			/* VmFlags "mw": mprotect may add PROT_WRITE */
+	bool lock_onfault;		/* VmFlags "lf": mlock2(MLOCK_ONFAULT) */
+	char unsupp_vmflag[3];		/* the first VmFlags mnemonic not restored */
 	dev_t dev;
 	unsigned long ino;
 	char *path;			/* file name or [name]; NULL if none */
 	uint32_t file_id;		/* files.img entry for file mappings */
+	uint32_t fdflags;		/* O_RDONLY or O_RDWR: how file_id is opened */
 	uint64_t shmid;			/* vma_entry.shmid */
 };
 

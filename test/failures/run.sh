@@ -14,6 +14,10 @@
 #                   no process left
 #   input           wrong input: missing pid, zombie, kernel thread, criu
 #                   itself, bad folders, pid taken, bad command lines
+#   refused         state criu can't restore exactly (refused.c sets one
+#                   item): exit 1 naming the pid and the item, the target
+#                   left running unchanged; and seccomp strict mode, which
+#                   must dump and come back strict
 #   tree            a tree with a ptrace relation inside: dump refused naming
 #                   ptrace and the pid, the tree runs on unchanged (only when
 #                   asked, "make run-tree": today's dump refuses every tree)
@@ -633,6 +637,98 @@ group_input() {
 	run_test input_target_passes verdict "$pid" "$IDIR"
 }
 
+# ---------------------------------------------------------------- refused
+
+# ITEM:what stderr must say about it (after "pid N")
+REFUSED_ITEMS=(
+	"nnp:no_new_privs"
+	"ambient:ambient capabilities"
+	"mcl_future:MCL_FUTURE"
+	"lock_onfault:MLOCK_ONFAULT"
+	"anon_name:PR_SET_VMA_ANON_NAME"
+	"timerslack:timer slack"
+	"tsc:PR_SET_TSC"
+	"mdwe:PR_SET_MDWE"
+	"thp_except_advised:EXCEPT_ADVISED"
+	"mce_kill:PR_MCE_KILL"
+	"timer_signal_pending:timer's signal is pending"
+	"spec_store_bypass:speculative store bypass"
+	"mempolicy:memory policy"
+	"mseal:VmFlags \"sl\""
+	"coredump_filter:coredump_filter"
+	"autogroup_nice:autogroup"
+	"user_dispatch:syscall user dispatch"
+	"mbind:mbind"
+	"cpuid_faulting:CPUID faulting"
+	"sched_core:core scheduling"
+	"xcomp_perm:ARCH_REQ_XCOMP_PERM"
+	"exit_signal:exit signal other than SIGCHLD"
+)
+
+# start_refused ITEM DIR: the refused helper with ITEM; its pid in TPID.
+start_refused() {
+	local item=$1 dir=$2 rc
+
+	TPID=""
+	mkdir -p "$dir" || return 1
+	"$HERE/refused" "$item" "$dir/pid" </dev/null >"$dir/start.log" 2>&1
+	rc=$?
+	[ "$rc" -eq 77 ] && { SKIP="this machine can't set $item up"; return 0; }
+	[ "$rc" -eq 0 ] || why "refused $item did not start: $(head -c 200 "$dir/start.log")" || return 1
+	TPID=$(cat "$dir/pid") || return 1
+	TARGETS+=("$TPID:refused")
+}
+
+refused_item() {
+	local item=${1%%:*} what=${1#*:} dir=$ROOT/refused/${1%%:*} d
+
+	start_refused "$item" "$dir" || return 1
+	[ -n "$SKIP" ] && return 0
+	snapshot "$TPID" "$dir/before"
+	mkdir -p "$dir/img"
+	criu_run "$dir/dump" dump -t "$TPID" -D "$dir/img"
+	expect_rc1 || return 1
+	err_has "pid $TPID[: ].*$what.*not supported" "pid $TPID and $what" || return 1
+	snapshot "$TPID" "$dir/after"
+	[ "$(proc_state "$TPID")" = alive ] || why "target $TPID is $(proc_state "$TPID")" || return 1
+	grep -q '^TracerPid:[[:space:]]*0$' "$dir/after" || why "target $TPID still traced" || return 1
+	d=$(diff "$dir/before" "$dir/after" | grep '^[<>]' | head -n2 | tr '\n' ' ')
+	[ -z "$d" ] || why "target $TPID changed: $d" || return 1
+	[ -z "$(ls -A "$dir/img")" ] || why "images left: $(ls "$dir/img" | head -3 | tr '\n' ' ')" || return 1
+	kill -9 "$TPID"
+	wait_gone "$TPID"
+}
+
+# Seccomp strict mode is restored: the process comes back strict, blocked in read().
+refused_strict_restores() {
+	local dir=$ROOT/refused/strict
+
+	start_refused strict "$dir" || return 1
+	sleep 0.2
+	grep -q '^Seccomp:[[:space:]]*1$' "/proc/$TPID/status" || why "helper not in strict mode" || return 1
+	mkdir -p "$dir/img"
+	criu_run "$dir/dump" dump -t "$TPID" -D "$dir/img" -v4 -o dump.log
+	[ "$RC" -eq 0 ] || why "dump exited $RC$(err_tail)" || return 1
+	wait_gone "$TPID" || why "pid $TPID alive after dump" || return 1
+	criu_run "$dir/restore" restore -D "$dir/img" -d -v4 -o restore.log
+	[ "$RC" -eq 0 ] || why "restore exited $RC$(err_tail)" || return 1
+	sleep 0.2
+	[ "$(proc_state "$TPID")" = alive ] || why "restored $TPID is $(proc_state "$TPID")" || return 1
+	grep -q '^Seccomp:[[:space:]]*1$' "/proc/$TPID/status" ||
+		why "restored $TPID: $(grep '^Seccomp:' "/proc/$TPID/status")" || return 1
+	kill -9 "$TPID"
+	wait_gone "$TPID"
+}
+
+group_refused() {
+	local i
+
+	for i in "${REFUSED_ITEMS[@]}"; do
+		run_test "refused_${i%%:*}" refused_item "$i"
+	done
+	run_test refused_strict_restores refused_strict_restores
+}
+
 # ---------------------------------------------------------------- 5: trees
 
 # The tracee keeps its tracer: the same as before, traced by the test.
@@ -702,7 +798,7 @@ main() {
 	done
 	[ "$(id -u)" = 0 ] || { log "run.sh needs root"; exit 2; }
 	[ -x "$CRIU_ORIG" ] || { log "no criu at $CRIU_ORIG (build it or pass --criu)"; exit 2; }
-	for g in "$HERE/zombie" "$HERE/garble" "$HERE/ptrace_tree" "$ZDTM/lib/subreaper"; do
+	for g in "$HERE/zombie" "$HERE/garble" "$HERE/refused" "$HERE/ptrace_tree" "$ZDTM/lib/subreaper"; do
 		[ -x "$g" ] || { log "$g missing: run 'make' in $HERE"; exit 2; }
 	done
 	# Orphans (daemonized tests, killed targets) must be reaped at once or
@@ -715,7 +811,7 @@ main() {
 		exec "$ZDTM/lib/subreaper" "$0" "${args[@]}" \
 			${GROUPS_TO_RUN[@]+"${GROUPS_TO_RUN[@]}"}
 	fi
-	[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(dump-faults restore-faults damaged input tree)
+	[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(dump-faults restore-faults damaged input tree refused)
 
 	ROOT=$(mktemp -d "${TMPDIR:-/dev/shm}/failures.XXXXXX") || exit 1
 	CRIU=$ROOT/criu
@@ -728,6 +824,7 @@ main() {
 		restore-faults) group_restore_faults ;;
 		damaged) group_damaged ;;
 		input) group_input ;;
+		refused) group_refused ;;
 		tree) group_tree ;;
 		*) run_test "group_$g" why "unknown group" ;;
 		esac

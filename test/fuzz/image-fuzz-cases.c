@@ -7,6 +7,7 @@
 #include "pagemap.pb-c.h"
 #include "pipe-data.pb-c.h"
 #include "pstree.pb-c.h"
+#include "seccomp.pb-c.h"
 #include "stats.pb-c.h"
 #include "tty.pb-c.h"
 
@@ -29,6 +30,7 @@ const struct fuzz_case fuzz_cases[] = {
 	{ CR_FD_TTY_INFO, 0, FUZZ_ENTRIES, &tty_info_entry__descriptor },
 	{ CR_FD_STATS_RESTORE, 0, FUZZ_ENTRIES, &stats_entry__descriptor },
 	{ CR_FD_PAGES, 1, FUZZ_RAW },
+	{ CR_FD_SECCOMP, 0, FUZZ_ENTRIES, &seccomp_entry__descriptor },
 };
 
 const unsigned int nr_fuzz_cases = sizeof(fuzz_cases) / sizeof(fuzz_cases[0]);

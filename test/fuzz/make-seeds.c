@@ -13,6 +13,7 @@
 
 #include "image-fixtures.h"
 #include "image-fuzz-cases.h"
+#include "seccomp.pb-c.h"
 
 /* Write the messages of case @idx as its image in @dfd: 0 or -1. */
 static int write_case(int dfd, unsigned int idx)
@@ -32,6 +33,8 @@ static int write_case(int dfd, unsigned int idx)
 	PipeDataEntry pde = PIPE_DATA_ENTRY__INIT;
 	FdinfoEntry fde = FDINFO_ENTRY__INIT;
 	FsEntry fs = FS_ENTRY__INIT;
+	SeccompFilter sf = SECCOMP_FILTER__INIT, *sfp = &sf;
+	SeccompEntry se = SECCOMP_ENTRY__INIT;
 	uint32_t threads[2] = { 1, 2 };
 	struct cr_img *img;
 	int ret = 0;
@@ -106,6 +109,14 @@ static int write_case(int dfd, unsigned int idx)
 		break;
 	case CR_FD_PAGES:
 		ret = write_img_buf(img, "0123456789abcdef", 16);
+		break;
+	case CR_FD_SECCOMP:
+		/* one filter: "return ALLOW" (BPF_RET | BPF_K, SECCOMP_RET_ALLOW) */
+		sf.filter.data = (uint8_t *)"\x06\x00\x00\x00\x00\x00\xff\x7f";
+		sf.filter.len = 8;
+		se.n_seccomp_filters = 1;
+		se.seccomp_filters = &sfp;
+		ret = pb_write_one(img, &se, fc->desc);
 		break;
 	default:
 		break;

@@ -18,6 +18,7 @@
 #include "pagemap.pb-c.h"
 #include "pipe-data.pb-c.h"
 #include "pstree.pb-c.h"
+#include "seccomp.pb-c.h"
 #include "stats.pb-c.h"
 #include "tty.pb-c.h"
 #include "unit.h"
@@ -41,6 +42,7 @@ static const ProtobufCMessageDescriptor *roots[] = {
 	&pipe_data_entry__descriptor,
 	&tty_info_entry__descriptor,
 	&stats_entry__descriptor,
+	&seccomp_entry__descriptor,
 };
 
 static const char *const type_names[] = {

@@ -112,3 +112,40 @@ int test_vma_named(const char *name, struct test_vma *vma)
 
 	return ret < 0 ? ret : ret ? 0 : -ENOENT;
 }
+
+int test_vmflags(unsigned long addr, char *flags, size_t len)
+{
+	char line[512];
+	bool in = false;
+	FILE *f;
+	int ret = -ENOENT;
+
+	f = fopen("/proc/self/smaps", "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long start, end;
+
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2 && strchr(line, '-') <
+		    strchr(line, ' ')) {
+			in = start <= addr && addr < end;
+			continue;
+		}
+		if (in && !strncmp(line, "VmFlags:", 8)) {
+			snprintf(flags, len, " %s", line + 9);
+			flags[strcspn(flags, "\n")] = '\0';
+			ret = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return ret;
+}
+
+bool test_vmflag(const char *flags, const char *mnemonic)
+{
+	char key[8];
+
+	snprintf(key, sizeof(key), " %s ", mnemonic);
+	return strstr(flags, key) != NULL;
+}

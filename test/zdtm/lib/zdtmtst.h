@@ -19,6 +19,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -110,6 +111,12 @@ int test_vma_range(unsigned long start, unsigned long end,
 		   struct test_vma *vmas, int max);
 /* The first mapping whose path equals name (e.g. "[stack]"). */
 int test_vma_named(const char *name, struct test_vma *vma);
+/*
+ * The VmFlags line of the area holding addr, as " rd wr mr ... " (each
+ * mnemonic between spaces); test_vmflag() says whether one is there.
+ */
+int test_vmflags(unsigned long addr, char *flags, size_t len);
+bool test_vmflag(const char *flags, const char *mnemonic);
 
 /*
  * Tests of process trees (tree.c). Children never call pass()/fail(): they
