@@ -136,21 +136,20 @@ int check_dump_target(pid_t pid, struct proc_stat *st, bool pre_dump)
 
 static int map_scratch(struct dump_ctx *dc)
 {
-	long addr;
+	unsigned long addr;
 	int ret;
 
 	/*
 	 * Shared, so that it never merges with a neighbouring private area:
 	 * a merged area would come out of munmap() marked as new, and
-	 * soft-dirty would report all of it written.
+	 * soft-dirty would report all of it written. compel_map() has the
+	 * target unmap it by itself if we die.
 	 */
-	ret = dump_syscall(dc, __NR_mmap, &addr, 0, DUMP_SCRATCH_SIZE,
-			   PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (ret)
+	ret = compel_map(dc->ctl, DUMP_SCRATCH_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, &addr);
+	if (ret) {
+		pr_err("Can't map the scratch page in pid %d: %d\n", dc->pid, ret);
 		return ret;
-	if (addr < 0 && addr > -4096) {
-		pr_err("mmap of the scratch page in pid %d failed: %ld\n", dc->pid, addr);
-		return addr;
 	}
 	dc->scratch = addr;
 	dc->scratch_size = DUMP_SCRATCH_SIZE;
@@ -159,13 +158,10 @@ static int map_scratch(struct dump_ctx *dc)
 
 static void unmap_scratch(struct dump_ctx *dc)
 {
-	long ret;
-
 	if (!dc->scratch)
 		return;
-	if (!dump_syscall(dc, __NR_munmap, &ret, dc->scratch, dc->scratch_size,
-			  0, 0, 0, 0) && ret)
-		pr_err("munmap of the scratch page in pid %d failed: %ld\n", dc->pid, ret);
+	if (compel_unmap(dc->ctl, dc->scratch, dc->scratch_size))
+		pr_err("munmap of the scratch page in pid %d failed\n", dc->pid);
 	dc->scratch = 0;
 }
 
