@@ -10,7 +10,9 @@
  * registers point at it, the registers point at it before the mask is
  * changed, and cure puts the mask back before the registers.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,18 +29,54 @@
  */
 #define INJECT_SIGMASK	(~0ULL)
 
-/* Self-return mode: frames below the stack, calls at the task's code. */
+/* The highest descriptor number @pid has open, -1 for none. */
+static int highest_fd(pid_t pid, int *fd)
+{
+	struct dirent *de;
+	char path[64];
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	d = opendir(path);
+	if (!d) {
+		int ret = errno == ENOENT ? -ESRCH : -errno;
+
+		pr_perror("Can't open %s", path);
+		return ret;
+	}
+	*fd = -1;
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && atoi(de->d_name) > *fd)
+			*fd = atoi(de->d_name);
+	closedir(d);
+	return 0;
+}
+
+/*
+ * Self-return mode: frames below the stack, calls at the task's code.
+ * Descriptors parked in the task above all of its own (a tracker's) are
+ * closed on the way home: the task is stopped, so any it has there when
+ * criu dies are ours.
+ */
 static int prepare_home(struct compel_ctl *ctl)
 {
-	int ret;
+	int ret, fd = -1;
 
-	ret = compel_home_build(ctl);
+	ret = highest_fd(ctl->pid, &fd);
+	if (!ret)
+		ret = compel_home_build(ctl);
 	if (ret)
 		return ret;
 	ret = compel_home_park(ctl);
-	if (ret)
+	if (ret >= 0)
+		ret = compel_release_call(ctl, __NR_close_range, fd + 1, ~0U,
+					  0, 0, 0, 0);
+	if (ret < 0) {
+		compel_set_regs(ctl->pid, &ctl->regs);
 		compel_home_remove(ctl);
-	return ret;
+		return ret;
+	}
+	return 0;
 }
 
 static int prepare(struct compel_ctl *ctl, unsigned long site)

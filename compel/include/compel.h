@@ -20,7 +20,9 @@
  * below the red zone of its stack pointer that rt_sigreturn (found in
  * its own code) loads to put back its registers, FPU/XSAVE state and
  * signal mask, after running any release calls (compel_release_call)
- * that undo what we left in it. Nothing executable is ever written. A
+ * that undo what we left in it: memory from compel_map(), and any
+ * descriptor above the highest one the task had at infect time (which
+ * a tracker parks there). Nothing executable is ever written. A
  * task released that way keeps: the frames below its red zone (as a
  * signal delivery would leave them), and, when it had been seized in a
  * call the kernel restarts through restart_syscall() (nanosleep, poll
@@ -121,7 +123,8 @@ int compel_syscall(struct compel_ctl *ctl, long nr, long *ret,
  * A call the task makes by itself on its way home if released without
  * compel_cure() (criu died); calls run newest first, then the task
  * returns to its seized context. Effective at once. Returns a handle
- * (>= 0) or -errno; at most 8 per infection. compel_cure() forgets
+ * (>= 0) or -errno; at most 8 per infection, one of them taken by
+ * infect itself for the descriptors (see above). compel_cure() forgets
  * them all: the caller undoes (or keeps) things itself then.
  */
 int compel_release_call(struct compel_ctl *ctl, long nr, unsigned long a1,

@@ -8,6 +8,7 @@
  * stack and memory all the while, must then run on untraced with the
  * same maps, blocked and pending masks, and no complaint.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -32,8 +33,29 @@
 
 struct snapshot {
 	char maps[MAPS_MAX];
+	char fds[1024];
 	uint64_t blk, pnd;
 };
+
+/* The descriptor numbers of @pid, as " 0 1 2". */
+static int read_fds(pid_t pid, char *buf, size_t size)
+{
+	struct dirent *de;
+	char path[64];
+	size_t len = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	buf[0] = '\0';
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.' && len + 12 < size)
+			len += snprintf(buf + len, size - len, " %s", de->d_name);
+	closedir(d);
+	return 0;
+}
 
 static int read_maps(pid_t pid, char *buf)
 {
@@ -55,7 +77,8 @@ static int read_maps(pid_t pid, char *buf)
 
 static int take_snapshot(pid_t pid, struct snapshot *s)
 {
-	if (read_maps(pid, s->maps) || status_mask(pid, "SigBlk", &s->blk) ||
+	if (read_maps(pid, s->maps) || read_fds(pid, s->fds, sizeof(s->fds)) ||
+	    status_mask(pid, "SigBlk", &s->blk) ||
 	    status_mask(pid, "SigPnd", &s->pnd))
 		return -1;
 	return 0;
@@ -83,7 +106,7 @@ static int tracer_cycle(pid_t pid)
 {
 	struct compel_ctl *ctl;
 	unsigned long addr;
-	long res;
+	long res, fd = -1;
 	int h, ret = -1;
 
 	if (compel_seize(pid))
@@ -100,8 +123,14 @@ static int tracer_cycle(pid_t pid)
 	    compel_syscall(ctl, SYS_rt_sigprocmask, &res, SIG_BLOCK, 0, addr,
 			   8, 0, 0))
 		goto cure;
+	/* A descriptor parked high, as a tracker does. */
+	if (compel_syscall(ctl, SYS_fcntl, &fd, 1, F_DUPFD_CLOEXEC, 500, 0, 0,
+			   0) || fd < 0)
+		goto cure;
 	h = compel_release_call(ctl, SYS_getppid, 0, 0, 0, 0, 0, 0);
 	if (h < 0 || compel_release_drop(ctl, h))
+		goto cure;
+	if (compel_syscall(ctl, SYS_close, &res, fd, 0, 0, 0, 0, 0) || res)
 		goto cure;
 	if (compel_unmap(ctl, addr, 8192))
 		goto cure;
@@ -207,6 +236,8 @@ static int check_victim(struct victim *v, const struct snapshot *before,
 	CHECK(!take_snapshot(v->pid, &now), "%s: victim gone", when);
 	CHECK(!strcmp(now.maps, before->maps), "%s: maps changed, now has %s",
 	      when, first_new_line(now.maps, before->maps));
+	CHECK(!strcmp(now.fds, before->fds), "%s: fds%s, were%s", when,
+	      now.fds, before->fds);
 	CHECK(now.blk == before->blk, "%s: SigBlk %#llx, was %#llx", when,
 	      (unsigned long long)now.blk, (unsigned long long)before->blk);
 	CHECK(now.pnd == before->pnd, "%s: SigPnd %#llx, was %#llx", when,
