@@ -14,7 +14,7 @@
 
 #define COMPEL_FRAME_SIZE	448	/* one rt_sigframe, 16-byte aligned */
 #define COMPEL_RED_ZONE		128	/* below rsp, owned by the task */
-#define COMPEL_MAX_RELEASE	8	/* calls run on the way home */
+#define COMPEL_MAX_RELEASE	16	/* calls run on the way home */
 
 /* Code found in the task (gadget.c). */
 struct compel_gadgets {

@@ -29,11 +29,25 @@
  */
 #define INJECT_SIGMASK	(~0ULL)
 
-/* The highest descriptor number @pid has open, -1 for none. */
-static int highest_fd(pid_t pid, int *fd)
+#define FD_RANGES	6	/* free ranges closed on the way home */
+
+struct fd_ranges {
+	unsigned int lo[FD_RANGES], hi[FD_RANGES];
+	unsigned int nr;
+};
+
+static int cmp_int(const void *a, const void *b)
 {
+	return *(const int *)a - *(const int *)b;
+}
+
+/* The descriptor numbers @pid has open, sorted; *@fds malloc()ed. */
+static int list_fds(pid_t pid, int **fds, unsigned int *nr)
+{
+	unsigned int cap = 64;
 	struct dirent *de;
 	char path[64];
+	int *tmp;
 	DIR *d;
 
 	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
@@ -44,33 +58,78 @@ static int highest_fd(pid_t pid, int *fd)
 		pr_perror("Can't open %s", path);
 		return ret;
 	}
-	*fd = -1;
-	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' && atoi(de->d_name) > *fd)
-			*fd = atoi(de->d_name);
+	*nr = 0;
+	*fds = malloc(cap * sizeof(**fds));
+	while (*fds && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (*nr == cap) {
+			cap *= 2;
+			tmp = realloc(*fds, cap * sizeof(**fds));
+			if (!tmp) {
+				free(*fds);
+				*fds = NULL;
+				break;
+			}
+			*fds = tmp;
+		}
+		(*fds)[(*nr)++] = atoi(de->d_name);
+	}
 	closedir(d);
+	if (!*fds)
+		return -ENOMEM;
+	qsort(*fds, *nr, sizeof(**fds), cmp_int);
+	return 0;
+}
+
+/*
+ * The numbers free now, lowest ranges first (where pipe(), dup() and
+ * the like put new descriptors), and always the one above the highest.
+ */
+static int free_fd_ranges(pid_t pid, struct fd_ranges *r)
+{
+	unsigned int i, nr = 0, next = 0;
+	int *fds, ret;
+
+	ret = list_fds(pid, &fds, &nr);
+	if (ret)
+		return ret;
+	r->nr = 0;
+	for (i = 0; i < nr && r->nr < FD_RANGES - 1; i++) {
+		if ((unsigned int)fds[i] > next) {
+			r->lo[r->nr] = next;
+			r->hi[r->nr++] = fds[i] - 1;
+		}
+		next = fds[i] + 1;
+	}
+	r->lo[r->nr] = nr ? fds[nr - 1] + 1 : 0;
+	r->hi[r->nr++] = ~0U;
+	free(fds);
 	return 0;
 }
 
 /*
  * Self-return mode: frames below the stack, calls at the task's code.
- * Descriptors parked in the task above all of its own (a tracker's) are
- * closed on the way home: the task is stopped, so any it has there when
- * criu dies are ours.
+ * Descriptors opened in the task at numbers free at infect time (the
+ * pipes of a pre-dump, a tracker's parked one) are closed on the way
+ * home: the task is stopped, so any it has there when criu dies are
+ * ours.
  */
 static int prepare_home(struct compel_ctl *ctl)
 {
-	int ret, fd = -1;
+	struct fd_ranges r;
+	unsigned int i;
+	int ret;
 
-	ret = highest_fd(ctl->pid, &fd);
+	ret = free_fd_ranges(ctl->pid, &r);
 	if (!ret)
 		ret = compel_home_build(ctl);
 	if (ret)
 		return ret;
 	ret = compel_home_park(ctl);
-	if (ret >= 0)
-		ret = compel_release_call(ctl, __NR_close_range, fd + 1, ~0U,
-					  0, 0, 0, 0);
+	for (i = 0; ret >= 0 && i < r.nr; i++)
+		ret = compel_release_call(ctl, __NR_close_range, r.lo[i],
+					  r.hi[i], 0, 0, 0, 0);
 	if (ret < 0) {
 		compel_set_regs(ctl->pid, &ctl->regs);
 		compel_home_remove(ctl);
@@ -94,7 +153,6 @@ static int prepare(struct compel_ctl *ctl, unsigned long site)
 	}
 	return prepare_home(ctl);
 }
-
 /* Undo prepare(): registers first, then what they pointed at. */
 static void unprepare(struct compel_ctl *ctl)
 {
@@ -164,6 +222,7 @@ int compel_cure(struct compel_ctl *ctl)
 {
 	int ret, err = 0;
 
+	pr_debug("pid %d: curing\n", ctl->pid);
 	ret = compel_set_sigmask(ctl->pid, ctl->sigmask);
 	if (ret)
 		err = ret;

@@ -21,8 +21,10 @@
  * its own code) loads to put back its registers, FPU/XSAVE state and
  * signal mask, after running any release calls (compel_release_call)
  * that undo what we left in it: memory from compel_map(), and any
- * descriptor above the highest one the task had at infect time (which
- * a tracker parks there). Nothing executable is ever written. A
+ * descriptor opened at a number that was free at infect time, in the
+ * five lowest free ranges or above the highest open one (new
+ * descriptors land in the lowest free number, or above a base for a
+ * tracker's parked one). Nothing executable is ever written. A
  * task released that way keeps: the frames below its red zone (as a
  * signal delivery would leave them), and, when it had been seized in a
  * call the kernel restarts through restart_syscall() (nanosleep, poll
@@ -123,7 +125,7 @@ int compel_syscall(struct compel_ctl *ctl, long nr, long *ret,
  * A call the task makes by itself on its way home if released without
  * compel_cure() (criu died); calls run newest first, then the task
  * returns to its seized context. Effective at once. Returns a handle
- * (>= 0) or -errno; at most 8 per infection, one of them taken by
+ * (>= 0) or -errno; at most 16 per infection, up to 6 of them taken by
  * infect itself for the descriptors (see above). compel_cure() forgets
  * them all: the caller undoes (or keeps) things itself then.
  */

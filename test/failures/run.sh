@@ -14,6 +14,9 @@
 #                   no process left
 #   input           wrong input: missing pid, zombie, kernel thread, criu
 #                   itself, bad folders, pid taken, bad command lines
+#   kill            criu SIGKILLed at each fault point and after random
+#                   delays in dump and pre-dump: the target runs on intact
+#                   (kill.sh; KILL_DUMPS, KILL_PREDUMPS, KILL_MAX_MS)
 #
 # One line per test ("PASS name" / "FAIL name: why" / "SKIP name: why"),
 # then "N passed, N failed". Details of failures go to stderr.
@@ -639,6 +642,9 @@ cleanup() {
 	done
 }
 
+# shellcheck source=kill.sh
+. "$HERE/kill.sh"
+
 main() {
 	local g args
 
@@ -668,7 +674,7 @@ main() {
 		exec "$ZDTM/lib/subreaper" "$0" "${args[@]}" \
 			${GROUPS_TO_RUN[@]+"${GROUPS_TO_RUN[@]}"}
 	fi
-	[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(dump-faults restore-faults damaged input)
+	[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(dump-faults restore-faults damaged input kill)
 
 	ROOT=$(mktemp -d "${TMPDIR:-/dev/shm}/failures.XXXXXX") || exit 1
 	CRIU=$ROOT/criu
@@ -681,6 +687,7 @@ main() {
 		restore-faults) group_restore_faults ;;
 		damaged) group_damaged ;;
 		input) group_input ;;
+		kill) group_kill ;;
 		*) run_test "group_$g" why "unknown group" ;;
 		esac
 	done
