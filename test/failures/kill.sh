@@ -77,7 +77,7 @@ kill_criu() {
 
 # kill_tries CMD N: N kills at random delays; one result line for all.
 kill_tries() {
-	local cmd=$1 n=$2 dir=$ROOT/kill-$1 i ms done=0 args
+	local cmd=$1 n=$2 dir=$ROOT/kill-$1 i ms done=0 bad=0 args
 
 	args=(dump -R)
 	[ "$cmd" = pre-dump ] && args=(pre-dump --track-mem)
@@ -93,6 +93,7 @@ kill_tries() {
 			start_victim "$dir"
 			snapshot "$TPID" "$dir/before"
 			FAILS="$FAILS|$WHY"
+			bad=$((bad + 1))
 		elif [ "$cmd" = pre-dump ] && [ "$RC" -ne 1 ]; then
 			# a new target, without the tracker of this chain
 			kill -9 "$TPID"
@@ -101,7 +102,7 @@ kill_tries() {
 		fi
 	done
 	kill -9 "$TPID" 2>/dev/null
-	log "kill $cmd: $n tries, $done finished before the kill, $KILL_DEAD targets dead so far"
+	log "kill $cmd: $n tries, $done finished before the kill, $bad targets harmed, $KILL_DEAD dead so far"
 	echo "kill $cmd: $((n - done)) of $n tries killed criu mid-run" >"$dir/summary"
 }
 
