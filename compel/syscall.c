@@ -77,6 +77,15 @@ int compel_other_stop(struct compel_ctl *ctl, int status, long nr, int *sig)
 	*sig = 0;
 	if (status >> 16)
 		return 0;
+	/*
+	 * Never a fault: passed on at once. A tracer that dies while the
+	 * task sits in this signal-delivery stop loses the signal (the
+	 * kernel's known ptrace limitation), so the stop is kept short.
+	 */
+	if (WSTOPSIG(status) == SIGSTOP) {
+		*sig = SIGSTOP;
+		return 0;
+	}
 	if (ptrace(PTRACE_GETSIGINFO, ctl->pid, 0, &si)) {
 		ret = -errno;
 		pr_perror("Can't get siginfo of %d", ctl->pid);

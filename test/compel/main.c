@@ -41,6 +41,7 @@ static const struct {
 	{ "tracer_death_random", test_death_random },
 	{ "tracer_death_each_step", test_death_each_step },
 	{ "tracer_death_in_read", test_death_in_read },
+	{ "tracer_death_sigstop_kept", test_death_sigstop },
 };
 
 static char reason[512];

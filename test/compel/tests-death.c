@@ -365,3 +365,42 @@ out:
 	victim_stop(&v);
 	return ret;
 }
+
+/*
+ * A SIGSTOP that reaches the victim while injected calls run is not
+ * lost when the tracer dies: the victim ends up group-stopped, and runs
+ * on unchanged after SIGCONT. The tracer gets 20 ms to see the signal:
+ * one that dies while the victim sits in the signal-delivery stop of
+ * SIGSTOP loses it (ptrace(2), BUGS), which compel can't help.
+ */
+int test_death_sigstop(void)
+{
+	static struct snapshot before;
+	struct victim v;
+	char when[64];
+	pid_t tracer;
+	int i, status, ret = -1;
+
+	CHECK(!start_checked(&v, &before), "no victim");
+	for (i = 0; i < 10; i++) {
+		snprintf(when, sizeof(when), "try %d", i);
+		tracer = start_tracer(v.pid, 0);
+		CHECK(tracer > 0, "fork: %m");
+		usleep(1000 + i * 500);
+		kill(v.pid, SIGSTOP);
+		usleep(20000);
+		kill(tracer, SIGKILL);
+		CHECK(!reap(tracer, &status), "waitpid of the tracer: %m");
+		CHECK(!wait_untraced(v.pid), "%s: still traced", when);
+		CHECK(!wait_state(v.pid, 'T', 2000), "%s: SIGSTOP lost (state %c)",
+		      when, proc_state(v.pid));
+		kill(v.pid, SIGCONT);
+		if (check_victim(&v, &before, when))
+			goto out;
+	}
+	ret = 0;
+out:
+	victim_stop(&v);
+	return ret;
+}
+

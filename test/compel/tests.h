@@ -34,6 +34,7 @@ int test_signal_before_interrupt(void);
 int test_death_random(void);
 int test_death_each_step(void);
 int test_death_in_read(void);
+int test_death_sigstop(void);
 
 /* tests-xsave.c */
 int test_xsave(void);
