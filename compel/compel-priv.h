@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include <sys/user.h>
 
@@ -108,6 +109,8 @@ int compel_release_find(const struct compel_ctl *ctl, long nr,
 int compel_syscall_undoing(struct compel_ctl *ctl, int handle, long nr,
 			   long *ret, const unsigned long args[6]);
 
+/* fopen("/proc/@pid/@name"); NULL with *@err (-ESRCH: no such task). */
+FILE *compel_proc_open(pid_t pid, const char *name, int *err);
 /* Thread group id of thread @pid, from /proc/PID/status; or -errno. */
 pid_t compel_tgid(pid_t pid);
 /* Seccomp mode of @pid (0: none) from /proc/PID/status. */

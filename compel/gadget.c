@@ -100,18 +100,13 @@ static int scan_maps(pid_t pid, FILE *f, struct compel_gadgets *g,
 int compel_find_gadgets(pid_t pid, struct compel_gadgets *g)
 {
 	unsigned char *buf;
-	char path[64];
 	int ret;
 	FILE *f;
 
 	memset(g, 0, sizeof(*g));
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	f = fopen(path, "re");
-	if (!f) {
-		ret = errno == ENOENT ? -ESRCH : -errno;
-		pr_perror("Can't open %s", path);
+	f = compel_proc_open(pid, "maps", &ret);
+	if (!f)
 		return ret;
-	}
 	buf = malloc(SCAN_CHUNK);
 	ret = buf ? scan_maps(pid, f, g, buf) : -ENOMEM;
 	free(buf);

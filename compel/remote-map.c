@@ -34,18 +34,14 @@ static int find_free(pid_t pid, unsigned long sp, size_t len,
 {
 	unsigned long from, to, prev_end = LOW_LIMIT;
 	unsigned long limit = sp > STACK_CLEARANCE ? sp - STACK_CLEARANCE : 0;
-	char path[64], *line = NULL;
+	char *line = NULL;
 	size_t size = 0;
+	int ret;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	f = fopen(path, "re");
-	if (!f) {
-		int ret = errno == ENOENT ? -ESRCH : -errno;
-
-		pr_perror("Can't open %s", path);
+	f = compel_proc_open(pid, "maps", &ret);
+	if (!f)
 		return ret;
-	}
 	*addr = 0;
 	while (getline(&line, &size, f) > 0) {
 		if (sscanf(line, "%lx-%lx", &from, &to) != 2)

@@ -46,17 +46,13 @@
 static int area_mapped(pid_t pid, unsigned long lo, unsigned long hi)
 {
 	unsigned long from, to;
-	char path[64], perms[8], line[512];
+	char perms[8], line[512];
 	int ret = -ENOSPC;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	f = fopen(path, "re");
-	if (!f) {
-		ret = errno == ENOENT ? -ESRCH : -errno;
-		pr_perror("Can't open %s", path);
+	f = compel_proc_open(pid, "maps", &ret);
+	if (!f)
 		return ret;
-	}
 	while (fgets(line, sizeof(line), f)) {
 		if (!strchr(line, '\n') && !feof(f)) {
 			int c;
