@@ -12,8 +12,8 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <stdio.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -153,6 +153,7 @@ static int prepare(struct compel_ctl *ctl, unsigned long site)
 	}
 	return prepare_home(ctl);
 }
+
 /* Undo prepare(): registers first, then what they pointed at. */
 static void unprepare(struct compel_ctl *ctl)
 {
