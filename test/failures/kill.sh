@@ -16,15 +16,17 @@ start_victim() {
 	local dir=$1 i
 
 	mkdir -p "$dir"
+	# emptied here: the child's own truncation may come after our grep
+	: >"$dir/victim.out"
 	setsid "$VICTIM" selfcheck </dev/null >"$dir/victim.out" 2>&1 &
 	TPID=$!
 	disown "$TPID"
 	TARGETS+=("$TPID:victim")
-	for ((i = 0; i < 50; i++)); do
-		grep -q '^ready' "$dir/victim.out" 2>/dev/null && break
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^ready' "$dir/victim.out" 2>/dev/null && return 0
 		sleep 0.02
 	done
-	sleep 0.05	# past its setup
+	log "victim $TPID not ready after 2 s"
 }
 
 # victim_fine PID DIR BEFORE [CURED]: alive, no complaint, unchanged;
