@@ -29,7 +29,10 @@
  * signal delivery would leave them), and, when it had been seized in a
  * call the kernel restarts through restart_syscall() (nanosleep, poll
  * with a timeout...) and criu died while a call was injected, -EINTR
- * from that call, as after a signal handler.
+ * from that call, as after a signal handler. A SIGSTOP sent meanwhile
+ * is passed on, so the task ends up group-stopped as it would have;
+ * only one that criu dies holding in its signal-delivery stop (a few
+ * microseconds) is lost, as ptrace(2) warns for any tracer's death.
  *
  * All functions return 0 or a negative errno, and log what failed and
  * on which pid.
