@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Running system calls inside an infected task: the registers are
- * pointed at the "syscall; int3" site with the arguments loaded, and
- * the task is resumed with PTRACE_SYSCALL to the syscall's entry and
- * then its exit stop, where rax holds the result.
+ * pointed at the site with the arguments loaded, and the task is
+ * resumed with PTRACE_SYSCALL to the syscall's entry and then its exit
+ * stop, where rax holds the result. The site is the task's own
+ * "syscall; ret" with rsp at the way home (return.c), or in legacy mode
+ * a "syscall; int3" written by us.
  *
- * Why not run into the int3: the SIGTRAP it raises is a forced signal,
- * and the kernel resets the task's SIGTRAP disposition to SIG_DFL when
- * it forces one that is ignored (or blocked). Stopping at the syscall
- * exit changes nothing in the task; the int3 stays as a guard that
- * turns a missed stop into a visible fault.
+ * Either way nothing after the syscall instruction runs while we are
+ * there: we stop at the exit. The ret is for a task whose tracer died;
+ * the int3 is a guard that turns a missed stop into a visible fault
+ * (never run into on purpose: a forced SIGTRAP would reset an ignored
+ * SIGTRAP to SIG_DFL).
  */
 #include <errno.h>
 #include <signal.h>
@@ -62,39 +64,52 @@ static int is_fault(int sig, const siginfo_t *si)
 /*
  * Sort out a stop that is not the syscall stop we wait for. Group and
  * interrupt stops are resumed through (a group stop is re-established
- * on detach). Asynchronous signals are remembered for cure to re-send.
- * A fault means the site or the call is broken: -EFAULT.
+ * on detach, and by the kernel after our death). An asynchronous
+ * signal (only SIGSTOP gets through the mask) is handed back, so the
+ * task group-stops as it would have: nothing is held here that our
+ * death could lose. A fault means the site or the call is broken.
  */
-int compel_other_stop(struct compel_ctl *ctl, int status, long nr)
+int compel_other_stop(struct compel_ctl *ctl, int status, long nr, int *sig)
 {
-	int sig = WSTOPSIG(status), ret;
 	siginfo_t si;
+	int ret;
 
+	*sig = 0;
 	if (status >> 16)
 		return 0;
+	/*
+	 * Never a fault: passed on at once. A tracer that dies while the
+	 * task sits in this signal-delivery stop loses the signal (the
+	 * kernel's known ptrace limitation), so the stop is kept short.
+	 */
+	if (WSTOPSIG(status) == SIGSTOP) {
+		*sig = SIGSTOP;
+		return 0;
+	}
 	if (ptrace(PTRACE_GETSIGINFO, ctl->pid, 0, &si)) {
 		ret = -errno;
 		pr_perror("Can't get siginfo of %d", ctl->pid);
 		return ret;
 	}
-	if (is_fault(sig, &si)) {
+	if (is_fault(WSTOPSIG(status), &si)) {
 		pr_err("pid %d: signal %d (code %d, addr %p) during remote syscall %ld at %#lx\n",
-		       ctl->pid, sig, si.si_code, si.si_addr, nr, ctl->site);
+		       ctl->pid, WSTOPSIG(status), si.si_code, si.si_addr, nr,
+		       ctl->site);
 		return -EFAULT;
 	}
-	pr_debug("pid %d: signal %d during remote syscall %ld, deferred\n",
-		 ctl->pid, sig, nr);
-	ctl->deferred |= 1ULL << (sig - 1);
+	*sig = WSTOPSIG(status);
+	pr_debug("pid %d: signal %d during remote syscall %ld, passed on\n",
+		 ctl->pid, *sig, nr);
 	return 0;
 }
 
 /* Resume with PTRACE_SYSCALL until the next syscall stop. */
 static int next_syscall_stop(struct compel_ctl *ctl, long nr)
 {
-	int status, ret;
+	int status, ret, sig = 0;
 
 	for (;;) {
-		if (ptrace(PTRACE_SYSCALL, ctl->pid, 0, 0)) {
+		if (ptrace(PTRACE_SYSCALL, ctl->pid, 0, (long)sig)) {
 			ret = -errno;
 			pr_perror("Can't resume %d", ctl->pid);
 			return ret;
@@ -107,7 +122,7 @@ static int next_syscall_stop(struct compel_ctl *ctl, long nr)
 		}
 		if (status >> 16 == 0 && WSTOPSIG(status) == (SIGTRAP | 0x80))
 			return 0;
-		ret = compel_other_stop(ctl, status, nr);
+		ret = compel_other_stop(ctl, status, nr, &sig);
 		if (ret)
 			return ret;
 	}
@@ -142,6 +157,8 @@ static int run_syscall(struct compel_ctl *ctl, long nr,
 	int err;
 
 	compel_load_syscall(&regs, ctl->site, nr, args);
+	if (!ctl->legacy)
+		regs.rsp = ctl->head;
 	err = compel_set_regs(ctl->pid, &regs);
 	if (!err)
 		err = next_syscall_stop(ctl, nr);
@@ -173,7 +190,8 @@ int compel_syscall(struct compel_ctl *ctl, long nr, long *ret,
  * The new registers are loaded at the exit stop of the last call, so
  * nothing runs at the (maybe unmapped) site afterwards. The blocked
  * mask stays as infect set it: the caller sets the task's own one with
- * compel_set_sigmask().
+ * compel_set_sigmask(). There is no way home after this (the caller
+ * chose where the task goes): the stack bytes are put back first.
  */
 int compel_syscall_and_set_regs(struct compel_ctl *ctl, long nr, long *ret,
 				unsigned long a1, unsigned long a2,
@@ -185,8 +203,9 @@ int compel_syscall_and_set_regs(struct compel_ctl *ctl, long nr, long *ret,
 	err = run_syscall(ctl, nr, args, ret);
 	if (!err)
 		err = compel_set_regs(ctl->pid, regs);
-	if (!err)
-		err = compel_resend_deferred(ctl);
+	if (!err && !ctl->legacy)
+		err = compel_home_remove(ctl);
+	free(ctl->area_saved);
 	free(ctl);
 	return err;
 }

@@ -105,21 +105,31 @@ int compel_task_state(pid_t pid, enum compel_task_state *state)
 	return 0;
 }
 
+FILE *compel_proc_open(pid_t pid, const char *name, int *err)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
+	f = fopen(path, "re");
+	if (!f) {
+		*err = errno == ENOENT ? -ESRCH : -errno;
+		pr_perror("Can't open %s", path);
+	}
+	return f;
+}
+
 /* The number after "@key:" in /proc/@pid/status. */
 static int status_field(pid_t pid, const char *key, long *val)
 {
-	char path[64], line[256];
 	size_t klen = strlen(key);
 	int ret = -ENOENT;
+	char line[256];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	if (!f) {
-		ret = errno == ENOENT ? -ESRCH : -errno;
-		pr_perror("Can't open %s", path);
+	f = compel_proc_open(pid, "status", &ret);
+	if (!f)
 		return ret;
-	}
 	while (fgets(line, sizeof(line), f)) {
 		if (strncmp(line, key, klen) || line[klen] != ':')
 			continue;
@@ -129,7 +139,7 @@ static int status_field(pid_t pid, const char *key, long *val)
 	}
 	fclose(f);
 	if (ret)
-		pr_err("No %s in %s\n", key, path);
+		pr_err("No %s in /proc/%d/status\n", key, pid);
 	return ret;
 }
 

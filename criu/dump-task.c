@@ -4,9 +4,9 @@
  *
  * Each thread is read from outside first (registers, mask, rseq,
  * scheduling), then the leader is infected and asked what only the
- * process can tell; every other thread is infected in turn through the
- * leader's syscall site and scratch page (both live in the address space
- * all threads share) and cured before the next one.
+ * process can tell; every other thread is infected in turn, using the
+ * leader's scratch page (it lives in the address space all threads
+ * share), and cured before the next one.
  */
 #include <errno.h>
 #include <signal.h>
@@ -81,9 +81,11 @@ static int check_unshared(const struct pstree *t, unsigned int i, bool increment
 			       a->pid, what, b->pid);
 			return -EOPNOTSUPP;
 		}
-		if (incremental && a->ids.vm_id == b->ids.vm_id) {
-			pr_err("Pid %d shares its address space with pid %d: incremental dumps of it are not supported yet\n",
-			       a->pid, b->pid);
+		/* each task's tracker parks a descriptor in its own table */
+		if (incremental && (a->ids.vm_id == b->ids.vm_id ||
+				    a->ids.files_id == b->ids.files_id)) {
+			pr_err("Pid %d shares %s with pid %d: incremental dumps of it are not supported yet\n",
+			       a->pid, what, b->pid);
 			return -EOPNOTSUPP;
 		}
 	}
@@ -333,14 +335,17 @@ static int collect_outside(struct dmp_task *dt)
 	return ret;
 }
 
-/* Another thread of the infected process, through the leader's site. */
+/*
+ * Another thread of the infected process: infected on its own (its own
+ * way back, on its own stack), sharing the leader's scratch page.
+ */
 static int dump_other_thread(struct dmp_task *dt, unsigned int i)
 {
 	struct dump_ctx tdc = dt->dc;
 	int ret, err;
 
 	tdc.pid = dt->dc.item->threads[i];
-	tdc.ctl = compel_infect(tdc.pid, compel_ctl_site(dt->dc.ctl));
+	tdc.ctl = compel_infect(tdc.pid, 0);
 	if (!tdc.ctl)
 		return -EIO;
 	ret = dump_thread_inside(&tdc, dt->cores[i]);

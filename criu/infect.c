@@ -2,8 +2,10 @@
 /*
  * Injected system calls and the scratch page, dump side.
  *
- * A target is infected once per (pre-)dump: compel places its syscall
- * site, and a shared scratch area is mapped for arguments and results.
+ * A target is infected once per (pre-)dump: compel runs the calls at a
+ * syscall instruction of the target's own code, with a way back to where
+ * the task was seized that works without criu (compel/), and a shared
+ * scratch area is mapped for arguments and results.
  * The area is shared so that it never merges with a neighbouring
  * private area: a merged area would come out of munmap() marked as new,
  * and soft-dirty would report all of it written.
@@ -52,15 +54,21 @@ long infect_syscall(struct dump_ctx *dc, const char *what, long nr,
 	return inject_syscall(dc->ctl, dc->pid, what, nr, a1, a2, a3, a4, a5, a6);
 }
 
+/*
+ * compel_map() registers the munmap with the task before the mmap runs:
+ * if criu dies, the task unmaps the area by itself on its way back.
+ */
 static int map_scratch(struct dump_ctx *dc)
 {
-	long addr;
+	unsigned long addr;
+	int ret;
 
-	addr = infect_syscall(dc, "mmap of the scratch page", __NR_mmap, 0,
-			      DUMP_SCRATCH_SIZE, PROT_READ | PROT_WRITE,
-			      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (addr < 0 && addr > -4096)
-		return addr;
+	ret = compel_map(dc->ctl, DUMP_SCRATCH_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, &addr);
+	if (ret) {
+		pr_err("Can't map the scratch page in pid %d: %d\n", dc->pid, ret);
+		return ret;
+	}
 	dc->scratch = addr;
 	dc->scratch_size = DUMP_SCRATCH_SIZE;
 	return 0;
@@ -70,8 +78,8 @@ static void unmap_scratch(struct dump_ctx *dc)
 {
 	if (!dc->scratch)
 		return;
-	infect_syscall(dc, "munmap of the scratch page", __NR_munmap, dc->scratch,
-		       dc->scratch_size, 0, 0, 0, 0);
+	if (compel_unmap(dc->ctl, dc->scratch, dc->scratch_size))
+		pr_err("munmap of the scratch page in pid %d failed\n", dc->pid);
 	dc->scratch = 0;
 }
 

@@ -9,10 +9,30 @@
  * until released. While stopped, compel can read and write its
  * registers and extended FPU state, read and write its memory, and run
  * system calls inside it: the registers are saved, the task is pointed
- * at a "syscall; int3" sequence with the arguments loaded, resumed with
- * PTRACE_SYSCALL to the syscall's exit stop (the int3 is only a guard:
- * a forced SIGTRAP would reset an ignored SIGTRAP to SIG_DFL), and the
- * saved registers are put back afterwards.
+ * at a "syscall; ret" sequence of its own code with the arguments
+ * loaded, resumed with PTRACE_SYSCALL to the syscall's exit stop, and
+ * the saved registers are put back afterwards.
+ *
+ * Surviving our own death: a task seized by compel_seize() is never
+ * set PTRACE_O_EXITKILL, so when criu is killed the kernel detaches it
+ * and it runs on from where it stopped. Infection keeps it, at every
+ * instant, either in its seized state or on a "way home": signal frames
+ * below the red zone of its stack pointer that rt_sigreturn (found in
+ * its own code) loads to put back its registers, FPU/XSAVE state and
+ * signal mask, after running any release calls (compel_release_call)
+ * that undo what we left in it: memory from compel_map(), and any
+ * descriptor opened at a number that was free at infect time, in the
+ * five lowest free ranges or above the highest open one (new
+ * descriptors land in the lowest free number, or above a base for a
+ * tracker's parked one). Nothing executable is ever written. A
+ * task released that way keeps: the frames below its red zone (as a
+ * signal delivery would leave them), and, when it had been seized in a
+ * call the kernel restarts through restart_syscall() (nanosleep, poll
+ * with a timeout...) and criu died while a call was injected, -EINTR
+ * from that call, as after a signal handler. A SIGSTOP sent meanwhile
+ * is passed on, so the task ends up group-stopped as it would have;
+ * only one that criu dies holding in its signal-delivery stop (a few
+ * microseconds) is lost, as ptrace(2) warns for any tracer's death.
  *
  * All functions return 0 or a negative errno, and log what failed and
  * on which pid.
@@ -88,11 +108,14 @@ int compel_write_mem(pid_t pid, unsigned long addr, const void *buf, size_t len)
 
 /*
  * Remote system calls. compel_infect() prepares a seized task: it saves
- * its registers and signal mask, blocks all signals (so no delivery stop
- * can interrupt an injected call), and places "syscall; int3" at
- * @site, saving the bytes it overwrote. With @site == 0 the start of
- * the first executable mapping is used. compel_cure() puts back the
- * bytes, mask and registers; after it the task is exactly as seized.
+ * its registers and signal mask, builds its way home, and blocks all
+ * signals (so no delivery stop can interrupt an injected call). With
+ * @site == 0, calls run at a "syscall; ret" found in the task's code
+ * and it can go home by itself (see above); -ENOEXEC when its code has
+ * no such sequence or no rt_sigreturn one. With a @site, "syscall;
+ * int3" is written there over saved bytes (legacy mode: for tasks set
+ * to die with us). compel_cure() puts back mask, registers and bytes;
+ * after it the task is exactly as seized.
  */
 struct compel_ctl;
 
@@ -108,9 +131,30 @@ int compel_syscall(struct compel_ctl *ctl, long nr, long *ret,
 		   unsigned long a1, unsigned long a2, unsigned long a3,
 		   unsigned long a4, unsigned long a5, unsigned long a6);
 /*
+ * A call the task makes by itself on its way home if released without
+ * compel_cure() (criu died); calls run newest first, then the task
+ * returns to its seized context. Effective at once. Returns a handle
+ * (>= 0) or -errno; at most 16 per infection, up to 6 of them taken by
+ * infect itself for the descriptors (see above). compel_cure() forgets
+ * them all: the caller undoes (or keeps) things itself then.
+ */
+int compel_release_call(struct compel_ctl *ctl, long nr, unsigned long a1,
+			unsigned long a2, unsigned long a3, unsigned long a4,
+			unsigned long a5, unsigned long a6);
+/* Forget release call @handle; do it before undoing the thing yourself. */
+int compel_release_drop(struct compel_ctl *ctl, int handle);
+/*
+ * Map @len bytes of anonymous memory (mmap @prot, @flags) in the task
+ * at a free address, with its munmap registered as a release call
+ * before the mapping exists. compel_unmap() drops that and unmaps.
+ */
+int compel_map(struct compel_ctl *ctl, size_t len, int prot, int flags,
+	       unsigned long *addr);
+int compel_unmap(struct compel_ctl *ctl, unsigned long addr, size_t len);
+/*
  * Move the syscall site to @site (for example a page the caller mapped
  * with compel_syscall and filled with compel_write_mem): the old
- * site's bytes are restored first.
+ * site's bytes are restored first. The ctl is in legacy mode after it.
  */
 int compel_move_site(struct compel_ctl *ctl, unsigned long site);
 /* The code placed at a syscall site, and its length. */
@@ -132,5 +176,7 @@ int compel_cure(struct compel_ctl *ctl);
 pid_t compel_ctl_pid(const struct compel_ctl *ctl);
 /* Where the syscall code currently is. */
 unsigned long compel_ctl_site(const struct compel_ctl *ctl);
+/* 1 while the task has its way home (not legacy mode), else 0. */
+int compel_ctl_self_return(const struct compel_ctl *ctl);
 
 #endif /* COMPEL_H */

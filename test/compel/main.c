@@ -38,6 +38,10 @@ static const struct {
 	{ "sigstop_during_syscall", test_sigstop_during_syscall },
 	{ "signal_before_interrupt", test_signal_before_interrupt },
 	{ "xsave_roundtrip", test_xsave },
+	{ "tracer_death_random", test_death_random },
+	{ "tracer_death_each_step", test_death_each_step },
+	{ "tracer_death_in_read", test_death_in_read },
+	{ "tracer_death_sigstop_kept", test_death_sigstop },
 };
 
 static char reason[512];

@@ -193,24 +193,6 @@ int status_mask(pid_t pid, const char *key, uint64_t *mask)
 	return ret;
 }
 
-unsigned long first_exec_vma(pid_t pid)
-{
-	unsigned long from, to, found = 0;
-	char path[64], line[512], perms[8];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	f = fopen(path, "r");
-	if (!f)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx-%lx %7s", &from, &to, perms) == 3 &&
-		    perms[2] == 'x')
-			found = from;
-	fclose(f);
-	return found;
-}
-
 int cure_once(struct compel_ctl **ctl)
 {
 	struct compel_ctl *c = *ctl;

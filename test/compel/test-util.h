@@ -37,8 +37,6 @@ char proc_state(pid_t pid);
 int wait_state(pid_t pid, char want, int timeout_ms);
 /* A hex mask line of /proc/PID/status (SigBlk, SigIgn, SigCgt...). */
 int status_mask(pid_t pid, const char *key, uint64_t *mask);
-/* Start of the first executable mapping of @pid, or 0. */
-unsigned long first_exec_vma(pid_t pid);
 void msleep(int ms);
 
 /* Why the running test failed; printed by the runner. */

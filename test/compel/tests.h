@@ -30,6 +30,12 @@ int test_no_signal_lost(void);
 int test_sigstop_during_syscall(void);
 int test_signal_before_interrupt(void);
 
+/* tests-death.c */
+int test_death_random(void);
+int test_death_each_step(void);
+int test_death_in_read(void);
+int test_death_sigstop(void);
+
 /* tests-xsave.c */
 int test_xsave(void);
 

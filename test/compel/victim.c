@@ -10,6 +10,11 @@
  *   sigign  SIGTRAP ignored, otherwise like spin
  *   thread  a second thread spins too; prints "thread tid=T" after ready
  *   seccomp a seccomp filter fails getppid() with EPERM; spins
+ *   selfcheck  checks itself without end: registers (regcheck.S), a
+ *           blocked mask, a pending signal, its alternate stack and a
+ *           memory pattern, with short select() sleeps (restartable)
+ *           between rounds; counts rounds in `counter`, and on any
+ *           difference prints "selfcheck FAIL what" and exits 2
  * marker(page) is not called by the victim: the tests jump to it.
  */
 #include <errno.h>
@@ -23,6 +28,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/select.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -139,6 +145,106 @@ static void *thread_fn(void *arg)
 	return NULL;
 }
 
+/* Shared with regcheck.S. */
+unsigned long regcheck_gpr[15], regcheck_left;
+unsigned char regcheck_vec[16 * 32], regcheck_vec_out[16 * 32];
+unsigned char regcheck_avx;
+int regcheck_loop(unsigned long iterations);
+
+#define CHECK_MEM	(1 << 20)
+static unsigned char *check_mem;
+static unsigned char altstack[64 * 1024];
+
+static void selfcheck_fail(const char *what, long a, long b)
+{
+	printf("selfcheck FAIL %s (%ld %ld)\n", what, a, b);
+	fflush(stdout);
+	_exit(2);
+}
+
+static unsigned long mix(unsigned long x)
+{
+	x ^= x >> 31;
+	x *= 0x9e3779b97f4a7c15UL;
+	return x ^ (x >> 29);
+}
+
+static void selfcheck_setup(sigset_t *want)
+{
+	stack_t ss = { .ss_sp = altstack, .ss_size = sizeof(altstack) };
+	size_t i;
+
+	sigemptyset(want);
+	sigaddset(want, SIGUSR1);
+	sigaddset(want, SIGRTMIN + 2);
+	if (sigprocmask(SIG_BLOCK, want, NULL) || sigaltstack(&ss, NULL))
+		selfcheck_fail("setup", errno, 0);
+	raise(SIGUSR1);	/* stays pending */
+	check_mem = malloc(CHECK_MEM);
+	if (!check_mem)
+		selfcheck_fail("malloc", 0, 0);
+	for (i = 0; i < CHECK_MEM; i++)
+		check_mem[i] = mix(i) & 0xff;
+	regcheck_avx = __builtin_cpu_supports("avx") != 0;
+}
+
+static void selfcheck_signals(const sigset_t *want)
+{
+	sigset_t cur, pend;
+	stack_t ss;
+	int sig;
+
+	if (sigprocmask(SIG_BLOCK, NULL, &cur))
+		selfcheck_fail("sigprocmask", errno, 0);
+	for (sig = 1; sig < SIGRTMAX; sig++)
+		if (sigismember(&cur, sig) != sigismember(want, sig))
+			selfcheck_fail("blocked mask", sig, sigismember(&cur, sig));
+	if (sigpending(&pend) || !sigismember(&pend, SIGUSR1))
+		selfcheck_fail("pending SIGUSR1", 0, 0);
+	if (sigaltstack(NULL, &ss) || ss.ss_sp != altstack ||
+	    ss.ss_size != sizeof(altstack) || ss.ss_flags)
+		selfcheck_fail("altstack", (long)ss.ss_sp, ss.ss_flags);
+}
+
+static void selfcheck_round(unsigned long round)
+{
+	struct timeval tv = { 0, 500 };
+	size_t i;
+	int r;
+
+	for (i = 0; i < 15; i++)
+		regcheck_gpr[i] = mix(round * 16 + i);
+	for (i = 0; i < sizeof(regcheck_vec); i++)
+		regcheck_vec[i] = mix(round * 1024 + i);
+	if (regcheck_loop(200000))
+		selfcheck_fail("general registers", round, 0);
+	for (i = 0; i < 16; i++)
+		if (memcmp(regcheck_vec + 32 * i, regcheck_vec_out + 32 * i,
+			   regcheck_avx ? 32 : 16))
+			selfcheck_fail("vector registers", round, i);
+	for (i = 0; i < CHECK_MEM; i++)
+		if (check_mem[i] != (mix(i) & 0xff))
+			selfcheck_fail("memory", i, check_mem[i]);
+	/* Interrupted, select() restarts with the time left (ERESTARTNOHAND). */
+	r = select(0, NULL, NULL, NULL, &tv);
+	if (r)
+		selfcheck_fail("select", r, errno);
+}
+
+static sigset_t selfcheck_want;
+
+static void selfcheck(void)
+{
+	const sigset_t *want = &selfcheck_want;
+	unsigned long round;
+
+	for (round = 1;; round++) {
+		selfcheck_round(round);
+		selfcheck_signals(want);
+		counter = round;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "spin";
@@ -150,6 +256,9 @@ int main(int argc, char **argv)
 		setup_sigs(1);
 	if (!strcmp(mode, "seccomp") && setup_seccomp())
 		return 1;
+	/* Before "ready": a snapshot taken then must see the final state. */
+	if (!strcmp(mode, "selfcheck"))
+		selfcheck_setup(&selfcheck_want);
 	printf("ready counter=%p marker=%p seen=%p sigs=%p\n",
 	       (void *)&counter, (void *)marker, (void *)seen, (void *)&sigs);
 	fflush(stdout);
@@ -159,6 +268,8 @@ int main(int argc, char **argv)
 		do_sleep();
 	else if (!strcmp(mode, "read"))
 		do_read();
+	else if (!strcmp(mode, "selfcheck"))
+		selfcheck();
 	else if (!strcmp(mode, "thread") && !pthread_create(&t, NULL, thread_fn, NULL))
 		spin();
 	else
