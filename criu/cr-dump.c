@@ -498,7 +498,7 @@ static int dump_seized(struct dump_ctx *dc, struct incr_ctx *ic,
 	ret = dump_infect(dc);
 	if (!ret)
 		ret = dump_infected(dc, ic, core, &vmas, st, &plan, &ms);
-	if (ret && ic->started)
+	if (ret && incr_started(ic))
 		incr_stop(ic, dc, &vmas);
 	if (dump_cure(dc) && !ret)
 		ret = -EIO;
@@ -566,7 +566,7 @@ int cr_dump_tasks(pid_t pid, int dfd)
 	if (ret)
 		goto fail;
 	images_forget();
-	ds.tracker = ic.tracker ? ic.tracker->name : NULL;
+	ds.tracker = incr_tracker_name(&ic);
 	ret = release_target(pid, !opts.leave_running);
 	print_dump_stats(&ds);
 	pr_info("Dumping finished successfully\n");

@@ -137,7 +137,7 @@ static int pre_dump_stopped(struct dump_ctx *dc, struct incr_ctx *ic,
 	/* A pre-dump without --track-mem ends a tracked chain. */
 	if (!ret && !opts.track_mem)
 		ret = incr_stop(ic, dc, vmas);
-	if (ret && ic->started)
+	if (ret && incr_started(ic))
 		incr_stop(ic, dc, vmas);
 	cure = dump_cure(dc);
 	return ret ? ret : cure;
@@ -150,7 +150,7 @@ static int pre_dump_stopped(struct dump_ctx *dc, struct incr_ctx *ic,
 static void undo_tracking(struct dump_ctx *dc, struct incr_ctx *ic,
 			  const struct vma_list *vmas)
 {
-	if (!ic->started || compel_seize(dc->pid))
+	if (!incr_started(ic) || compel_seize(dc->pid))
 		return;
 	if (!dump_infect(dc))
 		incr_stop(ic, dc, vmas);
@@ -211,7 +211,7 @@ int cr_pre_dump_tasks(pid_t pid, int dfd)
 		goto fail;
 	}
 	images_forget();
-	ds.tracker = ic.tracker ? ic.tracker->name : NULL;
+	ds.tracker = incr_tracker_name(&ic);
 	print_dump_stats(&ds);
 	pr_info("Pre-dump finished successfully\n");
 	goto out;

@@ -8,33 +8,15 @@
  */
 #include <errno.h>
 #include <stdlib.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "mem.h"
-#include "uapi-pagemap-scan.h"
+#include "pagemap-walk.h"
 #include "vma.h"
 #include "zero-page.h"
 
-#define SCAN_VEC_LEN	1024
 #define PME_BATCH	(64 * 1024)
-
-/*
- * Only the part of a returned region inside [start, walk_end) counts:
- * when the output vector fills up, the kernel (6.18 here) may return
- * regions beyond the walk_end it reports, and the next call, which
- * starts at walk_end, returns them again.
- */
-static int add_clipped(struct range_set *out, unsigned long rs, unsigned long re,
-		       unsigned long start, unsigned long end)
-{
-	if (rs < start)
-		rs = start;
-	if (re > end)
-		re = end;
-	return range_set_add(out, rs, re);
-}
 
 /* -1: not known yet, 0: the kernel has no PAGEMAP_SCAN, 1: it has. */
 static int have_pagemap_scan = -1;
@@ -48,36 +30,14 @@ static int have_pagemap_scan = -1;
 static int scan_present(int pagemap_fd, unsigned long start, unsigned long end,
 			bool file_backed, struct range_set *out)
 {
-	struct page_region vec[SCAN_VEC_LEN];
 	struct pm_scan_arg arg = {
-		.size = sizeof(arg),
-		.vec = (unsigned long)vec,
-		.vec_len = SCAN_VEC_LEN,
 		.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
 		.category_mask = file_backed ? PAGE_IS_FILE : 0,
 		.category_inverted = file_backed ? PAGE_IS_FILE : 0,
 		.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
 	};
-	long n, i;
-	int ret;
 
-	while (start < end) {
-		arg.start = start;
-		arg.end = end;
-		n = ioctl(pagemap_fd, PAGEMAP_SCAN, &arg);
-		if (n < 0)
-			return -errno;
-		for (i = 0; i < n; i++) {
-			ret = add_clipped(out, vec[i].start, vec[i].end, start,
-					  arg.walk_end);
-			if (ret)
-				return ret;
-		}
-		if (arg.walk_end <= start)
-			return -EIO;
-		start = arg.walk_end;
-	}
-	return 0;
+	return pagemap_scan_walk(pagemap_fd, &arg, start, end, out);
 }
 
 static int read_present(int pagemap_fd, unsigned long start, unsigned long end,
@@ -152,11 +112,7 @@ int present_ranges(pid_t pid, int pagemap_fd, unsigned long start,
 int file_cache_ranges(int pagemap_fd, unsigned long start, unsigned long end,
 		      struct range_set *out)
 {
-	struct page_region vec[SCAN_VEC_LEN];
 	struct pm_scan_arg arg = {
-		.size = sizeof(arg),
-		.vec = (unsigned long)vec,
-		.vec_len = SCAN_VEC_LEN,
 		.category_mask = PAGE_IS_FILE | PAGE_IS_PRESENT,
 		.return_mask = PAGE_IS_FILE,
 	};
@@ -166,25 +122,9 @@ int file_cache_ranges(int pagemap_fd, unsigned long start, unsigned long end,
 	int ret;
 
 	if (have_pagemap_scan) {
-		for (addr = start; addr < end; addr = arg.walk_end) {
-			arg.start = addr;
-			arg.end = end;
-			n = ioctl(pagemap_fd, PAGEMAP_SCAN, &arg);
-			if (n < 0)
-				break;
-			for (i = 0; i < (unsigned long)n; i++) {
-				ret = add_clipped(out, vec[i].start, vec[i].end, start,
-					  arg.walk_end);
-				if (ret)
-					return ret;
-			}
-			if (arg.walk_end <= addr)
-				return -EIO;
-		}
-		if (addr >= end)
-			return 0;
-		if (errno != ENOTTY && errno != EINVAL)
-			return -errno;
+		ret = pagemap_scan_walk(pagemap_fd, &arg, start, end, out);
+		if (ret != -ENOTTY && ret != -EINVAL)
+			return ret;
 	}
 	for (addr = start; addr < end; addr += nr * PAGE_SIZE) {
 		nr = (end - addr) >> PAGE_SHIFT;

@@ -92,7 +92,7 @@ test_check_with_libdir()
 	criu_out check --feature test-log --libdir "$here" ||
 		{ why="criu check exited non-zero: $out"; return 1; }
 	grep -q '^test-log: yes' <<<"$out" || { why="no 'test-log: yes' in: $out"; return 1; }
-	log_lines '^init api=1$' >/dev/null || { why="plugin's init was not logged"; return 1; }
+	log_lines '^init api=2 priority=-1$' >/dev/null || { why="plugin's init was not logged"; return 1; }
 }
 
 # $CRIU_LIBS_DIR stands for --libdir.
@@ -118,6 +118,50 @@ test_predump_without_libdir()
 	grep -q "Unknown dirty tracker 'test-log'" <<<"$out" ||
 		{ why="criu did not name the unknown tracker: $out"; return 1; }
 	alive "$pid" || { why="victim died after a refused pre-dump"; return 1; }
+}
+
+# The built-in trackers' priorities (dirty-tracker.h), for auto's choice.
+declare -A builtin_prio=([ooh]=300 [pagemap-scan]=200 [soft-dirty]=100 [none]=0)
+auto_builtin=""
+
+# What auto takes here, per "criu check --feature mem_dirty_track".
+auto_choice()
+{
+	out=$("$CRIU" check --feature mem_dirty_track "$@" 2>&1)
+	sed -n 's/^mem_dirty_track: yes (\(.*\))$/\1/p' <<<"$out"
+}
+
+test_auto_builtin()
+{
+	auto_builtin=$(auto_choice)
+	[ -n "$auto_builtin" ] && [ -n "${builtin_prio[$auto_builtin]+x}" ] ||
+		{ why="auto chose '$auto_builtin' without plugins: $out"; return 1; }
+}
+
+# The plugin's tracker with priority $1: auto must take it iff it ranks higher.
+auto_with_priority()
+{
+	local prio=$1 want got
+	want=$auto_builtin
+	[ "$prio" -gt "${builtin_prio[$auto_builtin]}" ] && want=test-log
+	got=$(TEST_TRACKER_PRIORITY=$prio auto_choice --libdir "$here")
+	[ "$got" = "$want" ] ||
+		{ why="priority $prio: auto chose '$got', want $want ($auto_builtin is ${builtin_prio[$auto_builtin]}): $out"; return 1; }
+}
+
+test_auto_priority_higher() { auto_with_priority $((${builtin_prio[$auto_builtin]} + 1)); }
+test_auto_priority_lower() { auto_with_priority $((${builtin_prio[$auto_builtin]} - 1)); }
+test_auto_priority_negative() { auto_with_priority -1; }
+
+# A pre-dump without --dirty-tracker takes the higher-ranked plugin tracker.
+test_auto_predump()
+{
+	TEST_TRACKER_PRIORITY=1000 criu_out pre-dump -t "$pid" -D "$work/auto" \
+		--libdir "$here" --track-mem ||
+		{ why="pre-dump exited non-zero: $out"; return 1; }
+	grep -q '^tracker test-log$' "$work/auto/dirty-tracker" 2>/dev/null ||
+		{ why="auto/dirty-tracker does not name test-log"; return 1; }
+	alive "$pid" || { why="victim died after pre-dump"; return 1; }
 }
 
 # A broken plugin folder: criu check and pre-dump name the file, exit non-zero.
@@ -237,7 +281,7 @@ setup()
 	done
 	work=$(mktemp -d "${TMPDIR:-/dev/shm}/criu-plugin-test.XXXXXX") ||
 		{ echo "run.sh: mktemp failed" >&2; exit 1; }
-	mkdir "$work"/{nolib,bad,pre1,pre2,final} || exit 1
+	mkdir "$work"/{nolib,bad,auto,pre1,pre2,final} || exit 1
 	export TEST_TRACKER_LOG=$work/tracker.log
 	# Its own session without a terminal: dumped without --shell-job.
 	setsid "$here/plugin-victim" </dev/null >>"$work/victim.out" 2>&1 &
@@ -268,6 +312,11 @@ t check_without_libdir test_check_without_libdir
 t predump_without_libdir test_predump_without_libdir
 t plugin_without_init test_plugin_without_init
 t plugin_init_error test_plugin_init_error
+t auto_builtin test_auto_builtin
+t auto_priority_higher test_auto_priority_higher
+t auto_priority_lower test_auto_priority_lower
+t auto_priority_negative test_auto_priority_negative
+t auto_predump test_auto_predump
 t predump_starts_tracker test_predump_starts
 t predump_collects test_predump_collects
 t dump_collects test_dump_collects

@@ -12,7 +12,7 @@
  * of what criu asked, one line a call, to the file named by
  * $TEST_TRACKER_LOG (nothing is logged without it):
  *
- *   init api=1
+ *   init api=2 priority=N
  *   probe
  *   start pid=P areas=N marker=M
  *   collect pid=P generation=G areas=N bytes=B present=R marker=ok|bad
@@ -20,7 +20,8 @@
  *
  * start() leaves a marker in the tracker state that criu keeps in the
  * image folder; collect() checks it came back, which shows the state
- * went through the parent folder. "present" counts the pages of the
+ * went through the parent folder. Its priority for --dirty-tracker=auto
+ * is $TEST_TRACKER_PRIORITY (default -1: never chosen by auto). "present" counts the pages of the
  * areas that /proc/PID/pagemap says are in memory, to show the target
  * view (pid and areas) names the real process.
  */
@@ -179,7 +180,7 @@ static int test_stop(struct track_target *t, struct track_state *st)
 	return 0;
 }
 
-static const struct dirty_tracker test_tracker = {
+static struct dirty_tracker test_tracker = {
 	.name = "test-log",
 	.summary = "test plugin: every page, and a log of each call",
 	.probe = test_probe,
@@ -192,9 +193,12 @@ static const struct dirty_tracker test_tracker = {
 __attribute__((visibility("default")))
 int criu_plugin_init(const struct criu_plugin_api *api)
 {
+	const char *prio = getenv("TEST_TRACKER_PRIORITY");
+
 	if (!api || api->version != CRIU_PLUGIN_API_VERSION)
 		return -EPROTO;
 	criu_api = api;
-	test_log("init api=%u", api->version);
+	test_tracker.priority = prio ? atoi(prio) : -1;
+	test_log("init api=%u priority=%d", api->version, test_tracker.priority);
 	return api->register_dirty_tracker(&test_tracker);
 }
