@@ -124,16 +124,18 @@ test_predump_without_libdir()
 declare -A builtin_prio=([ooh]=300 [pagemap-scan]=200 [soft-dirty]=100 [none]=0)
 auto_builtin=""
 
-# What auto takes here, per "criu check --feature mem_dirty_track".
+# What auto takes here, per "criu check --feature mem_dirty_track", into $chosen.
+chosen=""
 auto_choice()
 {
 	out=$("$CRIU" check --feature mem_dirty_track "$@" 2>&1)
-	sed -n 's/^mem_dirty_track: yes (\(.*\))$/\1/p' <<<"$out"
+	chosen=$(sed -n 's/^mem_dirty_track: yes (\(.*\))$/\1/p' <<<"$out")
 }
 
 test_auto_builtin()
 {
-	auto_builtin=$(auto_choice)
+	auto_choice
+	auto_builtin=$chosen
 	[ -n "$auto_builtin" ] && [ -n "${builtin_prio[$auto_builtin]+x}" ] ||
 		{ why="auto chose '$auto_builtin' without plugins: $out"; return 1; }
 }
@@ -141,26 +143,37 @@ test_auto_builtin()
 # The plugin's tracker with priority $1: auto must take it iff it ranks higher.
 auto_with_priority()
 {
-	local prio=$1 want got
+	local prio=$1 want
+	[ -n "$auto_builtin" ] || { why="no built-in choice to compare with"; return 1; }
 	want=$auto_builtin
-	[ "$prio" -gt "${builtin_prio[$auto_builtin]}" ] && want=test-log
-	got=$(TEST_TRACKER_PRIORITY=$prio auto_choice --libdir "$here")
-	[ "$got" = "$want" ] ||
-		{ why="priority $prio: auto chose '$got', want $want ($auto_builtin is ${builtin_prio[$auto_builtin]}): $out"; return 1; }
+	[ "$prio" -gt "$(builtin_rank)" ] && want=test-log
+	TEST_TRACKER_PRIORITY=$prio auto_choice --libdir "$here"
+	[ "$chosen" = "$want" ] ||
+		{ why="priority $prio: auto chose '$chosen', want $want ($auto_builtin is $(builtin_rank)): $out"; return 1; }
 }
 
-test_auto_priority_higher() { auto_with_priority $((${builtin_prio[$auto_builtin]} + 1)); }
-test_auto_priority_lower() { auto_with_priority $((${builtin_prio[$auto_builtin]} - 1)); }
+# Relative to what auto takes without plugins (none if that failed).
+builtin_rank() { echo "${builtin_prio[${auto_builtin:-none}]:-0}"; }
+
+test_auto_priority_higher() { auto_with_priority $(($(builtin_rank) + 1)); }
+test_auto_priority_lower() { auto_with_priority $(($(builtin_rank) - 1)); }
 test_auto_priority_negative() { auto_with_priority -1; }
 
 # A pre-dump without --dirty-tracker takes the higher-ranked plugin tracker.
+# The chain is ended at once (a pre-dump without --track-mem), so that
+# whatever tracker it took leaves nothing in the victim for the next tests.
 test_auto_predump()
 {
+	local tracker
 	TEST_TRACKER_PRIORITY=1000 criu_out pre-dump -t "$pid" -D "$work/auto" \
 		--libdir "$here" --track-mem ||
 		{ why="pre-dump exited non-zero: $out"; return 1; }
-	grep -q '^tracker test-log$' "$work/auto/dirty-tracker" 2>/dev/null ||
-		{ why="auto/dirty-tracker does not name test-log"; return 1; }
+	tracker=$(sed -n 's/^tracker //p' "$work/auto/dirty-tracker" 2>/dev/null)
+	criu_out pre-dump -t "$pid" -D "$work/auto-end" --libdir "$here" \
+		--prev-images-dir ../auto ||
+		{ why="pre-dump ending the chain exited non-zero: $out"; return 1; }
+	[ "$tracker" = test-log ] ||
+		{ why="auto/dirty-tracker names '$tracker', not test-log"; return 1; }
 	alive "$pid" || { why="victim died after pre-dump"; return 1; }
 }
 
@@ -281,7 +294,7 @@ setup()
 	done
 	work=$(mktemp -d "${TMPDIR:-/dev/shm}/criu-plugin-test.XXXXXX") ||
 		{ echo "run.sh: mktemp failed" >&2; exit 1; }
-	mkdir "$work"/{nolib,bad,auto,pre1,pre2,final} || exit 1
+	mkdir "$work"/{nolib,bad,auto,auto-end,pre1,pre2,final} || exit 1
 	export TEST_TRACKER_LOG=$work/tracker.log
 	# Its own session without a terminal: dumped without --shell-job.
 	setsid "$here/plugin-victim" </dev/null >>"$work/victim.out" 2>&1 &
