@@ -9,8 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -22,8 +22,6 @@
 
 /* Lowest number tried for a parked descriptor. */
 #define PARK_FD_BASE	1000
-#define HOLE_PAGE_SIZE	4096UL
-#define HOLE_BATCH	512
 
 static int track_call(struct track_target *t, const char *what, long nr,
 		      long *ret, unsigned long a1, unsigned long a2,
@@ -51,49 +49,36 @@ static void track_close_in_target(struct track_target *t, int fd)
 	track_call(t, "close", __NR_close, &ret, fd, 0, 0, 0);
 }
 
-/* Soft RLIMIT_NOFILE of @pid from /proc/PID/limits (root may lack prlimit). */
-static int nofile_limit(pid_t pid, unsigned long *limit)
+/*
+ * Where to park: high, out of the way of the numbers a program usually
+ * gets, but below its soft RLIMIT_NOFILE, which the target itself is
+ * asked for (prlimit() on it would want CAP_SYS_RESOURCE).
+ */
+static int park_base(struct track_target *t, unsigned long *base)
 {
-	char path[64], line[256], soft[32];
-	int ret = -ENOENT;
-	FILE *f;
+	struct rlimit rl;
+	long ret;
+	int err;
 
-	snprintf(path, sizeof(path), "/proc/%d/limits", pid);
-	f = fopen(path, "re");
-	if (!f) {
-		ret = -errno;
-		pr_perror("Can't open %s", path);
-		return ret;
+	if (t->scratch_size < sizeof(rl)) {
+		pr_err("No scratch room in pid %d\n", t->pid);
+		return -ENOSPC;
 	}
-	while (fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "Max open files", 14))
-			continue;
-		if (sscanf(line + 14, "%31s", soft) == 1) {
-			*limit = strcmp(soft, "unlimited") ? strtoul(soft, NULL, 10) : ~0UL;
-			ret = 0;
-		}
-		break;
-	}
-	fclose(f);
-	if (ret)
-		pr_err("No \"Max open files\" in %s\n", path);
-	return ret;
-}
-
-/* High, out of the way of the numbers a program usually gets, below its limit. */
-static int park_base(pid_t pid, unsigned long *base)
-{
-	unsigned long limit;
-	int ret;
-
-	ret = nofile_limit(pid, &limit);
-	if (ret)
-		return ret;
-	if (limit < 16) {
-		pr_err("Pid %d may open only %lu descriptors\n", pid, limit);
+	err = track_call(t, "getrlimit(RLIMIT_NOFILE)", __NR_getrlimit, &ret,
+			 RLIMIT_NOFILE, t->scratch, 0, 0);
+	if (!err)
+		err = t->read_mem(t, t->scratch, &rl, sizeof(rl));
+	if (err)
+		return err;
+	if (rl.rlim_cur < 16) {
+		pr_err("Pid %d may open only %llu descriptors\n", t->pid,
+		       (unsigned long long)rl.rlim_cur);
 		return -EMFILE;
 	}
-	*base = limit > PARK_FD_BASE + 24 ? PARK_FD_BASE : limit - limit / 8;
+	if (rl.rlim_cur > PARK_FD_BASE + 24)
+		*base = PARK_FD_BASE;
+	else
+		*base = rl.rlim_cur - rl.rlim_cur / 8;
 	return 0;
 }
 
@@ -119,7 +104,7 @@ static int track_park_fd(struct track_target *t, int fd, struct track_state *st)
 	long high = fd;
 	int ret;
 
-	ret = park_base(t->pid, &base);
+	ret = park_base(t, &base);
 	if (!ret && (unsigned long)fd < base)
 		ret = track_call(t, "fcntl(F_DUPFD_CLOEXEC)", __NR_fcntl, &high,
 				 fd, F_DUPFD_CLOEXEC, base, 0);
@@ -194,43 +179,14 @@ static int track_unpark_fd(struct track_target *t, struct track_state *st)
 	return 0;
 }
 
-/* Is the pagemap entry @pme a hole in the sense of @flags? */
-static bool pme_is_hole(uint64_t pme, unsigned int flags)
+/* Is the pagemap entry @pme a hole in the sense of *@flags? */
+static bool pme_is_hole(uint64_t pme, void *flags_ptr)
 {
+	unsigned int flags = *(unsigned int *)flags_ptr;
+
 	if (pme & PME_PRESENT)
 		return (flags & TRACK_HOLE_ZERO) && pme_is_zero_page(pme);
 	return !(pme & PME_SWAP) || (flags & TRACK_HOLE_SWAPPED);
-}
-
-/* The holes of [@start, @end) from the pagemap file, for kernels before 6.7. */
-static int holes_by_read(int pagemap, unsigned long start, unsigned long end,
-			 unsigned int flags, struct range_set *out)
-{
-	uint64_t ents[HOLE_BATCH];
-	unsigned long addr, nr, i;
-	ssize_t got;
-	int ret;
-
-	for (addr = start; addr < end; addr += nr * HOLE_PAGE_SIZE) {
-		nr = (end - addr) / HOLE_PAGE_SIZE;
-		if (nr > HOLE_BATCH)
-			nr = HOLE_BATCH;
-		got = pread(pagemap, ents, nr * sizeof(ents[0]),
-			    addr / HOLE_PAGE_SIZE * sizeof(ents[0]));
-		if (got < 0)
-			return -errno;
-		if ((size_t)got != nr * sizeof(ents[0]))
-			return -EIO;
-		for (i = 0; i < nr; i++) {
-			if (!pme_is_hole(ents[i], flags))
-				continue;
-			ret = range_set_add(out, addr + i * HOLE_PAGE_SIZE,
-					    addr + (i + 1) * HOLE_PAGE_SIZE);
-			if (ret)
-				return ret;
-		}
-	}
-	return 0;
 }
 
 /* The holes in one PAGEMAP_SCAN walk, or two when it can't say it in one. */
@@ -271,7 +227,8 @@ static int track_add_holes(struct track_target *t, unsigned long start,
 
 	ret = holes_by_scan(t->pagemap, start, end, flags, out);
 	if (ret == -ENOTTY || ret == -EINVAL)
-		ret = holes_by_read(t->pagemap, start, end, flags, out);
+		ret = pagemap_read_walk(t->pagemap, start, end, pme_is_hole,
+					&flags, out);
 	if (ret)
 		pr_err("Can't find the holes of pid %d at %lx-%lx: %s\n",
 		       t->pid, start, end, strerror(-ret));

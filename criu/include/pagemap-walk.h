@@ -2,6 +2,9 @@
 #ifndef CRIU_PAGEMAP_WALK_H
 #define CRIU_PAGEMAP_WALK_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "range-set.h"
 #include "uapi-pagemap-scan.h"
 
@@ -26,6 +29,15 @@
  */
 int pagemap_scan_walk(int pagemap_fd, struct pm_scan_arg *arg,
 		      unsigned long start, unsigned long end,
+		      struct range_set *out);
+
+/*
+ * The same kind of question where PAGEMAP_SCAN is missing: read the
+ * 8-byte entries of [@start, @end) from the pagemap file @pagemap_fd
+ * and add the pages whose entry @match(entry, @arg) accepts. 0 or -errno.
+ */
+int pagemap_read_walk(int pagemap_fd, unsigned long start, unsigned long end,
+		      bool (*match)(uint64_t pme, void *arg), void *arg,
 		      struct range_set *out);
 
 #endif /* CRIU_PAGEMAP_WALK_H */
