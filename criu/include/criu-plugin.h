@@ -15,8 +15,8 @@
  *   and the log.
  *
  * - functions of criu that a plugin calls by name: the range sets
- *   (range-set.h, every range_set_* function) and the PAGEMAP_SCAN walk
- *   (pagemap_scan_walk(), pagemap-walk.h). The criu binary exports
+ *   (range-set.h, every range_set_* function) and the pagemap walks
+ *   (pagemap_scan_walk() and pagemap_read_walk(), pagemap-walk.h). The criu binary exports
  *   exactly these (criu/plugin-api.list, given to the linker), and a
  *   plugin leaves them undefined; dlopen() resolves them at once
  *   (RTLD_NOW), so a plugin built for other entries fails to load with
