@@ -154,7 +154,7 @@ int select_dirty_tracker(const char *name, const struct dirty_tracker **out)
 	tr = auto_dirty_tracker();
 	if (!tr)
 		return -EOPNOTSUPP;
-	pr_info("Dirty tracker: %s (auto, priority %d)\n", tr->name, tr->priority);
+	pr_info("Dirty tracker: %s (auto), priority %d\n", tr->name, tr->priority);
 	*out = tr;
 	return 0;
 }

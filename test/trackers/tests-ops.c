@@ -308,42 +308,44 @@ static void print_set(const char *what, const struct range_set *rs)
 	printf("\n");
 }
 
-/* Presence: each region counts only where its call walked. */
-int test_ops_walk_clips(const struct dirty_tracker *tr)
+/* The walk of past_walk_end with @flags must give exactly @want. */
+static int walk_gives(__u64 flags, const struct addr_range *want, unsigned int nr,
+		      const char *what)
 {
-	static const struct addr_range want[] = {
-		{ PG(0), PG(1) }, { PG(3), PG(6) }, { PG(15), PG(16) },
-	};
 	struct range_set rs = RANGE_SET_INIT;
 	int ret = 1, err;
 
-	err = fake_walk(past_walk_end, 2, 0, &rs);
+	err = fake_walk(past_walk_end, 2, flags, &rs);
 	CHECK(!err, "walk: %d", err);
-	print_set("pages found", &rs);
-	CHECK(set_is(&rs, want, 3), "want pages 0-1 3-6 15-16");
+	print_set(what, &rs);
+	CHECK(set_is(&rs, want, nr), "%s: not the %u ranges expected", what, nr);
 	ret = 0;
 out:
 	range_set_free(&rs);
 	return ret;
 }
 
-/* Write-protecting: past walk_end is kept (may be protected), past the end not. */
+/* Presence: each region counts only where its call walked: 0-1 3-6 15-16. */
+int test_ops_walk_clips(const struct dirty_tracker *tr)
+{
+	static const struct addr_range want[] = {
+		{ PG(0), PG(1) }, { PG(3), PG(6) }, { PG(15), PG(16) },
+	};
+
+	return walk_gives(0, want, 3, "pages found");
+}
+
+/*
+ * Write-protecting: past walk_end is kept (those pages may be protected
+ * already), past the end of the walk not: 0-1 3-8 9-10 15-16.
+ */
 int test_ops_walk_wp_keeps(const struct dirty_tracker *tr)
 {
 	static const struct addr_range want[] = {
 		{ PG(0), PG(1) }, { PG(3), PG(8) }, { PG(9), PG(10) }, { PG(15), PG(16) },
 	};
-	struct range_set rs = RANGE_SET_INIT;
-	int ret = 1, err;
 
-	err = fake_walk(past_walk_end, 2, PM_SCAN_WP_MATCHING, &rs);
-	CHECK(!err, "walk: %d", err);
-	print_set("pages written", &rs);
-	CHECK(set_is(&rs, want, 4), "want pages 0-1 3-8 9-10 15-16");
-	ret = 0;
-out:
-	range_set_free(&rs);
-	return ret;
+	return walk_gives(PM_SCAN_WP_MATCHING, want, 4, "pages written");
 }
 
 /* A call that reports no progress ends the walk with -EIO, not a loop. */
