@@ -13,23 +13,23 @@
 void track_mm_init(struct track_mm *tm, pid_t pid)
 {
 	memset(tm, 0, sizeof(*tm));
+	tm->pid = pid;
 	tm->state.pid = pid;
 	tm->state.target_fd = -1;
 }
 
 static int track_mm_start(struct track_mm *tm, struct track_target *t)
 {
-	pid_t pid = tm->state.pid;
 	int ret;
 
 	memset(&tm->state, 0, sizeof(tm->state));
 	snprintf(tm->state.tracker, sizeof(tm->state.tracker), "%s", tm->tracker->name);
-	tm->state.pid = pid;
+	tm->state.pid = tm->pid;
 	tm->state.target_fd = -1;
 	ret = tm->tracker->start(t, &tm->state);
 	if (ret) {
 		pr_err("Dirty tracker %s can't start on pid %d: %d\n",
-		       tm->tracker->name, pid, ret);
+		       tm->tracker->name, tm->pid, ret);
 		return ret;
 	}
 	tm->started = true;
@@ -55,7 +55,7 @@ int track_mm_collect(struct track_mm *tm, struct track_target *t, bool start)
 		if (ret != -ESTALE)
 			return ret;
 		pr_warn("%s lost track of pid %d: copying every page this time\n",
-			tm->tracker->name, tm->state.pid);
+			tm->tracker->name, tm->pid);
 		range_set_clear(&tm->dirty);
 	}
 	return start ? track_mm_start(tm, t) : 0;
@@ -70,7 +70,7 @@ int track_mm_stop(struct track_mm *tm, struct track_target *t)
 	ret = tm->tracker->stop(t, &tm->state);
 	if (ret)
 		pr_err("Dirty tracker %s can't stop on pid %d: %d\n",
-		       tm->tracker->name, tm->state.pid, ret);
+		       tm->tracker->name, tm->pid, ret);
 	tm->started = false;
 	tm->parent_tracked = false;
 	return ret;

@@ -55,6 +55,7 @@ void track_target_set_ops(struct track_target *t);
  * any of them).
  */
 struct track_mm {
+	pid_t pid;			/* the task it is tracked through */
 	const struct dirty_tracker *tracker;	/* NULL: not tracked */
 	struct track_state state;
 	bool parent_tracked;		/* @state came from the parent folder */

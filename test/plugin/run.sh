@@ -177,6 +177,23 @@ test_auto_predump()
 	alive "$pid" || { why="victim died after pre-dump"; return 1; }
 }
 
+# A chain whose parent was not tracked starts tracking, for this pid,
+# and the next pre-dump collects from that state.
+test_track_after_untracked()
+{
+	criu_out pre-dump -t "$pid" -D "$work/late1" --libdir "$here" \
+		--prev-images-dir ../auto-end --track-mem --dirty-tracker=test-log ||
+		{ why="pre-dump on an untracked parent exited non-zero: $out"; return 1; }
+	grep -q "^pid $pid\$" "$work/late1/dirty-tracker" 2>/dev/null ||
+		{ why="late1/dirty-tracker does not name pid $pid: $(cat "$work/late1/dirty-tracker")"; return 1; }
+	: >"$TEST_TRACKER_LOG"
+	criu_out pre-dump -t "$pid" -D "$work/late2" --libdir "$here" \
+		--prev-images-dir ../late1 ||
+		{ why="pre-dump on the tracked parent exited non-zero: $out"; return 1; }
+	log_lines "^collect pid=$pid generation=0 .* marker=ok\$" >/dev/null ||
+		{ why="no collect from late1's state: $(cat "$TEST_TRACKER_LOG")"; return 1; }
+}
+
 # A broken plugin folder: criu check and pre-dump name the file, exit non-zero.
 broken_plugin()
 {
@@ -294,7 +311,7 @@ setup()
 	done
 	work=$(mktemp -d "${TMPDIR:-/dev/shm}/criu-plugin-test.XXXXXX") ||
 		{ echo "run.sh: mktemp failed" >&2; exit 1; }
-	mkdir "$work"/{nolib,bad,auto,auto-end,pre1,pre2,final} || exit 1
+	mkdir "$work"/{nolib,bad,auto,auto-end,late1,late2,pre1,pre2,final} || exit 1
 	export TEST_TRACKER_LOG=$work/tracker.log
 	# Its own session without a terminal: dumped without --shell-job.
 	setsid "$here/plugin-victim" </dev/null >>"$work/victim.out" 2>&1 &
@@ -330,6 +347,7 @@ t auto_priority_higher test_auto_priority_higher
 t auto_priority_lower test_auto_priority_lower
 t auto_priority_negative test_auto_priority_negative
 t auto_predump test_auto_predump
+t track_after_untracked test_track_after_untracked
 t predump_starts_tracker test_predump_starts
 t predump_collects test_predump_collects
 t dump_collects test_dump_collects
