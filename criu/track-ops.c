@@ -98,6 +98,31 @@ static int fd_identity(pid_t pid, int fd, uint64_t *dev, uint64_t *ino)
 	return 0;
 }
 
+/* Move @fd to the lowest free number from @base up; where it is if none is. */
+static int park_move(struct track_target *t, int fd, unsigned long base, long *high)
+{
+	int ret;
+
+	ret = t->syscall(t, __NR_fcntl, high, fd, F_DUPFD_CLOEXEC, base, 0, 0, 0);
+	if (ret) {
+		pr_err("Can't run fcntl(F_DUPFD_CLOEXEC) in pid %d: %d\n", t->pid, ret);
+		return ret;
+	}
+	if (*high == -EMFILE || *high == -EINVAL) {
+		pr_warn("No free descriptor from %lu up in pid %d: the tracker's stays at %d\n",
+			base, t->pid, fd);
+		*high = fd;
+		return 0;
+	}
+	if (*high < 0) {
+		pr_err("fcntl(F_DUPFD_CLOEXEC) in pid %d failed: %s\n", t->pid,
+		       strerror((int)-*high));
+		return (int)*high;
+	}
+	track_close_in_target(t, fd);
+	return 0;
+}
+
 static int track_park_fd(struct track_target *t, int fd, struct track_state *st)
 {
 	unsigned long base;
@@ -106,30 +131,20 @@ static int track_park_fd(struct track_target *t, int fd, struct track_state *st)
 
 	ret = park_base(t, &base);
 	if (!ret && (unsigned long)fd < base)
-		ret = track_call(t, "fcntl(F_DUPFD_CLOEXEC)", __NR_fcntl, &high,
-				 fd, F_DUPFD_CLOEXEC, base, 0);
-	if (ret == -EMFILE || ret == -EINVAL) {
-		/* The top of its table is full: the number it has will do. */
-		pr_warn("Keeping the tracker's fd %d of pid %d where it is\n",
-			fd, t->pid);
-		ret = 0;
-	} else if (!ret && high != fd) {
+		ret = park_move(t, fd, base, &high);
+	if (ret) {
 		track_close_in_target(t, fd);
+		return ret;
 	}
-	if (ret)
-		goto err;
 	ret = fd_identity(t->pid, high, &st->target_dev, &st->target_ino);
 	if (ret) {
 		pr_err("Can't identify fd %ld of pid %d: %s\n", high, t->pid,
 		       strerror(-ret));
-		fd = high;
-		goto err;
+		track_close_in_target(t, high);
+		return ret;
 	}
 	st->target_fd = high;
 	return 0;
-err:
-	track_close_in_target(t, fd);
-	return ret;
 }
 
 /* Is the target's parked descriptor still the file park_fd() recorded? */
