@@ -14,10 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "action-scripts.h"
 #include "compel.h"
 #include "cr-dump.h"
 #include "cr_options.h"
 #include "dump.h"
+#include "dump-task.h"
+#include "infect.h"
+#include "pstree.h"
+#include "seize.h"
 #include "image.h"
 #include "incremental.h"
 #include "log.h"
@@ -26,94 +31,13 @@
 #include "stats.h"
 #include "vma.h"
 
-struct thread_list {
-	pid_t *tids;
-	unsigned int nr;
-};
-
-static int list_threads(pid_t pid, struct thread_list *tl)
-{
-	char path[64];
-	struct dirent *de;
-	unsigned int cap = 0;
-	pid_t *tmp;
-	DIR *d;
-
-	tl->tids = NULL;
-	tl->nr = 0;
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	d = opendir(path);
-	if (!d) {
-		pr_perror("Can't open %s", path);
-		return -errno;
-	}
-	while ((de = readdir(d))) {
-		if (!isdigit(de->d_name[0]))
-			continue;
-		if (tl->nr == cap) {
-			cap = cap ? cap * 2 : 16;
-			tmp = realloc(tl->tids, cap * sizeof(*tmp));
-			if (!tmp) {
-				closedir(d);
-				return -ENOMEM;
-			}
-			tl->tids = tmp;
-		}
-		tl->tids[tl->nr++] = atoi(de->d_name);
-	}
-	closedir(d);
-	return 0;
-}
-
-static void detach_threads(pid_t pid, const struct thread_list *tl, unsigned int nr)
-{
-	unsigned int i;
-
-	for (i = 0; i < nr; i++)
-		if (tl->tids[i] != pid)
-			compel_detach(tl->tids[i]);
-	compel_detach(pid);
-}
-
-/*
- * Stop every thread: memory is shared by all of them. The thread group
- * leader goes first; a thread that exits meanwhile is skipped, one that
- * appears after the listing is caught by a second look.
- */
-static int seize_threads(pid_t pid, struct thread_list *tl)
-{
-	unsigned int i, seized = 0;
-	int ret;
-
-	ret = compel_seize(pid);
-	if (ret)
-		return ret;
-	ret = list_threads(pid, tl);
-	for (i = 0; !ret && i < tl->nr; i++) {
-		if (tl->tids[i] == pid)
-			continue;
-		ret = compel_seize(tl->tids[i]);
-		if (ret == -ESRCH)
-			ret = 0;	/* exited meanwhile */
-		else if (!ret)
-			seized = i + 1;
-	}
-	if (!ret && count_threads(pid) != (int)tl->nr) {
-		pr_err("Pid %d created threads while being stopped\n", pid);
-		ret = -EAGAIN;
-	}
-	if (ret) {
-		detach_threads(pid, tl, seized);
-		pr_err("Can't stop the threads of pid %d: %d\n", pid, ret);
-	}
-	return ret;
-}
-
 /* What happens while the target is stopped. */
-static int pre_dump_stopped(struct dump_ctx *dc, struct incr_ctx *ic,
-			    struct vma_list *vmas, struct mem_plan *plan,
-			    struct mem_dump_stats *ms)
+static int pre_dump_stopped(struct dmp_task *dt)
 {
+	struct incr_ctx *ic = &dt->ic;
+	struct dump_ctx *dc = &dt->dc;
+	struct vma_list *vmas = &dt->vmas;
+	struct mem_plan *plan = &dt->plan;
 	struct mem_dump_opts mo;
 	int ret, cure;
 
@@ -125,7 +49,7 @@ static int pre_dump_stopped(struct dump_ctx *dc, struct incr_ctx *ic,
 		ret = incr_collect(ic, dc, vmas);
 	if (!ret) {
 		incr_mem_opts(ic, &mo);
-		ret = plan_pages(dc, vmas, &mo, plan, ms);
+		ret = plan_pages(dc, vmas, &mo, plan, &dt->ms);
 	}
 	if (!ret) {
 		pr_debug("Planned %u runs, %lu bytes to copy\n", plan->nr, plan->data_bytes);
@@ -143,75 +67,86 @@ static int pre_dump_stopped(struct dump_ctx *dc, struct incr_ctx *ic,
 	return ret ? ret : cure;
 }
 
-/*
- * A pre-dump that failed after the target ran again must not leave a
- * tracker it started inside the target.
- */
-static void undo_tracking(struct dump_ctx *dc, struct incr_ctx *ic,
-			  const struct vma_list *vmas)
+/* The tree, frozen: the memory of every live process. */
+static int pre_dump_frozen(struct dump_session *sess, struct pstree *tree)
 {
-	if (!incr_started(ic) || compel_seize(dc->pid))
-		return;
-	if (!dump_infect(dc))
-		incr_stop(ic, dc, vmas);
-	dump_cure(dc);
-	compel_detach(dc->pid);
+	unsigned int i;
+	int ret = 0;
+
+	ret = prepare_tree(sess, tree, true);
+	for (i = 0; i < tree->nr && !ret; i++)
+		ret = dmp_task_new(sess, tree->items[i]);
+	for (i = 0; i < tree->nr && !ret; i++)
+		if (!tree->items[i]->zombie)
+			ret = pre_dump_stopped(tree->items[i]->dmp);
+	if (ret)
+		dmp_tasks_undo_tracking(tree, false);
+	return ret;
+}
+
+/* With the tree running again: pages from the pipes to the images. */
+static int pre_dump_write(struct pstree *tree, struct dump_stats *ds)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < tree->nr && !ret; i++) {
+		struct dmp_task *dt = tree->items[i]->dmp;
+
+		if (tree->items[i]->zombie)
+			continue;
+		ret = dump_task_pages(dt);
+		dump_stats_add(ds, &dt->ms);
+	}
+	return ret;
 }
 
 int cr_pre_dump_tasks(pid_t pid, int dfd)
 {
-	struct dump_ctx dc = { .pid = pid, .dfd = dfd, .next_file_id = 1,
-			       .tracker_fd = -1 };
-	struct incr_ctx ic = { .parent_dfd = -1 };
-	struct thread_list tl = {};
-	struct mem_dump_stats ms = {};
+	struct dump_session sess = { .dfd = dfd, .next_file_id = 1 };
 	struct dump_stats ds = {};
-	struct vma_list vmas = {};
-	struct mem_plan plan = {};
-	struct proc_stat st;
+	struct pstree tree = {};
 	uint64_t t0, t1;
 	int ret;
 
 	pr_info("Pre-dumping pid %d\n", pid);
-	ret = check_dump_target(pid, &st, true);
+	ret = check_dump_root(pid);
 	if (!ret)
-		ret = incr_prepare(&ic, dfd, pid);
+		ret = run_scripts(ACT_PRE_DUMP);
 	if (ret)
 		goto out;
 
 	t0 = stats_now_us();
-	ret = seize_threads(pid, &tl);
+	ret = seize_tree(pid, &tree);
 	if (ret)
 		goto out;
 	t1 = stats_now_us();
 	ds.freezing_us = t1 - t0;
-	ret = pre_dump_stopped(&dc, &ic, &vmas, &plan, &ms);
-	detach_threads(pid, &tl, tl.nr);
+	ret = pre_dump_frozen(&sess, &tree);
+	unseize_tree(&tree);
 	ds.frozen_us = stats_now_us() - t1;
 	if (ret)
 		goto fail;
 	pr_info("Pid %d ran again after %.3f ms\n", pid, ds.frozen_us / 1000.0);
 
-	ret = write_pages(&dc, &vmas, &plan, &ms);
+	ret = pre_dump_write(&tree, &ds);
 	ds.memdump_us = stats_now_us() - t1;
-	ds.memwrite_us = ms.memwrite_us;
-	ds.pages_scanned = ms.pages_scanned;
-	ds.pages_written = ms.pages_written;
-	ds.pages_skipped_parent = ms.pages_in_parent;
 	if (!ret)
-		ret = write_tree(&dc, &st);
+		ret = pstree_write(dfd, &tree);
 	if (!ret)
 		ret = write_dump_stats(dfd, &ds);
 	if (!ret)
-		ret = write_inventory(&dc);
+		ret = write_inventory(dfd, pstree_root(&tree));
 	if (!ret)
-		ret = incr_commit(&ic, dfd, opts.track_mem);
+		ret = dmp_tasks_commit(&tree, opts.track_mem);
+	if (!ret)
+		ret = run_scripts(ACT_POST_DUMP);
 	if (ret) {
-		undo_tracking(&dc, &ic, &vmas);
+		dmp_tasks_undo_tracking(&tree, true);
 		goto fail;
 	}
 	images_forget();
-	ds.tracker = incr_tracker_name(&ic);
+	ds.tracker = tracker_name(&tree);
 	print_dump_stats(&ds);
 	pr_info("Pre-dump finished successfully\n");
 	goto out;
@@ -219,9 +154,8 @@ fail:
 	pr_err("Pre-dump of pid %d failed; it is left running\n", pid);
 	images_discard();
 out:
-	free_mem_plan(&plan);
-	free_vma_list(&vmas);
-	free(tl.tids);
-	incr_fini(&ic);
+	dmp_tasks_free(&tree);
+	kid_free(&sess.ids);
+	pstree_free(&tree);
 	return ret;
 }

@@ -17,6 +17,7 @@
 #include "cr_options.h"
 #include "log.h"
 #include "plugin.h"
+#include "rpc.h"
 #include "tracking.h"
 
 #define CRIU_OOH_VERSION	"0.1"
@@ -257,6 +258,11 @@ int main(int argc, char **argv)
 	const char *cmd;
 	int ret;
 
+	/* The RPC commands take their own arguments (rpc.h). */
+	if (argc == 3 && !strcmp(argv[1], "swrk"))
+		return cr_swrk(argv[2]) ? 1 : 0;
+	if (argc >= 2 && !strcmp(argv[1], "service"))
+		return cr_service_main(argc - 1, argv + 1) ? 1 : 0;
 	if (parse_options(argc, argv)) {
 		usage(stderr);
 		return 1;

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -94,9 +95,9 @@ static int map_one_vma(struct rst_ctx *rc, const VmaEntry *v, uint32_t prot)
 	if (v->status & (VMA_FILE_PRIVATE | VMA_FILE_SHARED | VMA_ANON_SHARED)) {
 		/* shmid names the files.img entry, or criu's shmem file. */
 		if (v->status & VMA_ANON_SHARED)
-			fd = rst_file_fd(rc, shmem_key(v->shmid));
+			fd = rst_file_fd(rc->sess, shmem_key(v->shmid));
 		else
-			fd = rst_file_fd(rc, v->shmid);
+			fd = rst_file_fd(rc->sess, v->shmid);
 		if (fd < 0) {
 			pr_err("No file for area %llx-%llx (id %llu)\n",
 			       (unsigned long long)v->start, (unsigned long long)v->end,
@@ -138,17 +139,22 @@ static int madvise_vma(struct rst_ctx *rc, const VmaEntry *v)
 }
 
 int restore_mappings(struct rst_ctx *rc, const MmEntry *mm,
-		     const struct pagemap_set *ps)
+		     const struct pagemap_set *ps, const bool *kept)
 {
 	unsigned int i;
-	int ret;
+	long ret;
 
 	for (i = 0; i < mm->n_vmas; i++) {
 		const VmaEntry *v = mm->vmas[i];
 
 		if (!vma_is_restored(v))
 			continue;
-		ret = map_one_vma(rc, v, vma_fill_prot(v, ps));
+		/* An area kept from the parent only needs the filling protection. */
+		if (kept && kept[i])
+			ret = rst_syscall(rc, "mprotect", __NR_mprotect, v->start,
+					  v->end - v->start, vma_fill_prot(v, ps), 0, 0, 0);
+		else
+			ret = map_one_vma(rc, v, vma_fill_prot(v, ps));
 		if (!ret)
 			ret = madvise_vma(rc, v);
 		if (ret)
@@ -203,7 +209,7 @@ int prepare_shmem(struct rst_ctx *rc, MmEntry *mm)
 			    w->pgoff + (w->end - w->start) > size)
 				size = w->pgoff + (w->end - w->start);
 		}
-		if (rst_file_fd(rc, shmem_key(v->shmid)) >= 0)
+		if (rst_file_fd(rc->sess, shmem_key(v->shmid)) >= 0)
 			continue;
 		addr = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -220,10 +226,10 @@ int prepare_shmem(struct rst_ctx *rc, MmEntry *mm)
 			pr_perror("Can't open %s", path);
 			return ret;
 		}
-		fd = rst_keep_fd(rc, fd);
+		fd = rst_keep_fd(rc->sess, fd);
 		if (fd < 0)
 			return fd;
-		ret = rst_add_file(rc, shmem_key(v->shmid), fd);
+		ret = rst_add_file(rc->sess, shmem_key(v->shmid), fd);
 		if (ret)
 			return ret;
 	}
@@ -240,6 +246,22 @@ struct mm_map_arg {
 	uint32_t exe_fd;
 };
 
+/*
+ * A child forked from a built parent runs its parent's executable
+ * already; the kernel refuses to replace an exe that is mapped (EBUSY),
+ * and there is nothing to replace: -1 leaves it.
+ */
+static int exe_fd_for(const struct rst_ctx *rc, int fd)
+{
+	char path[64];
+	struct stat cur, want;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", rc->pid);
+	if (stat(path, &cur) || fstat(fd, &want))
+		return fd;
+	return cur.st_dev == want.st_dev && cur.st_ino == want.st_ino ? -1 : fd;
+}
+
 int restore_mm_fields(struct rst_ctx *rc, const MmEntry *mm)
 {
 	struct mm_map_arg map = {
@@ -254,12 +276,12 @@ int restore_mm_fields(struct rst_ctx *rc, const MmEntry *mm)
 	long ret;
 	int fd;
 
-	fd = rst_file_fd(rc, mm->exe_file_id);
+	fd = rst_file_fd(rc->sess, mm->exe_file_id);
 	if (fd < 0) {
 		pr_err("mm image: no file for the executable (id %u)\n", mm->exe_file_id);
 		return -ENOENT;
 	}
-	map.exe_fd = fd;
+	map.exe_fd = exe_fd_for(rc, fd);
 	map.auxv_size = mm->n_mm_saved_auxv * sizeof(uint64_t);
 	map.auxv = rst_scratch_put(rc, mm->mm_saved_auxv, map.auxv_size);
 	remote = rst_scratch_put(rc, &map, sizeof(map));

@@ -48,8 +48,8 @@ int write_restore_stats(int dfd, const struct restore_stats *rs)
 	StatsEntry se = STATS_ENTRY__INIT;
 	RestoreStatsEntry r = RESTORE_STATS_ENTRY__INIT;
 
-	r.pages_compared = 0;
-	r.pages_skipped_cow = 0;
+	r.pages_compared = rs->pages_compared;
+	r.pages_skipped_cow = rs->pages_skipped_cow;
 	r.forking_time = clamp_us(rs->forking_us);
 	r.restore_time = clamp_us(rs->restore_us);
 	r.has_pages_restored = true;
@@ -70,7 +70,8 @@ void print_dump_stats(const struct dump_stats *ds)
 
 void print_restore_stats(const struct restore_stats *rs)
 {
-	print_summary("restore: fork %.3f ms, restore %.3f ms, pages restored %llu\n",
+	print_summary("restore: fork %.3f ms, restore %.3f ms, pages restored %llu, shared with a parent %llu\n",
 		       rs->forking_us / 1000.0, rs->restore_us / 1000.0,
-		       (unsigned long long)rs->pages_restored);
+		       (unsigned long long)rs->pages_restored,
+		       (unsigned long long)rs->pages_skipped_cow);
 }
