@@ -39,7 +39,6 @@
 #define PAGE_SIZE	4096UL
 #define PM_PRESENT	(1ULL << 63)
 #define PM_SWAPPED	(1ULL << 62)
-#define PM_BATCH	512
 
 static const struct criu_plugin_api *criu_api;
 
@@ -72,29 +71,25 @@ static void test_log(const char *fmt, ...)
 	close(fd);
 }
 
-/* Pages of [start, end) that are in memory or swap, or -errno. */
+static bool pme_in_memory(uint64_t pme, void *unused)
+{
+	return pme & (PM_PRESENT | PM_SWAPPED);
+}
+
+/*
+ * Pages of [start, end) that are in memory or swap, or -errno: through
+ * criu's own pagemap reader and range sets, called by name.
+ */
 static long count_present(int pm_fd, unsigned long start, unsigned long end)
 {
-	uint64_t ents[PM_BATCH];
-	unsigned long addr, nr;
-	long present = 0;
-	ssize_t got;
-	size_t i;
+	struct range_set rs = RANGE_SET_INIT;
+	long present;
+	int ret;
 
-	for (addr = start; addr < end; addr += nr * PAGE_SIZE) {
-		nr = (end - addr) / PAGE_SIZE;
-		if (nr > PM_BATCH)
-			nr = PM_BATCH;
-		got = pread(pm_fd, ents, nr * sizeof(ents[0]),
-			    (addr / PAGE_SIZE) * sizeof(ents[0]));
-		if (got < 0)
-			return -errno;
-		if ((size_t)got != nr * sizeof(ents[0]))
-			return -EIO;
-		for (i = 0; i < nr; i++)
-			if (ents[i] & (PM_PRESENT | PM_SWAPPED))
-				present++;
-	}
+	ret = pagemap_read_walk(pm_fd, start, end, pme_in_memory, NULL, &rs);
+	range_set_normalize(&rs);
+	present = ret ? ret : (long)(range_set_bytes(&rs) / PAGE_SIZE);
+	range_set_free(&rs);
 	return present;
 }
 
