@@ -52,8 +52,10 @@ compel/libcompel.a: $(COMPEL_O)
 criu/libimages.a: $(PB_O)
 	$(AR) rcs $@ $^
 
-criu/criu: $(CRIU_O) compel/libcompel.a criu/libimages.a
-	$(CC) $(CFLAGS) -o $@ $(CRIU_O) compel/libcompel.a criu/libimages.a $(LDLIBS)
+# Plugins call the functions criu/plugin-api.list names (criu-plugin.h).
+criu/criu: $(CRIU_O) compel/libcompel.a criu/libimages.a criu/plugin-api.list
+	$(CC) $(CFLAGS) -Wl,--dynamic-list=criu/plugin-api.list -o $@ $(CRIU_O) \
+		compel/libcompel.a criu/libimages.a $(LDLIBS)
 
 clean:
 	rm -rf images/gen criu/*.o compel/*.o criu/criu compel/libcompel.a criu/libimages.a

@@ -61,7 +61,7 @@ static int pre_dump_stopped(struct dmp_task *dt)
 	/* A pre-dump without --track-mem ends a tracked chain. */
 	if (!ret && !opts.track_mem)
 		ret = incr_stop(ic, dc, vmas);
-	if (ret && ic->started)
+	if (ret && incr_started(ic))
 		incr_stop(ic, dc, vmas);
 	cure = dump_cure(dc);
 	return ret ? ret : cure;

@@ -1,24 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The dirty-tracker registry, the choice of a tracker, the state a
- * tracker keeps in each image folder between criu invocations, and the
- * view of the seized target that trackers get.
+ * The dirty-tracker registry, the choice of a tracker, and the state a
+ * tracker keeps in each image folder between criu invocations.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
-#include "compel.h"
-#include "dump.h"
-#include "infect.h"
 #include "log.h"
 #include "trackers.h"
 #include "tracking.h"
-#include "vma.h"
 
 #define MAX_TRACKERS	16
 
@@ -89,6 +83,7 @@ static int none_stop(struct track_target *t, struct track_state *st)
 static const struct dirty_tracker none_tracker = {
 	.name = "none",
 	.summary = "no tracking: every present page is dumped every time",
+	.priority = TRACK_PRIO_NONE,
 	.probe = none_probe,
 	.start = none_start,
 	.collect = none_collect,
@@ -118,13 +113,30 @@ static int probe_tracker(const struct dirty_tracker *tr, bool quiet)
 	return ret;
 }
 
+/* The highest-ranked tracker that works here, the first registered among equals. */
+static const struct dirty_tracker *auto_dirty_tracker(void)
+{
+	bool tried[MAX_TRACKERS] = { false };
+	unsigned int i, pick;
+
+	for (;;) {
+		pick = nr_trackers;
+		for (i = 0; i < nr_trackers; i++)
+			if (!tried[i] && trackers[i]->priority >= 0 &&
+			    (pick == nr_trackers ||
+			     trackers[i]->priority > trackers[pick]->priority))
+				pick = i;
+		if (pick == nr_trackers)
+			return NULL;
+		tried[pick] = true;
+		if (!probe_tracker(trackers[pick], true))
+			return trackers[pick];
+	}
+}
+
 int select_dirty_tracker(const char *name, const struct dirty_tracker **out)
 {
-	static const char *const auto_order[] = {
-		"ooh", "pagemap-scan", "soft-dirty", "none",
-	};
 	const struct dirty_tracker *tr;
-	unsigned int i;
 
 	if (name && strcmp(name, "auto")) {
 		tr = find_dirty_tracker(name);
@@ -139,15 +151,12 @@ int select_dirty_tracker(const char *name, const struct dirty_tracker **out)
 		*out = tr;
 		return 0;
 	}
-	for (i = 0; i < sizeof(auto_order) / sizeof(auto_order[0]); i++) {
-		tr = find_dirty_tracker(auto_order[i]);
-		if (tr && !probe_tracker(tr, true)) {
-			pr_info("Dirty tracker: %s (auto)\n", tr->name);
-			*out = tr;
-			return 0;
-		}
-	}
-	return -EOPNOTSUPP;
+	tr = auto_dirty_tracker();
+	if (!tr)
+		return -EOPNOTSUPP;
+	pr_info("Dirty tracker: %s (auto), priority %d\n", tr->name, tr->priority);
+	*out = tr;
+	return 0;
 }
 
 int report_dirty_trackers(const char *feature)
@@ -188,9 +197,11 @@ int track_state_save(int dfd, const char *name, const struct track_state *st)
 		close(fd);
 		return -ENOMEM;
 	}
-	fprintf(f, "tracker %s\npid %d\ngeneration %llu\ntarget_fd %d\ndata %s\n",
+	fprintf(f, "tracker %s\npid %d\ngeneration %llu\ntarget_fd %d\n"
+		"target_dev %llu\ntarget_ino %llu\ndata %s\n",
 		st->tracker, st->pid, (unsigned long long)st->generation,
-		st->target_fd, st->data);
+		st->target_fd, (unsigned long long)st->target_dev,
+		(unsigned long long)st->target_ino, st->data);
 	if (fclose(f)) {
 		pr_perror("Can't write %s", name);
 		return -EIO;
@@ -214,6 +225,10 @@ static int parse_state_line(struct track_state *st, char *line)
 		st->generation = strtoull(val, NULL, 10);
 	else if (!strcmp(line, "target_fd"))
 		st->target_fd = atoi(val);
+	else if (!strcmp(line, "target_dev"))
+		st->target_dev = strtoull(val, NULL, 10);
+	else if (!strcmp(line, "target_ino"))
+		st->target_ino = strtoull(val, NULL, 10);
 	else if (!strcmp(line, "data"))
 		snprintf(st->data, sizeof(st->data), "%s", val);
 	else
@@ -249,96 +264,4 @@ int track_state_load(int dfd, const char *name, struct track_state *st)
 		return -EINVAL;
 	}
 	return 0;
-}
-
-/* --- the target as trackers see it --------------------------------------- */
-
-static struct dump_ctx *target_dc(struct track_target *t)
-{
-	return t->criu_priv;
-}
-
-static int target_syscall(struct track_target *t, long nr, long *ret,
-			  unsigned long a1, unsigned long a2, unsigned long a3,
-			  unsigned long a4, unsigned long a5, unsigned long a6)
-{
-	struct dump_ctx *dc = target_dc(t);
-	int err;
-
-	/* The plugin contract keeps "could not inject" apart from the result. */
-	err = compel_syscall(dc->ctl, nr, ret, a1, a2, a3, a4, a5, a6);
-	if (err)
-		pr_err("Can't inject a tracker's syscall %ld into pid %d: %d\n",
-		       nr, dc->pid, err);
-	return err;
-}
-
-static int target_write_mem(struct track_target *t, unsigned long addr,
-			    const void *buf, size_t len)
-{
-	return compel_write_mem(t->pid, addr, buf, len);
-}
-
-static int target_read_mem(struct track_target *t, unsigned long addr,
-			   void *buf, size_t len)
-{
-	return compel_read_mem(t->pid, addr, buf, len);
-}
-
-static int target_get_fd(struct track_target *t, int fd)
-{
-	int pidfd, ret;
-
-	pidfd = syscall(SYS_pidfd_open, t->pid, 0);
-	if (pidfd < 0) {
-		pr_perror("pidfd_open of pid %d", t->pid);
-		return -errno;
-	}
-	ret = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
-	if (ret < 0) {
-		ret = -errno;
-		pr_perror("pidfd_getfd of fd %d of pid %d", fd, t->pid);
-	}
-	close(pidfd);
-	return ret;
-}
-
-int track_target_init(struct track_target *t, struct dump_ctx *dc,
-		      const struct vma_list *vmas)
-{
-	struct track_area *areas;
-	unsigned int i, n = 0;
-
-	memset(t, 0, sizeof(*t));
-	areas = calloc(vmas->nr ? vmas->nr : 1, sizeof(*areas));
-	if (!areas)
-		return -ENOMEM;
-	for (i = 0; i < vmas->nr; i++) {
-		const struct vma_area *v = &vmas->vmas[i];
-
-		if (vma_is_special(v) ||
-		    !(v->status & (VMA_ANON_PRIVATE | VMA_FILE_PRIVATE)))
-			continue;
-		areas[n].start = v->start;
-		areas[n].end = v->end;
-		areas[n].shared = false;
-		n++;
-	}
-	t->pid = dc->pid;
-	t->areas = areas;
-	t->nr_areas = n;
-	t->syscall = target_syscall;
-	t->scratch = dc->scratch;
-	t->scratch_size = dc->scratch_size;
-	t->write_mem = target_write_mem;
-	t->read_mem = target_read_mem;
-	t->get_fd = target_get_fd;
-	t->criu_priv = dc;
-	return 0;
-}
-
-void track_target_fini(struct track_target *t)
-{
-	free((void *)t->areas);
-	t->areas = NULL;
 }

@@ -413,7 +413,7 @@ int dump_task_frozen(struct dmp_task *dt)
 	ret = dump_infect(&dt->dc);
 	if (!ret)
 		ret = dump_infected(dt);
-	if (ret && dt->ic.started)
+	if (ret && incr_started(&dt->ic))
 		incr_stop(&dt->ic, &dt->dc, &dt->vmas);
 	if (dump_cure(&dt->dc) && !ret)
 		ret = -EIO;
@@ -461,7 +461,7 @@ const char *tracker_name(const struct pstree *t)
 {
 	const struct dmp_task *dt = pstree_root(t) ? pstree_root(t)->dmp : NULL;
 
-	return dt && dt->ic.tracker ? dt->ic.tracker->name : NULL;
+	return dt ? incr_tracker_name(&dt->ic) : NULL;
 }
 
 /*
@@ -475,7 +475,7 @@ void dmp_tasks_undo_tracking(struct pstree *t, bool seize)
 	for (i = 0; i < t->nr; i++) {
 		struct dmp_task *dt = t->items[i]->dmp;
 
-		if (!dt || !dt->ic.started)
+		if (!dt || !incr_started(&dt->ic))
 			continue;
 		if (seize && compel_seize(dt->dc.pid))
 			continue;

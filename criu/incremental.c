@@ -116,32 +116,33 @@ static int open_parent(struct incr_ctx *ic, int dfd)
 
 static int choose_tracker(struct incr_ctx *ic)
 {
+	struct track_mm *tm = &ic->mm;
 	const char *name = opts.dirty_tracker;
 	int ret;
 
 	if (ic->parent_dfd >= 0) {
-		ret = track_state_load(ic->parent_dfd, ic->state_file, &ic->state);
+		ret = track_state_load(ic->parent_dfd, ic->state_file, &tm->state);
 		if (ret && ret != -ENOENT)
 			return ret;
-		if (!ret && ic->state.pid != ic->pid) {
+		if (!ret && tm->state.pid != ic->pid) {
 			pr_err("Parent images were tracked for pid %d, not %d\n",
-			       ic->state.pid, ic->pid);
+			       tm->state.pid, ic->pid);
 			return -EINVAL;
 		}
-		ic->parent_tracked = !ret;
+		tm->parent_tracked = !ret;
 	}
-	if (ic->parent_tracked) {
-		if (name && strcmp(name, "auto") && strcmp(name, ic->state.tracker)) {
+	if (tm->parent_tracked) {
+		if (name && strcmp(name, "auto") && strcmp(name, tm->state.tracker)) {
 			pr_err("Parent images are tracked with %s, not %s: "
-			       "a chain keeps one tracker\n", ic->state.tracker, name);
+			       "a chain keeps one tracker\n", tm->state.tracker, name);
 			return -EINVAL;
 		}
-		name = ic->state.tracker;
+		name = tm->state.tracker;
 	}
-	ret = select_dirty_tracker(name, &ic->tracker);
+	ret = select_dirty_tracker(name, &tm->tracker);
 	if (ret)
 		return ret;
-	pr_info("Tracking memory of pid %d with %s\n", ic->pid, ic->tracker->name);
+	pr_info("Tracking memory of pid %d with %s\n", ic->pid, tm->tracker->name);
 	return 0;
 }
 
@@ -152,26 +153,29 @@ static int choose_tracker(struct incr_ctx *ic)
  */
 static int adopt_parent_tracker(struct incr_ctx *ic)
 {
+	struct track_mm *tm = &ic->mm;
 	int ret;
 
 	if (ic->parent_dfd < 0)
 		return 0;
-	ret = track_state_load(ic->parent_dfd, ic->state_file, &ic->state);
+	ret = track_state_load(ic->parent_dfd, ic->state_file, &tm->state);
 	if (ret == -ENOENT)
 		return 0;
 	if (ret)
 		return ret;
-	if (ic->state.pid != ic->pid)
+	if (tm->state.pid != ic->pid) {
+		track_mm_init(tm, ic->pid);
 		return 0;
-	ic->tracker = find_dirty_tracker(ic->state.tracker);
-	if (!ic->tracker) {
+	}
+	tm->tracker = find_dirty_tracker(tm->state.tracker);
+	if (!tm->tracker) {
 		pr_err("Parent images are tracked with %s, which is not loaded\n",
-		       ic->state.tracker);
+		       tm->state.tracker);
 		return -ENOENT;
 	}
-	ic->parent_tracked = true;
+	tm->parent_tracked = true;
 	pr_info("Pid %d is tracked with %s; without --track-mem tracking ends\n",
-		ic->pid, ic->tracker->name);
+		ic->pid, tm->tracker->name);
 	return 0;
 }
 
@@ -188,7 +192,7 @@ int incr_prepare(struct incr_ctx *ic, int dfd, pid_t pid, bool root)
 		snprintf(ic->state_file, sizeof(ic->state_file), "%s-%d",
 			 TRACK_STATE_FILE, pid);
 	ic->parent_dfd = -1;
-	ic->state.target_fd = -1;
+	track_mm_init(&ic->mm, pid);
 	if (opts.prev_images_dir) {
 		ret = open_parent(ic, dfd);
 		if (ret)
@@ -201,25 +205,17 @@ int incr_prepare(struct incr_ctx *ic, int dfd, pid_t pid, bool root)
 
 int incr_tracker_fd(const struct incr_ctx *ic)
 {
-	return ic->parent_tracked ? ic->state.target_fd : -1;
+	return track_mm_target_fd(&ic->mm);
 }
 
-static int start_tracking(struct incr_ctx *ic, struct track_target *t)
+const char *incr_tracker_name(const struct incr_ctx *ic)
 {
-	int ret;
+	return ic->mm.tracker ? ic->mm.tracker->name : NULL;
+}
 
-	memset(&ic->state, 0, sizeof(ic->state));
-	snprintf(ic->state.tracker, sizeof(ic->state.tracker), "%s", ic->tracker->name);
-	ic->state.pid = ic->pid;
-	ic->state.target_fd = -1;
-	ret = ic->tracker->start(t, &ic->state);
-	if (ret) {
-		pr_err("Dirty tracker %s can't start on pid %d: %d\n",
-		       ic->tracker->name, ic->pid, ret);
-		return ret;
-	}
-	ic->started = true;
-	return 0;
+bool incr_started(const struct incr_ctx *ic)
+{
+	return ic->mm.started;
 }
 
 int incr_collect(struct incr_ctx *ic, struct dump_ctx *dc,
@@ -228,30 +224,13 @@ int incr_collect(struct incr_ctx *ic, struct dump_ctx *dc,
 	struct track_target t;
 	int ret;
 
-	if (!ic->tracker)
+	if (!ic->mm.tracker)
 		return 0;
 	ret = track_target_init(&t, dc, vmas);
 	if (ret)
 		return ret;
-	if (ic->parent_tracked) {
-		ret = ic->tracker->collect(&t, &ic->state, &ic->dirty);
-		if (!ret) {
-			ic->dirty_valid = true;
-			ic->state.generation++;
-			range_set_normalize(&ic->dirty);
-			pr_info("%s: %lu bytes written since the parent\n",
-				ic->tracker->name, range_set_bytes(&ic->dirty));
-			goto out;
-		}
-		if (ret != -ESTALE)
-			goto out;
-		pr_warn("%s lost track of pid %d: copying every page this time\n",
-			ic->tracker->name, ic->pid);
-		range_set_clear(&ic->dirty);
-	}
 	/* Without --track-mem the chain ends: nothing to start. */
-	ret = opts.track_mem ? start_tracking(ic, &t) : 0;
-out:
+	ret = track_mm_collect(&ic->mm, &t, opts.track_mem);
 	track_target_fini(&t);
 	return ret;
 }
@@ -259,7 +238,7 @@ out:
 void incr_mem_opts(const struct incr_ctx *ic, struct mem_dump_opts *mo)
 {
 	mo->parent = ic->parent_dfd >= 0 ? &ic->parent_pages : NULL;
-	mo->dirty = ic->dirty_valid ? &ic->dirty : NULL;
+	mo->dirty = ic->mm.dirty_valid ? &ic->mm.dirty : NULL;
 }
 
 int incr_stop(struct incr_ctx *ic, struct dump_ctx *dc, const struct vma_list *vmas)
@@ -267,18 +246,13 @@ int incr_stop(struct incr_ctx *ic, struct dump_ctx *dc, const struct vma_list *v
 	struct track_target t;
 	int ret;
 
-	if (!ic->tracker || (!ic->started && !ic->parent_tracked))
+	if (!ic->mm.tracker || (!ic->mm.started && !ic->mm.parent_tracked))
 		return 0;
 	ret = track_target_init(&t, dc, vmas);
 	if (ret)
 		return ret;
-	ret = ic->tracker->stop(&t, &ic->state);
+	ret = track_mm_stop(&ic->mm, &t);
 	track_target_fini(&t);
-	if (ret)
-		pr_err("Dirty tracker %s can't stop on pid %d: %d\n",
-		       ic->tracker->name, ic->pid, ret);
-	ic->started = false;
-	ic->parent_tracked = false;
 	return ret;
 }
 
@@ -294,9 +268,9 @@ int incr_commit(struct incr_ctx *ic, int dfd, bool keep_tracking)
 			return ret;
 		}
 	}
-	if (!ic->tracker || !keep_tracking)
+	if (!ic->mm.tracker || !keep_tracking)
 		return 0;
-	return track_state_save(dfd, ic->state_file, &ic->state);
+	return track_state_save(dfd, ic->state_file, &ic->mm.state);
 }
 
 void incr_fini(struct incr_ctx *ic)
@@ -305,5 +279,5 @@ void incr_fini(struct incr_ctx *ic)
 		close(ic->parent_dfd);
 	ic->parent_dfd = -1;
 	range_set_free(&ic->parent_pages);
-	range_set_free(&ic->dirty);
+	track_mm_fini(&ic->mm);
 }

@@ -7,34 +7,13 @@
  * returns ranges; older kernels get the pagemap file, 8 bytes a page.
  */
 #include <errno.h>
-#include <stdlib.h>
-#include <sys/ioctl.h>
-#include <unistd.h>
+#include <sys/types.h>
 
 #include "log.h"
 #include "mem.h"
-#include "uapi-pagemap-scan.h"
+#include "pagemap-walk.h"
 #include "vma.h"
 #include "zero-page.h"
-
-#define SCAN_VEC_LEN	1024
-#define PME_BATCH	(64 * 1024)
-
-/*
- * Only the part of a returned region inside [start, walk_end) counts:
- * when the output vector fills up, the kernel (6.18 here) may return
- * regions beyond the walk_end it reports, and the next call, which
- * starts at walk_end, returns them again.
- */
-static int add_clipped(struct range_set *out, unsigned long rs, unsigned long re,
-		       unsigned long start, unsigned long end)
-{
-	if (rs < start)
-		rs = start;
-	if (re > end)
-		re = end;
-	return range_set_add(out, rs, re);
-}
 
 /* -1: not known yet, 0: the kernel has no PAGEMAP_SCAN, 1: it has. */
 static int have_pagemap_scan = -1;
@@ -48,77 +27,34 @@ static int have_pagemap_scan = -1;
 static int scan_present(int pagemap_fd, unsigned long start, unsigned long end,
 			bool file_backed, struct range_set *out)
 {
-	struct page_region vec[SCAN_VEC_LEN];
 	struct pm_scan_arg arg = {
-		.size = sizeof(arg),
-		.vec = (unsigned long)vec,
-		.vec_len = SCAN_VEC_LEN,
 		.category_anyof_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
 		.category_mask = file_backed ? PAGE_IS_FILE : 0,
 		.category_inverted = file_backed ? PAGE_IS_FILE : 0,
 		.return_mask = PAGE_IS_PRESENT | PAGE_IS_SWAPPED,
 	};
-	long n, i;
-	int ret;
 
-	while (start < end) {
-		arg.start = start;
-		arg.end = end;
-		n = ioctl(pagemap_fd, PAGEMAP_SCAN, &arg);
-		if (n < 0)
-			return -errno;
-		for (i = 0; i < n; i++) {
-			ret = add_clipped(out, vec[i].start, vec[i].end, start,
-					  arg.walk_end);
-			if (ret)
-				return ret;
-		}
-		if (arg.walk_end <= start)
-			return -EIO;
-		start = arg.walk_end;
-	}
-	return 0;
+	return pagemap_scan_walk(pagemap_fd, &arg, start, end, out);
+}
+
+/*
+ * A page of the process's own: present or swapped, but not a page
+ * shared with the page cache (it comes from the file) nor the zero page
+ * (nothing to save).
+ */
+static bool pme_holds_data(uint64_t pme, void *file_backed)
+{
+	if (pme & PME_SWAP)
+		return true;
+	return (pme & PME_PRESENT) && !(*(bool *)file_backed && (pme & PME_FILE)) &&
+	       !pme_is_zero_page(pme);
 }
 
 static int read_present(int pagemap_fd, unsigned long start, unsigned long end,
 			bool file_backed, struct range_set *out)
 {
-	uint64_t *pme;
-	unsigned long addr, nr, i;
-	ssize_t n;
-	int ret = 0;
-
-	pme = malloc(PME_BATCH * sizeof(*pme));
-	if (!pme)
-		return -ENOMEM;
-	for (addr = start; addr < end && !ret; addr += nr * PAGE_SIZE) {
-		nr = (end - addr) >> PAGE_SHIFT;
-		if (nr > PME_BATCH)
-			nr = PME_BATCH;
-		n = pread(pagemap_fd, pme, nr * sizeof(*pme),
-			  (addr >> PAGE_SHIFT) * sizeof(*pme));
-		if (n != (ssize_t)(nr * sizeof(*pme))) {
-			ret = n < 0 ? -errno : -EIO;
-			pr_perror("Can't read pagemap at %lx", addr);
-			break;
-		}
-		for (i = 0; i < nr && !ret; i++) {
-			uint64_t e = pme[i];
-
-			/*
-			 * A page shared with the page cache comes from the
-			 * file; the zero page holds nothing to save.
-			 */
-			if (!(e & PME_SWAP) &&
-			    (!(e & PME_PRESENT) || (file_backed && (e & PME_FILE)) ||
-			     pme_is_zero_page(e)))
-				continue;
-			ret = range_set_add(out, addr + i * PAGE_SIZE,
-					    addr + (i + 1) * PAGE_SIZE);
-		}
-	}
-	free(pme);
-	return ret;
+	return pagemap_read_walk(pagemap_fd, start, end, pme_holds_data,
+				 &file_backed, out);
 }
 
 int present_ranges(pid_t pid, int pagemap_fd, unsigned long start,
@@ -149,59 +85,24 @@ int present_ranges(pid_t pid, int pagemap_fd, unsigned long start,
  * recorded "in parent" even when no tracker saw them written (a copy
  * dropped with MADV_DONTNEED and read again is such a page).
  */
+static bool pme_is_file_cache(uint64_t pme, void *unused)
+{
+	return (pme & PME_PRESENT) && (pme & PME_FILE);
+}
+
 int file_cache_ranges(int pagemap_fd, unsigned long start, unsigned long end,
 		      struct range_set *out)
 {
-	struct page_region vec[SCAN_VEC_LEN];
 	struct pm_scan_arg arg = {
-		.size = sizeof(arg),
-		.vec = (unsigned long)vec,
-		.vec_len = SCAN_VEC_LEN,
 		.category_mask = PAGE_IS_FILE | PAGE_IS_PRESENT,
 		.return_mask = PAGE_IS_FILE,
 	};
-	uint64_t pme[512];
-	unsigned long addr, nr, i;
-	long n;
 	int ret;
 
 	if (have_pagemap_scan) {
-		for (addr = start; addr < end; addr = arg.walk_end) {
-			arg.start = addr;
-			arg.end = end;
-			n = ioctl(pagemap_fd, PAGEMAP_SCAN, &arg);
-			if (n < 0)
-				break;
-			for (i = 0; i < (unsigned long)n; i++) {
-				ret = add_clipped(out, vec[i].start, vec[i].end, start,
-					  arg.walk_end);
-				if (ret)
-					return ret;
-			}
-			if (arg.walk_end <= addr)
-				return -EIO;
-		}
-		if (addr >= end)
-			return 0;
-		if (errno != ENOTTY && errno != EINVAL)
-			return -errno;
+		ret = pagemap_scan_walk(pagemap_fd, &arg, start, end, out);
+		if (ret != -ENOTTY && ret != -EINVAL)
+			return ret;
 	}
-	for (addr = start; addr < end; addr += nr * PAGE_SIZE) {
-		nr = (end - addr) >> PAGE_SHIFT;
-		if (nr > 512)
-			nr = 512;
-		n = pread(pagemap_fd, pme, nr * sizeof(uint64_t),
-			  (addr >> PAGE_SHIFT) * sizeof(uint64_t));
-		if (n != (long)(nr * sizeof(uint64_t)))
-			return n < 0 ? -errno : -EIO;
-		for (i = 0; i < nr; i++) {
-			if (!(pme[i] & PME_PRESENT) || !(pme[i] & PME_FILE))
-				continue;
-			ret = range_set_add(out, addr + i * PAGE_SIZE,
-					    addr + (i + 1) * PAGE_SIZE);
-			if (ret)
-				return ret;
-		}
-	}
-	return 0;
+	return pagemap_read_walk(pagemap_fd, start, end, pme_is_file_cache, NULL, out);
 }

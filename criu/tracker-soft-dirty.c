@@ -210,33 +210,22 @@ static int sd_start(struct track_target *t, struct track_state *st)
 static int sd_collect(struct track_target *t, struct track_state *st,
 		      struct range_set *dirty)
 {
-	char path[64];
 	uint64_t *buf;
 	unsigned int i;
-	int fd, ret = 0;
+	int ret = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/pagemap", t->pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		pr_perror("%s: can't open %s", SD_NAME, path);
-		return ret;
-	}
 	buf = malloc(SD_BATCH * sizeof(*buf));
 	if (!buf) {
 		pr_err("%s: no memory for pagemap entries\n", SD_NAME);
-		ret = -ENOMEM;
-		goto out;
+		return -ENOMEM;
 	}
 	for (i = 0; !ret && i < t->nr_areas; i++)
-		ret = sd_scan_range(fd, t->areas[i].start, t->areas[i].end,
+		ret = sd_scan_range(t->pagemap, t->areas[i].start, t->areas[i].end,
 				    buf, dirty);
 	/* The target is stopped: nothing is written between read and clear. */
 	if (!ret)
 		ret = sd_clear_refs(t->pid);
 	free(buf);
-out:
-	close(fd);
 	return ret;
 }
 
@@ -250,6 +239,7 @@ const struct dirty_tracker soft_dirty_tracker = {
 	.name = SD_NAME,
 	.summary = "clear_refs + pagemap bit 55 (CONFIG_MEM_SOFT_DIRTY): "
 		   "reads 8 bytes per mapped page, THP dirty as a whole",
+	.priority = TRACK_PRIO_SOFT_DIRTY,
 	.probe = sd_probe,
 	.start = sd_start,
 	.collect = sd_collect,

@@ -7,11 +7,35 @@
  * plugin folder (--libdir DIR, or $CRIU_LIBS_DIR, or the default) that
  * exports criu_plugin_init(). criu calls it once at start with the API
  * below; the plugin registers what it provides and returns 0.
+ *
+ * Two parts make up the interface, both covered by
+ * CRIU_PLUGIN_API_VERSION:
+ *
+ * - struct criu_plugin_api, handed to criu_plugin_init(): registration
+ *   and the log.
+ *
+ * - functions of criu that a plugin calls by name: the range sets
+ *   (range-set.h, every range_set_* function) and the pagemap walks
+ *   (pagemap_scan_walk() and pagemap_read_walk(), pagemap-walk.h). The criu binary exports
+ *   exactly these (criu/plugin-api.list, given to the linker), and a
+ *   plugin leaves them undefined; dlopen() resolves them at once
+ *   (RTLD_NOW), so a plugin built for other entries fails to load with
+ *   the missing name. Calling them by name keeps a tracker's code the
+ *   same built in or in a plugin.
+ *
+ * What a tracker does to its target (injection, parked descriptors,
+ * holes) goes through the operations of struct track_target instead.
+ *
+ * Version 2: trackers carry a priority; track_target has pagemap, call,
+ * park_fd, parked_fd, unpark_fd and add_holes; track_state has
+ * target_dev and target_ino; the exported functions above.
  */
 
 #include "dirty-tracker.h"
+#include "pagemap-walk.h"
+#include "range-set.h"
 
-#define CRIU_PLUGIN_API_VERSION	1
+#define CRIU_PLUGIN_API_VERSION	2
 
 struct criu_plugin_api {
 	unsigned int version;		/* CRIU_PLUGIN_API_VERSION */

@@ -17,8 +17,14 @@
  * overflowed, the process exec'd) it returns -ESTALE from collect() and
  * the dump copies every present page.
  *
+ * A tracker works on one address space (mm): a track_target and a
+ * track_state describe one, and tasks that share an mm share them. All a
+ * tracker keeps about a target lives in its track_state (across criu
+ * invocations) or in its own locals (within one call): never in
+ * file-scope variables, so criu may track many address spaces at once.
+ *
  * Trackers are built in (criu/tracker-*.c) or registered by a plugin
- * (criu_plugin_init() of a shared object loaded with --lib, see
+ * (criu_plugin_init() of a shared object loaded with --libdir, see
  * criu-plugin.h); this header is all a plugin needs.
  */
 
@@ -35,19 +41,34 @@ struct track_area {
 	bool shared;			/* MAP_SHARED anonymous: shmem */
 };
 
+struct track_state;
+
+/* What add_holes() counts as a hole, besides a page neither present nor swapped. */
+#define TRACK_HOLE_SWAPPED	(1U << 0)	/* a page in swap */
+#define TRACK_HOLE_ZERO		(1U << 1)	/* a page mapping the shared zero page */
+
 /*
- * The stopped target as a tracker sees it. Calls into it go through
- * the function pointers, so a plugin links against nothing of criu.
+ * The stopped target as a tracker sees it: one address space, reached
+ * through one of its tasks. Calls into it go through the function
+ * pointers, so a plugin links against nothing of criu for them.
  */
 struct track_target {
-	pid_t pid;
+	pid_t pid;			/* a task of the address space */
 	const struct track_area *areas;	/* sorted by address */
 	unsigned int nr_areas;
+	int pagemap;			/* /proc/PID/pagemap, open for reading */
 
 	/* Run a system call inside the target; raw result in *ret. 0 or -errno. */
 	int (*syscall)(struct track_target *t, long nr, long *ret,
 		       unsigned long a1, unsigned long a2, unsigned long a3,
 		       unsigned long a4, unsigned long a5, unsigned long a6);
+	/*
+	 * The same, for a call that must succeed: a failure to inject or a
+	 * -errno result is logged, naming @what and the pid, and returned.
+	 */
+	int (*call)(struct track_target *t, const char *what, long nr, long *ret,
+		    unsigned long a1, unsigned long a2, unsigned long a3,
+		    unsigned long a4);
 	/* A page inside the target for arguments of injected calls. */
 	unsigned long scratch;
 	size_t scratch_size;
@@ -57,6 +78,42 @@ struct track_target {
 			void *buf, size_t len);
 	/* A duplicate, in criu, of the target's descriptor @fd, or -errno. */
 	int (*get_fd)(struct track_target *t, int fd);
+
+	/*
+	 * A descriptor a tracker keeps open inside the target between criu
+	 * invocations ("parked"): its session with the kernel must outlive
+	 * criu, and be dropped with the address space on exec.
+	 *
+	 * park_fd() moves the target's descriptor @fd to a high number, out
+	 * of the way of the program's own (from 1000 up, or in the top
+	 * eighth below a lower RLIMIT_NOFILE; where it is if that is full),
+	 * close-on-exec, and records in @st which file it is: number,
+	 * device and inode (st->target_*). On error @fd is closed. 0 or
+	 * -errno.
+	 *
+	 * parked_fd() gives criu a duplicate of it, if the target still
+	 * holds that same file at that number: -ESTALE when it was closed,
+	 * replaced by another file (exec, close, dup2) or never parked.
+	 * Files are told apart by device and inode, so two opens of one
+	 * device node are not: a tracker with such a file checks its
+	 * session by other means too.
+	 *
+	 * unpark_fd() closes it in the target and forgets it (-1 in @st).
+	 */
+	int (*park_fd)(struct track_target *t, int fd, struct track_state *st);
+	int (*parked_fd)(struct track_target *t, const struct track_state *st);
+	int (*unpark_fd)(struct track_target *t, struct track_state *st);
+
+	/*
+	 * Add to @out the holes of [@start, @end): pages neither present
+	 * nor swapped, and those @flags (TRACK_HOLE_*) name. A page dropped
+	 * since the last pass is such a hole: trackers that can't see a
+	 * drop report them all, and the dumper finds them empty. 0 or -errno.
+	 */
+	int (*add_holes)(struct track_target *t, unsigned long start,
+			 unsigned long end, unsigned int flags,
+			 struct range_set *out);
+
 	void *criu_priv;		/* criu's own context: do not touch */
 };
 
@@ -71,11 +128,12 @@ struct track_state {
 	pid_t pid;			/* the tracked process */
 	uint64_t generation;		/* collects done so far */
 	/*
-	 * A descriptor the tracker keeps open inside the target between
-	 * invocations (-1: none). The dump skips it: it is not the
-	 * application's and must not come back on restore.
+	 * The descriptor park_fd() left inside the target (-1: none), and
+	 * the file it is. The dump skips it: it is not the application's
+	 * and must not come back on restore.
 	 */
 	int target_fd;
+	uint64_t target_dev, target_ino;
 	char data[TRACK_STATE_MAX];	/* the tracker's own, text, one line */
 };
 
@@ -83,6 +141,13 @@ struct dirty_tracker {
 	const char *name;
 	/* What the tracker costs and needs, for --help and check. */
 	const char *summary;
+	/*
+	 * Rank for --dirty-tracker=auto: the highest that works here is
+	 * chosen, the first registered among equals; below 0, never by auto
+	 * (only by name). The built-in trackers and ooh take the
+	 * TRACK_PRIO_* values below; a plugin ranks itself among them.
+	 */
+	int priority;
 	/*
 	 * Can it work on this machine? 0, or -errno with a reason in @why
 	 * (one line, no newline).
@@ -108,7 +173,12 @@ struct dirty_tracker {
 	int (*stop)(struct track_target *t, struct track_state *st);
 };
 
-/* Register a tracker by its name. 0, -EEXIST or -EINVAL. */
+#define TRACK_PRIO_OOH		300
+#define TRACK_PRIO_PAGEMAP_SCAN	200
+#define TRACK_PRIO_SOFT_DIRTY	100
+#define TRACK_PRIO_NONE		0
+
+/* Register a tracker by its name. 0, -EEXIST, -ENOSPC or -EINVAL. */
 int register_dirty_tracker(const struct dirty_tracker *tr);
 
 #endif /* CRIU_DIRTY_TRACKER_H */

@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-#include "dirty-tracker.h"
 #include "range-set.h"
+#include "tracking.h"
 
 struct dump_ctx;
 struct vma_list;
@@ -14,7 +14,7 @@ struct mem_dump_opts;
 
 /*
  * One incremental (pre-)dump: the parent image folder and what it
- * holds, and the dirty tracker that tells what changed since.
+ * holds, and the tracked address space that tells what changed since.
  */
 struct incr_ctx {
 	pid_t pid;
@@ -22,12 +22,7 @@ struct incr_ctx {
 	char state_file[32];		/* the tracker state's name in a folder */
 	int parent_dfd;			/* --prev-images-dir, or -1 */
 	struct range_set parent_pages;	/* pages the parent chain holds */
-	const struct dirty_tracker *tracker;	/* NULL: not tracking */
-	struct track_state state;
-	bool parent_tracked;		/* the parent left a state for us */
-	bool started;			/* tracking started by this run */
-	bool dirty_valid;		/* @dirty says what changed */
-	struct range_set dirty;
+	struct track_mm mm;		/* the one address space of @pid */
 };
 
 /*
@@ -38,6 +33,10 @@ struct incr_ctx {
 int incr_prepare(struct incr_ctx *ic, int dfd, pid_t pid, bool root);
 /* The tracker's descriptor in the target, for the dump to skip, or -1. */
 int incr_tracker_fd(const struct incr_ctx *ic);
+/* The tracker's name, NULL when not tracking. */
+const char *incr_tracker_name(const struct incr_ctx *ic);
+/* Did this invocation start tracking (so a failure must stop it)? */
+bool incr_started(const struct incr_ctx *ic);
 /*
  * With the target stopped and infected: collect what changed since the
  * parent (and re-arm), or start tracking. A tracker that lost its

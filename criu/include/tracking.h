@@ -8,6 +8,8 @@
  * kept in each image folder, and the target handed to trackers.
  */
 
+#include <stdbool.h>
+
 #include "dirty-tracker.h"
 
 struct dump_ctx;
@@ -22,8 +24,9 @@ struct vma_list;
 void register_builtin_trackers(void);
 const struct dirty_tracker *find_dirty_tracker(const char *name);
 /*
- * The tracker for --dirty-tracker=@name ("auto": the best one that
- * works here: ooh, then pagemap-scan, then soft-dirty, then none).
+ * The tracker for --dirty-tracker=@name ("auto": of those that work
+ * here, the one with the highest priority, the first registered among
+ * equals; none with a negative one).
  * -EOPNOTSUPP with the reason logged when the named one cannot work.
  */
 int select_dirty_tracker(const char *name, const struct dirty_tracker **out);
@@ -42,5 +45,40 @@ int track_state_save(int dfd, const char *name, const struct track_state *st);
 int track_target_init(struct track_target *t, struct dump_ctx *dc,
 		      const struct vma_list *vmas);
 void track_target_fini(struct track_target *t);
+/*
+ * Fill in the operations of @t that are built on its basic ones (call,
+ * park_fd, parked_fd, unpark_fd, add_holes), for any track_target.
+ */
+void track_target_set_ops(struct track_target *t);
+
+/*
+ * One tracked address space within one criu invocation: its tracker,
+ * the state it keeps between invocations, and what it reported. One
+ * per mm: tasks that share an mm share it (and its target's pid may be
+ * any of them).
+ */
+struct track_mm {
+	pid_t pid;			/* the task it is tracked through */
+	const struct dirty_tracker *tracker;	/* NULL: not tracked */
+	struct track_state state;
+	bool parent_tracked;		/* @state came from the parent folder */
+	bool started;			/* start()ed by this invocation */
+	bool dirty_valid;		/* @dirty says what changed */
+	struct range_set dirty;
+};
+
+void track_mm_init(struct track_mm *tm, pid_t pid);
+/*
+ * The target stopped: collect what changed since the parent (and
+ * re-arm) if the parent was tracked, and start tracking when that
+ * is not possible and @start. A tracker that lost its context is
+ * restarted, and @tm->dirty_valid stays false: copy everything.
+ */
+int track_mm_collect(struct track_mm *tm, struct track_target *t, bool start);
+/* Stop tracking: undo what start() put into the target. */
+int track_mm_stop(struct track_mm *tm, struct track_target *t);
+/* The descriptor the tracker keeps in the target, for the dump to skip, or -1. */
+int track_mm_target_fd(const struct track_mm *tm);
+void track_mm_fini(struct track_mm *tm);
 
 #endif /* CRIU_TRACKING_H */

@@ -8,10 +8,11 @@
 #include "pagemap-bits.h"
 
 /*
- * Is this present pagemap entry the kernel's shared zero page? An
- * anonymous page that was only ever read (or read again after
- * MADV_DONTNEED) maps it: it holds zeroes, and neither soft-dirty nor
- * any other write tracking sees it. False when the frame can't be known.
+ * Is this present pagemap entry one of the kernel's zero pages (the
+ * 4 KiB one, or a frame of the huge one)? An anonymous page that was
+ * only ever read (or read again after MADV_DONTNEED) maps it: it holds
+ * zeroes, and neither soft-dirty nor any other write tracking sees it.
+ * False when the frame can't be known.
  */
 bool pme_is_zero_page(uint64_t pme);
 

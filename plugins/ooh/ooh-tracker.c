@@ -4,15 +4,15 @@
  *
  * The tracking session is an open /dev/ooh, and it must outlive one
  * criu run (a pre-dump, the next pre-dump, the dump). So the target
- * opens it itself (an injected openat), at a high descriptor number
- * that the state records; criu works on a duplicate taken with
- * get_fd(). The module ends the session when the last descriptor goes:
- * the target exiting, or exec'ing (the descriptor is close-on-exec).
+ * opens it itself (an injected openat) and keeps it parked
+ * (park_fd()); criu works on a duplicate. The module ends the session
+ * when the last descriptor goes: the target exiting, or exec'ing (the
+ * descriptor is close-on-exec).
  *
  * collect() drains the page addresses the host logged since the last
- * drain, and adds the pages that no log can name (ooh-holes.c). Any
- * loss the module reports (overflow, exit, exec) is -ESTALE: the dump
- * then copies every page.
+ * drain, and adds the pages that no log can name (ooh_report_holes()).
+ * Any loss the module reports (overflow, exit, exec) is -ESTALE: the
+ * dump then copies every page.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,17 +20,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "criu-plugin.h"
 #include "libooh.h"
-#include "ooh-holes.h"
 #include "ooh-log.h"
 
 #define OOH_TRACKER	"ooh"
-#define OOH_FD_BASE	1000
 #define OOH_DRAIN_BATCH	8192
 #define PG_SIZE		4096UL
 
@@ -49,97 +46,15 @@ void ooh_log(int level, const char *fmt, ...)
 	criu_api->log(level, "%s", buf);
 }
 
-/* What the state's data line holds. */
-struct ooh_state {
-	int fd;			/* /dev/ooh in the target */
-	unsigned long ino;	/* the file's inode: tells it from another open */
-};
-
-static int ooh_state_parse(const struct track_state *st, struct ooh_state *os)
-{
-	if (strcmp(st->tracker, OOH_TRACKER) ||
-	    sscanf(st->data, "fd=%d ino=%lu", &os->fd, &os->ino) != 2 ||
-	    os->fd < 0) {
-		ooh_log(1, "ooh: bad tracker state \"%.*s\" for pid %d\n",
-			(int)sizeof(st->data), st->data, st->pid);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int ooh_tr_probe(char *why, size_t len)
 {
 	return ooh_probe(why, len);
 }
 
-static int ooh_remote(struct track_target *t, const char *what, long nr,
-		      long *ret, unsigned long a1, unsigned long a2,
-		      unsigned long a3, unsigned long a4)
+/* Open /dev/ooh inside the target and park it there. */
+static int ooh_open_in_target(struct track_target *t, struct track_state *st)
 {
-	int err;
-
-	err = t->syscall(t, nr, ret, a1, a2, a3, a4, 0, 0);
-	if (err) {
-		ooh_log(1, "ooh: can't run %s in pid %d: %d\n", what, t->pid, err);
-		return err;
-	}
-	if (*ret < 0 && *ret >= -4095) {
-		ooh_log(1, "ooh: %s in pid %d failed: %s\n", what, t->pid,
-			strerror((int)-*ret));
-		return (int)*ret;
-	}
-	return 0;
-}
-
-static void ooh_remote_close(struct track_target *t, int fd)
-{
-	long ret;
-
-	ooh_remote(t, "close", __NR_close, &ret, fd, 0, 0, 0);
-}
-
-/*
- * The target's soft limit on open files, from /proc/PID/limits: a
- * descriptor number at or above it is refused (EINVAL). 0 if unknown.
- */
-static unsigned long ooh_target_nofile(pid_t pid)
-{
-	unsigned long soft = 0;
-	char path[64], line[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/limits", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "Max open files", 14)) {
-			if (sscanf(line + 14, "%lu", &soft) != 1)
-				soft = 0;	/* "unlimited" cannot be */
-			break;
-		}
-	fclose(f);
-	return soft;
-}
-
-/*
- * Where the session's descriptor goes: OOH_FD_BASE, out of the way of
- * the numbers a program usually gets, unless the target's limit on
- * open files is lower; then the upper half of what it may use.
- */
-static long ooh_fd_base(pid_t pid)
-{
-	unsigned long nofile = ooh_target_nofile(pid);
-
-	if (!nofile || nofile > OOH_FD_BASE)
-		return OOH_FD_BASE;
-	return nofile / 2;
-}
-
-/* Open /dev/ooh inside the target, moved to a high number (ooh_fd_base). */
-static int ooh_open_in_target(struct track_target *t, int *fd)
-{
-	long low, high, base = ooh_fd_base(t->pid);
+	long fd;
 	int ret;
 
 	if (t->scratch_size < sizeof(OOH_DEV_PATH)) {
@@ -151,83 +66,24 @@ static int ooh_open_in_target(struct track_target *t, int *fd)
 		ooh_log(1, "ooh: can't write the path into pid %d: %d\n", t->pid, ret);
 		return ret;
 	}
-	ret = ooh_remote(t, "openat(" OOH_DEV_PATH ")", __NR_openat, &low,
-			 AT_FDCWD, t->scratch, O_RDWR | O_CLOEXEC, 0);
+	ret = t->call(t, "openat(" OOH_DEV_PATH ")", __NR_openat, &fd,
+		      AT_FDCWD, t->scratch, O_RDWR | O_CLOEXEC, 0);
 	if (ret)
 		return ret;
-	ret = ooh_remote(t, "fcntl(F_DUPFD_CLOEXEC)", __NR_fcntl, &high, low,
-			 F_DUPFD_CLOEXEC, base, 0);
-	if (ret) {
-		/* No room up there (EMFILE): the number it got will do. */
-		*fd = low;
-		ooh_log(2, "ooh: keeping /dev/ooh at fd %ld in pid %d\n", low, t->pid);
-		return 0;
-	}
-	ooh_remote_close(t, low);
-	*fd = high;
-	return 0;
-}
-
-/* Is fd @fd of @pid still /dev/ooh, and which open of it? */
-static int ooh_fd_identity(pid_t pid, int fd, unsigned long *ino)
-{
-	char path[64], link[64];
-	struct stat sb;
-	ssize_t len;
-
-	snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, fd);
-	len = readlink(path, link, sizeof(link) - 1);
-	if (len < 0)
-		return errno == ENOENT ? -ESTALE : -errno;
-	link[len] = '\0';
-	if (strcmp(link, OOH_DEV_PATH))
-		return -ESTALE;
-	if (stat(path, &sb))
-		return errno == ENOENT ? -ESTALE : -errno;
-	*ino = sb.st_ino;
-	return 0;
-}
-
-/* criu's copy of the session, if the target still holds the one we made. */
-static int ooh_session_fd(struct track_target *t, struct track_state *st)
-{
-	struct ooh_state os;
-	unsigned long ino = 0;
-	int ret, fd;
-
-	ret = ooh_state_parse(st, &os);
-	if (ret)
-		return ret;
-	ret = ooh_fd_identity(t->pid, os.fd, &ino);
-	if (!ret && ino != os.ino)
-		ret = -ESTALE;
-	if (ret) {
-		ooh_log(ret == -ESTALE ? 2 : 1, "ooh: pid %d lost its fd %d: %s\n",
-			t->pid, os.fd, strerror(-ret));
-		return ret;
-	}
-	fd = t->get_fd(t, os.fd);
-	if (fd < 0)
-		ooh_log(1, "ooh: can't get fd %d of pid %d: %d\n", os.fd, t->pid, fd);
-	return fd;
+	return t->park_fd(t, fd, st);
 }
 
 static int ooh_tr_start(struct track_target *t, struct track_state *st)
 {
 	unsigned int used = 0;
-	unsigned long ino;
-	int tfd = -1, fd = -1, ret;
+	int fd = -1, ret;
 
-	ret = ooh_open_in_target(t, &tfd);
+	ret = ooh_open_in_target(t, st);
 	if (ret)
 		return ret;
-	ret = ooh_fd_identity(t->pid, tfd, &ino);
-	if (ret)
-		goto err;
-	fd = t->get_fd(t, tfd);
+	fd = t->parked_fd(t, st);
 	if (fd < 0) {
 		ret = fd;
-		ooh_log(1, "ooh: can't get fd %d of pid %d: %d\n", tfd, t->pid, fd);
 		goto err;
 	}
 	ret = ooh_attach(fd, t->pid, 0, &used);
@@ -243,16 +99,15 @@ static int ooh_tr_start(struct track_target *t, struct track_state *st)
 		goto err;
 	}
 	close(fd);
-	snprintf(st->data, sizeof(st->data), "fd=%d ino=%lu", tfd, ino);
-	st->target_fd = tfd;
+	snprintf(st->data, sizeof(st->data), "fd=%d", st->target_fd);
 	ooh_log(3, "ooh: tracking pid %d with its fd %d, provider %u\n",
-		t->pid, tfd, used);
+		t->pid, st->target_fd, used);
 	return 0;
 err:
 	if (fd >= 0)
 		close(fd);
 	/* The target's descriptor was the last: the session ends with it. */
-	ooh_remote_close(t, tfd);
+	t->unpark_fd(t, st);
 	return ret;
 }
 
@@ -319,12 +174,29 @@ static void ooh_log_stats(int fd, pid_t pid)
 		(unsigned long long)s.rmap_ns, (unsigned long long)s.rmap_lookups);
 }
 
+/*
+ * The pages of the areas no log names, yet a dump must take again: not
+ * in memory (dropped since the last dump, or swapped out: their frame
+ * left the log's view) or mapping the zero page (read after a drop:
+ * nobody wrote them, yet they no longer hold what the parent has).
+ */
+static int ooh_report_holes(struct track_target *t, struct range_set *dirty)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < t->nr_areas; i++)
+		ret = t->add_holes(t, t->areas[i].start, t->areas[i].end,
+				   TRACK_HOLE_SWAPPED | TRACK_HOLE_ZERO, dirty);
+	return ret;
+}
+
 static int ooh_tr_collect(struct track_target *t, struct track_state *st,
 			  struct range_set *dirty)
 {
 	int fd, ret;
 
-	fd = ooh_session_fd(t, st);
+	fd = t->parked_fd(t, st);
 	if (fd < 0)
 		return fd;
 	ret = ooh_drain_all(fd, t->pid, dirty);
@@ -338,10 +210,9 @@ static int ooh_tr_collect(struct track_target *t, struct track_state *st,
 
 static int ooh_tr_stop(struct track_target *t, struct track_state *st)
 {
-	struct ooh_state os;
 	int fd, ret;
 
-	fd = ooh_session_fd(t, st);
+	fd = t->parked_fd(t, st);
 	if (fd == -ESTALE) {
 		st->target_fd = -1;
 		return 0;	/* nothing of ours is left in the target */
@@ -353,18 +224,14 @@ static int ooh_tr_stop(struct track_target *t, struct track_state *st)
 		ooh_log(2, "ooh: detach from pid %d: %s\n", t->pid,
 			ooh_strerror(OOH_OP_DETACH, ret));
 	close(fd);
-	ret = ooh_state_parse(st, &os);
-	if (ret)
-		return ret;
-	ooh_remote_close(t, os.fd);
-	st->target_fd = -1;
-	return 0;
+	return t->unpark_fd(t, st);
 }
 
 static const struct dirty_tracker ooh_tracker = {
 	.name = OOH_TRACKER,
 	.summary = "the hypervisor's dirty log through /dev/ooh (ooh.ko and an OoH KVM host): "
 		   "cost follows the written pages, 4 KiB precise under THP",
+	.priority = TRACK_PRIO_OOH,
 	.probe = ooh_tr_probe,
 	.start = ooh_tr_start,
 	.collect = ooh_tr_collect,

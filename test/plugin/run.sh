@@ -92,7 +92,7 @@ test_check_with_libdir()
 	criu_out check --feature test-log --libdir "$here" ||
 		{ why="criu check exited non-zero: $out"; return 1; }
 	grep -q '^test-log: yes' <<<"$out" || { why="no 'test-log: yes' in: $out"; return 1; }
-	log_lines '^init api=1$' >/dev/null || { why="plugin's init was not logged"; return 1; }
+	log_lines '^init api=2 priority=-1$' >/dev/null || { why="plugin's init was not logged"; return 1; }
 }
 
 # $CRIU_LIBS_DIR stands for --libdir.
@@ -118,6 +118,80 @@ test_predump_without_libdir()
 	grep -q "Unknown dirty tracker 'test-log'" <<<"$out" ||
 		{ why="criu did not name the unknown tracker: $out"; return 1; }
 	alive "$pid" || { why="victim died after a refused pre-dump"; return 1; }
+}
+
+# The built-in trackers' priorities (dirty-tracker.h), for auto's choice.
+declare -A builtin_prio=([ooh]=300 [pagemap-scan]=200 [soft-dirty]=100 [none]=0)
+auto_builtin=""
+
+# What auto takes here, per "criu check --feature mem_dirty_track", into $chosen.
+chosen=""
+auto_choice()
+{
+	out=$("$CRIU" check --feature mem_dirty_track "$@" 2>&1)
+	chosen=$(sed -n 's/^mem_dirty_track: yes (\(.*\))$/\1/p' <<<"$out")
+}
+
+test_auto_builtin()
+{
+	auto_choice
+	auto_builtin=$chosen
+	[ -n "$auto_builtin" ] && [ -n "${builtin_prio[$auto_builtin]+x}" ] ||
+		{ why="auto chose '$auto_builtin' without plugins: $out"; return 1; }
+}
+
+# The plugin's tracker with priority $1: auto must take it iff it ranks higher.
+auto_with_priority()
+{
+	local prio=$1 want
+	[ -n "$auto_builtin" ] || { why="no built-in choice to compare with"; return 1; }
+	want=$auto_builtin
+	[ "$prio" -gt "$(builtin_rank)" ] && want=test-log
+	TEST_TRACKER_PRIORITY=$prio auto_choice --libdir "$here"
+	[ "$chosen" = "$want" ] ||
+		{ why="priority $prio: auto chose '$chosen', want $want ($auto_builtin is $(builtin_rank)): $out"; return 1; }
+}
+
+# Relative to what auto takes without plugins (none if that failed).
+builtin_rank() { echo "${builtin_prio[${auto_builtin:-none}]:-0}"; }
+
+test_auto_priority_higher() { auto_with_priority $(($(builtin_rank) + 1)); }
+test_auto_priority_lower() { auto_with_priority $(($(builtin_rank) - 1)); }
+test_auto_priority_negative() { auto_with_priority -1; }
+
+# A pre-dump without --dirty-tracker takes the higher-ranked plugin tracker.
+# The chain is ended at once (a pre-dump without --track-mem), so that
+# whatever tracker it took leaves nothing in the victim for the next tests.
+test_auto_predump()
+{
+	local tracker
+	TEST_TRACKER_PRIORITY=1000 criu_out pre-dump -t "$pid" -D "$work/auto" \
+		--libdir "$here" --track-mem ||
+		{ why="pre-dump exited non-zero: $out"; return 1; }
+	tracker=$(sed -n 's/^tracker //p' "$work/auto/dirty-tracker" 2>/dev/null)
+	criu_out pre-dump -t "$pid" -D "$work/auto-end" --libdir "$here" \
+		--prev-images-dir ../auto ||
+		{ why="pre-dump ending the chain exited non-zero: $out"; return 1; }
+	[ "$tracker" = test-log ] ||
+		{ why="auto/dirty-tracker names '$tracker', not test-log"; return 1; }
+	alive "$pid" || { why="victim died after pre-dump"; return 1; }
+}
+
+# A chain whose parent was not tracked starts tracking, for this pid,
+# and the next pre-dump collects from that state.
+test_track_after_untracked()
+{
+	criu_out pre-dump -t "$pid" -D "$work/late1" --libdir "$here" \
+		--prev-images-dir ../auto-end --track-mem --dirty-tracker=test-log ||
+		{ why="pre-dump on an untracked parent exited non-zero: $out"; return 1; }
+	grep -q "^pid $pid\$" "$work/late1/dirty-tracker" 2>/dev/null ||
+		{ why="late1/dirty-tracker does not name pid $pid: $(cat "$work/late1/dirty-tracker")"; return 1; }
+	: >"$TEST_TRACKER_LOG"
+	criu_out pre-dump -t "$pid" -D "$work/late2" --libdir "$here" \
+		--prev-images-dir ../late1 ||
+		{ why="pre-dump on the tracked parent exited non-zero: $out"; return 1; }
+	log_lines "^collect pid=$pid generation=0 .* marker=ok\$" >/dev/null ||
+		{ why="no collect from late1's state: $(cat "$TEST_TRACKER_LOG")"; return 1; }
 }
 
 # A broken plugin folder: criu check and pre-dump name the file, exit non-zero.
@@ -237,7 +311,7 @@ setup()
 	done
 	work=$(mktemp -d "${TMPDIR:-/dev/shm}/criu-plugin-test.XXXXXX") ||
 		{ echo "run.sh: mktemp failed" >&2; exit 1; }
-	mkdir "$work"/{nolib,bad,pre1,pre2,final} || exit 1
+	mkdir "$work"/{nolib,bad,auto,auto-end,late1,late2,pre1,pre2,final} || exit 1
 	export TEST_TRACKER_LOG=$work/tracker.log
 	# Its own session without a terminal: dumped without --shell-job.
 	setsid "$here/plugin-victim" </dev/null >>"$work/victim.out" 2>&1 &
@@ -268,6 +342,12 @@ t check_without_libdir test_check_without_libdir
 t predump_without_libdir test_predump_without_libdir
 t plugin_without_init test_plugin_without_init
 t plugin_init_error test_plugin_init_error
+t auto_builtin test_auto_builtin
+t auto_priority_higher test_auto_priority_higher
+t auto_priority_lower test_auto_priority_lower
+t auto_priority_negative test_auto_priority_negative
+t auto_predump test_auto_predump
+t track_after_untracked test_track_after_untracked
 t predump_starts_tracker test_predump_starts
 t predump_collects test_predump_collects
 t dump_collects test_dump_collects

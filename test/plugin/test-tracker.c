@@ -12,7 +12,7 @@
  * of what criu asked, one line a call, to the file named by
  * $TEST_TRACKER_LOG (nothing is logged without it):
  *
- *   init api=1
+ *   init api=2 priority=N
  *   probe
  *   start pid=P areas=N marker=M
  *   collect pid=P generation=G areas=N bytes=B present=R marker=ok|bad
@@ -20,7 +20,8 @@
  *
  * start() leaves a marker in the tracker state that criu keeps in the
  * image folder; collect() checks it came back, which shows the state
- * went through the parent folder. "present" counts the pages of the
+ * went through the parent folder. Its priority for --dirty-tracker=auto
+ * is $TEST_TRACKER_PRIORITY (default -1: never chosen by auto). "present" counts the pages of the
  * areas that /proc/PID/pagemap says are in memory, to show the target
  * view (pid and areas) names the real process.
  */
@@ -38,7 +39,6 @@
 #define PAGE_SIZE	4096UL
 #define PM_PRESENT	(1ULL << 63)
 #define PM_SWAPPED	(1ULL << 62)
-#define PM_BATCH	512
 
 static const struct criu_plugin_api *criu_api;
 
@@ -71,29 +71,25 @@ static void test_log(const char *fmt, ...)
 	close(fd);
 }
 
-/* Pages of [start, end) that are in memory or swap, or -errno. */
+static bool pme_in_memory(uint64_t pme, void *unused)
+{
+	return pme & (PM_PRESENT | PM_SWAPPED);
+}
+
+/*
+ * Pages of [start, end) that are in memory or swap, or -errno: through
+ * criu's own pagemap reader and range sets, called by name.
+ */
 static long count_present(int pm_fd, unsigned long start, unsigned long end)
 {
-	uint64_t ents[PM_BATCH];
-	unsigned long addr, nr;
-	long present = 0;
-	ssize_t got;
-	size_t i;
+	struct range_set rs = RANGE_SET_INIT;
+	long present;
+	int ret;
 
-	for (addr = start; addr < end; addr += nr * PAGE_SIZE) {
-		nr = (end - addr) / PAGE_SIZE;
-		if (nr > PM_BATCH)
-			nr = PM_BATCH;
-		got = pread(pm_fd, ents, nr * sizeof(ents[0]),
-			    (addr / PAGE_SIZE) * sizeof(ents[0]));
-		if (got < 0)
-			return -errno;
-		if ((size_t)got != nr * sizeof(ents[0]))
-			return -EIO;
-		for (i = 0; i < nr; i++)
-			if (ents[i] & (PM_PRESENT | PM_SWAPPED))
-				present++;
-	}
+	ret = pagemap_read_walk(pm_fd, start, end, pme_in_memory, NULL, &rs);
+	range_set_normalize(&rs);
+	present = ret ? ret : (long)(range_set_bytes(&rs) / PAGE_SIZE);
+	range_set_free(&rs);
 	return present;
 }
 
@@ -179,7 +175,7 @@ static int test_stop(struct track_target *t, struct track_state *st)
 	return 0;
 }
 
-static const struct dirty_tracker test_tracker = {
+static struct dirty_tracker test_tracker = {
 	.name = "test-log",
 	.summary = "test plugin: every page, and a log of each call",
 	.probe = test_probe,
@@ -192,9 +188,12 @@ static const struct dirty_tracker test_tracker = {
 __attribute__((visibility("default")))
 int criu_plugin_init(const struct criu_plugin_api *api)
 {
+	const char *prio = getenv("TEST_TRACKER_PRIORITY");
+
 	if (!api || api->version != CRIU_PLUGIN_API_VERSION)
 		return -EPROTO;
 	criu_api = api;
-	test_log("init api=%u", api->version);
+	test_tracker.priority = prio ? atoi(prio) : -1;
+	test_log("init api=%u priority=%d", api->version, test_tracker.priority);
 	return api->register_dirty_tracker(&test_tracker);
 }

@@ -21,6 +21,7 @@
 
 #include "compel.h"
 #include "harness.h"
+#include "tracking.h"
 
 const char *victim_path = "./victim";
 
@@ -201,14 +202,30 @@ static int ht_map_scratch(struct htarget *h)
 	return 0;
 }
 
+static int ht_open_pagemap(struct htarget *h)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", h->t.pid);
+	h->t.pagemap = open(path, O_RDONLY | O_CLOEXEC);
+	if (h->t.pagemap < 0) {
+		fail_reason("open %s: %m", path);
+		return -1;
+	}
+	return 0;
+}
+
 int htarget_seize(struct htarget *h, pid_t pid)
 {
 	memset(h, 0, sizeof(*h));
 	h->t.pid = pid;
+	h->t.pagemap = -1;
 	h->t.syscall = ht_syscall;
 	h->t.write_mem = ht_write_mem;
 	h->t.read_mem = ht_read_mem;
 	h->t.get_fd = ht_get_fd;
+	/* The shared operations are criu's own (criu/track-ops.c). */
+	track_target_set_ops(&h->t);
 	h->t.criu_priv = h;
 	h->pidfd = syscall(SYS_pidfd_open, pid, 0);
 	if (h->pidfd < 0) {
@@ -219,7 +236,7 @@ int htarget_seize(struct htarget *h, pid_t pid)
 		fail_reason("can't seize %d", pid);
 		goto err_pidfd;
 	}
-	if (ht_read_areas(h))
+	if (ht_read_areas(h) || ht_open_pagemap(h))
 		goto err_detach;
 	h->ctl = compel_infect(pid, 0);
 	if (!h->ctl) {
@@ -232,6 +249,8 @@ int htarget_seize(struct htarget *h, pid_t pid)
 err_cure:
 	compel_cure(h->ctl);
 err_detach:
+	if (h->t.pagemap >= 0)
+		close(h->t.pagemap);
 	compel_detach(pid);
 err_pidfd:
 	close(h->pidfd);
@@ -250,6 +269,7 @@ int htarget_release(struct htarget *h)
 		err = -1;
 	if (compel_detach(h->t.pid))
 		err = -1;
+	close(h->t.pagemap);
 	close(h->pidfd);
 	if (err)
 		fail_reason("release of %d failed", h->t.pid);
@@ -264,6 +284,7 @@ int track_start(const struct dirty_tracker *tr, pid_t pid, struct track_state *s
 	memset(st, 0, sizeof(*st));
 	snprintf(st->tracker, sizeof(st->tracker), "%s", tr->name);
 	st->pid = pid;
+	st->target_fd = -1;
 	if (htarget_seize(&h, pid))
 		return -EIO;
 	ret = tr->start(&h.t, st);

@@ -32,6 +32,13 @@ struct test {
 #define SD	(&soft_dirty_tracker)
 
 static const struct test tests[] = {
+	{ "ops_park_fd", test_ops_park_fd, NULL, false },
+	{ "ops_parked_replaced", test_ops_parked_replaced, NULL, false },
+	{ "ops_holes", test_ops_holes, NULL, false },
+	{ "ops_walk_clips", test_ops_walk_clips, NULL, false },
+	{ "ops_walk_wp_keeps", test_ops_walk_wp_keeps, NULL, false },
+	{ "ops_walk_stuck", test_ops_walk_stuck, NULL, false },
+	{ "ops_auto_priority", test_ops_auto_priority, NULL, false },
 	{ "pms_probe", test_pms_probe, PMS, false },
 	{ "pms_written_1pct", test_written_1pct, PMS, true },
 	{ "pms_written_1pct_thp", test_written_1pct_thp, PMS, true },

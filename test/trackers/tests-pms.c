@@ -51,7 +51,7 @@ static int fd_placement(unsigned long nofile, int lo, int hi)
 	if (nofile)
 		CHECK(!victim_cmd(&v, NULL, "nofile %lx", nofile), "setrlimit");
 	CHECK(!track_start(&pagemap_scan_tracker, v.pid, &st), "start");
-	fd = pagemap_scan_target_fd(&st);
+	fd = st.target_fd;
 	CHECK(fd >= lo && fd < hi, "uffd at fd %d, not in [%d, %d)", fd, lo, hi);
 	CHECK(count_uffds(v.pid) == 1, "%d userfaultfds in the target", count_uffds(v.pid));
 	CHECK(!track_stop(&pagemap_scan_tracker, v.pid, &st), "stop");
@@ -84,7 +84,7 @@ static int fd_replaced(const char *what)
 	if (victim_start(&v))
 		goto out;
 	CHECK(!track_start(&pagemap_scan_tracker, v.pid, &st), "start");
-	CHECK(!victim_cmd(&v, NULL, "%s %x", what, pagemap_scan_target_fd(&st)), "%s", what);
+	CHECK(!victim_cmd(&v, NULL, "%s %x", what, st.target_fd), "%s", what);
 	err = track_collect(&pagemap_scan_tracker, v.pid, &st, &dirty, NULL);
 	CHECK(err == -ESTALE, "collect after %s: %d, not -ESTALE", what, err);
 	CHECK(!track_stop(&pagemap_scan_tracker, v.pid, &st), "stop of a lost tracker");

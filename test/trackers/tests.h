@@ -35,4 +35,13 @@ int test_sd_start_refused(const struct dirty_tracker *tr);
 int test_sd_parse(const struct dirty_tracker *tr);
 int test_sd_parse_short(const struct dirty_tracker *tr);
 
+/* What trackers share (tests-ops.c). */
+int test_ops_park_fd(const struct dirty_tracker *tr);
+int test_ops_parked_replaced(const struct dirty_tracker *tr);
+int test_ops_holes(const struct dirty_tracker *tr);
+int test_ops_walk_clips(const struct dirty_tracker *tr);
+int test_ops_walk_wp_keeps(const struct dirty_tracker *tr);
+int test_ops_walk_stuck(const struct dirty_tracker *tr);
+int test_ops_auto_priority(const struct dirty_tracker *tr);
+
 #endif /* TRACKER_TESTS_H */
