@@ -13,6 +13,8 @@ CFLAGS		+= -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS		+= -D_GNU_SOURCE -std=gnu11
 CPPFLAGS	+= -Icriu/include -Icompel/include -Iimages/gen
 LDLIBS		+= -lprotobuf-c -ldl
+# criu --version: "GitID: criu-ooh-<git describe>" (the version without git)
+CRIU_OOH_GITID	:= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1)
 
 PROTOS		:= $(wildcard images/*.proto)
 PB_C		:= $(patsubst images/%.proto,images/gen/%.pb-c.c,$(PROTOS))
@@ -35,6 +37,8 @@ deps:
 images/gen/%.pb-c.c images/gen/%.pb-c.h: images/%.proto
 	@mkdir -p images/gen
 	protoc-c --proto_path=images --c_out=images/gen $<
+
+criu/options.o: CPPFLAGS += -DCRIU_OOH_GITID='"$(CRIU_OOH_GITID)"'
 
 $(CRIU_O) $(COMPEL_O): $(PB_H) $(wildcard criu/include/*.h compel/include/*.h compel/*.h)
 

@@ -38,6 +38,8 @@
 #include "proc_parse.h"
 #include "rseq.h"
 #include "stats.h"
+#include "action-scripts.h"
+#include "freeze-timer.h"
 #include "vma.h"
 
 #include "core.pb-c.h"
@@ -538,13 +540,18 @@ int cr_dump_tasks(pid_t pid, int dfd)
 	pr_info("Dumping pid %d\n", pid);
 	ret = check_dump_target(pid, &st, false);
 	if (!ret)
+		ret = run_scripts(ACT_PRE_DUMP);
+	if (!ret)
 		ret = incr_prepare(&ic, dfd, pid);
 	if (ret)
 		goto out_fini;
 	dc.tracker_fd = incr_tracker_fd(&ic);
 
 	t_start = stats_now_us();
-	ret = compel_seize(pid);
+	ret = freeze_timer_start();
+	if (!ret)
+		ret = compel_seize(pid);
+	freeze_timer_stop();
 	if (ret) {
 		pr_err("Can't seize pid %d: %s\n", pid, strerror(-ret));
 		goto out_fini;
@@ -561,6 +568,8 @@ int cr_dump_tasks(pid_t pid, int dfd)
 		ret = -EIO;
 	if (!ret)
 		ret = write_inventory(&dc);
+	if (!ret)
+		ret = run_scripts(ACT_POST_DUMP);
 	if (!ret)
 		ret = incr_commit(&ic, dfd, keep_tracking);
 	if (ret)

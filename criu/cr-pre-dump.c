@@ -24,6 +24,7 @@
 #include "mem.h"
 #include "proc_parse.h"
 #include "stats.h"
+#include "freeze-timer.h"
 #include "vma.h"
 
 struct thread_list {
@@ -127,7 +128,8 @@ static int pre_dump_stopped(struct dump_ctx *dc, struct incr_ctx *ic,
 		incr_mem_opts(ic, &mo);
 		ret = plan_pages(dc, vmas, &mo, plan, ms);
 	}
-	if (!ret) {
+	/* --pre-dump-mode=read: write_pages() reads them once it runs again */
+	if (!ret && opts.pre_dump_mode == PRE_DUMP_SPLICE) {
 		pr_debug("Planned %u runs, %lu bytes to copy\n", plan->nr, plan->data_bytes);
 		ret = capture_plan(dc, vmas, plan);
 	}
@@ -180,7 +182,10 @@ int cr_pre_dump_tasks(pid_t pid, int dfd)
 		goto out;
 
 	t0 = stats_now_us();
-	ret = seize_threads(pid, &tl);
+	ret = freeze_timer_start();
+	if (!ret)
+		ret = seize_threads(pid, &tl);
+	freeze_timer_stop();
 	if (ret)
 		goto out;
 	t1 = stats_now_us();

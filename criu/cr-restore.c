@@ -39,6 +39,7 @@
 #include "restore.h"
 #include "rseq.h"
 #include "stats.h"
+#include "action-scripts.h"
 #include "vma.h"
 
 #include "core.pb-c.h"
@@ -741,10 +742,13 @@ int cr_restore_tasks(int dfd)
 	int ret;
 	pid_t pid;
 
-	ret = read_images(dfd, &ri);
+	ret = run_scripts(ACT_PRE_RESTORE);
+	if (!ret)
+		ret = read_images(dfd, &ri);
 	if (ret)
 		goto out;
 	rc.pid = ri.pstree->pid;
+	set_script_init_pid(rc.pid);
 	ret = parse_smaps(getpid(), &self);
 	if (!ret)
 		ret = check_vdso(&self, ri.mm);
@@ -781,15 +785,19 @@ int cr_restore_tasks(int dfd)
 	ret = write_pidfile(dfd, pid);
 	if (!ret)
 		ret = write_restore_stats(dfd, &rs);
+	if (!ret)
+		ret = run_scripts(ACT_POST_RESTORE);
 	if (ret) {
 		kill_child(pid);
 		goto out;
 	}
+	run_scripts(ACT_PRE_RESUME);
 	ret = compel_detach(pid);
 	if (ret) {
 		kill_child(pid);
 		goto out;
 	}
+	run_scripts(ACT_POST_RESUME);
 	print_restore_stats(&rs);
 	pr_info("Restore of pid %d finished successfully\n", pid);
 	if (!opts.restore_detached)
