@@ -510,10 +510,7 @@ static int dump_seized(struct dump_ctx *dc, struct incr_ctx *ic,
 	if (ret)
 		goto out;
 	ds->memdump_us = stats_now_us() - t0;
-	ds->memwrite_us = ms.memwrite_us;
-	ds->pages_scanned = ms.pages_scanned;
-	ds->pages_written = ms.pages_written;
-	ds->pages_skipped_parent = ms.pages_in_parent;
+	dump_stats_take_mem(ds, &ms);
 	ret = pb_write_image(dc->dfd, CR_FD_CORE, dc->pid, core, &core_entry__descriptor);
 	if (!ret)
 		ret = write_tree(dc, st);

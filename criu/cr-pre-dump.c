@@ -199,10 +199,7 @@ int cr_pre_dump_tasks(pid_t pid, int dfd)
 
 	ret = write_pages(&dc, &vmas, &plan, &ms);
 	ds.memdump_us = stats_now_us() - t1;
-	ds.memwrite_us = ms.memwrite_us;
-	ds.pages_scanned = ms.pages_scanned;
-	ds.pages_written = ms.pages_written;
-	ds.pages_skipped_parent = ms.pages_in_parent;
+	dump_stats_take_mem(&ds, &ms);
 	if (!ret)
 		ret = write_tree(&dc, &st);
 	if (!ret)

@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+struct mem_dump_stats;
+
 /* What stats-dump records, in microseconds and pages. */
 struct dump_stats {
 	uint64_t freezing_us;
@@ -13,6 +15,10 @@ struct dump_stats {
 	uint64_t pages_scanned;
 	uint64_t pages_skipped_parent;
 	uint64_t pages_written;
+	uint64_t shpages_scanned;
+	uint64_t shpages_written;
+	uint64_t page_pipes;
+	uint64_t page_pipe_bufs;
 	const char *tracker;		/* dirty tracker in use, or NULL */
 };
 
@@ -23,9 +29,11 @@ struct restore_stats {
 };
 
 uint64_t stats_now_us(void);
+/* Take the page counters and the write time of a memory dump. */
+void dump_stats_take_mem(struct dump_stats *ds, const struct mem_dump_stats *ms);
 int write_dump_stats(int dfd, const struct dump_stats *ds);
 int write_restore_stats(int dfd, const struct restore_stats *rs);
-/* The one-line summary printed with -v1 and up. */
+/* The one-line summary printed with -v1 and up; all with --display-stats. */
 void print_dump_stats(const struct dump_stats *ds);
 void print_restore_stats(const struct restore_stats *rs);
 
