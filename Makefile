@@ -6,6 +6,8 @@
 #   make test-vm    the VM tiers only (also part of make test)
 #   make bench      dump/restore speed of 1 GiB and 4 GiB workloads
 #   make bench-track, make bench-ooh   the dirty trackers compared
+#   make install    criu, its plugins, the man page, an example
+#                   /etc/criu/default.conf (PREFIX=/usr/local, DESTDIR)
 
 CC		?= gcc
 CFLAGS		?= -O2 -g
@@ -60,8 +62,9 @@ clean:
 	$(MAKE) -C test/compel clean || true
 	$(MAKE) -C plugins/ooh clean || true
 	$(MAKE) -C test/zdtm clean || true
+	$(MAKE) -C test/cli clean || true
 
-.PHONY: all deps plugins clean demo test test-vm bench bench-track bench-ooh fuzz
+.PHONY: all deps plugins clean demo test test-vm bench bench-track bench-ooh fuzz install
 .SECONDARY: $(PB_C) $(PB_H)
 
 # --- user-facing jobs -------------------------------------------------------
@@ -81,6 +84,7 @@ test:
 	$(MAKE) -C test/trackers run
 	$(MAKE) -C test/plugin run
 	$(MAKE) -C test/failures run
+	$(MAKE) -C test/cli run
 	$(MAKE) -C test/fuzz run FUZZ_SECONDS=30
 	$(MAKE) test-vm
 
@@ -106,3 +110,23 @@ bench-track: all
 bench-ooh: all
 	scripts/install-deps.sh bench
 	scripts/bench-ooh.sh
+
+# --- install ------------------------------------------------------------------
+
+PREFIX		?= /usr/local
+SBINDIR		?= $(PREFIX)/sbin
+# criu looks for plugins in ../lib/criu next to its binary
+PLUGINDIR	?= $(PREFIX)/lib/criu
+MANDIR		?= $(PREFIX)/share/man
+SYSCONFDIR	?= /etc
+
+install: all
+	install -D -m 755 criu/criu $(DESTDIR)$(SBINDIR)/criu
+	install -d $(DESTDIR)$(PLUGINDIR)
+	install -m 644 plugins/ooh/ooh.so $(DESTDIR)$(PLUGINDIR)/
+	install -d $(DESTDIR)$(MANDIR)/man8
+	scripts/md2man.py Documentation/criu.8.md $(DESTDIR)$(MANDIR)/man8/criu.8
+	@# an example that sets nothing; an existing file is left alone
+	[ -e $(DESTDIR)$(SYSCONFDIR)/criu/default.conf ] || \
+		install -D -m 644 criu/default.conf $(DESTDIR)$(SYSCONFDIR)/criu/default.conf
+	@# libcriu (libcriu.so.2, criu.h, criu.pc) is installed here by the RPC work

@@ -574,29 +574,52 @@ static char *next_word(const char **p, bool *bad)
 	return w;
 }
 
-/* A line "NAME [VALUE...]" becomes the words "--NAME" [VALUE...]. */
+static bool takes_optional_arg(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_OPTS; i++)
+		if (!strcmp(opt_table[i].name, name))
+			return opt_table[i].has_arg == optional_argument;
+	return false;
+}
+
+/*
+ * A line "NAME [VALUE...]" becomes the words "--NAME" [VALUE...]; for
+ * an option whose value is optional (verbosity, manage-cgroups) getopt
+ * takes it only joined, so "NAME VALUE" becomes "--NAME=VALUE".
+ */
 static int split_line(const char *line, struct word_vec *wv, bool *bad)
 {
-	bool first = true;
-	char *w;
+	char *name, *w, *opt;
+	bool joined;
 	int ret;
 
-	while ((w = next_word(&line, bad))) {
-		if (first) {
-			char *opt;
-
-			first = false;
-			if (asprintf(&opt, "--%s", w) < 0) {
-				free(w);
-				return -ENOMEM;
-			}
-			free(w);
-			w = opt;
-		}
-		ret = push_word(wv, w);
-		if (ret)
-			return ret;
+	name = next_word(&line, bad);
+	if (!name)
+		return *bad ? -EINVAL : 0;
+	w = next_word(&line, bad);
+	joined = w && takes_optional_arg(name);
+	if (joined)
+		ret = asprintf(&opt, "--%s=%s", name, w);
+	else
+		ret = asprintf(&opt, "--%s", name);
+	free(name);
+	if (joined) {
+		free(w);
+		w = next_word(&line, bad);
 	}
+	if (ret < 0) {
+		free(w);
+		return -ENOMEM;
+	}
+	ret = push_word(wv, opt);
+	while (!ret && w) {
+		ret = push_word(wv, w);
+		w = ret ? NULL : next_word(&line, bad);
+	}
+	if (ret)
+		return ret;
 	return *bad ? -EINVAL : 0;
 }
 
