@@ -330,11 +330,14 @@ t_config_tracker() {
 
 SCRIPT_LOG=$WORK/script.log
 
-# A script recording what criu told it; FAIL_AT makes it fail at that step.
+# A script recording what criu told it, and the state of the process
+# then (S running or sleeping, t stopped by criu); FAIL_AT makes it fail
+# at that step.
 make_script() {
 	cat >"$1" <<-EOF
 	#!/bin/sh
-	echo "$2 \$CRTOOLS_SCRIPT_ACTION pid=\$CRTOOLS_INIT_PID dir=\$CRTOOLS_IMAGE_DIR" >>$SCRIPT_LOG
+	st=\$(awk '/^State:/ { print \$2 }' /proc/\$CRTOOLS_INIT_PID/status 2>/dev/null)
+	echo "$2 \$CRTOOLS_SCRIPT_ACTION pid=\$CRTOOLS_INIT_PID dir=\$CRTOOLS_IMAGE_DIR \$st" >>$SCRIPT_LOG
 	[ "\$CRTOOLS_SCRIPT_ACTION" != "\$FAIL_AT" ]
 	EOF
 	chmod +x "$1"
@@ -349,17 +352,21 @@ t_scripts_order() {
 	make_script "$WORK/s2.sh" two
 	start_memholder 8 4 || return 1
 	pid=$PID
-	"$CRIU" dump -t "$pid" -D "$d" --action-script "$WORK/s1.sh" --action-script="$WORK/s2.sh" ||
+	# a relative -D: scripts get the absolute path
+	cd "$WORK" || return 1
+	"$CRIU" dump -t "$pid" -D scripts --action-script "$WORK/s1.sh" --action-script="$WORK/s2.sh" ||
 		{ echo "dump failed"; return 1; }
 	reap "$pid"
-	"$CRIU" restore -D "$d" -d --action-script "$WORK/s1.sh" --action-script "$WORK/s2.sh" ||
+	"$CRIU" restore -D scripts -d --action-script "$WORK/s1.sh" --action-script "$WORK/s2.sh" ||
 		{ echo "restore failed"; return 1; }
 	kill -TERM "$pid"
 	want=""
-	for a in pre-dump post-dump pre-restore post-restore pre-resume post-resume; do
+	for a in "pre-dump S" "post-dump t" pre-restore "post-restore t" "pre-resume t" \
+		 "post-resume S"; do
 		p=$pid
-		[ $a = pre-restore ] && p=
-		want+="one $a pid=$p dir=$d"$'\n'"two $a pid=$p dir=$d"$'\n'
+		[ "$a" = pre-restore ] && p= && a="pre-restore "
+		set -- $a
+		want+="one $1 pid=$p dir=$d $2"$'\n'"two $1 pid=$p dir=$d $2"$'\n'
 	done
 	got=$(cat "$SCRIPT_LOG")$'\n'
 	[ "$got" = "$want" ] || { echo "scripts saw:"; echo "$got"; echo "expected:"; echo "$want" | tr '\n' '|'; return 1; }
