@@ -330,13 +330,17 @@ t_config_tracker() {
 
 SCRIPT_LOG=$WORK/script.log
 
-# A script recording what criu told it, and the state of the process
-# then (S running or sleeping, t stopped by criu); FAIL_AT makes it fail
-# at that step.
+# A script recording what criu told it, and whether the process was
+# stopped by criu (ptrace stop) or free to run then; FAIL_AT makes it
+# fail at that step.
 make_script() {
 	cat >"$1" <<-EOF
 	#!/bin/sh
-	st=\$(awk '/^State:/ { print \$2 }' /proc/\$CRTOOLS_INIT_PID/status 2>/dev/null)
+	case \$(awk '/^State:/ { print \$2 }' /proc/\$CRTOOLS_INIT_PID/status 2>/dev/null) in
+	t) st=stopped ;;
+	R|S) st=running ;;
+	*) st= ;;
+	esac
 	echo "$2 \$CRTOOLS_SCRIPT_ACTION pid=\$CRTOOLS_INIT_PID dir=\$CRTOOLS_IMAGE_DIR \$st" >>$SCRIPT_LOG
 	[ "\$CRTOOLS_SCRIPT_ACTION" != "\$FAIL_AT" ]
 	EOF
@@ -361,15 +365,16 @@ t_scripts_order() {
 		{ echo "restore failed"; return 1; }
 	kill -TERM "$pid"
 	want=""
-	for a in "pre-dump S" "post-dump t" pre-restore "post-restore t" "pre-resume t" \
-		 "post-resume S"; do
+	for a in "pre-dump running" "post-dump stopped" pre-restore "post-restore stopped" \
+		 "pre-resume stopped" "post-resume running"; do
 		p=$pid
 		[ "$a" = pre-restore ] && p= && a="pre-restore "
 		set -- $a
 		want+="one $1 pid=$p dir=$d $2"$'\n'"two $1 pid=$p dir=$d $2"$'\n'
 	done
 	got=$(cat "$SCRIPT_LOG")$'\n'
-	[ "$got" = "$want" ] || { echo "scripts saw:"; echo "$got"; echo "expected:"; echo "$want" | tr '\n' '|'; return 1; }
+	[ "$got" = "$want" ] ||
+		{ echo "scripts saw (<) and should have (>):"; diff <(echo "$got") <(echo "$want") | grep '^[<>]' | tr '\n' '|'; return 1; }
 }
 
 # A failing script fails the step as in CRIU; pre-/post-resume only log it.
