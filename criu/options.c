@@ -60,10 +60,8 @@ static int parse_verbosity(const char *arg);
 static int parse_leave_running(const char *arg);
 static int parse_ooh(const char *arg);
 static int parse_pre_dump_mode(const char *arg);
-static int parse_timeout(const char *arg);
 static int parse_ghost_limit(const char *arg);
 static int parse_action_script(const char *arg);
-static int parse_status_fd(const char *arg);
 static int parse_network_lock(const char *arg);
 static int parse_manage_cgroups(const char *arg);
 static int parse_close(const char *arg);
@@ -80,14 +78,14 @@ static const struct opt_desc opt_table[] = {
 	BOOL("daemon", 0, restore_detached),
 	STR("pidfile", 0, pidfile),
 	BOOL("shell-job", 'j', shell_job),
-	CALL("timeout", 0, required_argument, parse_timeout),
+	INT("timeout", 0, timeout),
 	STR("address", 0, addr),
 	INT("port", 0, port),
 	CALL("close", 0, required_argument, parse_close),
 	CALL("ghost-limit", 0, required_argument, parse_ghost_limit),
 	BOOL("ghost-fiemap", 0, ghost_fiemap),
 	CALL("action-script", 0, required_argument, parse_action_script),
-	CALL("status-fd", 0, required_argument, parse_status_fd),
+	INT("status-fd", 0, status_fd),
 	CALL("network-lock", 0, required_argument, parse_network_lock),
 	CALL("manage-cgroups", 0, optional_argument, parse_manage_cgroups),
 	BOOL("mntns-compat-mode", 0, mntns_compat_mode),
@@ -256,16 +254,6 @@ static int parse_pre_dump_mode(const char *arg)
 	return 0;
 }
 
-static int parse_timeout(const char *arg)
-{
-	long val;
-
-	if (parse_number(arg, 0, INT_MAX, &val))
-		return -EINVAL;
-	opts.timeout = val;
-	return 0;
-}
-
 /* A size in bytes, with an optional K, M or G suffix. */
 static int parse_ghost_limit(const char *arg)
 {
@@ -300,16 +288,6 @@ static int parse_action_script(const char *arg)
 		return -ENOMEM;
 	s[opts.nr_scripts++] = arg;
 	opts.scripts = s;
-	return 0;
-}
-
-static int parse_status_fd(const char *arg)
-{
-	long val;
-
-	if (parse_number(arg, 0, INT_MAX, &val))
-		return -EINVAL;
-	opts.status_fd = val;
 	return 0;
 }
 
