@@ -178,6 +178,20 @@ int compel_wait_traceme_child(pid_t pid)
 	return 0;
 }
 
+int compel_trace_clones(pid_t pid)
+{
+	long options = PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD |
+		       PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK;
+	int ret;
+
+	if (ptrace(PTRACE_SETOPTIONS, pid, 0, options)) {
+		ret = -errno;
+		pr_perror("Can't set ptrace options on %d", pid);
+		return ret;
+	}
+	return 0;
+}
+
 int compel_detach(pid_t pid)
 {
 	int ret;

@@ -18,6 +18,10 @@
 #include "cr-dump.h"
 #include "cr_options.h"
 #include "dump.h"
+#include "dump-task.h"
+#include "infect.h"
+#include "pstree.h"
+#include "seize.h"
 #include "image.h"
 #include "incremental.h"
 #include "log.h"
@@ -27,94 +31,12 @@
 #include "freeze-timer.h"
 #include "vma.h"
 
-struct thread_list {
-	pid_t *tids;
-	unsigned int nr;
-};
-
-static int list_threads(pid_t pid, struct thread_list *tl)
-{
-	char path[64];
-	struct dirent *de;
-	unsigned int cap = 0;
-	pid_t *tmp;
-	DIR *d;
-
-	tl->tids = NULL;
-	tl->nr = 0;
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	d = opendir(path);
-	if (!d) {
-		pr_perror("Can't open %s", path);
-		return -errno;
-	}
-	while ((de = readdir(d))) {
-		if (!isdigit(de->d_name[0]))
-			continue;
-		if (tl->nr == cap) {
-			cap = cap ? cap * 2 : 16;
-			tmp = realloc(tl->tids, cap * sizeof(*tmp));
-			if (!tmp) {
-				closedir(d);
-				return -ENOMEM;
-			}
-			tl->tids = tmp;
-		}
-		tl->tids[tl->nr++] = atoi(de->d_name);
-	}
-	closedir(d);
-	return 0;
-}
-
-static void detach_threads(pid_t pid, const struct thread_list *tl, unsigned int nr)
-{
-	unsigned int i;
-
-	for (i = 0; i < nr; i++)
-		if (tl->tids[i] != pid)
-			compel_detach(tl->tids[i]);
-	compel_detach(pid);
-}
-
-/*
- * Stop every thread: memory is shared by all of them. The thread group
- * leader goes first; a thread that exits meanwhile is skipped, one that
- * appears after the listing is caught by a second look.
- */
-static int seize_threads(pid_t pid, struct thread_list *tl)
-{
-	unsigned int i, seized = 0;
-	int ret;
-
-	ret = compel_seize(pid);
-	if (ret)
-		return ret;
-	ret = list_threads(pid, tl);
-	for (i = 0; !ret && i < tl->nr; i++) {
-		if (tl->tids[i] == pid)
-			continue;
-		ret = compel_seize(tl->tids[i]);
-		if (ret == -ESRCH)
-			ret = 0;	/* exited meanwhile */
-		else if (!ret)
-			seized = i + 1;
-	}
-	if (!ret && count_threads(pid) != (int)tl->nr) {
-		pr_err("Pid %d created threads while being stopped\n", pid);
-		ret = -EAGAIN;
-	}
-	if (ret) {
-		detach_threads(pid, tl, seized);
-		pr_err("Can't stop the threads of pid %d: %d\n", pid, ret);
-	}
-	return ret;
-}
-
 /* What happens while the target is stopped. */
-static int pre_dump_stopped(struct dump_ctx *dc, struct incr_ctx *ic,
-			    struct vma_list *vmas, struct mem_plan *plan,
-			    struct mem_dump_stats *ms)
+static int pre_dump_stopped(struct dmp_task *dt, struct incr_ctx *ic)
 {
+	struct dump_ctx *dc = &dt->dc;
+	struct vma_list *vmas = &dt->vmas;
+	struct mem_plan *plan = &dt->plan;
 	struct mem_dump_opts mo;
 	int ret, cure;
 
@@ -126,7 +48,7 @@ static int pre_dump_stopped(struct dump_ctx *dc, struct incr_ctx *ic,
 		ret = incr_collect(ic, dc, vmas);
 	if (!ret) {
 		incr_mem_opts(ic, &mo);
-		ret = plan_pages(dc, vmas, &mo, plan, ms);
+		ret = plan_pages(dc, vmas, &mo, plan, &dt->ms);
 	}
 	/* --pre-dump-mode=read: write_pages() reads them once it runs again */
 	if (!ret && opts.pre_dump_mode == PRE_DUMP_SPLICE) {
@@ -160,22 +82,36 @@ static void undo_tracking(struct dump_ctx *dc, struct incr_ctx *ic,
 	compel_detach(dc->pid);
 }
 
+/* The tree, frozen: only its root's memory is pre-dumped today. */
+static int check_pre_dump_tree(struct dump_session *sess, struct pstree *tree)
+{
+	int ret;
+
+	if (tree->nr > 1) {
+		pr_err("Process %d has children: pre-dumping a process tree is not supported yet\n",
+		       pstree_root(tree)->pid);
+		return -EOPNOTSUPP;
+	}
+	ret = kid_task_ids(&sess->ids, pstree_root(tree)->pid, &pstree_root(tree)->ids);
+	if (!ret && pstree_root(tree)->zombie) {
+		pr_err("Process %d is a zombie\n", pstree_root(tree)->pid);
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
 int cr_pre_dump_tasks(pid_t pid, int dfd)
 {
-	struct dump_ctx dc = { .pid = pid, .dfd = dfd, .next_file_id = 1,
-			       .tracker_fd = -1 };
+	struct dump_session sess = { .dfd = dfd, .next_file_id = 1 };
 	struct incr_ctx ic = { .parent_dfd = -1 };
-	struct thread_list tl = {};
-	struct mem_dump_stats ms = {};
 	struct dump_stats ds = {};
-	struct vma_list vmas = {};
-	struct mem_plan plan = {};
-	struct proc_stat st;
+	struct pstree tree = {};
+	struct dmp_task *dt = NULL;
 	uint64_t t0, t1;
 	int ret;
 
 	pr_info("Pre-dumping pid %d\n", pid);
-	ret = check_dump_target(pid, &st, true);
+	ret = check_dump_root(pid);
 	if (!ret)
 		ret = incr_prepare(&ic, dfd, pid);
 	if (ret)
@@ -184,32 +120,38 @@ int cr_pre_dump_tasks(pid_t pid, int dfd)
 	t0 = stats_now_us();
 	ret = freeze_timer_start();
 	if (!ret)
-		ret = seize_threads(pid, &tl);
+		ret = seize_tree(pid, &tree);
 	freeze_timer_stop();
 	if (ret)
 		goto out;
 	t1 = stats_now_us();
 	ds.freezing_us = t1 - t0;
-	ret = pre_dump_stopped(&dc, &ic, &vmas, &plan, &ms);
-	detach_threads(pid, &tl, tl.nr);
+	ret = check_pre_dump_tree(&sess, &tree);
+	if (!ret)
+		ret = dmp_task_new(&sess, pstree_root(&tree), incr_tracker_fd(&ic));
+	if (!ret) {
+		dt = pstree_root(&tree)->dmp;
+		ret = pre_dump_stopped(dt, &ic);
+	}
+	unseize_tree(&tree);
 	ds.frozen_us = stats_now_us() - t1;
 	if (ret)
 		goto fail;
 	pr_info("Pid %d ran again after %.3f ms\n", pid, ds.frozen_us / 1000.0);
 
-	ret = write_pages(&dc, &vmas, &plan, &ms);
+	ret = dump_task_pages(dt);
 	ds.memdump_us = stats_now_us() - t1;
-	dump_stats_take_mem(&ds, &ms);
+	dump_stats_add(&ds, &dt->ms);
 	if (!ret)
-		ret = write_tree(&dc, &st);
+		ret = pstree_write(dfd, &tree);
 	if (!ret)
 		ret = write_dump_stats(dfd, &ds);
 	if (!ret)
-		ret = write_inventory(&dc);
+		ret = write_inventory(dfd, pstree_root(&tree));
 	if (!ret)
 		ret = incr_commit(&ic, dfd, opts.track_mem);
 	if (ret) {
-		undo_tracking(&dc, &ic, &vmas);
+		undo_tracking(&dt->dc, &ic, &dt->vmas);
 		goto fail;
 	}
 	images_forget();
@@ -221,9 +163,9 @@ fail:
 	pr_err("Pre-dump of pid %d failed; it is left running\n", pid);
 	images_discard();
 out:
-	free_mem_plan(&plan);
-	free_vma_list(&vmas);
-	free(tl.tids);
+	dmp_tasks_free(&tree);
+	kid_free(&sess.ids);
+	pstree_free(&tree);
 	incr_fini(&ic);
 	return ret;
 }

@@ -23,6 +23,7 @@
 
 #include "core-parts.h"
 #include "dump.h"
+#include "infect.h"
 #include "log.h"
 #include "proc_parse.h"
 #include "restore.h"
@@ -182,15 +183,10 @@ int dump_creds(struct dump_ctx *dc, CoreEntry *core)
 	long secbits;
 	int ret;
 
-	ret = dump_syscall(dc, __NR_prctl, &secbits, PR_GET_SECUREBITS,
-			   0, 0, 0, 0, 0);
-	if (ret)
-		return ret;
-	if (secbits < 0) {
-		pr_err("%d: prctl(PR_GET_SECUREBITS) failed: %ld\n",
-		       dc->pid, secbits);
+	secbits = infect_syscall(dc, "prctl(PR_GET_SECUREBITS)", __NR_prctl,
+				 PR_GET_SECUREBITS, 0, 0, 0, 0, 0);
+	if (secbits < 0)
 		return secbits;
-	}
 	ret = parse_creds(dc->pid, &tc);
 	if (ret)
 		return ret;

@@ -14,6 +14,7 @@
 
 #include "compel.h"
 #include "dump.h"
+#include "infect.h"
 #include "log.h"
 #include "trackers.h"
 #include "tracking.h"
@@ -261,7 +262,15 @@ static int target_syscall(struct track_target *t, long nr, long *ret,
 			  unsigned long a1, unsigned long a2, unsigned long a3,
 			  unsigned long a4, unsigned long a5, unsigned long a6)
 {
-	return dump_syscall(target_dc(t), nr, ret, a1, a2, a3, a4, a5, a6);
+	struct dump_ctx *dc = target_dc(t);
+	int err;
+
+	/* The plugin contract keeps "could not inject" apart from the result. */
+	err = compel_syscall(dc->ctl, nr, ret, a1, a2, a3, a4, a5, a6);
+	if (err)
+		pr_err("Can't inject a tracker's syscall %ld into pid %d: %d\n",
+		       nr, dc->pid, err);
+	return err;
 }
 
 static int target_write_mem(struct track_target *t, unsigned long addr,

@@ -43,23 +43,20 @@ struct reg_cached {
 	uint32_t id;
 };
 
-static struct {
-	const struct cr_img *img;
+/* Entries of mapped files written in this dump session. */
+struct reg_cache {
 	struct reg_cached *v;
 	unsigned int nr, cap;
-} reg_cache;
+};
 
 static struct reg_cached *cache_find(struct dump_ctx *dc, const struct stat *st,
 				     uint32_t flags)
 {
+	struct reg_cache *rc = dc->sess->reg_cache;
 	unsigned int i;
 
-	if (reg_cache.img != dc->files_img) {
-		reg_cache.img = dc->files_img;
-		reg_cache.nr = 0;
-	}
-	for (i = 0; i < reg_cache.nr; i++) {
-		struct reg_cached *c = &reg_cache.v[i];
+	for (i = 0; rc && i < rc->nr; i++) {
+		struct reg_cached *c = &rc->v[i];
 
 		if (c->dev == st->st_dev && c->ino == st->st_ino && c->flags == flags)
 			return c;
@@ -68,20 +65,28 @@ static struct reg_cached *cache_find(struct dump_ctx *dc, const struct stat *st,
 }
 
 /* Failing to remember only costs a duplicate entry: not an error. */
-static void cache_add(const struct stat *st, uint32_t flags, uint32_t id)
+static void cache_add(struct dump_ctx *dc, const struct stat *st, uint32_t flags,
+		      uint32_t id)
 {
+	struct reg_cache *rc = dc->sess->reg_cache;
 	struct reg_cached *tmp;
 
-	if (reg_cache.nr == reg_cache.cap) {
-		unsigned int cap = reg_cache.cap ? reg_cache.cap * 2 : 32;
+	if (!rc) {
+		rc = calloc(1, sizeof(*rc));
+		if (!rc)
+			return;
+		dc->sess->reg_cache = rc;
+	}
+	if (rc->nr == rc->cap) {
+		unsigned int cap = rc->cap ? rc->cap * 2 : 32;
 
-		tmp = realloc(reg_cache.v, cap * sizeof(*tmp));
+		tmp = realloc(rc->v, cap * sizeof(*tmp));
 		if (!tmp)
 			return;
-		reg_cache.v = tmp;
-		reg_cache.cap = cap;
+		rc->v = tmp;
+		rc->cap = cap;
 	}
-	reg_cache.v[reg_cache.nr++] = (struct reg_cached){
+	rc->v[rc->nr++] = (struct reg_cached){
 		.dev = st->st_dev, .ino = st->st_ino, .flags = flags, .id = id,
 	};
 }
@@ -136,7 +141,7 @@ static int write_reg_entry(struct dump_ctx *dc, const char *path,
 	fe.type = FD_TYPES__REG;
 	fe.id = rfe.id;
 	fe.reg = &rfe;
-	ret = pb_write_one(dc->files_img, &fe, &file_entry__descriptor);
+	ret = pb_write_one(dc->sess->files_img, &fe, &file_entry__descriptor);
 	if (ret)
 		return ret;
 	pr_debug("files.img: REG id %u %s flags 0%o pos %" PRIu64 "\n",
@@ -145,7 +150,7 @@ static int write_reg_entry(struct dump_ctx *dc, const char *path,
 	return 0;
 }
 
-int dump_reg_fd(struct files_dump *fdump, const struct fd_parms *p, uint32_t *id)
+static int dump_reg_fd(struct files_dump *fdump, const struct fd_parms *p, uint32_t *id)
 {
 	int ret;
 
@@ -189,53 +194,76 @@ int dump_reg_file(struct dump_ctx *dc, const char *proc_path,
 	}
 	ret = write_reg_entry(dc, link, &st, flags, pos, id);
 	if (!ret && pos == 0)
-		cache_add(&st, flags, *id);
+		cache_add(dc, &st, flags, *id);
 	return ret;
 }
 
 /* --- restore ------------------------------------------------------------ */
 
 /* Paths of restored REG entries, for restore_fs() to see if root is "/". */
-static struct {
+struct reg_paths {
 	uint32_t *ids;
 	char **paths;
 	unsigned int nr, cap;
-} reg_paths;
+};
 
-static int remember_path(uint32_t id, const char *path)
+static int remember_path(struct rst_session *rs, uint32_t id, const char *path)
 {
+	struct reg_paths *rp = rs->reg_paths;
 	unsigned int cap;
 	uint32_t *ids;
 	char **paths, *copy;
 
-	if (reg_paths.nr == reg_paths.cap) {
-		cap = reg_paths.cap ? reg_paths.cap * 2 : 32;
-		ids = realloc(reg_paths.ids, cap * sizeof(*ids));
+	if (!rp) {
+		rp = calloc(1, sizeof(*rp));
+		if (!rp)
+			return -ENOMEM;
+		rs->reg_paths = rp;
+	}
+	if (rp->nr == rp->cap) {
+		cap = rp->cap ? rp->cap * 2 : 32;
+		ids = realloc(rp->ids, cap * sizeof(*ids));
 		if (!ids)
 			return -ENOMEM;
-		reg_paths.ids = ids;
-		paths = realloc(reg_paths.paths, cap * sizeof(*paths));
+		rp->ids = ids;
+		paths = realloc(rp->paths, cap * sizeof(*paths));
 		if (!paths)
 			return -ENOMEM;
-		reg_paths.paths = paths;
-		reg_paths.cap = cap;
+		rp->paths = paths;
+		rp->cap = cap;
 	}
 	copy = strdup(path);
 	if (!copy)
 		return -ENOMEM;
-	reg_paths.ids[reg_paths.nr] = id;
-	reg_paths.paths[reg_paths.nr++] = copy;
+	rp->ids[rp->nr] = id;
+	rp->paths[rp->nr++] = copy;
 	return 0;
 }
 
-const char *rst_reg_path(uint32_t id)
+const char *rst_reg_path(const struct rst_session *rs, uint32_t id)
 {
+	const struct reg_paths *rp = rs->reg_paths;
 	unsigned int i;
 
-	for (i = 0; i < reg_paths.nr; i++)
-		if (reg_paths.ids[i] == id)
-			return reg_paths.paths[i];
+	for (i = 0; rp && i < rp->nr; i++)
+		if (rp->ids[i] == id)
+			return rp->paths[i];
 	return NULL;
+}
+
+void rst_reg_paths_free(struct rst_session *rs)
+{
+	struct reg_paths *rp = rs->reg_paths;
+	unsigned int i;
+
+	if (!rp)
+		return;
+	for (i = 0; i < rp->nr; i++)
+		free(rp->paths[i]);
+	free(rp->paths);
+	free(rp->ids);
+	free(rp);
+	rs->reg_paths = NULL;
 }
 
 /* The reopened file must be of the dumped type and, if regular, size. */
@@ -289,7 +317,7 @@ err:
 	return ret;
 }
 
-int open_reg_entry(struct rst_ctx *rc, const FileEntry *fe)
+static int open_reg_entry(struct rst_session *rs, const FileEntry *fe)
 {
 	const RegFileEntry *rfe = fe->reg;
 	int fd, ret;
@@ -301,12 +329,38 @@ int open_reg_entry(struct rst_ctx *rc, const FileEntry *fe)
 	fd = reopen_reg(fe->id, rfe);
 	if (fd < 0)
 		return fd;
-	fd = rst_keep_fd(rc, fd);
+	fd = rst_keep_fd(rs, fd);
 	if (fd < 0)
 		return fd;
-	ret = rst_add_file(rc, fe->id, fd);
+	ret = rst_add_file(rs, fe->id, fd);
 	if (ret)
 		return ret;
 	pr_debug("files.img: REG id %u %s open as %d\n", fe->id, rfe->name, fd);
-	return remember_path(fe->id, rfe->name);
+	return remember_path(rs, fe->id, rfe->name);
 }
+
+void reg_cache_free(struct dump_session *sess)
+{
+	if (sess->reg_cache)
+		free(sess->reg_cache->v);
+	free(sess->reg_cache);
+	sess->reg_cache = NULL;
+}
+
+/* Anything with a path that is a file, directory or device. */
+static bool is_reg(struct files_dump *fdump, const struct fd_parms *p)
+{
+	mode_t fmt = p->st.st_mode & S_IFMT;
+
+	if (p->link[0] != '/')
+		return false;
+	return fmt == S_IFREG || fmt == S_IFDIR || fmt == S_IFCHR || fmt == S_IFBLK;
+}
+
+const struct fd_kind fd_kind_reg = {
+	.name = "regular file",
+	.type = FD_TYPES__REG,
+	.match = is_reg,
+	.dump = dump_reg_fd,
+	.collect = open_reg_entry,
+};

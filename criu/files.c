@@ -5,13 +5,13 @@
  * Dump: every descriptor in /proc/PID/fd becomes an fdinfo entry (its
  * number, FD_CLOEXEC and the id of its open file); every open file
  * description becomes one files.img entry, written by the file's kind
- * (files-reg.c, pipes.c, tty.c). Descriptors dup'ed from one another
- * share the description, so they share the id: that keeps their offset
- * and flags shared after restore.
+ * (the table below: files-reg.c, pipes.c, tty.c). Descriptors that
+ * share a description, in one task or across the tree, share the id
+ * (kcmp-ids.c): that keeps their offset and flags shared after restore.
  *
- * Restore: criu opens every files.img entry before the fork and the
- * child inherits them above fd_base; restore_fds() then runs in the
- * child and dup3()s each one to its dumped number.
+ * Restore: criu opens every files.img entry before the first fork and
+ * the tasks inherit them above fd_base; restore_fds() then runs in each
+ * task and dup3()s each one to its dumped number.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -21,30 +21,30 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include <linux/kcmp.h>
 
 #include "dump.h"
 #include "files.h"
 #include "image.h"
+#include "kcmp-ids.h"
 #include "log.h"
 #include "restore.h"
 
 #include "fdinfo.pb-c.h"
 
-/* One descriptor already dumped in this process, for sharing ids. */
-struct fd_seen {
-	int fd;
-	dev_t dev;
-	ino_t ino;
-	uint32_t id;
-	FdTypes type;
+/* The kinds, in the order their match() is tried. */
+static const struct fd_kind *const fd_kinds[] = {
+	&fd_kind_pipe,
+	&fd_kind_tty,
+	&fd_kind_reg,
 };
+
+#define NR_FD_KINDS	(sizeof(fd_kinds) / sizeof(fd_kinds[0]))
 
 uint32_t dump_new_file_id(struct dump_ctx *dc)
 {
-	if (dc->next_file_id == 0)
-		dc->next_file_id = 1;
-	return dc->next_file_id++;
+	if (dc->sess->next_file_id == 0)
+		dc->sess->next_file_id = 1;
+	return dc->sess->next_file_id++;
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -161,75 +161,55 @@ static int fill_fd_parms(pid_t pid, int fd, struct fd_parms *p)
 	return parse_fdinfo(pid, p);
 }
 
-/*
- * The earlier descriptor with the same open file description, or NULL.
- * kcmp() is asked only about descriptors on the same inode.
- */
-static int find_shared(pid_t pid, const struct fd_parms *p, struct fd_seen *seen,
-		       unsigned int nr, struct fd_seen **same)
+/* What a descriptor that no kind takes is, for the refusal. */
+static const char *unknown_kind(const struct fd_parms *p)
+{
+	mode_t fmt = p->st.st_mode & S_IFMT;
+
+	if (!strncmp(p->link, "anon_inode:", 11))
+		return "anonymous inode";
+	if (fmt == S_IFSOCK)
+		return "socket";
+	if (fmt == S_IFIFO)
+		return "named fifo";
+	if (p->link[0] != '/')
+		return "special file";
+	return "file type of";
+}
+
+static const struct fd_kind *find_kind(struct files_dump *fdump,
+				       const struct fd_parms *p)
 {
 	unsigned int i;
-	long r;
 
-	*same = NULL;
-	for (i = 0; i < nr; i++) {
-		if (seen[i].dev != p->st.st_dev || seen[i].ino != p->st.st_ino)
-			continue;
-		r = syscall(SYS_kcmp, pid, pid, KCMP_FILE, seen[i].fd, p->fd);
-		if (r < 0) {
-			r = -errno;
-			pr_perror("kcmp of fds %d and %d of pid %d", seen[i].fd, p->fd, pid);
-			return r;
-		}
-		if (r == 0) {
-			*same = &seen[i];
-			return 0;
-		}
-	}
-	return 0;
-}
-static int unsupported(pid_t pid, const struct fd_parms *p, const char *why)
-{
-	pr_err("fd %d of pid %d: %s %s is not supported\n", p->fd, pid, why, p->link);
-	return -EOPNOTSUPP;
+	for (i = 0; i < NR_FD_KINDS; i++)
+		if (fd_kinds[i]->match(fdump, p))
+			return fd_kinds[i];
+	return NULL;
 }
 
 /* Write the files.img entry of a description seen for the first time. */
 static int dump_one_file(struct files_dump *fdump, const struct fd_parms *p,
 			 FdTypes *type, uint32_t *id)
 {
-	pid_t pid = fdump->dc->pid;
-	mode_t fmt = p->st.st_mode & S_IFMT;
+	const struct fd_kind *kind = find_kind(fdump, p);
 
-	if (!strncmp(p->link, "anon_inode:", 11))
-		return unsupported(pid, p, "anonymous inode");
-	if (fmt == S_IFSOCK)
-		return unsupported(pid, p, "socket");
-	if (fmt == S_IFIFO) {
-		if (strncmp(p->link, "pipe:[", 6))
-			return unsupported(pid, p, "named fifo");
-		*type = FD_TYPES__PIPE;
-		return dump_pipe_fd(fdump, p, id);
+	if (!kind) {
+		pr_err("fd %d of pid %d: %s %s is not supported\n", p->fd,
+		       fdump->dc->pid, unknown_kind(p), p->link);
+		return -EOPNOTSUPP;
 	}
-	if (fmt == S_IFCHR && fd_is_tty(fdump, p)) {
-		*type = FD_TYPES__TTY;
-		return dump_tty_fd(fdump, p, id);
-	}
-	if (p->link[0] != '/')
-		return unsupported(pid, p, "special file");
-	if (fmt != S_IFREG && fmt != S_IFDIR && fmt != S_IFCHR && fmt != S_IFBLK)
-		return unsupported(pid, p, "file type of");
-	*type = FD_TYPES__REG;
-	return dump_reg_fd(fdump, p, id);
+	*type = kind->type;
+	return kind->dump(fdump, p, id);
 }
 
-static int dump_one_fd(struct files_dump *fdump, struct cr_img *img, int fd,
-		       struct fd_seen *seen, unsigned int *nr_seen)
+static int dump_one_fd(struct files_dump *fdump, struct cr_img *img, int fd)
 {
+	struct kcmp_ids *ids = &fdump->dc->sess->ids;
 	FdinfoEntry fe = FDINFO_ENTRY__INIT;
 	pid_t pid = fdump->dc->pid;
 	FdTypes type = FD_TYPES__UND;
-	struct fd_seen *same, *s;
+	const struct kid_file *same;
 	struct fd_parms *p;
 	uint32_t id;
 	int ret;
@@ -241,7 +221,7 @@ static int dump_one_fd(struct files_dump *fdump, struct cr_img *img, int fd,
 	ret = fill_fd_parms(pid, fd, p);
 	if (ret)
 		goto out;
-	ret = find_shared(pid, p, seen, *nr_seen, &same);
+	ret = kid_file_find(ids, pid, fd, &p->st, &same);
 	if (ret)
 		goto out;
 	if (same) {
@@ -249,6 +229,8 @@ static int dump_one_fd(struct files_dump *fdump, struct cr_img *img, int fd,
 		type = same->type;
 	} else {
 		ret = dump_one_file(fdump, p, &type, &id);
+		if (!ret)
+			ret = kid_file_add(ids, pid, fd, &p->st, id, type);
 		if (ret)
 			goto out;
 	}
@@ -257,71 +239,77 @@ static int dump_one_fd(struct files_dump *fdump, struct cr_img *img, int fd,
 	fe.type = type;
 	fe.fd = fd;
 	ret = pb_write_one(img, &fe, &fdinfo_entry__descriptor);
-	if (ret)
-		goto out;
-	pr_info("fd %d of pid %d: %s, id %u%s%s\n", fd, pid, p->link, id,
-		same ? " (shared)" : "", p->cloexec ? ", cloexec" : "");
-	s = &seen[(*nr_seen)++];
-	s->fd = fd;
-	s->dev = p->st.st_dev;
-	s->ino = p->st.st_ino;
-	s->id = id;
-	s->type = type;
+	if (!ret)
+		pr_info("fd %d of pid %d: %s, id %u%s%s\n", fd, pid, p->link, id,
+			same ? " (shared)" : "", p->cloexec ? ", cloexec" : "");
 out:
 	free(p);
 	return ret;
 }
 
-static int dump_fd_table(struct files_dump *fdump, struct cr_img *img,
-			 const int *fds, unsigned int nr)
+static struct files_dump *session_files(struct dump_session *sess)
 {
-	struct fd_seen *seen;
-	unsigned int i, nr_seen = 0;
-	int ret = 0;
-
-	seen = calloc(nr ? nr : 1, sizeof(*seen));
-	if (!seen)
-		return -ENOMEM;
-	for (i = 0; i < nr && !ret; i++)
-		ret = dump_one_fd(fdump, img, fds[i], seen, &nr_seen);
-	free(seen);
-	return ret;
+	if (!sess->files) {
+		sess->files = calloc(1, sizeof(*sess->files));
+		if (sess->files)
+			sess->files->pidfd = -1;
+	}
+	return sess->files;
 }
 
 int dump_files(struct dump_ctx *dc, uint32_t files_id)
 {
-	struct files_dump fdump = { .dc = dc, .pidfd = -1 };
+	struct files_dump *fdump = session_files(dc->sess);
 	struct cr_img *img;
-	unsigned int nr = 0;
+	unsigned int i, nr = 0;
 	int *fds = NULL, ret, err;
 
+	if (!fdump)
+		return -ENOMEM;
 	ret = list_fds(dc->pid, dc->tracker_fd, &fds, &nr);
 	if (ret)
 		return ret;
-	img = open_image(dc->dfd, CR_FD_FDINFO, O_DUMP, (unsigned int)files_id);
+	img = open_image(dc->sess->dfd, CR_FD_FDINFO, O_DUMP, (unsigned int)files_id);
 	if (!img) {
 		free(fds);
 		return -EIO;
 	}
 	/* kept for pidfd_getfd() of descriptors that need ioctls */
-	fdump.pidfd = syscall(SYS_pidfd_open, dc->pid, 0);
-	if (fdump.pidfd < 0) {
+	fdump->dc = dc;
+	fdump->pidfd = syscall(SYS_pidfd_open, dc->pid, 0);
+	if (fdump->pidfd < 0) {
 		ret = -errno;
 		pr_perror("pidfd_open of pid %d", dc->pid);
 		goto out;
 	}
-	ret = dump_fd_table(&fdump, img, fds, nr);
-	close(fdump.pidfd);
+	for (i = 0; i < nr && !ret; i++)
+		ret = dump_one_fd(fdump, img, fds[i]);
+	close(fdump->pidfd);
+	fdump->pidfd = -1;
 out:
-	err = pipes_dump_fini(&fdump);
-	ret = ret ? ret : err;
-	err = tty_dump_fini(&fdump);
-	ret = ret ? ret : err;
 	err = close_image(img);
 	ret = ret ? ret : err;
 	free(fds);
 	if (!ret)
 		pr_info("Dumped %u fds of pid %d to fdinfo-%u.img\n", nr, dc->pid, files_id);
+	return ret;
+}
+
+int dump_files_fini(struct dump_session *sess)
+{
+	unsigned int i;
+	int ret = 0, err;
+
+	if (!sess->files)
+		return 0;
+	for (i = 0; i < NR_FD_KINDS; i++) {
+		if (!fd_kinds[i]->finish)
+			continue;
+		err = fd_kinds[i]->finish(sess->files);
+		ret = ret ? ret : err;
+	}
+	free(sess->files);
+	sess->files = NULL;
 	return ret;
 }
 
@@ -375,45 +363,43 @@ static int read_fdinfo(int dfd, uint32_t files_id, struct fdinfo_table *t)
 	return ret;
 }
 
-static int open_file_entry(struct rst_ctx *rc, const FileEntry *fe)
+static int collect_file_entry(struct rst_session *rs, const FileEntry *fe)
 {
-	switch (fe->type) {
-	case FD_TYPES__REG:
-		return open_reg_entry(rc, fe);
-	case FD_TYPES__PIPE:
-		return collect_pipe_entry(rc, fe);
-	case FD_TYPES__TTY:
-		return open_tty_entry(rc, fe);
-	default:
-		pr_err("files.img: file id %u has type %d, which criu-ooh cannot restore\n",
-		       fe->id, fe->type);
-		return -EOPNOTSUPP;
-	}
+	unsigned int i;
+
+	for (i = 0; i < NR_FD_KINDS; i++)
+		if (fd_kinds[i]->type == fe->type && fd_kinds[i]->collect)
+			return fd_kinds[i]->collect(rs, fe);
+	pr_err("files.img: file id %u has type %d, which criu-ooh cannot restore\n",
+	       fe->id, fe->type);
+	return -EOPNOTSUPP;
 }
 
-static int open_all_files(struct rst_ctx *rc)
+int prepare_files(struct rst_session *rs)
 {
 	struct cr_img *img;
 	FileEntry *fe;
+	unsigned int i;
 	int ret;
 
-	img = open_image(rc->dfd, CR_FD_FILES, O_RSTR);
+	img = open_image(rs->dfd, CR_FD_FILES, O_RSTR);
 	if (!img)
 		return -EIO;
 	while ((ret = pb_read_one(img, (void **)&fe, &file_entry__descriptor)) > 0) {
-		ret = open_file_entry(rc, fe);
+		ret = collect_file_entry(rs, fe);
 		pb_free(fe);
 		if (ret)
 			break;
 	}
 	close_image(img);
-	if (ret)
-		return ret;
-	return pipes_prepare(rc);
+	for (i = 0; i < NR_FD_KINDS && !ret; i++)
+		if (fd_kinds[i]->open)
+			ret = fd_kinds[i]->open(rs);
+	return ret;
 }
 
 /* Every descriptor must have its file, and a number below the pre-opened set. */
-static int check_fdinfo(const struct rst_ctx *rc, uint32_t files_id,
+static int check_fdinfo(const struct rst_session *rs, uint32_t files_id,
 			const struct fdinfo_table *t)
 {
 	unsigned int i;
@@ -421,39 +407,36 @@ static int check_fdinfo(const struct rst_ctx *rc, uint32_t files_id,
 	for (i = 0; i < t->nr; i++) {
 		const FdinfoEntry *e = t->e[i];
 
-		if (rst_file_fd(rc, e->id) < 0) {
+		if (rst_file_fd(rs, e->id) < 0) {
 			pr_err("fdinfo-%u.img: fd %u refers to file id %u, which files.img lacks\n",
 			       files_id, e->fd, e->id);
 			return -EINVAL;
 		}
-		if ((int)e->fd >= rc->fd_base) {
+		if ((int)e->fd >= rs->fd_base) {
 			pr_err("fdinfo-%u.img: fd %u is not below the restore descriptors (%d)\n",
-			       files_id, e->fd, rc->fd_base);
+			       files_id, e->fd, rs->fd_base);
 			return -EINVAL;
 		}
 	}
 	return 0;
 }
 
-int prepare_files(struct rst_ctx *rc, uint32_t files_id)
+int prepare_fdinfo(struct rst_ctx *rc, uint32_t files_id)
 {
 	struct fdinfo_table t;
 	int ret;
 
-	ret = open_all_files(rc);
+	ret = read_fdinfo(rc->sess->dfd, files_id, &t);
 	if (ret)
 		return ret;
-	ret = read_fdinfo(rc->dfd, files_id, &t);
-	if (ret)
-		return ret;
-	ret = check_fdinfo(rc, files_id, &t);
+	ret = check_fdinfo(rc->sess, files_id, &t);
 	free_fdinfo(&t);
 	return ret;
 }
 
 static int restore_one_fd(struct rst_ctx *rc, const FdinfoEntry *e)
 {
-	int from = rst_file_fd(rc, e->id);
+	int from = rst_file_fd(rc->sess, e->id);
 	long ret;
 
 	if (from < 0) {
@@ -478,16 +461,16 @@ int restore_fds(struct rst_ctx *rc, uint32_t files_id)
 	long r;
 	int ret;
 
-	ret = read_fdinfo(rc->dfd, files_id, &t);
+	ret = read_fdinfo(rc->sess->dfd, files_id, &t);
 	if (ret)
 		return ret;
-	ret = check_fdinfo(rc, files_id, &t);
+	ret = check_fdinfo(rc->sess, files_id, &t);
 	if (ret)
 		goto out;
 	/* criu's own descriptors (log, stdio) are not the process's */
-	if (rc->fd_base > 0) {
+	if (rc->sess->fd_base > 0) {
 		r = rst_syscall(rc, "close_range", __NR_close_range, 0,
-				rc->fd_base - 1, 0, 0, 0, 0);
+				rc->sess->fd_base - 1, 0, 0, 0, 0);
 		if (r < 0) {
 			ret = (int)r;
 			goto out;

@@ -75,7 +75,7 @@ int dump_fs(struct dump_ctx *dc)
 	if (ret)
 		return ret;
 	fe.has_umask = true;
-	img = open_image(dc->dfd, CR_FD_FS, O_DUMP, (int)dc->pid);
+	img = open_image(dc->sess->dfd, CR_FD_FS, O_DUMP, (int)dc->pid);
 	if (!img)
 		return -EIO;
 	ret = pb_write_one(img, &fe, &fs_entry__descriptor);
@@ -89,17 +89,9 @@ int dump_fs(struct dump_ctx *dc)
 
 /* --- restore ------------------------------------------------------------ */
 
-/* Read by prepare_fs() in criu, used by restore_fs() for the child. */
-static struct {
-	uint32_t cwd_id;
-	uint32_t root_id;
-	bool has_umask;
-	uint32_t umask;
-} fs_state;
-
 static int check_dir_id(const struct rst_ctx *rc, const char *what, uint32_t id)
 {
-	if (rst_file_fd(rc, id) >= 0)
+	if (rst_file_fd(rc->sess, id) >= 0)
 		return 0;
 	pr_err("fs-%d.img: %s is file id %u, which files.img lacks\n", rc->pid, what, id);
 	return -EINVAL;
@@ -111,39 +103,39 @@ int prepare_fs(struct rst_ctx *rc)
 	FsEntry *fe;
 	int ret;
 
-	img = open_image(rc->dfd, CR_FD_FS, O_RSTR, (int)rc->pid);
+	img = open_image(rc->sess->dfd, CR_FD_FS, O_RSTR, (int)rc->pid);
 	if (!img)
 		return -EIO;
 	ret = pb_read_one_must(img, (void **)&fe, &fs_entry__descriptor);
 	close_image(img);
 	if (ret)
 		return ret;
-	fs_state.cwd_id = fe->cwd_id;
-	fs_state.root_id = fe->root_id;
-	fs_state.has_umask = fe->has_umask;
-	fs_state.umask = fe->umask;
+	rc->fs.cwd_id = fe->cwd_id;
+	rc->fs.root_id = fe->root_id;
+	rc->fs.has_umask = fe->has_umask;
+	rc->fs.umask = fe->umask;
 	pb_free(fe);
-	if (fs_state.umask & ~0777u) {
+	if (rc->fs.umask & ~0777u) {
 		pr_err("fs-%d.img: umask %o is not a permission mask\n", rc->pid,
-		       fs_state.umask);
+		       rc->fs.umask);
 		return -EINVAL;
 	}
-	ret = check_dir_id(rc, "cwd", fs_state.cwd_id);
+	ret = check_dir_id(rc, "cwd", rc->fs.cwd_id);
 	if (!ret)
-		ret = check_dir_id(rc, "root", fs_state.root_id);
+		ret = check_dir_id(rc, "root", rc->fs.root_id);
 	return ret;
 }
 
 static int restore_root(struct rst_ctx *rc)
 {
-	const char *path = rst_reg_path(fs_state.root_id);
+	const char *path = rst_reg_path(rc->sess, rc->fs.root_id);
 	unsigned long dot;
 	long ret;
 
 	if (path && !strcmp(path, "/"))
 		return 0;
 	ret = rst_syscall(rc, "fchdir to root", __NR_fchdir,
-			  rst_file_fd(rc, fs_state.root_id), 0, 0, 0, 0, 0);
+			  rst_file_fd(rc->sess, rc->fs.root_id), 0, 0, 0, 0, 0);
 	if (ret < 0)
 		return (int)ret;
 	dot = rst_scratch_put(rc, ".", 2);
@@ -164,15 +156,15 @@ int restore_fs(struct rst_ctx *rc)
 	if (ret < 0)
 		return (int)ret;
 	ret = rst_syscall(rc, "fchdir to cwd", __NR_fchdir,
-			  rst_file_fd(rc, fs_state.cwd_id), 0, 0, 0, 0, 0);
+			  rst_file_fd(rc->sess, rc->fs.cwd_id), 0, 0, 0, 0, 0);
 	if (ret < 0)
 		return (int)ret;
-	if (fs_state.has_umask) {
-		ret = rst_syscall(rc, "umask", __NR_umask, fs_state.umask, 0, 0, 0, 0, 0);
+	if (rc->fs.has_umask) {
+		ret = rst_syscall(rc, "umask", __NR_umask, rc->fs.umask, 0, 0, 0, 0, 0);
 		if (ret < 0)
 			return (int)ret;
 	}
 	pr_info("pid %d: cwd %s, umask %03o\n", rc->pid,
-		rst_reg_path(fs_state.cwd_id) ?: "?", fs_state.umask);
+		rst_reg_path(rc->sess, rc->fs.cwd_id) ?: "?", rc->fs.umask);
 	return 0;
 }

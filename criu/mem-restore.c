@@ -10,6 +10,7 @@
  * straight into its memory.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,7 +99,7 @@ static int check_entry(const struct cr_img *img, const PagemapEntry *pe,
 		return -EINVAL;
 	}
 	if (!entry_in_parent(pe) && (off + len > size || off + len < off)) {
-		pr_err("%s: entry %llx+%u points past the end of pages-1.img (%lu bytes)\n",
+		pr_err("%s: entry %llx+%u points past the end of its pages image (%lu bytes)\n",
 		       img_name(img), (unsigned long long)pe->vaddr, pe->nr_pages, size);
 		return -EINVAL;
 	}
@@ -125,9 +126,26 @@ static int add_ent(struct chain_level *lv, unsigned int *cap, const PagemapEntry
 	return 0;
 }
 
+/* pages-ID.img of folder @level, as its pagemap head names it. */
+static int open_pages(int dfd, unsigned int level, uint32_t pages_id,
+		      struct pagemap_set *ps)
+{
+	char name[32];
+	int fd;
+
+	snprintf(name, sizeof(name), "pages-%u.img", pages_id);
+	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		pr_perror("Can't open %s of image folder %u of the chain", name, level);
+		return -errno;
+	}
+	ps->pages_fds[level] = fd;
+	return 0;
+}
+
 /* Read one folder's pagemap; @mm is given for the top folder only. */
-static int read_level(int dfd, int pid, int pages_fd, const MmEntry *mm,
-		      struct chain_level *lv)
+static int read_level(int dfd, unsigned int level, int pid, const MmEntry *mm,
+		      struct chain_level *lv, struct pagemap_set *ps)
 {
 	PagemapHead *ph = NULL;
 	PagemapEntry *pe;
@@ -137,19 +155,22 @@ static int read_level(int dfd, int pid, int pages_fd, const MmEntry *mm,
 	struct stat st;
 	int ret;
 
-	if (fstat(pages_fd, &st)) {
-		pr_perror("Can't stat pages-1.img");
-		return -errno;
-	}
-	lv->pages_size = st.st_size;
 	img = open_image(dfd, CR_FD_PAGEMAP, O_RSTR, pid);
 	if (!img)
 		return -EIO;
 	ret = pb_read_one_must(img, (void **)&ph, &pagemap_head__descriptor);
-	if (!ret && ph->pages_id != 1) {
-		pr_err("%s: pages id %u, expected 1\n", img_name(img), ph->pages_id);
+	if (!ret && (ph->pages_id == 0 || ph->pages_id > INT32_MAX)) {
+		pr_err("%s: pages id %u is not valid\n", img_name(img), ph->pages_id);
 		ret = -EINVAL;
 	}
+	if (!ret)
+		ret = open_pages(dfd, level, ph->pages_id, ps);
+	if (!ret && fstat(ps->pages_fds[level], &st)) {
+		ret = -errno;
+		pr_perror("Can't stat pages-%u.img", ph->pages_id);
+	}
+	if (!ret)
+		lv->pages_size = st.st_size;
 	while (!ret) {
 		ret = pb_read_one(img, (void **)&pe, &pagemap_entry__descriptor);
 		if (ret <= 0)
@@ -247,19 +268,6 @@ static int resolve(struct chain *ch, unsigned int level, unsigned long start,
 	return 0;
 }
 
-static int open_level(struct chain *ch, unsigned int level, struct pagemap_set *ps)
-{
-	int fd;
-
-	fd = openat(ch->dfds[level], "pages-1.img", O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		pr_perror("Can't open pages-1.img of image folder %u of the chain", level);
-		return -errno;
-	}
-	ps->pages_fds[level] = fd;
-	return 0;
-}
-
 static int open_chain(int dfd, struct chain *ch)
 {
 	unsigned int i;
@@ -317,10 +325,7 @@ int read_pagemap_chain(int dfd, int pid, const MmEntry *mm,
 		ps->pages_fds[i] = -1;
 	ps->nr_srcs = ch->depth;
 	for (i = 0; i < ch->depth && !ret; i++) {
-		ret = open_level(ch, i, ps);
-		if (!ret)
-			ret = read_level(ch->dfds[i], pid, ps->pages_fds[i],
-					 i ? NULL : mm, &ch->lv[i]);
+		ret = read_level(ch->dfds[i], i, pid, i ? NULL : mm, &ch->lv[i], ps);
 	}
 	for (i = 0; !ret && i < ch->lv[0].nr; i++) {
 		const struct pm_ent *e = &ch->lv[0].ents[i];
@@ -396,7 +401,7 @@ static int fill_range(struct rst_ctx *rc, int pages_fd, unsigned long addr,
 		if (ret < 0)
 			return ret;
 		if ((unsigned long)ret != chunk) {
-			pr_err("pages-1.img: short read at offset %lu (%ld of %lu bytes)\n",
+			pr_err("pages image: short read at offset %lu (%ld of %lu bytes)\n",
 			       off, ret, chunk);
 			return -EIO;
 		}

@@ -424,17 +424,17 @@ int write_pages(struct dump_ctx *dc, const struct vma_list *vmas,
 			return -ENOMEM;
 		}
 	}
-	pagemap = open_image(dc->dfd, CR_FD_PAGEMAP, O_DUMP, dc->pid);
+	pagemap = open_image(dc->sess->dfd, CR_FD_PAGEMAP, O_DUMP, dc->pid);
 	if (!pagemap)
 		goto out;
-	pages = open_image(dc->dfd, CR_FD_PAGES, O_DUMP, 1);
+	pages = open_image(dc->sess->dfd, CR_FD_PAGES, O_DUMP, dc->pages_id);
 	if (!pages)
 		goto out;
 	copier->pid = dc->pid;
 	copier->pages = pages;
 	copier->buf = buf;
 	copier->st = st;
-	ph.pages_id = 1;
+	ph.pages_id = dc->pages_id;
 	ret = pb_write_one(pagemap, &ph, &pagemap_head__descriptor);
 	for (i = 0; i < plan->nr && !ret; i++) {
 		const struct pm_run *r = &plan->runs[i];

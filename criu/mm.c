@@ -15,6 +15,7 @@
 
 #include "dump.h"
 #include "image.h"
+#include "infect.h"
 #include "log.h"
 #include "mm.h"
 #include "proc_parse.h"
@@ -111,18 +112,19 @@ static int read_auxv(pid_t pid, MmEntry *mm)
 static int get_brk(struct dump_ctx *dc, unsigned long *brk)
 {
 	long ret;
-	int err;
 
-	err = dump_syscall(dc, __NR_brk, &ret, 0, 0, 0, 0, 0, 0);
-	if (err)
-		return err;
+	ret = infect_syscall(dc, "brk(0)", __NR_brk, 0, 0, 0, 0, 0, 0);
+	if (ret < 0 && ret > -4096)
+		return ret;
 	*brk = ret;
 	return 0;
 }
 
 static int get_prctl(struct dump_ctx *dc, int option, long *val)
 {
-	return dump_syscall(dc, __NR_prctl, val, option, 0, 0, 0, 0, 0);
+	*val = infect_syscall(dc, "prctl(PR_GET_*)", __NR_prctl, option, 0, 0, 0,
+			      0, 0);
+	return *val < 0 ? *val : 0;
 }
 
 int dump_mm(struct dump_ctx *dc, const struct vma_list *vmas,
@@ -187,7 +189,7 @@ int dump_mm(struct dump_ctx *dc, const struct vma_list *vmas,
 	mm.n_vmas = n;
 	mm.vmas = vep;
 
-	ret = pb_write_image(dc->dfd, CR_FD_MM, dc->pid, &mm, &mm_entry__descriptor);
+	ret = pb_write_image(dc->sess->dfd, CR_FD_MM, dc->pid, &mm, &mm_entry__descriptor);
 out:
 	free(mm.mm_saved_auxv);
 	free(ves);

@@ -22,6 +22,7 @@
 #include "compel.h"
 #include "dump.h"
 #include "image.h"
+#include "infect.h"
 #include "log.h"
 #include "mem.h"
 #include "page-pipe.h"
@@ -83,7 +84,9 @@ static int close_target_pipe(struct capture *c)
 	for (i = 0; i < 2; i++) {
 		if (c->target_fds[i] < 0)
 			continue;
-		if (dump_syscall(c->dc, __NR_close, &ret, c->target_fds[i], 0, 0, 0, 0, 0) || ret)
+		ret = infect_syscall(c->dc, "close of a page pipe", __NR_close,
+				     c->target_fds[i], 0, 0, 0, 0, 0);
+		if (ret)
 			err = -EIO;
 		c->target_fds[i] = -1;
 	}
@@ -96,13 +99,10 @@ static int open_target_pipe(struct capture *c)
 	int fds[2], local, ret;
 	long size, res;
 
-	ret = dump_syscall(c->dc, __NR_pipe2, &res, c->dc->scratch, O_CLOEXEC, 0, 0, 0, 0);
-	if (ret)
-		return ret;
-	if (res) {
-		pr_err("pipe2 in pid %d failed: %ld\n", c->dc->pid, res);
-		return res;
-	}
+	res = infect_syscall(c->dc, "pipe2 for pages", __NR_pipe2, c->dc->scratch,
+			     O_CLOEXEC, 0, 0, 0, 0);
+	if (res)
+		return res < 0 ? res : -EIO;
 	ret = compel_read_mem(c->dc->pid, c->dc->scratch, fds, sizeof(fds));
 	if (ret)
 		return ret;
@@ -135,12 +135,11 @@ static int flush_batch(struct capture *c)
 		err = compel_write_mem(c->dc->pid, remote_iov, iov, nr * sizeof(*iov));
 		if (err)
 			return err;
-		err = dump_syscall(c->dc, __NR_vmsplice, &ret, c->target_fds[1],
-				   remote_iov, nr, 0, 0, 0);
-		if (err)
-			return err;
+		ret = infect_syscall(c->dc, "vmsplice of pages", __NR_vmsplice,
+				     c->target_fds[1], remote_iov, nr, 0, 0, 0);
 		if (ret <= 0) {
-			pr_err("vmsplice in pid %d failed: %ld\n", c->dc->pid, ret);
+			if (!ret)
+				pr_err("vmsplice in pid %d moved nothing\n", c->dc->pid);
 			return ret ? ret : -EIO;
 		}
 		c->pp->bytes[c->pp->nr - 1] += ret;

@@ -104,7 +104,7 @@ static int open_pipes_data(struct files_dump *fdump)
 {
 	if (fdump->pipes_data)
 		return 0;
-	fdump->pipes_data = open_image(fdump->dc->dfd, CR_FD_PIPES_DATA, O_DUMP);
+	fdump->pipes_data = open_image(fdump->dc->sess->dfd, CR_FD_PIPES_DATA, O_DUMP);
 	return fdump->pipes_data ? 0 : -EIO;
 }
 
@@ -162,7 +162,7 @@ out:
 	return ret;
 }
 
-int dump_pipe_fd(struct files_dump *fdump, const struct fd_parms *p, uint32_t *id)
+static int dump_pipe_fd(struct files_dump *fdump, const struct fd_parms *p, uint32_t *id)
 {
 	FileEntry fe = FILE_ENTRY__INIT;
 	PipeEntry pe = PIPE_ENTRY__INIT;
@@ -185,13 +185,13 @@ int dump_pipe_fd(struct files_dump *fdump, const struct fd_parms *p, uint32_t *i
 	fe.type = FD_TYPES__PIPE;
 	fe.id = pe.id;
 	fe.pipe = &pe;
-	ret = pb_write_one(fdump->dc->files_img, &fe, &file_entry__descriptor);
+	ret = pb_write_one(fdump->dc->sess->files_img, &fe, &file_entry__descriptor);
 	if (!ret)
 		*id = pe.id;
 	return ret;
 }
 
-int pipes_dump_fini(struct files_dump *fdump)
+static int pipes_dump_fini(struct files_dump *fdump)
 {
 	int ret = 0;
 
@@ -219,22 +219,32 @@ struct pipe_data {
 	void *buf;
 };
 
-static struct pipe_end_info *pipe_ends;
-static unsigned int nr_pipe_ends;
+/* The PIPE entries of files.img, collected until pipes_open() runs. */
+struct pipes_rst {
+	struct pipe_end_info *ends;
+	unsigned int nr_ends;
+};
 
-int collect_pipe_entry(struct rst_ctx *rc, const FileEntry *fe)
+static int collect_pipe_entry(struct rst_session *rs, const FileEntry *fe)
 {
 	struct pipe_end_info *tmp;
+	struct pipes_rst *pr;
 
 	if (!fe->pipe) {
 		pr_err("files.img: PIPE file id %u has no pipe_entry\n", fe->id);
 		return -EINVAL;
 	}
-	tmp = realloc(pipe_ends, (nr_pipe_ends + 1) * sizeof(*tmp));
+	if (!rs->pipes) {
+		rs->pipes = calloc(1, sizeof(*rs->pipes));
+		if (!rs->pipes)
+			return -ENOMEM;
+	}
+	pr = rs->pipes;
+	tmp = realloc(pr->ends, (pr->nr_ends + 1) * sizeof(*tmp));
 	if (!tmp)
 		return -ENOMEM;
-	pipe_ends = tmp;
-	pipe_ends[nr_pipe_ends++] = (struct pipe_end_info){
+	pr->ends = tmp;
+	pr->ends[pr->nr_ends++] = (struct pipe_end_info){
 		.id = fe->id, .pipe_id = fe->pipe->pipe_id, .flags = fe->pipe->flags,
 	};
 	return 0;
@@ -369,26 +379,27 @@ static int open_pipe_end(int p[2], bool used[2], const struct pipe_end_info *e)
 	return fd;
 }
 
-static int give_pipe_ends(struct rst_ctx *rc, int p[2], uint32_t pipe_id)
+static int give_pipe_ends(struct rst_session *rs, int p[2], uint32_t pipe_id)
 {
+	const struct pipes_rst *pr = rs->pipes;
 	bool used[2] = { false, false };
 	unsigned int i;
 	int fd, ret;
 
-	for (i = 0; i < nr_pipe_ends; i++) {
-		if (pipe_ends[i].pipe_id != pipe_id)
+	for (i = 0; i < pr->nr_ends; i++) {
+		if (pr->ends[i].pipe_id != pipe_id)
 			continue;
-		fd = open_pipe_end(p, used, &pipe_ends[i]);
+		fd = open_pipe_end(p, used, &pr->ends[i]);
 		if (fd < 0)
 			return fd;
-		fd = rst_keep_fd(rc, fd);
+		fd = rst_keep_fd(rs, fd);
 		if (fd < 0)
 			return fd;
-		ret = rst_add_file(rc, pipe_ends[i].id, fd);
+		ret = rst_add_file(rs, pr->ends[i].id, fd);
 		if (ret)
 			return ret;
 		pr_debug("files.img: PIPE id %u of pipe %u open as %d\n",
-			 pipe_ends[i].id, pipe_id, fd);
+			 pr->ends[i].id, pipe_id, fd);
 	}
 	return 0;
 }
@@ -404,7 +415,7 @@ static const struct pipe_data *find_pipe_data(const struct pipe_data *pd,
 	return NULL;
 }
 
-static int restore_one_pipe(struct rst_ctx *rc, uint32_t pipe_id,
+static int restore_one_pipe(struct rst_session *rs, uint32_t pipe_id,
 			    const struct pipe_data *pd)
 {
 	int p[2], ret = 0;
@@ -418,7 +429,7 @@ static int restore_one_pipe(struct rst_ctx *rc, uint32_t pipe_id,
 	if (pd)
 		ret = refill_pipe(p, pd);
 	if (!ret)
-		ret = give_pipe_ends(rc, p, pipe_id);
+		ret = give_pipe_ends(rs, p, pipe_id);
 	close(p[0]);
 	close(p[1]);
 	if (!ret)
@@ -427,38 +438,55 @@ static int restore_one_pipe(struct rst_ctx *rc, uint32_t pipe_id,
 }
 
 /* True if an earlier entry than @i is of the same pipe. */
-static bool pipe_seen_before(unsigned int i)
+static bool pipe_seen_before(const struct pipes_rst *pr, unsigned int i)
 {
 	unsigned int j;
 
 	for (j = 0; j < i; j++)
-		if (pipe_ends[j].pipe_id == pipe_ends[i].pipe_id)
+		if (pr->ends[j].pipe_id == pr->ends[i].pipe_id)
 			return true;
 	return false;
 }
 
-int pipes_prepare(struct rst_ctx *rc)
+/* Every pipe of the tree, refilled, both ends into the pre-opened set. */
+static int pipes_open(struct rst_session *rs)
 {
+	struct pipes_rst *pr = rs->pipes;
 	struct pipe_data *pd = NULL;
 	unsigned int i, nr_pd = 0;
 	int ret = 0;
 
-	if (!nr_pipe_ends)
+	if (!pr)
 		return 0;
-	ret = read_pipe_data(rc->dfd, &pd, &nr_pd);
+	ret = read_pipe_data(rs->dfd, &pd, &nr_pd);
 	if (ret)
 		goto out;
-	for (i = 0; i < nr_pipe_ends && !ret; i++) {
-		uint32_t pipe_id = pipe_ends[i].pipe_id;
+	for (i = 0; i < pr->nr_ends && !ret; i++) {
+		uint32_t pipe_id = pr->ends[i].pipe_id;
 
-		if (pipe_seen_before(i))
+		if (pipe_seen_before(pr, i))
 			continue;
-		ret = restore_one_pipe(rc, pipe_id, find_pipe_data(pd, nr_pd, pipe_id));
+		ret = restore_one_pipe(rs, pipe_id, find_pipe_data(pd, nr_pd, pipe_id));
 	}
 	free_pipe_data(pd, nr_pd);
 out:
-	free(pipe_ends);
-	pipe_ends = NULL;
-	nr_pipe_ends = 0;
+	free(pr->ends);
+	free(pr);
+	rs->pipes = NULL;
 	return ret;
 }
+
+static bool is_pipe(struct files_dump *fdump, const struct fd_parms *p)
+{
+	return S_ISFIFO(p->st.st_mode) && !strncmp(p->link, "pipe:[", 6);
+}
+
+const struct fd_kind fd_kind_pipe = {
+	.name = "pipe",
+	.type = FD_TYPES__PIPE,
+	.match = is_pipe,
+	.dump = dump_pipe_fd,
+	.finish = pipes_dump_fini,
+	.collect = collect_pipe_entry,
+	.open = pipes_open,
+};

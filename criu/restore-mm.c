@@ -94,9 +94,9 @@ static int map_one_vma(struct rst_ctx *rc, const VmaEntry *v, uint32_t prot)
 	if (v->status & (VMA_FILE_PRIVATE | VMA_FILE_SHARED | VMA_ANON_SHARED)) {
 		/* shmid names the files.img entry, or criu's shmem file. */
 		if (v->status & VMA_ANON_SHARED)
-			fd = rst_file_fd(rc, shmem_key(v->shmid));
+			fd = rst_file_fd(rc->sess, shmem_key(v->shmid));
 		else
-			fd = rst_file_fd(rc, v->shmid);
+			fd = rst_file_fd(rc->sess, v->shmid);
 		if (fd < 0) {
 			pr_err("No file for area %llx-%llx (id %llu)\n",
 			       (unsigned long long)v->start, (unsigned long long)v->end,
@@ -203,7 +203,7 @@ int prepare_shmem(struct rst_ctx *rc, MmEntry *mm)
 			    w->pgoff + (w->end - w->start) > size)
 				size = w->pgoff + (w->end - w->start);
 		}
-		if (rst_file_fd(rc, shmem_key(v->shmid)) >= 0)
+		if (rst_file_fd(rc->sess, shmem_key(v->shmid)) >= 0)
 			continue;
 		addr = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -220,10 +220,10 @@ int prepare_shmem(struct rst_ctx *rc, MmEntry *mm)
 			pr_perror("Can't open %s", path);
 			return ret;
 		}
-		fd = rst_keep_fd(rc, fd);
+		fd = rst_keep_fd(rc->sess, fd);
 		if (fd < 0)
 			return fd;
-		ret = rst_add_file(rc, shmem_key(v->shmid), fd);
+		ret = rst_add_file(rc->sess, shmem_key(v->shmid), fd);
 		if (ret)
 			return ret;
 	}
@@ -254,7 +254,7 @@ int restore_mm_fields(struct rst_ctx *rc, const MmEntry *mm)
 	long ret;
 	int fd;
 
-	fd = rst_file_fd(rc, mm->exe_file_id);
+	fd = rst_file_fd(rc->sess, mm->exe_file_id);
 	if (fd < 0) {
 		pr_err("mm image: no file for the executable (id %u)\n", mm->exe_file_id);
 		return -ENOENT;

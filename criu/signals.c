@@ -22,7 +22,9 @@
 #include "compel.h"
 #include "core-parts.h"
 #include "dump.h"
+#include "infect.h"
 #include "log.h"
+#include "pstree.h"
 #include "restore.h"
 
 #define NR_SIGNALS	64
@@ -64,7 +66,8 @@ int dump_sigmask(pid_t pid, CoreEntry *core)
 	ret = compel_get_sigmask(pid, &mask);
 	if (ret)
 		return ret;
-	core->tc->blk_sigset = mask;
+	if (core->tc)
+		core->tc->blk_sigset = mask;
 	core->thread_core->has_blk_sigset = 1;
 	core->thread_core->blk_sigset = mask;
 	return 0;
@@ -85,14 +88,10 @@ static int dump_one_action(struct dump_ctx *dc, int sig, SaEntry *sa)
 	long ret;
 	int err;
 
-	err = dump_syscall(dc, __NR_rt_sigaction, &ret, sig, 0, dc->scratch,
-			   KSIGSET_SIZE, 0, 0);
-	if (err)
-		return err;
-	if (ret < 0) {
-		pr_err("%d: rt_sigaction(%d) failed: %ld\n", dc->pid, sig, ret);
+	ret = infect_syscall(dc, "rt_sigaction (read)", __NR_rt_sigaction, sig, 0,
+			     dc->scratch, KSIGSET_SIZE, 0, 0);
+	if (ret < 0)
 		return ret;
-	}
 	err = compel_read_mem(dc->pid, dc->scratch, &ksa, sizeof(ksa));
 	if (err)
 		return err;
@@ -199,14 +198,10 @@ static int dump_altstack(struct dump_ctx *dc, ThreadCoreEntry *thc)
 	long ret;
 	int err;
 
-	err = dump_syscall(dc, __NR_sigaltstack, &ret, 0, dc->scratch,
-			   0, 0, 0, 0);
-	if (err)
-		return err;
-	if (ret < 0) {
-		pr_err("%d: sigaltstack failed: %ld\n", dc->pid, ret);
+	ret = infect_syscall(dc, "sigaltstack (read)", __NR_sigaltstack, 0,
+			     dc->scratch, 0, 0, 0, 0);
+	if (ret < 0)
 		return ret;
-	}
 	err = compel_read_mem(dc->pid, dc->scratch, &ss, sizeof(ss));
 	if (err)
 		return err;
@@ -229,16 +224,23 @@ int dump_signals(struct dump_ctx *dc, CoreEntry *core)
 
 	ret = dump_actions(dc, core->tc);
 	if (!ret)
-		ret = dump_queue(dc->pid, false, &core->thread_core->signals_p);
-	if (!ret)
 		ret = dump_queue(dc->pid, true, &core->tc->signals_s);
 	if (!ret)
-		ret = dump_altstack(dc, core->thread_core);
+		pr_info("%d: %zu handlers, %zu shared pending signals\n",
+			dc->pid, core->tc->n_sigactions, core->tc->signals_s->n_signals);
+	return ret;
+}
+
+int dump_thread_signals(struct dump_ctx *tdc, CoreEntry *core)
+{
+	int ret;
+
+	ret = dump_queue(tdc->pid, false, &core->thread_core->signals_p);
 	if (!ret)
-		pr_info("%d: %zu handlers, %zu private and %zu shared pending signals\n",
-			dc->pid, core->tc->n_sigactions,
-			core->thread_core->signals_p->n_signals,
-			core->tc->signals_s->n_signals);
+		ret = dump_altstack(tdc, core->thread_core);
+	if (!ret)
+		pr_info("thread %d: %zu private pending signals\n", tdc->pid,
+			core->thread_core->signals_p->n_signals);
 	return ret;
 }
 
@@ -329,10 +331,10 @@ static int queue_one(struct rst_ctx *rc, unsigned long addr,
 		return ret;
 	if (shared)
 		ret = rst_syscall(rc, "rt_sigqueueinfo", __NR_rt_sigqueueinfo,
-				  rc->pid, sig, addr, 0, 0, 0);
+				  rc->item->pid, sig, addr, 0, 0, 0);
 	else
 		ret = rst_syscall(rc, "rt_tgsigqueueinfo", __NR_rt_tgsigqueueinfo,
-				  rc->pid, rc->pid, sig, addr, 0, 0);
+				  rc->item->pid, rc->pid, sig, addr, 0, 0);
 	return ret < 0 ? ret : 0;
 }
 
@@ -361,17 +363,23 @@ int restore_signals(struct rst_ctx *rc, const CoreEntry *core)
 {
 	int ret;
 
-	if (!core->tc || !core->thread_core) {
-		pr_err("%d: core image lacks task or thread state\n", rc->pid);
+	if (!core->tc) {
+		pr_err("%d: core image lacks task state\n", rc->pid);
 		return -EINVAL;
 	}
 	ret = restore_actions(rc, core->tc);
-	if (!ret)
-		ret = restore_altstack(rc, core->thread_core->sas);
-	/* all signals are blocked in the child now: these stay pending */
+	/* all signals are blocked in the task now: these stay pending */
 	if (!ret)
 		ret = restore_queue(rc, core->tc->signals_s, true);
+	return ret;
+}
+
+int restore_thread_signals(struct rst_ctx *trc, const CoreEntry *core)
+{
+	int ret;
+
+	ret = restore_altstack(trc, core->thread_core->sas);
 	if (!ret)
-		ret = restore_queue(rc, core->thread_core->signals_p, false);
+		ret = restore_queue(trc, core->thread_core->signals_p, false);
 	return ret;
 }

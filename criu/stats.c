@@ -9,7 +9,6 @@
 #include "cr_options.h"
 #include "image.h"
 #include "log.h"
-#include "mem.h"
 #include "stats.h"
 
 #include "stats.pb-c.h"
@@ -20,18 +19,6 @@ uint64_t stats_now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
-}
-
-void dump_stats_take_mem(struct dump_stats *ds, const struct mem_dump_stats *ms)
-{
-	ds->memwrite_us = ms->memwrite_us;
-	ds->pages_scanned = ms->pages_scanned;
-	ds->pages_written = ms->pages_written;
-	ds->pages_skipped_parent = ms->pages_in_parent;
-	ds->shpages_scanned = ms->shpages_scanned;
-	ds->shpages_written = ms->shpages_written;
-	ds->page_pipes = ms->page_pipes;
-	ds->page_pipe_bufs = ms->page_pipe_bufs;
 }
 
 /* The image's time fields are 32-bit microseconds. */

@@ -61,11 +61,13 @@ static bool is_tty_major(dev_t rdev)
 	       (major >= PTY_MASTER_MAJOR && major < PTY_SLAVE_MAJOR + PTY_MAJORS);
 }
 
-bool fd_is_tty(struct files_dump *fdump, const struct fd_parms *p)
+static bool fd_is_tty(struct files_dump *fdump, const struct fd_parms *p)
 {
 	bool tty;
 	int lfd;
 
+	if (!S_ISCHR(p->st.st_mode))
+		return false;
 	if (is_tty_major(p->st.st_rdev))
 		return true;
 	/* memory devices (/dev/null, /dev/zero...) are known not to be */
@@ -187,7 +189,7 @@ static int write_tty_info(struct files_dump *fdump, const struct fd_parms *p,
 	ti.uid = p->st.st_uid;
 	ti.gid = p->st.st_gid;
 	if (!fdump->tty_info) {
-		fdump->tty_info = open_image(fdump->dc->dfd, CR_FD_TTY_INFO, O_DUMP);
+		fdump->tty_info = open_image(fdump->dc->sess->dfd, CR_FD_TTY_INFO, O_DUMP);
 		if (!fdump->tty_info)
 			return -EIO;
 	}
@@ -227,7 +229,7 @@ static int tty_info_id(struct files_dump *fdump, const struct fd_parms *p,
 	return 0;
 }
 
-int dump_tty_fd(struct files_dump *fdump, const struct fd_parms *p, uint32_t *id)
+static int dump_tty_fd(struct files_dump *fdump, const struct fd_parms *p, uint32_t *id)
 {
 	FileEntry fe = FILE_ENTRY__INIT;
 	TtyFileEntry tfe = TTY_FILE_ENTRY__INIT;
@@ -253,13 +255,13 @@ int dump_tty_fd(struct files_dump *fdump, const struct fd_parms *p, uint32_t *id
 	fe.type = FD_TYPES__TTY;
 	fe.id = tfe.id;
 	fe.tty = &tfe;
-	ret = pb_write_one(fdump->dc->files_img, &fe, &file_entry__descriptor);
+	ret = pb_write_one(fdump->dc->sess->files_img, &fe, &file_entry__descriptor);
 	if (!ret)
 		*id = tfe.id;
 	return ret;
 }
 
-int tty_dump_fini(struct files_dump *fdump)
+static int tty_dump_fini(struct files_dump *fdump)
 {
 	int ret = 0;
 
@@ -284,7 +286,7 @@ static int criu_terminal(void)
 	return -ENOTTY;
 }
 
-int open_tty_entry(struct rst_ctx *rc, const FileEntry *fe)
+static int open_tty_entry(struct rst_session *rs, const FileEntry *fe)
 {
 	int term, fd, ret;
 
@@ -306,9 +308,18 @@ int open_tty_entry(struct rst_ctx *rc, const FileEntry *fe)
 		pr_perror("Can't dup criu's terminal (fd %d) for file id %u", term, fe->id);
 		return ret;
 	}
-	fd = rst_keep_fd(rc, fd);
+	fd = rst_keep_fd(rs, fd);
 	if (fd < 0)
 		return fd;
 	pr_debug("files.img: TTY id %u is criu's terminal, fd %d\n", fe->id, fd);
-	return rst_add_file(rc, fe->id, fd);
+	return rst_add_file(rs, fe->id, fd);
 }
+
+const struct fd_kind fd_kind_tty = {
+	.name = "terminal",
+	.type = FD_TYPES__TTY,
+	.match = fd_is_tty,
+	.dump = dump_tty_fd,
+	.finish = tty_dump_fini,
+	.collect = open_tty_entry,
+};

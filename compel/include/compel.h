@@ -48,6 +48,12 @@ int compel_seize(pid_t pid);
  * the child dies with us if we die half-way.
  */
 int compel_wait_traceme_child(pid_t pid);
+/*
+ * Restore side: trace the threads and processes @pid creates from now on
+ * (they start stopped by SIGSTOP, traced, with these same options, and
+ * die with us like @pid). Keeps PTRACE_O_EXITKILL and TRACESYSGOOD.
+ */
+int compel_trace_clones(pid_t pid);
 /* PTRACE_DETACH: the task resumes (or carries on its interrupted call). */
 int compel_detach(pid_t pid);
 

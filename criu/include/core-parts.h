@@ -61,14 +61,18 @@ uint64_t xsave_supported_features(void);
  * everything: fills core->tc->blk_sigset and core->thread_core->blk_sigset.
  */
 int dump_sigmask(pid_t pid, CoreEntry *core);
-/* Handlers, pending signals (private and shared) and sigaltstack. */
+/* The process's handlers and shared pending signals (leader's core). */
 int dump_signals(struct dump_ctx *dc, CoreEntry *core);
+/* A thread's private pending signals and sigaltstack, infected @tdc. */
+int dump_thread_signals(struct dump_ctx *tdc, CoreEntry *core);
 /*
- * Handlers, sigaltstack, then pending signals are queued again. All
- * signals are blocked in the child during injection, so they stay
+ * Handlers, then the shared pending signals are queued again. All
+ * signals are blocked in the task during injection, so they stay
  * pending until the caller sets core_blocked_mask() at the very end.
  */
 int restore_signals(struct rst_ctx *rc, const CoreEntry *core);
+/* A thread's sigaltstack and private queue, in the thread @trc. */
+int restore_thread_signals(struct rst_ctx *trc, const CoreEntry *core);
 uint64_t core_blocked_mask(const CoreEntry *core);
 
 /* creds.c */

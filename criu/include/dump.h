@@ -6,30 +6,46 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "kcmp-ids.h"
+
 struct compel_ctl;
 struct cr_img;
+struct files_dump;
+struct pstree_item;
+struct reg_cache;
 
 /*
- * Everything one dump of one process shares. The target is seized and
- * "infected" (compel) for the whole dump; @scratch is a private page
- * mapped inside it for the arguments and results of injected calls,
- * unmapped again before the target is released.
+ * What one dump (or pre-dump) shares across all tasks of the tree: the
+ * image folder, files.img and its entry ids, the ids of shared kernel
+ * objects, and the state the descriptor kinds keep across tasks (a pipe
+ * shared by two tasks has its data dumped once).
+ */
+struct dump_session {
+	int dfd;			/* image directory */
+	struct cr_img *files_img;	/* files.img, open for writing */
+	uint32_t next_file_id;		/* ids of files.img entries, from 1 */
+	uint32_t next_pages_id;		/* pages-N.img, one per process */
+	struct kcmp_ids ids;
+	struct files_dump *files;	/* files.c, created on first use */
+	struct reg_cache *reg_cache;	/* files-reg.c: entries of mapped files */
+};
+
+/*
+ * One process being dumped. It is seized for the whole dump and
+ * "infected" (compel) while its state is read; @scratch is a shared
+ * page mapped inside it for the arguments and results of injected
+ * calls, unmapped again before the task is released (infect.c).
  */
 struct dump_ctx {
 	pid_t pid;
-	int dfd;			/* image directory */
+	struct dump_session *sess;
+	struct pstree_item *item;
 	struct compel_ctl *ctl;
 	unsigned long scratch;		/* address in the target */
 	size_t scratch_size;
-	struct cr_img *files_img;	/* files.img, open for writing */
-	uint32_t next_file_id;		/* ids of files.img entries, from 1 */
 	int tracker_fd;			/* a tracker's descriptor in the target, or -1 */
+	uint32_t pages_id;		/* its pages-N.img */
 };
-
-/* An injected call in the target; result in *@ret. 0 or -errno. */
-int dump_syscall(struct dump_ctx *dc, long nr, long *ret,
-		 unsigned long a1, unsigned long a2, unsigned long a3,
-		 unsigned long a4, unsigned long a5, unsigned long a6);
 
 /*
  * Record the file behind @proc_path (e.g. /proc/PID/fd/3 or
@@ -41,23 +57,14 @@ int dump_syscall(struct dump_ctx *dc, long nr, long *ret,
 int dump_reg_file(struct dump_ctx *dc, const char *proc_path,
 		  uint32_t flags, uint64_t pos, uint32_t *id);
 
-struct proc_stat;
-
-/*
- * Refuse what can't be dumped (dead, zombie, kernel thread, criu
- * itself, threads or children for a full dump, a non-leader without
- * --shell-job), with a message. 0 or -errno.
- */
-int check_dump_target(pid_t pid, struct proc_stat *st, bool pre_dump);
-/* Prepare injected calls and the scratch page; undo with dump_cure(). */
-int dump_infect(struct dump_ctx *dc);
-int dump_cure(struct dump_ctx *dc);
-/* pstree.img, ids-PID.img; inventory.img goes last. */
-int write_tree(struct dump_ctx *dc, const struct proc_stat *st);
-int write_inventory(struct dump_ctx *dc);
+/* inventory.img goes last: without it the folder is not an image set. */
+int write_inventory(int dfd, const struct pstree_item *root);
 
 /* Per-kind dumpers, in the order cr-dump.c runs them. 0 or -errno. */
 int dump_files(struct dump_ctx *dc, uint32_t files_id);	/* files.c */
+/* Close what the descriptor kinds kept open across tasks. */
+int dump_files_fini(struct dump_session *sess);			/* files.c */
 int dump_fs(struct dump_ctx *dc);				/* fs.c */
+void reg_cache_free(struct dump_session *sess);			/* files-reg.c */
 
 #endif /* CRIU_DUMP_H */

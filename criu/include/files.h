@@ -18,6 +18,7 @@
 
 struct dump_ctx;
 struct rst_ctx;
+struct rst_session;
 struct cr_img;
 
 /* What dump_files() learned about one descriptor of the target. */
@@ -32,12 +33,14 @@ struct fd_parms {
 };
 
 /*
- * State of one dump_files() call: the images besides files.img and
- * fdinfo that the file kinds write to, opened when first needed.
+ * The descriptor kinds' state for one dump session: the images besides
+ * files.img and fdinfo that the kinds write to, opened when first
+ * needed, and what they must dump only once for the whole tree. @dc
+ * and @pidfd are those of the task whose table is being dumped.
  */
 struct files_dump {
 	struct dump_ctx *dc;
-	int pidfd;			/* of the target, for pidfd_getfd */
+	int pidfd;			/* of that task, for pidfd_getfd */
 	struct cr_img *pipes_data;	/* pipes-data.img */
 	uint32_t *pipe_ids;		/* pipes whose data is dumped */
 	unsigned int nr_pipe_ids;
@@ -49,32 +52,38 @@ struct files_dump {
 	unsigned int nr_ttys;
 };
 
+/*
+ * One kind of descriptor (regular file, pipe, terminal, ...): a new kind
+ * is a file with one of these and a line in files.c's table.
+ *
+ * Dump: @match says whether a descriptor is of this kind (the table is
+ * tried in order, the first match wins); @dump writes its files.img
+ * entry (and whatever else it needs) and returns the entry's id; @finish
+ * closes what the kind kept open across tasks, once per dump.
+ *
+ * Restore, in criu before the first fork: @collect takes one files.img
+ * entry of this type; @open, once every entry was collected, opens what
+ * was collected and registers each descriptor with rst_add_file()
+ * (pipes need both ends first). Either may be NULL.
+ */
+struct fd_kind {
+	const char *name;
+	FdTypes type;
+	bool (*match)(struct files_dump *fdump, const struct fd_parms *p);
+	int (*dump)(struct files_dump *fdump, const struct fd_parms *p, uint32_t *id);
+	int (*finish)(struct files_dump *fdump);
+	int (*collect)(struct rst_session *rs, const FileEntry *fe);
+	int (*open)(struct rst_session *rs);
+};
+
+extern const struct fd_kind fd_kind_reg;	/* files-reg.c */
+extern const struct fd_kind fd_kind_pipe;	/* pipes.c */
+extern const struct fd_kind fd_kind_tty;	/* tty.c */
+
 /* A new files.img entry id. */
 uint32_t dump_new_file_id(struct dump_ctx *dc);
 
-/* Dumpers of one descriptor: write the files.img entry, return its id. */
-int dump_reg_fd(struct files_dump *fdump, const struct fd_parms *p, uint32_t *id);
-int dump_pipe_fd(struct files_dump *fdump, const struct fd_parms *p, uint32_t *id);
-int dump_tty_fd(struct files_dump *fdump, const struct fd_parms *p, uint32_t *id);
-/* True if @p is a terminal: a character device answering TCGETS. */
-bool fd_is_tty(struct files_dump *fdump, const struct fd_parms *p);
-
-/* Close the images opened by the kinds; 0 or the first -errno. */
-int pipes_dump_fini(struct files_dump *fdump);
-int tty_dump_fini(struct files_dump *fdump);
-
-/*
- * Restore, before the fork: open one files.img entry in criu and
- * register it with rst_add_file(). Pipes are collected first and all
- * opened by pipes_prepare() once files.img was read, because the ends
- * of one pipe come from one pipe2().
- */
-int open_reg_entry(struct rst_ctx *rc, const FileEntry *fe);
-int collect_pipe_entry(struct rst_ctx *rc, const FileEntry *fe);
-int pipes_prepare(struct rst_ctx *rc);
-int open_tty_entry(struct rst_ctx *rc, const FileEntry *fe);
-
 /* The path of REG entry @id as files.img gave it, NULL if unknown. */
-const char *rst_reg_path(uint32_t id);
+const char *rst_reg_path(const struct rst_session *rs, uint32_t id);
 
 #endif /* CRIU_FILES_H */

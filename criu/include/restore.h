@@ -2,67 +2,91 @@
 #ifndef CRIU_RESTORE_H
 #define CRIU_RESTORE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
 struct compel_ctl;
+struct pstree_item;
+struct pipes_rst;
+struct reg_paths;
 
 /*
- * Restore builds the process from outside. criu opens every file the
- * process will need (regular files, pipes, mapped files, the exe, cwd,
- * root, the pages image) and moves each descriptor to a number at or
- * above @fd_base; then it forks the child with the dumped pid, which
- * inherits them all. The child stops under ptrace and criu drives it
- * with injected system calls: unmap criu's own memory, map the dumped
- * areas, fill them from the pages image, dup the inherited descriptors
- * to their dumped numbers, close the rest, set signals, ids and
- * registers, and let it go.
+ * Restore builds the tree from outside. criu opens every file the tasks
+ * will need (regular files, pipes, mapped files, the exe, cwd, root, the
+ * pages images) and moves each descriptor to a number at or above
+ * @fd_base; then it forks the root with its dumped pid, which inherits
+ * them all, and the root forks the others by injected clone3() calls.
+ * Each task stops under ptrace and criu drives it with injected system
+ * calls until it is the dumped one (Documentation/restore-design.md).
  */
 struct rst_file {
 	uint32_t id;			/* files.img entry id */
 	int fd;				/* criu's descriptor, >= fd_base */
 };
 
-struct rst_ctx {
-	pid_t pid;
+/* What one restore shares across the tree: the pre-opened descriptors. */
+struct rst_session {
 	int dfd;			/* image directory */
-	struct compel_ctl *ctl;		/* injection into the child */
-	unsigned long scratch;		/* trampoline page in the child */
-	size_t scratch_size;
-	size_t scratch_used;		/* bump allocator over @scratch */
 	int fd_base;			/* first descriptor of the pre-opened set */
 	int fd_next;			/* next free one above fd_base */
-	struct rst_file *files;		/* sorted by id */
+	struct rst_file *files;		/* sorted by id (rst-fds.c) */
 	unsigned int nr_files;
+	struct pipes_rst *pipes;	/* pipes.c: ends collected from files.img */
+	struct reg_paths *reg_paths;	/* files-reg.c: paths of REG entries */
+};
+
+/* fs-PID.img of one task, read before the fork. */
+struct rst_fs {
+	uint32_t cwd_id;
+	uint32_t root_id;
+	bool has_umask;
+	uint32_t umask;
+};
+
+/* One task being built. */
+struct rst_ctx {
+	pid_t pid;
+	struct rst_session *sess;
+	struct pstree_item *item;
+	struct compel_ctl *ctl;		/* injection into the task */
+	unsigned long scratch;		/* trampoline page in the task */
+	size_t scratch_size;
+	size_t scratch_used;		/* bump allocator over @scratch */
+	struct rst_fs fs;
 };
 
 /*
- * Move criu's descriptor @fd to the pre-opened set (>= fd_base) and
- * return the new number, closing @fd. -errno on failure.
+ * rst-fds.c: move criu's descriptor @fd to the pre-opened set (>= fd_base)
+ * and return the new number, closing @fd. -errno on failure.
  */
-int rst_keep_fd(struct rst_ctx *rc, int fd);
+int rst_keep_fd(struct rst_session *rs, int fd);
 /* Remember that files.img entry @id is open as @fd (from rst_keep_fd). */
-int rst_add_file(struct rst_ctx *rc, uint32_t id, int fd);
+int rst_add_file(struct rst_session *rs, uint32_t id, int fd);
 /* The pre-opened descriptor of files.img entry @id, or -ENOENT. */
-int rst_file_fd(const struct rst_ctx *rc, uint32_t id);
+int rst_file_fd(const struct rst_session *rs, uint32_t id);
+/* Close the whole pre-opened set in criu, and forget it. */
+void rst_close_files(struct rst_session *rs);
 
 /*
- * An injected call in the child. Returns the call's result, which is a
- * negative errno when the call failed; failure to inject at all also
- * comes back as a negative errno. Failures are logged with @what.
+ * rst-infect.c: an injected call in the task, with the contract of
+ * inject_syscall() (infect.h): the raw result, failures logged with @what.
  */
 long rst_syscall(struct rst_ctx *rc, const char *what, long nr,
 		 unsigned long a1, unsigned long a2, unsigned long a3,
 		 unsigned long a4, unsigned long a5, unsigned long a6);
-/* Copy @len bytes into the child's scratch page; returns the address or 0. */
+/* Copy @len bytes into the task's scratch page; returns the address or 0. */
 unsigned long rst_scratch_put(struct rst_ctx *rc, const void *data, size_t len);
 /* Forget everything put in the scratch page. */
 void rst_scratch_reset(struct rst_ctx *rc);
 
-/* Files: before the fork (in criu) and inside the child. 0 or -errno. */
-int prepare_files(struct rst_ctx *rc, uint32_t files_id);	/* files.c */
-int restore_fds(struct rst_ctx *rc, uint32_t files_id);		/* files.c */
-int prepare_fs(struct rst_ctx *rc);				/* fs.c */
-int restore_fs(struct rst_ctx *rc);				/* fs.c */
+/* files.c: files.img once for the tree, each task's table. 0 or -errno. */
+int prepare_files(struct rst_session *rs);
+int prepare_fdinfo(struct rst_ctx *rc, uint32_t files_id);
+int restore_fds(struct rst_ctx *rc, uint32_t files_id);
+void rst_reg_paths_free(struct rst_session *rs);		/* files-reg.c */
+/* fs.c */
+int prepare_fs(struct rst_ctx *rc);
+int restore_fs(struct rst_ctx *rc);
 
 #endif /* CRIU_RESTORE_H */

@@ -4,8 +4,6 @@
 
 #include <stdint.h>
 
-struct mem_dump_stats;
-
 /* What stats-dump records, in microseconds and pages. */
 struct dump_stats {
 	uint64_t freezing_us;
@@ -29,8 +27,6 @@ struct restore_stats {
 };
 
 uint64_t stats_now_us(void);
-/* Take the page counters and the write time of a memory dump. */
-void dump_stats_take_mem(struct dump_stats *ds, const struct mem_dump_stats *ms);
 int write_dump_stats(int dfd, const struct dump_stats *ds);
 int write_restore_stats(int dfd, const struct restore_stats *rs);
 /* The one-line summary printed with -v1 and up; all with --display-stats. */
