@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * criu's command line: CRIU's commands and options, parsed here and
- * handed to the dump, restore and check code.
+ * criu's commands: the options (parsed by options.c) handed to the dump,
+ * restore and check code.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -156,10 +155,14 @@ int main(int argc, char **argv)
 	cmd = argv[optind];
 	if (refused_command(cmd))
 		return 1;
-	if (optind != argc - 1 || (strcmp(cmd, "dump") && strcmp(cmd, "pre-dump") &&
-				   strcmp(cmd, "restore") && strcmp(cmd, "check"))) {
+	if (strcmp(cmd, "dump") && strcmp(cmd, "pre-dump") &&
+	    strcmp(cmd, "restore") && strcmp(cmd, "check")) {
 		fprintf(stderr, "Error: unknown command '%s'\n", cmd);
 		print_usage(stderr);
+		return 1;
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "Error: unexpected argument '%s' after %s\n", argv[optind + 1], cmd);
 		return 1;
 	}
 	if (setup_log())
