@@ -405,12 +405,12 @@ static int apply_option(const struct opt_desc *d, bool negated, const char *arg)
 static struct option long_opts[2 * NR_OPTS + 1];
 static char short_opts[3 * NR_OPTS + 2];
 
-static void build_getopt_tables(void)
+static int build_getopt_tables(void)
 {
 	unsigned int i, nl = 0, ns = 0;
 
 	if (long_opts[0].name)
-		return;
+		return 0;
 	for (i = 0; i < NR_OPTS; i++) {
 		const struct opt_desc *d = &opt_table[i];
 
@@ -419,11 +419,13 @@ static void build_getopt_tables(void)
 		if (d->negatable) {
 			char *no;
 
-			if (asprintf(&no, "no-%s", d->name) < 0)
-				no = NULL;
-			if (no)
-				long_opts[nl++] = (struct option){ no, no_argument, NULL,
-								   OPT_VAL_BASE + 2 * i + 1 };
+			if (asprintf(&no, "no-%s", d->name) < 0) {
+				fprintf(stderr, "criu: no memory for the option table\n");
+				memset(long_opts, 0, sizeof(long_opts));
+				return -ENOMEM;
+			}
+			long_opts[nl++] = (struct option){ no, no_argument, NULL,
+							   OPT_VAL_BASE + 2 * i + 1 };
 		}
 		if (!d->short_name)
 			continue;
@@ -434,6 +436,7 @@ static void build_getopt_tables(void)
 			short_opts[ns++] = ':';
 	}
 	short_opts[ns] = '\0';
+	return 0;
 }
 
 static const struct opt_desc *find_short(int c)
@@ -622,12 +625,16 @@ static enum parse_result parse_config_file(const char *path, bool must_exist)
 			path, strerror(errno));
 		return PARSE_ERROR;
 	}
-	if (push_word(&wv, strdup("criu")))
+	line = strdup("criu");	/* argv[0], which getopt skips */
+	if (!line || push_word(&wv, line))
 		bad = true;
+	line = NULL;
 	while (!bad && getline(&line, &len, f) >= 0) {
 		lineno++;
-		if (split_line(line, &wv, &bad))
+		if (split_line(line, &wv, &bad)) {
 			fprintf(stderr, "criu: %s:%d: can't parse the line\n", path, lineno);
+			bad = true;
+		}
 	}
 	free(line);
 	fclose(f);
@@ -684,7 +691,8 @@ enum parse_result parse_options(int argc, char **argv)
 	bool no_default = false;
 	enum parse_result ret;
 
-	build_getopt_tables();
+	if (build_getopt_tables())
+		return PARSE_ERROR;
 	if (pre_parse(argc, argv, &no_default, &cfg))
 		return PARSE_HELP;
 	ret = no_default ? PARSE_OK : parse_default_configs();
