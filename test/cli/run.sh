@@ -5,7 +5,7 @@
 #
 # Tests: version, options (every line of options.list), config-*,
 # scripts-*, check-*, stats-*, timeout, log-pid, verbosity, display-stats,
-# commands, install. One line per test, then "N passed, N failed".
+# pidfile, close, commands, install. One line per test, then "N passed, N failed".
 #
 # No file is written in /etc or the real $HOME: HOME points into the work
 # folder, and the global configuration file is redirected there with
@@ -640,6 +640,22 @@ t_pidfile() {
 	kill -9 "$pid"
 }
 
+# --close FD: criu closes it first (a script it runs sees it gone).
+t_close() {
+	local d=$WORK/close probe=$WORK/fd9.sh
+
+	printf '#!/bin/sh\n[ ! -e /proc/$PPID/fd/9 ]\n' >"$probe"
+	chmod +x "$probe"
+	fresh_dir "$d"
+	start_sleeper
+	"$CRIU" dump -t "$PID" -D "$d" -R --action-script "$probe" 9</dev/null 2>/dev/null &&
+		{ echo "the probe does not see an open fd 9"; return 1; }
+	fresh_dir "$d"
+	"$CRIU" dump -t "$PID" -D "$d" -R --close 9 --action-script "$probe" 9</dev/null ||
+		{ echo "fd 9 still open with --close 9"; return 1; }
+	kill -9 "$PID"
+}
+
 t_commands() {
 	local out c
 
@@ -689,6 +705,7 @@ run_test log-pid t_log_pid
 run_test verbosity t_verbosity
 run_test display-stats t_display_stats
 run_test pidfile t_pidfile
+run_test close t_close
 run_test commands t_commands
 run_test install t_install
 
