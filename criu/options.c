@@ -685,6 +685,13 @@ static enum parse_result parse_default_configs(void)
 	return parse_config_file(path, false);
 }
 
+enum parse_result parse_options_file(const char *path)
+{
+	if (build_getopt_tables())
+		return PARSE_ERROR;
+	return parse_config_file(path, true);
+}
+
 enum parse_result parse_options(int argc, char **argv)
 {
 	const char *cfg = NULL, *env_cfg;

@@ -33,6 +33,8 @@ void init_opts(void);
  * argument of @argv that is not an option (the command).
  */
 enum parse_result parse_options(int argc, char **argv);
+/* One more configuration file on top (RPC's criu_opts.config_file). */
+enum parse_result parse_options_file(const char *path);
 void print_usage(FILE *out);
 void print_version(void);
 
