@@ -5,7 +5,7 @@
 #
 # Tests: version, options (every line of options.list), config-*,
 # scripts-*, check-*, stats-*, timeout, log-pid, verbosity, display-stats,
-# pidfile, close, commands, install. One line per test, then "N passed, N failed".
+# namespaces, pidfile, close, commands, install. One line per test, then "N passed, N failed".
 #
 # No file is written in /etc or the real $HOME: HOME points into the work
 # folder, and the global configuration file is redirected there with
@@ -640,6 +640,29 @@ t_pidfile() {
 	kill -9 "$pid"
 }
 
+# A process in a namespace of its own is refused, not dumped into criu's
+# namespaces (so no network-lock script is due, as CRIU's would be).
+t_namespaces() {
+	local d=$WORK/ns pf=$WORK/ns.pid out ns
+
+	for ns in net uts ipc; do
+		fresh_dir "$d"
+		rm -f "$pf"
+		setsid unshare --$ns sh -c 'echo $$ >"$0"; exec sleep 1000' "$pf" </dev/null >/dev/null 2>&1 &
+		for i in $(seq 100); do
+			[ -s "$pf" ] && PID=$(cat "$pf") && [[ $(readlink "/proc/$PID/exe") == */sleep ]] && break
+			sleep 0.02
+		done
+		echo "$PID" >>"$WORK/kids"
+		out=$("$CRIU" dump -t "$PID" -D "$d" 2>&1) && { echo "$ns namespace dumped"; return 1; }
+		grep -q "in a $ns namespace of its own" <<<"$out" || { echo "$ns: $out"; return 1; }
+		alive "$PID" || { echo "pid $PID gone"; return 1; }
+		[ -e "$d/inventory.img" ] && { echo "$ns: images written"; return 1; }
+		kill -9 "$PID"
+	done
+	return 0
+}
+
 # --close FD: criu closes it first (a script it runs sees it gone).
 t_close() {
 	local d=$WORK/close probe=$WORK/fd9.sh
@@ -705,6 +728,7 @@ run_test log-pid t_log_pid
 run_test verbosity t_verbosity
 run_test display-stats t_display_stats
 run_test pidfile t_pidfile
+run_test namespaces t_namespaces
 run_test close t_close
 run_test commands t_commands
 run_test install t_install
