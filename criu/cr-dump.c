@@ -32,6 +32,7 @@
 #include "stats.h"
 #include "action-scripts.h"
 #include "freeze-timer.h"
+#include "namespaces.h"
 
 #include "inventory.pb-c.h"
 
@@ -145,7 +146,9 @@ int cr_dump_tasks(pid_t pid, int dfd)
 	t_frozen = stats_now_us();
 	ds.freezing_us = t_frozen - t_start;
 
-	ret = dump_frozen_tree(&sess, &tree, &ic, &ds);
+	ret = check_tree_namespaces(&tree);
+	if (!ret)
+		ret = dump_frozen_tree(&sess, &tree, &ic, &ds);
 	if (ret)
 		goto fail;
 	ds.frozen_us = stats_now_us() - t_frozen;
