@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "action-scripts.h"
 #include "compel.h"
 #include "core-parts.h"
 #include "cr-dump.h"
@@ -32,7 +33,6 @@
 #include "stats.h"
 #include "action-scripts.h"
 #include "freeze-timer.h"
-#include "namespaces.h"
 
 #include "inventory.pb-c.h"
 
@@ -60,20 +60,15 @@ int write_inventory(int dfd, const struct pstree_item *root)
 			      &inventory_entry__descriptor);
 }
 
-/* Everything of one process while the tree is frozen; @ic for the root. */
-static int dump_one_process(struct dump_session *sess, struct pstree_item *item,
-			    struct incr_ctx *ic, struct dump_stats *ds)
+/* Everything of one process while the tree is frozen. */
+static int dump_one_process(struct pstree_item *item, struct dump_stats *ds)
 {
-	struct dmp_task *dt;
+	struct dmp_task *dt = item->dmp;
 	int ret;
 
-	ret = dmp_task_new(sess, item, ic ? incr_tracker_fd(ic) : -1);
-	if (ret)
-		return ret;
-	dt = item->dmp;
 	if (item->zombie)
 		return dump_zombie(dt);
-	ret = dump_task_frozen(dt, ic);
+	ret = dump_task_frozen(dt);
 	if (!ret)
 		ret = dump_task_pages(dt);
 	if (!ret)
@@ -84,7 +79,7 @@ static int dump_one_process(struct dump_session *sess, struct pstree_item *item,
 }
 
 static int dump_frozen_tree(struct dump_session *sess, struct pstree *tree,
-			    struct incr_ctx *ic, struct dump_stats *ds)
+			    struct dump_stats *ds)
 {
 	uint64_t t0 = stats_now_us();
 	unsigned int i;
@@ -93,19 +88,13 @@ static int dump_frozen_tree(struct dump_session *sess, struct pstree *tree,
 	sess->files_img = open_image(sess->dfd, CR_FD_FILES, O_DUMP);
 	if (!sess->files_img)
 		return -EIO;
+	ret = prepare_tree(sess, tree, false);
 	for (i = 0; i < tree->nr && !ret; i++)
-		ret = kid_task_ids(&sess->ids, tree->items[i]->pid, &tree->items[i]->ids);
-	if (!ret)
-		ret = check_tree(tree, false);
-	if (!ret && tree->nr > 1 && (opts.track_mem || opts.prev_images_dir)) {
-		pr_err("Incremental dumps of a process tree (pid %d has children) are not supported yet\n",
-		       pstree_root(tree)->pid);
-		ret = -EOPNOTSUPP;
-	}
+		ret = dmp_task_new(sess, tree->items[i]);
 	if (!ret && fault_injected(FI_DUMP_SEIZED))
 		ret = -EIO;
 	for (i = 0; i < tree->nr && !ret; i++)
-		ret = dump_one_process(sess, tree->items[i], i ? NULL : ic, ds);
+		ret = dump_one_process(tree->items[i], ds);
 	ds->memdump_us = stats_now_us() - t0;
 	if (dump_files_fini(sess) && !ret)
 		ret = -EIO;
@@ -120,7 +109,6 @@ static int dump_frozen_tree(struct dump_session *sess, struct pstree *tree,
 int cr_dump_tasks(pid_t pid, int dfd)
 {
 	struct dump_session sess = { .dfd = dfd, .next_file_id = 1 };
-	struct incr_ctx ic = { .parent_dfd = -1 };
 	struct dump_stats ds = {};
 	struct pstree tree = {};
 	uint64_t t_start, t_frozen;
@@ -131,8 +119,6 @@ int cr_dump_tasks(pid_t pid, int dfd)
 	ret = check_dump_root(pid);
 	if (!ret)
 		ret = run_scripts(ACT_PRE_DUMP);
-	if (!ret)
-		ret = incr_prepare(&ic, dfd, pid);
 	if (ret)
 		goto out_fini;
 
@@ -146,9 +132,7 @@ int cr_dump_tasks(pid_t pid, int dfd)
 	t_frozen = stats_now_us();
 	ds.freezing_us = t_frozen - t_start;
 
-	ret = check_tree_namespaces(&tree);
-	if (!ret)
-		ret = dump_frozen_tree(&sess, &tree, &ic, &ds);
+	ret = dump_frozen_tree(&sess, &tree, &ds);
 	if (ret)
 		goto fail;
 	ds.frozen_us = stats_now_us() - t_frozen;
@@ -158,13 +142,13 @@ int cr_dump_tasks(pid_t pid, int dfd)
 	if (!ret)
 		ret = write_inventory(dfd, pstree_root(&tree));
 	if (!ret)
-		ret = run_scripts(ACT_POST_DUMP);
+		ret = dmp_tasks_commit(&tree, keep_tracking);
 	if (!ret)
-		ret = incr_commit(&ic, dfd, keep_tracking);
+		ret = run_scripts(ACT_POST_DUMP);
 	if (ret)
 		goto fail;
 	images_forget();
-	ds.tracker = ic.tracker ? ic.tracker->name : NULL;
+	ds.tracker = tracker_name(&tree);
 	if (opts.leave_running)
 		unseize_tree(&tree);
 	else
@@ -175,12 +159,12 @@ int cr_dump_tasks(pid_t pid, int dfd)
 fail:
 	pr_err("Dumping pid %d failed; it is left running\n", pid);
 	images_discard();
+	dmp_tasks_undo_tracking(&tree, false);
 	unseize_tree(&tree);
 out_fini:
 	dmp_tasks_free(&tree);
 	kid_free(&sess.ids);
 	reg_cache_free(&sess);
 	pstree_free(&tree);
-	incr_fini(&ic);
 	return ret;
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "action-scripts.h"
 #include "compel.h"
 #include "cr-dump.h"
 #include "cr_options.h"
@@ -32,8 +33,9 @@
 #include "vma.h"
 
 /* What happens while the target is stopped. */
-static int pre_dump_stopped(struct dmp_task *dt, struct incr_ctx *ic)
+static int pre_dump_stopped(struct dmp_task *dt)
 {
+	struct incr_ctx *ic = &dt->ic;
 	struct dump_ctx *dc = &dt->dc;
 	struct vma_list *vmas = &dt->vmas;
 	struct mem_plan *plan = &dt->plan;
@@ -67,35 +69,36 @@ static int pre_dump_stopped(struct dmp_task *dt, struct incr_ctx *ic)
 	return ret ? ret : cure;
 }
 
-/*
- * A pre-dump that failed after the target ran again must not leave a
- * tracker it started inside the target.
- */
-static void undo_tracking(struct dump_ctx *dc, struct incr_ctx *ic,
-			  const struct vma_list *vmas)
+/* The tree, frozen: the memory of every live process. */
+static int pre_dump_frozen(struct dump_session *sess, struct pstree *tree)
 {
-	if (!ic->started || compel_seize(dc->pid))
-		return;
-	if (!dump_infect(dc))
-		incr_stop(ic, dc, vmas);
-	dump_cure(dc);
-	compel_detach(dc->pid);
+	unsigned int i;
+	int ret = 0;
+
+	ret = prepare_tree(sess, tree, true);
+	for (i = 0; i < tree->nr && !ret; i++)
+		ret = dmp_task_new(sess, tree->items[i]);
+	for (i = 0; i < tree->nr && !ret; i++)
+		if (!tree->items[i]->zombie)
+			ret = pre_dump_stopped(tree->items[i]->dmp);
+	if (ret)
+		dmp_tasks_undo_tracking(tree, false);
+	return ret;
 }
 
-/* The tree, frozen: only its root's memory is pre-dumped today. */
-static int check_pre_dump_tree(struct dump_session *sess, struct pstree *tree)
+/* With the tree running again: pages from the pipes to the images. */
+static int pre_dump_write(struct pstree *tree, struct dump_stats *ds)
 {
-	int ret;
+	unsigned int i;
+	int ret = 0;
 
-	if (tree->nr > 1) {
-		pr_err("Process %d has children: pre-dumping a process tree is not supported yet\n",
-		       pstree_root(tree)->pid);
-		return -EOPNOTSUPP;
-	}
-	ret = kid_task_ids(&sess->ids, pstree_root(tree)->pid, &pstree_root(tree)->ids);
-	if (!ret && pstree_root(tree)->zombie) {
-		pr_err("Process %d is a zombie\n", pstree_root(tree)->pid);
-		ret = -EINVAL;
+	for (i = 0; i < tree->nr && !ret; i++) {
+		struct dmp_task *dt = tree->items[i]->dmp;
+
+		if (tree->items[i]->zombie)
+			continue;
+		ret = dump_task_pages(dt);
+		dump_stats_add(ds, &dt->ms);
 	}
 	return ret;
 }
@@ -103,17 +106,15 @@ static int check_pre_dump_tree(struct dump_session *sess, struct pstree *tree)
 int cr_pre_dump_tasks(pid_t pid, int dfd)
 {
 	struct dump_session sess = { .dfd = dfd, .next_file_id = 1 };
-	struct incr_ctx ic = { .parent_dfd = -1 };
 	struct dump_stats ds = {};
 	struct pstree tree = {};
-	struct dmp_task *dt = NULL;
 	uint64_t t0, t1;
 	int ret;
 
 	pr_info("Pre-dumping pid %d\n", pid);
 	ret = check_dump_root(pid);
 	if (!ret)
-		ret = incr_prepare(&ic, dfd, pid);
+		ret = run_scripts(ACT_PRE_DUMP);
 	if (ret)
 		goto out;
 
@@ -126,22 +127,15 @@ int cr_pre_dump_tasks(pid_t pid, int dfd)
 		goto out;
 	t1 = stats_now_us();
 	ds.freezing_us = t1 - t0;
-	ret = check_pre_dump_tree(&sess, &tree);
-	if (!ret)
-		ret = dmp_task_new(&sess, pstree_root(&tree), incr_tracker_fd(&ic));
-	if (!ret) {
-		dt = pstree_root(&tree)->dmp;
-		ret = pre_dump_stopped(dt, &ic);
-	}
+	ret = pre_dump_frozen(&sess, &tree);
 	unseize_tree(&tree);
 	ds.frozen_us = stats_now_us() - t1;
 	if (ret)
 		goto fail;
 	pr_info("Pid %d ran again after %.3f ms\n", pid, ds.frozen_us / 1000.0);
 
-	ret = dump_task_pages(dt);
+	ret = pre_dump_write(&tree, &ds);
 	ds.memdump_us = stats_now_us() - t1;
-	dump_stats_add(&ds, &dt->ms);
 	if (!ret)
 		ret = pstree_write(dfd, &tree);
 	if (!ret)
@@ -149,13 +143,15 @@ int cr_pre_dump_tasks(pid_t pid, int dfd)
 	if (!ret)
 		ret = write_inventory(dfd, pstree_root(&tree));
 	if (!ret)
-		ret = incr_commit(&ic, dfd, opts.track_mem);
+		ret = dmp_tasks_commit(&tree, opts.track_mem);
+	if (!ret)
+		ret = run_scripts(ACT_POST_DUMP);
 	if (ret) {
-		undo_tracking(&dt->dc, &ic, &dt->vmas);
+		dmp_tasks_undo_tracking(&tree, true);
 		goto fail;
 	}
 	images_forget();
-	ds.tracker = ic.tracker ? ic.tracker->name : NULL;
+	ds.tracker = tracker_name(&tree);
 	print_dump_stats(&ds);
 	pr_info("Pre-dump finished successfully\n");
 	goto out;
@@ -166,6 +162,5 @@ out:
 	dmp_tasks_free(&tree);
 	kid_free(&sess.ids);
 	pstree_free(&tree);
-	incr_fini(&ic);
 	return ret;
 }

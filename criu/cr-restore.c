@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "action-scripts.h"
 #include "compel.h"
 #include "cr-dump.h"
 #include "cr_options.h"
@@ -29,6 +30,7 @@
 #include "log.h"
 #include "pstree.h"
 #include "restore.h"
+#include "rpc-notify.h"
 #include "rst-fork.h"
 #include "rst-task.h"
 #include "stats.h"
@@ -86,10 +88,12 @@ static void pick_fd_base(struct rst_session *rs, const struct pstree *t)
 
 /*
  * The root cleans its (criu's) layout; then, parents first, each
- * process takes its session or group and forks its children, which
- * join their groups once all exist; zombies end there.
+ * process builds its address space, takes its session or group and
+ * forks its children (which so inherit its memory copy-on-write), and
+ * they join their groups once all exist; zombies end there.
  */
-static int build_shape(struct pstree *t, const struct rst_layout *l)
+static int build_shape(struct pstree *t, const struct rst_layout *l,
+		       struct restore_stats *rs)
 {
 	struct rst_task *root = pstree_root(t)->rst;
 	unsigned int i, j;
@@ -106,7 +110,11 @@ static int build_shape(struct pstree *t, const struct rst_layout *l)
 	for (i = 0; i < t->nr && !ret; i++) {
 		struct pstree_item *item = t->items[i];
 
-		ret = rst_lead_session(item->rst, i == 0);
+		/* An address space shared with the parent is the parent's. */
+		if (!item->zombie && !item->rst->vm_shared)
+			ret = rst_build_memory(item->rst, l, rs, i != 0);
+		if (!ret)
+			ret = rst_lead_session(item->rst, i == 0);
 		for (j = 0; j < item->nr_children && !ret; j++)
 			ret = rst_fork_child(item->rst, item->children[j], l);
 	}
@@ -124,7 +132,7 @@ static int build_tree(struct pstree *t, const struct rst_layout *l,
 	unsigned int i;
 	int ret;
 
-	ret = build_shape(t, l);
+	ret = build_shape(t, l, rs);
 	for (i = 0; i < t->nr && !ret; i++)
 		if (!t->items[i]->zombie)
 			ret = rst_build_task(t->items[i]->rst, l, rs);
@@ -185,6 +193,7 @@ static int restore_tree(struct rst_session *rs, struct pstree *t,
 	st->forking_us = t1 - t0;
 	ret = build_tree(t, l, st);
 	rst_close_files(rs);
+	notify_set_root_pid(pid);
 	if (!ret)
 		ret = write_pidfile(rs->dfd, pid);
 	st->restore_us = stats_now_us() - t1;
@@ -227,9 +236,10 @@ int cr_restore_tasks(int dfd)
 	ret = restore_tree(&rs, &t, &l, &st);
 	if (ret)
 		goto out;
-	run_scripts(ACT_POST_RESUME);
 	print_restore_stats(&st);
 	pr_info("Restore of pid %d finished successfully\n", pstree_root(&t)->pid);
+	/* The tree runs already: a failed post-resume script is only logged. */
+	run_scripts(ACT_POST_RESUME);
 	if (!opts.restore_detached)
 		ret = wait_restored(pstree_root(&t)->pid);
 	goto out;

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "options.h"
 #include "plugin.h"
+#include "rpc.h"
 #include "tracking.h"
 
 /* The images folder; dump also needs to write in it. */
@@ -137,6 +138,11 @@ int main(int argc, char **argv)
 	int ret;
 
 	init_opts();
+	/* The RPC commands take their own arguments (rpc.h). */
+	if (argc == 3 && !strcmp(argv[1], "swrk"))
+		return cr_swrk(argv[2]) ? 1 : 0;
+	if (argc >= 2 && !strcmp(argv[1], "service"))
+		return cr_service_main(argc - 1, argv + 1) ? 1 : 0;
 	pr = parse_options(argc, argv);
 	if (pr == PARSE_HELP) {
 		print_usage(stdout);

@@ -173,14 +173,14 @@ int report_dirty_trackers(const char *feature)
 
 /* --- state in the image folder ------------------------------------------- */
 
-int track_state_save(int dfd, const struct track_state *st)
+int track_state_save(int dfd, const char *name, const struct track_state *st)
 {
 	FILE *f;
 	int fd;
 
-	fd = openat(dfd, TRACK_STATE_FILE, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		pr_perror("Can't create %s", TRACK_STATE_FILE);
+		pr_perror("Can't create %s", name);
 		return -errno;
 	}
 	f = fdopen(fd, "w");
@@ -192,7 +192,7 @@ int track_state_save(int dfd, const struct track_state *st)
 		st->tracker, st->pid, (unsigned long long)st->generation,
 		st->target_fd, st->data);
 	if (fclose(f)) {
-		pr_perror("Can't write %s", TRACK_STATE_FILE);
+		pr_perror("Can't write %s", name);
 		return -EIO;
 	}
 	return 0;
@@ -221,7 +221,7 @@ static int parse_state_line(struct track_state *st, char *line)
 	return 0;
 }
 
-int track_state_load(int dfd, struct track_state *st)
+int track_state_load(int dfd, const char *name, struct track_state *st)
 {
 	char line[TRACK_STATE_MAX + 64];
 	FILE *f;
@@ -229,11 +229,11 @@ int track_state_load(int dfd, struct track_state *st)
 
 	memset(st, 0, sizeof(*st));
 	st->target_fd = -1;
-	fd = openat(dfd, TRACK_STATE_FILE, O_RDONLY | O_CLOEXEC);
+	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return -ENOENT;
-		pr_perror("Can't open %s", TRACK_STATE_FILE);
+		pr_perror("Can't open %s", name);
 		return -errno;
 	}
 	f = fdopen(fd, "r");
@@ -245,7 +245,7 @@ int track_state_load(int dfd, struct track_state *st)
 		ret = parse_state_line(st, line);
 	fclose(f);
 	if (ret || !st->tracker[0] || st->pid <= 0) {
-		pr_err("%s: malformed tracker state\n", TRACK_STATE_FILE);
+		pr_err("%s: malformed tracker state\n", name);
 		return -EINVAL;
 	}
 	return 0;

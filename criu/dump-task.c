@@ -9,6 +9,7 @@
  * all threads share) and cured before the next one.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,14 +24,17 @@
 #include "infect.h"
 #include "log.h"
 #include "mm.h"
+#include "ns-check.h"
 #include "pstree.h"
 #include "stats.h"
 #include "thread-core.h"
 
 #include "core.pb-c.h"
 
-/* CRIU's task_core_entry.task_state of a zombie. */
+/* CRIU's task_core_entry.task_state values. */
 #define TASK_DEAD	0x2
+#define TASK_STOPPED	0x3
+#define TASK_HELPER	0x4
 
 int check_dump_root(pid_t pid)
 {
@@ -45,8 +49,12 @@ int check_dump_root(pid_t pid)
 	return 0;
 }
 
-/* A process that shares @what with an earlier one of the tree. */
-static int check_unshared(const struct pstree *t, unsigned int i)
+/*
+ * What a process may share with another: only with its parent, which
+ * restore then forks it with CLONE_VM/CLONE_FILES/CLONE_FS/CLONE_SIGHAND.
+ * Tracking memory per process needs a private address space each.
+ */
+static int check_unshared(const struct pstree *t, unsigned int i, bool incremental)
 {
 	const struct pstree_item *a = t->items[i];
 	unsigned int j;
@@ -56,18 +64,25 @@ static int check_unshared(const struct pstree *t, unsigned int i)
 		const char *what = NULL;
 
 		if (a->zombie || b->zombie)
-			continue;
+			continue;	/* helpers too: they share nothing */
 		if (a->ids.vm_id == b->ids.vm_id)
-			what = "its address space (vfork or CLONE_VM)";
+			what = "its address space (CLONE_VM)";
 		else if (a->ids.files_id == b->ids.files_id)
 			what = "its descriptor table (CLONE_FILES)";
 		else if (a->ids.fs_id == b->ids.fs_id)
 			what = "its fs struct (CLONE_FS)";
 		else if (a->ids.sighand_id == b->ids.sighand_id)
 			what = "its signal handlers (CLONE_SIGHAND)";
-		if (what) {
-			pr_err("Pid %d shares %s with pid %d: not supported yet\n",
+		if (!what)
+			continue;
+		if (b != a->parent) {
+			pr_err("Pid %d shares %s with pid %d, which is not its parent: not supported yet\n",
 			       a->pid, what, b->pid);
+			return -EOPNOTSUPP;
+		}
+		if (incremental && a->ids.vm_id == b->ids.vm_id) {
+			pr_err("Pid %d shares its address space with pid %d: incremental dumps of it are not supported yet\n",
+			       a->pid, b->pid);
 			return -EOPNOTSUPP;
 		}
 	}
@@ -84,21 +99,70 @@ static int check_leaders(const struct pstree *t, const struct pstree_item *item)
 
 	if (item->sid != root->sid) {
 		l = pstree_find(t, item->sid);
-		if (!l || l->sid != l->pid || l->zombie) {
-			pr_err("Pid %d is in session %d, whose leader is not a live process of the dumped tree: not supported yet\n",
+		if (!l || l->sid != l->pid || l->helper) {
+			pr_err("Pid %d is in session %d, whose leader is not a process of the dumped tree: not supported yet\n",
 			       item->pid, item->sid);
 			return -EOPNOTSUPP;
 		}
 	}
 	if (item->pgid != root->pgid && item->pgid != item->pid) {
 		l = pstree_find(t, item->pgid);
-		if (!l || l->pgid != l->pid || l->zombie || l->sid != item->sid) {
-			pr_err("Pid %d is in process group %d, whose leader is not a live process of its session in the tree: not supported yet\n",
+		if (!l || l->pgid != l->pid || l->sid != item->sid) {
+			pr_err("Pid %d is in process group %d, whose leader is not a process of its session in the tree: not supported yet\n",
 			       item->pid, item->pgid);
 			return -EOPNOTSUPP;
 		}
 	}
 	return 0;
+}
+
+/*
+ * A group whose leader has exited lives on while it has members; its
+ * pid is free. A helper item takes that pid at restore, leads the group
+ * until the members joined it, and exits (CRIU does the same).
+ */
+static int add_group_helpers(struct pstree *t)
+{
+	const struct pstree_item *root = pstree_root(t);
+	unsigned int i;
+
+	for (i = 1; i < t->nr; i++) {
+		struct pstree_item *item = t->items[i];
+
+		if (item->helper || item->pgid == item->pid || item->pgid == root->pgid ||
+		    pstree_find(t, item->pgid))
+			continue;
+		if (!kill(item->pgid, 0) || errno != ESRCH) {
+			pr_err("Pid %d is in process group %d, whose leader runs outside the dumped tree\n",
+			       item->pid, item->pgid);
+			return -EOPNOTSUPP;
+		}
+		if (!pstree_add_helper(t, item, item->pgid))
+			return -ENOMEM;
+		pr_info("Group %d of pid %d has no leader: a helper takes its pid at restore\n",
+			item->pgid, item->pid);
+	}
+	return 0;
+}
+
+int prepare_tree(struct dump_session *sess, struct pstree *t, bool pre_dump)
+{
+	unsigned int i;
+	int ret;
+
+	ret = add_group_helpers(t);
+	for (i = 0; i < t->nr && !ret; i++) {
+		if (t->items[i]->helper)
+			continue;
+		/* a zombie has no namespaces left to look at */
+		if (!t->items[i]->zombie)
+			ret = check_namespaces(t->items[i]->pid);
+		if (!ret)
+			ret = kid_task_ids(&sess->ids, t->items[i]->pid, &t->items[i]->ids);
+	}
+	if (!ret)
+		ret = check_tree(t, pre_dump);
+	return ret;
 }
 
 int check_tree(const struct pstree *t, bool pre_dump)
@@ -114,7 +178,8 @@ int check_tree(const struct pstree *t, bool pre_dump)
 		return -EINVAL;
 	}
 	for (i = 1; i < t->nr; i++) {
-		ret = check_unshared(t, i);
+		ret = check_unshared(t, i, pre_dump || opts.track_mem ||
+				     opts.prev_images_dir);
 		if (!ret)
 			ret = check_leaders(t, t->items[i]);
 		if (ret)
@@ -123,7 +188,7 @@ int check_tree(const struct pstree *t, bool pre_dump)
 	return 0;
 }
 
-int dmp_task_new(struct dump_session *sess, struct pstree_item *item, int tracker_fd)
+int dmp_task_new(struct dump_session *sess, struct pstree_item *item)
 {
 	struct dmp_task *dt;
 	unsigned int i, n = item->nr_threads;
@@ -139,15 +204,23 @@ int dmp_task_new(struct dump_session *sess, struct pstree_item *item, int tracke
 	dt->dc.pid = item->pid;
 	dt->dc.sess = sess;
 	dt->dc.item = item;
-	dt->dc.tracker_fd = tracker_fd;
+	dt->dc.tracker_fd = -1;
 	dt->dc.pages_id = ++sess->next_pages_id;
+	dt->ic.parent_dfd = -1;
 	item->dmp = dt;
+	if (!item->zombie) {
+		int ret = incr_prepare(&dt->ic, sess->dfd, item->pid, !item->parent);
+
+		if (ret)
+			return ret;
+		dt->dc.tracker_fd = incr_tracker_fd(&dt->ic);
+	}
 	for (i = 0; i < n; i++) {
 		dt->cores[i] = alloc_thread_core(item->pid, item->threads[i], i == 0);
 		if (!dt->cores[i])
 			return -ENOMEM;
 	}
-	return parse_proc_stat(item->pid, &dt->st);
+	return item->helper ? 0 : parse_proc_stat(item->pid, &dt->st);
 }
 
 void dmp_tasks_free(struct pstree *t)
@@ -161,6 +234,7 @@ void dmp_tasks_free(struct pstree *t)
 			continue;
 		free_mem_plan(&dt->plan);
 		free_vma_list(&dt->vmas);
+		incr_fini(&dt->ic);
 		/* the core messages go with the process: criu exits next */
 		free(dt->cores);
 		free(dt);
@@ -175,10 +249,16 @@ int dump_zombie(struct dmp_task *dt)
 
 	core.mtype = CORE_ENTRY__MARCH__X86_64;
 	core.tc = &tc;
-	tc.task_state = TASK_DEAD;
-	tc.exit_code = dt->st.exit_code;
-	tc.comm = dt->st.comm;
-	pr_info("Pid %d is a zombie, exit status %#x\n", dt->dc.pid, dt->st.exit_code);
+	if (dt->dc.item->helper) {
+		tc.task_state = TASK_HELPER;
+		tc.comm = "helper";
+	} else {
+		tc.task_state = TASK_DEAD;
+		tc.exit_code = dt->st.exit_code;
+		tc.comm = dt->st.comm;
+		pr_info("Pid %d is a zombie, exit status %#x\n", dt->dc.pid,
+			dt->st.exit_code);
+	}
 	return pb_write_image(dt->dc.sess->dfd, CR_FD_CORE, dt->dc.pid, &core,
 			      &core_entry__descriptor);
 }
@@ -196,6 +276,12 @@ static int read_personality(pid_t pid, uint32_t *pers)
 	return 0;
 }
 
+/* A table shared with the parent is dumped with the parent's. */
+static bool item_shares_files_with_parent(const struct pstree_item *item)
+{
+	return item->parent && item->parent->ids.files_id == item->ids.files_id;
+}
+
 /* Per-process state read from outside, and the layout. */
 static int collect_outside(struct dmp_task *dt)
 {
@@ -210,6 +296,8 @@ static int collect_outside(struct dmp_task *dt)
 			return ret;
 	}
 	core->tc->flags = dt->st.flags;
+	if (item->stopped)
+		core->tc->task_state = TASK_STOPPED;
 	ret = read_personality(item->pid, &core->tc->personality);
 	if (!ret)
 		ret = dump_rlimits(item->pid, core);
@@ -218,7 +306,7 @@ static int collect_outside(struct dmp_task *dt)
 		ret = parse_smaps(item->pid, &dt->vmas);
 	if (!ret)
 		ret = collect_mappings(&dt->dc, &dt->vmas);
-	if (!ret)
+	if (!ret && !item_shares_files_with_parent(item))
 		ret = dump_files(&dt->dc, item->ids.files_id);
 	if (!ret)
 		ret = dump_fs(&dt->dc);
@@ -263,25 +351,24 @@ static int collect_inside(struct dmp_task *dt)
  * the tracker says changed, then which pages to copy. With
  * --leave-running and no --track-mem tracking ends here.
  */
-static int dump_infected(struct dmp_task *dt, struct incr_ctx *ic)
+static int dump_infected(struct dmp_task *dt)
 {
 	struct mem_dump_opts mo = {};
 	int ret;
 
 	ret = collect_inside(dt);
-	if (!ret && ic)
-		ret = incr_collect(ic, &dt->dc, &dt->vmas);
+	if (!ret)
+		ret = incr_collect(&dt->ic, &dt->dc, &dt->vmas);
 	if (ret)
 		return ret;
-	if (ic)
-		incr_mem_opts(ic, &mo);
+	incr_mem_opts(&dt->ic, &mo);
 	ret = plan_pages(&dt->dc, &dt->vmas, &mo, &dt->plan, &dt->ms);
-	if (!ret && ic && opts.leave_running && !opts.track_mem)
-		ret = incr_stop(ic, &dt->dc, &dt->vmas);
+	if (!ret && opts.leave_running && !opts.track_mem)
+		ret = incr_stop(&dt->ic, &dt->dc, &dt->vmas);
 	return ret;
 }
 
-int dump_task_frozen(struct dmp_task *dt, struct incr_ctx *ic)
+int dump_task_frozen(struct dmp_task *dt)
 {
 	int ret;
 
@@ -290,9 +377,9 @@ int dump_task_frozen(struct dmp_task *dt, struct incr_ctx *ic)
 		return ret;
 	ret = dump_infect(&dt->dc);
 	if (!ret)
-		ret = dump_infected(dt, ic);
-	if (ret && ic && ic->started)
-		incr_stop(ic, &dt->dc, &dt->vmas);
+		ret = dump_infected(dt);
+	if (ret && dt->ic.started)
+		incr_stop(&dt->ic, &dt->dc, &dt->vmas);
 	if (dump_cure(&dt->dc) && !ret)
 		ret = -EIO;
 	return ret;
@@ -325,4 +412,46 @@ void dump_stats_add(struct dump_stats *ds, const struct mem_dump_stats *ms)
 	ds->shpages_written += ms->shpages_written;
 	ds->page_pipes += ms->page_pipes;
 	ds->page_pipe_bufs += ms->page_pipe_bufs;
+}
+
+int dmp_tasks_commit(struct pstree *t, bool keep_tracking)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < t->nr && !ret; i++)
+		if (!t->items[i]->zombie)
+			ret = incr_commit(&t->items[i]->dmp->ic, t->items[i]->dmp->dc.sess->dfd,
+					  keep_tracking);
+	return ret;
+}
+
+const char *tracker_name(const struct pstree *t)
+{
+	const struct dmp_task *dt = pstree_root(t) ? pstree_root(t)->dmp : NULL;
+
+	return dt && dt->ic.tracker ? dt->ic.tracker->name : NULL;
+}
+
+/*
+ * A dump that fails must not leave a tracker it started inside a task:
+ * stop it again, seizing the task first when it already runs again.
+ */
+void dmp_tasks_undo_tracking(struct pstree *t, bool seize)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nr; i++) {
+		struct dmp_task *dt = t->items[i]->dmp;
+
+		if (!dt || !dt->ic.started)
+			continue;
+		if (seize && compel_seize(dt->dc.pid))
+			continue;
+		if (!dump_infect(&dt->dc))
+			incr_stop(&dt->ic, &dt->dc, &dt->vmas);
+		dump_cure(&dt->dc);
+		if (seize)
+			compel_detach(dt->dc.pid);
+	}
 }

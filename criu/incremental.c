@@ -22,29 +22,43 @@
 #include "pagemap.pb-c.h"
 #include "pstree.pb-c.h"
 
-static int check_parent_pid(int parent_dfd, pid_t pid)
+/*
+ * The root must be the parent's root; another process of the tree may be
+ * new since the parent (then it has nothing there: *@found is false).
+ */
+static int check_parent_pid(int parent_dfd, pid_t pid, bool root, bool *found)
 {
 	PstreeEntry *pe = NULL;
 	struct cr_img *img;
+	bool first = true;
 	int ret;
 
+	*found = false;
 	img = open_image(parent_dfd, CR_FD_PSTREE, O_RSTR);
 	if (!img) {
 		pr_err("Parent images (%s) have no readable pstree.img\n",
 		       opts.prev_images_dir);
 		return -EINVAL;
 	}
-	ret = pb_read_one_must(img, (void **)&pe, &pstree_entry__descriptor);
+	while ((ret = pb_read_one(img, (void **)&pe, &pstree_entry__descriptor)) > 0) {
+		if (first && root && (pid_t)pe->pid != pid) {
+			pr_err("Parent images (%s) are of pid %u, not of pid %d\n",
+			       opts.prev_images_dir, pe->pid, pid);
+			ret = -EINVAL;
+		}
+		if ((pid_t)pe->pid == pid)
+			*found = true;
+		first = false;
+		pb_free(pe);
+		if (ret < 0 || *found)
+			break;
+	}
 	close_image(img);
-	if (ret)
-		return ret;
-	if ((pid_t)pe->pid != pid) {
-		pr_err("Parent images (%s) are of pid %u, not of pid %d\n",
-		       opts.prev_images_dir, pe->pid, pid);
+	if (!ret && first) {
+		pr_err("Parent images (%s): pstree.img is empty\n", opts.prev_images_dir);
 		ret = -EINVAL;
 	}
-	pb_free(pe);
-	return ret;
+	return ret < 0 ? ret : 0;
 }
 
 /* Every page the parent's pagemap records, copied there or further up. */
@@ -76,6 +90,7 @@ static int read_parent_pages(int parent_dfd, pid_t pid, struct range_set *out)
 
 static int open_parent(struct incr_ctx *ic, int dfd)
 {
+	bool found;
 	int ret;
 
 	ic->parent_dfd = openat(dfd, opts.prev_images_dir,
@@ -86,7 +101,14 @@ static int open_parent(struct incr_ctx *ic, int dfd)
 			  opts.prev_images_dir, opts.imgs_dir);
 		return ret;
 	}
-	ret = check_parent_pid(ic->parent_dfd, ic->pid);
+	ret = check_parent_pid(ic->parent_dfd, ic->pid, ic->root, &found);
+	if (!ret && !found) {
+		pr_info("Pid %d is new since the parent images: all its pages are copied\n",
+			ic->pid);
+		close(ic->parent_dfd);
+		ic->parent_dfd = -1;
+		return 0;
+	}
 	if (!ret)
 		ret = read_parent_pages(ic->parent_dfd, ic->pid, &ic->parent_pages);
 	return ret;
@@ -98,7 +120,7 @@ static int choose_tracker(struct incr_ctx *ic)
 	int ret;
 
 	if (ic->parent_dfd >= 0) {
-		ret = track_state_load(ic->parent_dfd, &ic->state);
+		ret = track_state_load(ic->parent_dfd, ic->state_file, &ic->state);
 		if (ret && ret != -ENOENT)
 			return ret;
 		if (!ret && ic->state.pid != ic->pid) {
@@ -134,7 +156,7 @@ static int adopt_parent_tracker(struct incr_ctx *ic)
 
 	if (ic->parent_dfd < 0)
 		return 0;
-	ret = track_state_load(ic->parent_dfd, &ic->state);
+	ret = track_state_load(ic->parent_dfd, ic->state_file, &ic->state);
 	if (ret == -ENOENT)
 		return 0;
 	if (ret)
@@ -153,12 +175,18 @@ static int adopt_parent_tracker(struct incr_ctx *ic)
 	return 0;
 }
 
-int incr_prepare(struct incr_ctx *ic, int dfd, pid_t pid)
+int incr_prepare(struct incr_ctx *ic, int dfd, pid_t pid, bool root)
 {
 	int ret;
 
 	memset(ic, 0, sizeof(*ic));
 	ic->pid = pid;
+	ic->root = root;
+	if (root)
+		snprintf(ic->state_file, sizeof(ic->state_file), "%s", TRACK_STATE_FILE);
+	else
+		snprintf(ic->state_file, sizeof(ic->state_file), "%s-%d",
+			 TRACK_STATE_FILE, pid);
 	ic->parent_dfd = -1;
 	ic->state.target_fd = -1;
 	if (opts.prev_images_dir) {
@@ -258,7 +286,7 @@ int incr_commit(struct incr_ctx *ic, int dfd, bool keep_tracking)
 {
 	int ret;
 
-	if (opts.prev_images_dir) {
+	if (opts.prev_images_dir && ic->root) {
 		unlinkat(dfd, "parent", 0);
 		if (symlinkat(opts.prev_images_dir, dfd, "parent")) {
 			ret = -errno;
@@ -268,7 +296,7 @@ int incr_commit(struct incr_ctx *ic, int dfd, bool keep_tracking)
 	}
 	if (!ic->tracker || !keep_tracking)
 		return 0;
-	return track_state_save(dfd, &ic->state);
+	return track_state_save(dfd, ic->state_file, &ic->state);
 }
 
 void incr_fini(struct incr_ctx *ic)

@@ -17,6 +17,8 @@
 static int log_fd = STDERR_FILENO;
 static int log_level = LOG_WARN;
 static struct timespec log_start;
+/* The first error of the run, for the RPC reply's cr_errmsg. */
+static char first_error[512];
 
 int log_init(const char *path, int level)
 {
@@ -55,6 +57,33 @@ int log_get_level(void)
 int log_get_fd(void)
 {
 	return log_fd;
+}
+
+const char *log_first_error(void)
+{
+	return first_error[0] ? first_error : NULL;
+}
+
+void log_forget_first_error(void)
+{
+	first_error[0] = '\0';
+}
+
+static void keep_first_error(const char *line)
+{
+	const char *end;
+	size_t len;
+
+	if (first_error[0])
+		return;
+	/* Without the "Error (file:line): " of pr_err() */
+	if (!strncmp(line, "Error (", 7) && (end = strstr(line, "): ")))
+		line = end + 3;
+	len = strcspn(line, "\n");
+	if (len >= sizeof(first_error))
+		len = sizeof(first_error) - 1;
+	memcpy(first_error, line, len);
+	first_error[len] = '\0';
 }
 
 static void vprint(int level, bool summary, const char *fmt, va_list args);
@@ -105,6 +134,9 @@ static void vprint(int level, bool summary, const char *fmt, va_list args)
 	off += n;
 	if (off > (int)sizeof(buf) - 1)
 		off = sizeof(buf) - 1;
+	buf[off] = '\0';
+	if (level == LOG_ERROR && !summary)
+		keep_first_error(buf + off - n);	/* the message, no timestamp */
 
 	/*
 	 * Results for the user go to stdout; errors also reach stderr

@@ -388,8 +388,8 @@ bool pagemap_has_pages(const struct pagemap_set *ps, unsigned long start,
 	return false;
 }
 
-static int fill_range(struct rst_ctx *rc, int pages_fd, unsigned long addr,
-		      unsigned long len, unsigned long off)
+int rst_fill_range(struct rst_ctx *rc, int pages_fd, unsigned long addr,
+		   unsigned long len, unsigned long off)
 {
 	long ret;
 
@@ -421,7 +421,7 @@ long restore_pages(struct rst_ctx *rc, const struct pagemap_set *ps)
 	for (i = 0; i < ps->nr; i++) {
 		const struct page_range *r = &ps->ranges[i];
 
-		ret = fill_range(rc, ps->pages_fds[r->src], r->vaddr, r->len, r->off);
+		ret = rst_fill_range(rc, ps->pages_fds[r->src], r->vaddr, r->len, r->off);
 		if (ret)
 			return ret;
 		nr += r->len >> PAGE_SHIFT;

@@ -48,6 +48,43 @@ err:
 	return NULL;
 }
 
+/* Move the last entry of @v (of @nr) to index @at, shifting the rest up. */
+static void move_last_to(struct pstree_item **v, unsigned int nr, unsigned int at)
+{
+	struct pstree_item *last = v[nr - 1];
+
+	memmove(&v[at + 1], &v[at], (nr - 1 - at) * sizeof(*v));
+	v[at] = last;
+}
+
+static unsigned int index_of(struct pstree_item **v, unsigned int nr,
+			     const struct pstree_item *item)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr && v[i] != item; i++)
+		;
+	return i;
+}
+
+struct pstree_item *pstree_add_helper(struct pstree *t, struct pstree_item *member,
+				      pid_t pid)
+{
+	struct pstree_item *parent = member->parent, *h;
+
+	h = pstree_add(t, parent, pid);
+	if (!h)
+		return NULL;
+	h->helper = true;
+	h->zombie = true;
+	h->pgid = pid;
+	h->sid = member->sid;
+	move_last_to(t->items, t->nr, index_of(t->items, t->nr, member));
+	move_last_to(parent->children, parent->nr_children,
+		     index_of(parent->children, parent->nr_children, member));
+	return h;
+}
+
 struct pstree_item *pstree_find(const struct pstree *t, pid_t pid)
 {
 	unsigned int i;

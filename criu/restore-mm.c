@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -138,17 +139,22 @@ static int madvise_vma(struct rst_ctx *rc, const VmaEntry *v)
 }
 
 int restore_mappings(struct rst_ctx *rc, const MmEntry *mm,
-		     const struct pagemap_set *ps)
+		     const struct pagemap_set *ps, const bool *kept)
 {
 	unsigned int i;
-	int ret;
+	long ret;
 
 	for (i = 0; i < mm->n_vmas; i++) {
 		const VmaEntry *v = mm->vmas[i];
 
 		if (!vma_is_restored(v))
 			continue;
-		ret = map_one_vma(rc, v, vma_fill_prot(v, ps));
+		/* An area kept from the parent only needs the filling protection. */
+		if (kept && kept[i])
+			ret = rst_syscall(rc, "mprotect", __NR_mprotect, v->start,
+					  v->end - v->start, vma_fill_prot(v, ps), 0, 0, 0);
+		else
+			ret = map_one_vma(rc, v, vma_fill_prot(v, ps));
 		if (!ret)
 			ret = madvise_vma(rc, v);
 		if (ret)
@@ -240,6 +246,22 @@ struct mm_map_arg {
 	uint32_t exe_fd;
 };
 
+/*
+ * A child forked from a built parent runs its parent's executable
+ * already; the kernel refuses to replace an exe that is mapped (EBUSY),
+ * and there is nothing to replace: -1 leaves it.
+ */
+static int exe_fd_for(const struct rst_ctx *rc, int fd)
+{
+	char path[64];
+	struct stat cur, want;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", rc->pid);
+	if (stat(path, &cur) || fstat(fd, &want))
+		return fd;
+	return cur.st_dev == want.st_dev && cur.st_ino == want.st_ino ? -1 : fd;
+}
+
 int restore_mm_fields(struct rst_ctx *rc, const MmEntry *mm)
 {
 	struct mm_map_arg map = {
@@ -259,7 +281,7 @@ int restore_mm_fields(struct rst_ctx *rc, const MmEntry *mm)
 		pr_err("mm image: no file for the executable (id %u)\n", mm->exe_file_id);
 		return -ENOENT;
 	}
-	map.exe_fd = fd;
+	map.exe_fd = exe_fd_for(rc, fd);
 	map.auxv_size = mm->n_mm_saved_auxv * sizeof(uint64_t);
 	map.auxv = rst_scratch_put(rc, mm->mm_saved_auxv, map.auxv_size);
 	remote = rst_scratch_put(rc, &map, sizeof(map));

@@ -80,7 +80,7 @@ static void wait_pid_free(pid_t pid)
 		usleep(10000);
 }
 
-int rst_clone(struct rst_ctx *parent, pid_t pid, bool thread)
+int rst_clone(struct rst_ctx *parent, pid_t pid, bool thread, unsigned long flags)
 {
 	struct {
 		struct clone_args args;
@@ -90,7 +90,7 @@ int rst_clone(struct rst_ctx *parent, pid_t pid, bool thread)
 	long ret;
 
 	memset(&arg, 0, sizeof(arg));
-	arg.args.flags = thread ? THREAD_CLONE_FLAGS : 0;
+	arg.args.flags = thread ? THREAD_CLONE_FLAGS : flags;
 	arg.args.exit_signal = thread ? 0 : SIGCHLD;
 	arg.args.set_tid_size = 1;
 	arg.set_tid = pid;

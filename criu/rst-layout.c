@@ -237,14 +237,15 @@ static int unmap_vdso(struct rst_ctx *rc, const struct vma_list *self)
 }
 
 /*
- * Move the kernel's vvar/vdso areas (still where criu had them: every
- * task is forked before any moves them) to the dumped addresses: first
+ * Move the kernel's vvar/vdso areas from where they are in @self (criu's
+ * layout for the root, the parent's for a forked child) to the dumped
+ * addresses: first
  * all of them to a parking place above the trampoline, then each to its
  * place, so that no move lands on an area not yet moved.
  */
-int rst_move_vdso(struct rst_ctx *rc, const struct rst_layout *l, const MmEntry *mm)
+int rst_move_vdso(struct rst_ctx *rc, const struct rst_layout *l,
+		  const struct vma_list *self, const MmEntry *mm)
 {
-	const struct vma_list *self = &l->self;
 	unsigned long park = l->tramp + TRAMPOLINE_SIZE;
 	unsigned long base = self->vvar_start ? self->vvar_start : self->vdso_start;
 	unsigned long dumped_base = 0;

@@ -11,6 +11,7 @@
  * released at once when every process is done.
  */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@
 #include "log.h"
 #include "mm.h"
 #include "pstree.h"
+#include "rst-cow.h"
 #include "rst-fork.h"
 #include "rst-task.h"
 #include "stats.h"
@@ -34,8 +36,10 @@
 
 #include "fdinfo.pb-c.h"
 
-/* CRIU's task_core_entry.task_state of a zombie. */
+/* CRIU's task_core_entry.task_state values. */
 #define TASK_DEAD	0x2
+#define TASK_STOPPED	0x3
+#define TASK_HELPER	0x4
 
 /* --- reading the images -------------------------------------------------- */
 
@@ -85,6 +89,10 @@ static int read_zombie(int dfd, struct rst_task *rt)
 	if (ret)
 		return ret;
 	rt->cores[0] = core;
+	if (core->tc && core->tc->task_state == TASK_HELPER) {
+		rt->rc.item->helper = true;
+		return 0;
+	}
 	if (!core->tc || core->tc->task_state != TASK_DEAD) {
 		pr_err("core-%d.img: pstree.img says pid %d is a zombie, its core does not\n",
 		       rt->rc.pid, rt->rc.pid);
@@ -117,10 +125,73 @@ static int read_task(int dfd, struct pstree_item *item)
 		if (ret)
 			return ret;
 	}
+	item->stopped = rt->cores[0]->tc->task_state == TASK_STOPPED;
 	rt->mm = read_mm(dfd, item->pid);
 	if (!rt->mm)
 		return -EINVAL;
 	return scan_max_fd(dfd, item->ids.files_id, &rt->max_fd);
+}
+
+/* The last item of the tree, in build order, that has id @id of @kind. */
+static bool is_last(const struct pstree *t, unsigned int i, bool vm)
+{
+	uint32_t id = vm ? t->items[i]->ids.vm_id : t->items[i]->ids.files_id;
+	unsigned int j;
+
+	for (j = i + 1; j < t->nr; j++)
+		if (!t->items[j]->zombie &&
+		    (vm ? t->items[j]->ids.vm_id : t->items[j]->ids.files_id) == id)
+			return false;
+	return true;
+}
+
+/*
+ * What a process shares, it shares with its parent (the dump refuses
+ * anything else); the ids say which and the clone flags follow.
+ */
+static int plan_sharing(const struct pstree *t)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < t->nr; i++) {
+		struct pstree_item *item = t->items[i], *p = item->parent;
+		struct rst_task *rt = item->rst;
+
+		if (item->zombie)
+			continue;
+		for (j = 0; j < i; j++) {
+			const struct pstree_item *o = t->items[j];
+
+			if (o->zombie || o == p)
+				continue;
+			if (o->ids.vm_id == item->ids.vm_id ||
+			    o->ids.files_id == item->ids.files_id ||
+			    o->ids.fs_id == item->ids.fs_id ||
+			    o->ids.sighand_id == item->ids.sighand_id) {
+				pr_err("ids-%d.img: pid %d shares an object with pid %d, not its parent\n",
+				       item->pid, item->pid, o->pid);
+				return -EINVAL;
+			}
+		}
+		rt->vm_shared = p && p->ids.vm_id == item->ids.vm_id;
+		rt->files_shared = p && p->ids.files_id == item->ids.files_id;
+		rt->vm_last = is_last(t, i, true);
+		rt->files_last = is_last(t, i, false);
+		if (rt->vm_shared)
+			rt->clone_flags |= CLONE_VM;
+		if (rt->files_shared)
+			rt->clone_flags |= CLONE_FILES;
+		if (p && p->ids.fs_id == item->ids.fs_id)
+			rt->clone_flags |= CLONE_FS;
+		if (p && p->ids.sighand_id == item->ids.sighand_id)
+			rt->clone_flags |= CLONE_SIGHAND;
+		if ((rt->clone_flags & CLONE_SIGHAND) && !rt->vm_shared) {
+			pr_err("ids-%d.img: signal handlers shared without the address space\n",
+			       item->pid);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 int rst_tasks_read(int dfd, struct pstree *t)
@@ -130,7 +201,7 @@ int rst_tasks_read(int dfd, struct pstree *t)
 
 	for (i = 0; i < t->nr && !ret; i++)
 		ret = read_task(dfd, t->items[i]);
-	return ret;
+	return ret ? ret : plan_sharing(t);
 }
 
 static int keep_pages_fd(void *arg, int fd)
@@ -205,7 +276,7 @@ int rst_fork_child(struct rst_task *rt, struct pstree_item *child,
 	struct rst_task *crt = child->rst;
 	int ret;
 
-	ret = rst_clone(&rt->rc, child->pid, false);
+	ret = rst_clone(&rt->rc, child->pid, false, crt->clone_flags);
 	if (ret)
 		return ret;
 	crt->created = true;
@@ -233,52 +304,75 @@ int rst_join_group(struct rst_task *rt, bool root)
 	return ret < 0 ? ret : 0;
 }
 
-static int kill_self(struct rst_task *rt, int sig)
+/* A signal's default action, so that it ends the task. */
+static int default_action(struct rst_task *rt, int sig)
 {
 	struct {
 		unsigned long handler, flags, restorer, mask;
 	} dfl = { 0 };
-	uint64_t set = 1ULL << (sig - 1);
-	unsigned long a_dfl, a_set;
+	unsigned long addr;
 	long ret;
 
-	a_dfl = rst_scratch_put(&rt->rc, &dfl, sizeof(dfl));
-	a_set = rst_scratch_put(&rt->rc, &set, sizeof(set));
-	if (!a_dfl || !a_set)
+	addr = rst_scratch_put(&rt->rc, &dfl, sizeof(dfl));
+	if (!addr)
 		return -ENOSPC;
 	ret = rst_syscall(&rt->rc, "rt_sigaction (default)", __NR_rt_sigaction, sig,
-			  a_dfl, 0, sizeof(set), 0, 0);
-	if (ret < 0)
-		return ret;
-	ret = rst_syscall(&rt->rc, "kill", __NR_kill, rt->rc.pid, sig, 0, 0, 0, 0);
-	if (ret < 0)
-		return ret;
-	/* The signal is blocked until this unblocks it: it kills at the exit. */
-	ret = rst_syscall(&rt->rc, "rt_sigprocmask", __NR_rt_sigprocmask, SIG_UNBLOCK,
-			  a_set, 0, sizeof(set), 0, 0);
-	return ret == -ESRCH ? 0 : ret;
+			  addr, 0, sizeof(uint64_t), 0, 0);
+	rst_scratch_reset(&rt->rc);
+	return ret < 0 ? ret : 0;
 }
 
+static bool is_zombie_now(pid_t pid)
+{
+	enum compel_task_state state;
+
+	return !compel_task_state(pid, &state) && state == COMPEL_TASK_ZOMBIE;
+}
+
+/*
+ * The task is let go at a last system call that ends it: exit_group()
+ * with its status, or kill() of itself with its fatal signal (default
+ * action, unblocked). Untraced by then, its exit goes to its parent,
+ * which finds the zombie it had.
+ */
 int rst_make_zombie(struct rst_task *rt)
 {
-	int status = rt->cores[0]->tc->exit_code, st, ret;
+	int status = rt->rc.item->helper ? 0 : rt->cores[0]->tc->exit_code;
+	unsigned long site = compel_ctl_site(rt->rc.ctl);
+	struct user_regs_struct regs;
 	pid_t pid = rt->rc.pid;
+	long ret;
+	int i;
 
-	if (WIFSIGNALED(status)) {
-		ret = kill_self(rt, WTERMSIG(status));
-	} else {
-		ret = rst_syscall(&rt->rc, "exit_group", __NR_exit_group,
-				  WEXITSTATUS(status), 0, 0, 0, 0, 0);
-		ret = ret == -ESRCH ? 0 : ret;
-	}
-	/* The injected call never returns: collect the exit as the tracer. */
-	free(rt->rc.ctl);
-	rt->rc.ctl = NULL;
-	if (ret && ret != -ESRCH)
+	ret = compel_get_regs(pid, &regs);
+	if (ret)
 		return ret;
-	if (waitpid(pid, &st, __WALL) != pid) {
-		pr_perror("Can't collect the exit of zombie %d", pid);
-		return -errno;
+	regs.rip = site;
+	regs.orig_rax = -1;
+	if (WIFSIGNALED(status)) {
+		ret = default_action(rt, WTERMSIG(status));
+		regs.rax = __NR_kill;
+		regs.rdi = pid;
+		regs.rsi = WTERMSIG(status);
+	} else {
+		regs.rax = __NR_exit_group;
+		regs.rdi = WEXITSTATUS(status);
+	}
+	if (!ret)
+		ret = compel_syscall_and_set_regs(rt->rc.ctl, __NR_getpid, &ret, 0, 0, &regs);
+	rt->rc.ctl = NULL;
+	if (!ret)
+		ret = compel_set_sigmask(pid, 0);
+	if (!ret)
+		ret = compel_detach(pid);
+	if (ret)
+		return ret;
+	/* Its parent must see the exit before it is built on. */
+	for (i = 0; i < 1000 && !is_zombie_now(pid); i++)
+		usleep(1000);
+	if (!is_zombie_now(pid)) {
+		pr_err("Pid %d did not end as a zombie\n", pid);
+		return -EIO;
 	}
 	pr_info("Pid %d is a zombie again (status %#x)\n", pid, status);
 	return 0;
@@ -315,40 +409,89 @@ static int drop_child_signals(struct rst_task *rt)
 	return ret == -EAGAIN ? 0 : (ret < 0 ? ret : -EIO);
 }
 
-static int build_memory(struct rst_task *rt, const struct rst_layout *l,
-			struct restore_stats *rs)
+static long fill_memory(struct rst_task *rt, const bool *kept, struct restore_stats *rs)
 {
-	struct rst_ctx *rc = &rt->rc;
+	struct cow_stats cs = {};
 	long ret;
 
-	ret = rst_move_vdso(rc, l, rt->mm);
+	if (!kept)
+		return restore_pages(&rt->rc, &rt->ps);
+	ret = cow_restore_pages(&rt->rc, rt->mm, kept, &rt->ps, &cs);
+	rs->pages_compared += cs.pages_compared;
+	rs->pages_skipped_cow += cs.pages_skipped_cow;
+	return ret ? ret : (long)cs.pages_written;
+}
+
+int rst_build_memory(struct rst_task *rt, const struct rst_layout *l,
+		     struct restore_stats *rs, bool inherited)
+{
+	struct rst_ctx *rc = &rt->rc;
+	struct vma_list cur = {};
+	bool *kept = NULL;
+	long ret = 0;
+
+	if (inherited) {
+		kept = calloc(rt->mm->n_vmas ? rt->mm->n_vmas : 1, sizeof(*kept));
+		if (!kept)
+			return -ENOMEM;
+		ret = cow_keep_inherited(rc, rt->mm, l->tramp, &cur, kept);
+	}
 	if (!ret)
-		ret = restore_mappings(rc, rt->mm, &rt->ps);
-	if (ret)
-		return ret;
-	ret = restore_pages(rc, &rt->ps);
-	if (ret < 0)
-		return ret;
-	rs->pages_restored += ret;
-	ret = restore_vma_prot(rc, rt->mm, &rt->ps);
+		ret = rst_move_vdso(rc, l, inherited ? &cur : &l->self, rt->mm);
+	if (!ret)
+		ret = restore_mappings(rc, rt->mm, &rt->ps, kept);
+	if (!ret) {
+		ret = fill_memory(rt, kept, rs);
+		if (ret >= 0) {
+			rs->pages_restored += ret;
+			ret = 0;
+		}
+	}
+	if (!ret)
+		ret = restore_vma_prot(rc, rt->mm, &rt->ps);
 	if (!ret)
 		ret = restore_mm_fields(rc, rt->mm);
 	if (!ret && fault_injected(FI_RESTORE_MAPPED))
 		ret = -EIO;
+	free_vma_list(&cur);
+	free(kept);
 	return ret;
+}
+
+/* Helpers among the children have done their job: reap them. */
+static int reap_helpers(struct rst_task *rt)
+{
+	const struct pstree_item *item = rt->rc.item;
+	unsigned int i;
+	long ret;
+
+	for (i = 0; i < item->nr_children; i++) {
+		pid_t h = item->children[i]->pid;
+
+		if (!item->children[i]->helper)
+			continue;
+		ret = rst_syscall(&rt->rc, "wait4 of a helper", __NR_wait4, h, 0, __WALL,
+				  0, 0, 0);
+		if (ret != h)
+			return ret < 0 ? ret : -EIO;
+	}
+	return 0;
 }
 
 static int build_process_state(struct rst_task *rt)
 {
 	struct rst_ctx *rc = &rt->rc;
 	const CoreEntry *core = rt->cores[0];
-	long ret;
+	long ret = 0;
 
-	ret = restore_fds(rc, rc->item->ids.files_id);
+	if (!rt->files_shared)
+		ret = restore_fds(rc, rc->item->ids.files_id);
 	if (!ret && fault_injected(FI_RESTORE_FDS))
 		ret = -EIO;
 	if (!ret)
 		ret = restore_fs(rc);
+	if (!ret)
+		ret = reap_helpers(rt);
 	if (!ret)
 		ret = drop_child_signals(rt);
 	if (!ret)
@@ -376,7 +519,7 @@ static int create_threads(struct rst_task *rt, const struct rst_layout *l)
 	for (i = 1; i < item->nr_threads; i++) {
 		struct rst_ctx *trc = &rt->threads[i - 1];
 
-		ret = rst_clone(&rt->rc, item->threads[i], true);
+		ret = rst_clone(&rt->rc, item->threads[i], true, 0);
 		if (ret)
 			return ret;
 		rt->nr_created = i;
@@ -424,10 +567,13 @@ static int finish_process(struct rst_task *rt, const struct rst_layout *l)
 	unsigned int i, n = rt->rc.item->nr_threads;
 	long ret;
 
-	ret = rst_syscall(&rt->rc, "close_range", __NR_close_range,
-			  rt->rc.sess->fd_base, ~0U, 0, 0, 0, 0);
-	if (ret < 0)
-		return ret;
+	/* A table shared with later tasks still serves them. */
+	if (rt->files_last) {
+		ret = rst_syscall(&rt->rc, "close_range", __NR_close_range,
+				  rt->rc.sess->fd_base, ~0U, 0, 0, 0, 0);
+		if (ret < 0)
+			return ret;
+	}
 	/* Credentials last: they can drop what the steps before need. */
 	for (i = 1; i < n; i++) {
 		ret = restore_creds(&rt->threads[i - 1], rt->cores[i]);
@@ -444,7 +590,12 @@ static int finish_process(struct rst_task *rt, const struct rst_layout *l)
 	}
 	if (fault_injected(FI_RESTORE_BEFORE_REGS))
 		return -EIO;
-	/* The last call unmaps the trampoline; the dumped registers take over. */
+	/*
+	 * The last call unmaps the trampoline (unless a later task on this
+	 * address space still needs it); the dumped registers take over.
+	 */
+	if (!rt->vm_last)
+		return finish_thread(&rt->rc, rt->cores[0], __NR_getpid, 0, 0);
 	return finish_thread(&rt->rc, rt->cores[0], __NR_munmap, l->tramp,
 			     TRAMPOLINE_SIZE);
 }
@@ -454,9 +605,7 @@ int rst_build_task(struct rst_task *rt, const struct rst_layout *l,
 {
 	int ret;
 
-	ret = build_memory(rt, l, rs);
-	if (!ret)
-		ret = build_process_state(rt);
+	ret = build_process_state(rt);
 	if (!ret)
 		ret = create_threads(rt, l);
 	if (!ret)
@@ -509,6 +658,11 @@ int rst_release_tree(struct pstree *t)
 
 		if (t->items[i]->zombie)
 			continue;
+		/* Queued now, the stop takes the whole group once it runs. */
+		if (t->items[i]->stopped && kill(rt->rc.pid, SIGSTOP)) {
+			pr_perror("Can't stop pid %d again", rt->rc.pid);
+			ret = ret ? ret : -errno;
+		}
 		for (j = 0; j < rt->nr_created; j++) {
 			err = compel_detach(rt->threads[j].pid);
 			ret = ret ? ret : err;

@@ -12,8 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/kcmp.h>
 
 #include "compel.h"
 #include "log.h"
@@ -107,6 +109,39 @@ static int seize_new_threads(struct pstree_item *item, bool *found)
 	return ret;
 }
 
+/*
+ * A parent inside vfork() sleeps until its child execs or exits, and no
+ * ptrace stop reaches it before that: seizing it would wait for ever.
+ * Such a parent is in D state with a child on its address space.
+ */
+static int check_not_in_vfork(struct pstree_item *item)
+{
+	char name[64], *buf, *p, *end;
+	struct proc_stat st;
+	ssize_t len;
+	int ret = 0;
+
+	if (parse_proc_stat(item->pid, &st) || st.state != 'D')
+		return 0;
+	snprintf(name, sizeof(name), "task/%d/children", item->pid);
+	len = read_proc_file(item->pid, name, &buf);
+	if (len < 0)
+		return 0;
+	for (p = buf; *p && !ret; p = end) {
+		long child = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (syscall(SYS_kcmp, item->pid, child, KCMP_VM, 0, 0) == 0) {
+			pr_err("Pid %d is waiting in vfork() for its child %ld: not supported\n",
+			       item->pid, child);
+			ret = -EOPNOTSUPP;
+		}
+	}
+	free(buf);
+	return ret;
+}
+
 static int seize_process(struct pstree_item *item)
 {
 	enum compel_task_state state;
@@ -123,10 +158,8 @@ static int seize_process(struct pstree_item *item)
 		pr_err("Process %d is a kernel thread\n", item->pid);
 		return -EINVAL;
 	}
-	if (state == COMPEL_TASK_STOPPED) {
-		pr_err("Process %d is stopped (job control): not supported yet\n", item->pid);
-		return -EOPNOTSUPP;
-	}
+	/* Seized, it stays stopped: detach puts it back into its group stop. */
+	item->stopped = state == COMPEL_TASK_STOPPED;
 	if (state == COMPEL_TASK_ZOMBIE && !item->parent) {
 		pr_err("Process %d is a zombie\n", item->pid);
 		return -EINVAL;
@@ -139,6 +172,9 @@ static int seize_process(struct pstree_item *item)
 		}
 		item->zombie = true;
 	} else {
+		ret = check_not_in_vfork(item);
+		if (ret)
+			return ret;
 		/* the leader first, then the rest until a pass finds none */
 		ret = seize_one(item, item->pid);
 		while (!ret && found)
@@ -216,24 +252,34 @@ void unseize_tree(const struct pstree *t)
 	}
 }
 
+static bool pid_gone(pid_t pid)
+{
+	return kill(pid, 0) && errno == ESRCH;
+}
+
 /*
  * A killed process stays a zombie until its parent reaps it, and its
- * pid cannot be restored before that. Give the parents a moment, so that
- * `criu dump; criu restore` works back to back.
+ * pid cannot be restored before that. Give the parents a moment (one
+ * second for the whole tree), so that `criu dump; criu restore` works
+ * back to back.
  */
-static void wait_pid_released(pid_t pid)
+static void wait_pids_released(const struct pstree *t)
 {
 	struct proc_stat st;
-	int i;
+	unsigned int i, left = t->nr;
+	int round;
 
-	for (i = 0; i < 200; i++) {
-		if (kill(pid, 0) && errno == ESRCH)
-			return;
-		usleep(5000);
+	for (round = 0; round < 200 && left; round++) {
+		for (i = 0, left = 0; i < t->nr; i++)
+			left += !t->items[i]->helper && !pid_gone(t->items[i]->pid);
+		if (left)
+			usleep(5000);
 	}
-	if (!parse_proc_stat(pid, &st))
-		pr_warn("Dumped pid %d is still a zombie: its parent %d has not reaped it\n",
-			pid, st.ppid);
+	for (i = 0; i < t->nr; i++)
+		if (!t->items[i]->helper && !pid_gone(t->items[i]->pid) &&
+		    !parse_proc_stat(t->items[i]->pid, &st))
+			pr_warn("Dumped pid %d is still a zombie: its parent %d has not reaped it\n",
+				t->items[i]->pid, st.ppid);
 }
 
 int kill_tree(const struct pstree *t)
@@ -261,7 +307,6 @@ int kill_tree(const struct pstree *t)
 				if (WIFEXITED(status) || WIFSIGNALED(status))
 					break;
 	/* A zombie's pid is released when its (now dead) parent goes. */
-	for (i = 0; i < t->nr; i++)
-		wait_pid_released(t->items[i]->pid);
+	wait_pids_released(t);
 	return ret;
 }

@@ -66,9 +66,8 @@ int write_restore_stats(int dfd, const struct restore_stats *rs)
 	StatsEntry se = STATS_ENTRY__INIT;
 	RestoreStatsEntry r = RESTORE_STATS_ENTRY__INIT;
 
-	/* Restore compares no pages and finds no copy-on-write sharing. */
-	r.pages_compared = 0;
-	r.pages_skipped_cow = 0;
+	r.pages_compared = rs->pages_compared;
+	r.pages_skipped_cow = rs->pages_skipped_cow;
 	r.forking_time = clamp_us(rs->forking_us);
 	r.restore_time = clamp_us(rs->restore_us);
 	r.has_pages_restored = true;
@@ -121,7 +120,8 @@ void print_restore_stats(const struct restore_stats *rs)
 		       "  pages restored          %llu\n",
 		       (unsigned long long)rs->forking_us, (unsigned long long)rs->restore_us,
 		       (unsigned long long)rs->pages_restored);
-	print_summary("restore: fork %.3f ms, restore %.3f ms, pages restored %llu\n",
+	print_summary("restore: fork %.3f ms, restore %.3f ms, pages restored %llu, shared with a parent %llu\n",
 		       rs->forking_us / 1000.0, rs->restore_us / 1000.0,
-		       (unsigned long long)rs->pages_restored);
+		       (unsigned long long)rs->pages_restored,
+		       (unsigned long long)rs->pages_skipped_cow);
 }

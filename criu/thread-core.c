@@ -126,17 +126,56 @@ static int dump_sched(pid_t tid, ThreadCoreEntry *thc)
 	return 0;
 }
 
+/* The robust futex list is readable from outside with ptrace rights. */
+static int dump_robust_list(pid_t tid, ThreadCoreEntry *thc)
+{
+	unsigned long head = 0;
+	size_t len = 0;
+
+	if (syscall(SYS_get_robust_list, tid, &head, &len)) {
+		pr_perror("Can't read the robust futex list of thread %d", tid);
+		return -errno;
+	}
+	thc->futex_rla = head;
+	thc->futex_rla_len = len;
+	return 0;
+}
+
+static int dump_affinity(pid_t tid, ThreadCoreEntry *thc)
+{
+	cpu_set_t set;
+	unsigned int i, n = sizeof(set) / sizeof(uint64_t);
+
+	if (sched_getaffinity(tid, sizeof(set), &set)) {
+		pr_perror("Can't read the CPU affinity of thread %d", tid);
+		return -errno;
+	}
+	thc->cpu_affinity = calloc(n, sizeof(uint64_t));
+	if (!thc->cpu_affinity)
+		return -ENOMEM;
+	memcpy(thc->cpu_affinity, &set, sizeof(set));
+	/* Trailing zero words say nothing: keep the image short. */
+	for (i = n; i > 1 && !thc->cpu_affinity[i - 1]; i--)
+		;
+	thc->n_cpu_affinity = i;
+	return 0;
+}
+
 int dump_thread_outside(pid_t pid, pid_t tid, CoreEntry *core)
 {
 	int ret;
 
 	ret = dump_sigmask(tid, core);
 	if (!ret)
+		ret = dump_robust_list(tid, core->thread_core);
+	if (!ret)
 		ret = dump_thread_regs(tid, core);
 	if (!ret)
 		ret = dump_rseq(tid, core->thread_core);
 	if (!ret)
 		ret = dump_sched(tid, core->thread_core);
+	if (!ret)
+		ret = dump_affinity(tid, core->thread_core);
 	if (ret)
 		pr_err("Can't dump thread %d of pid %d\n", tid, pid);
 	return ret;
@@ -223,6 +262,12 @@ int restore_thread_inside(struct rst_ctx *trc, const CoreEntry *core)
 		if (ret < 0)
 			return ret;
 	}
+	if (thc->futex_rla) {
+		ret = rst_syscall(trc, "set_robust_list", __NR_set_robust_list,
+				  thc->futex_rla, thc->futex_rla_len, 0, 0, 0, 0);
+		if (ret < 0)
+			return ret;
+	}
 	ret = register_rseq(trc, thc);
 	if (!ret)
 		ret = restore_thread_signals(trc, core);
@@ -230,10 +275,34 @@ int restore_thread_inside(struct rst_ctx *trc, const CoreEntry *core)
 	return ret;
 }
 
+/* A mask naming CPUs this machine lacks fails here, with the reason. */
+static int restore_affinity(pid_t tid, const ThreadCoreEntry *thc)
+{
+	cpu_set_t set;
+	size_t len = thc->n_cpu_affinity * sizeof(uint64_t);
+
+	if (!thc->n_cpu_affinity)
+		return 0;
+	if (len > sizeof(set)) {
+		pr_err("Thread %d: CPU affinity of %zu words is larger than this criu handles\n",
+		       tid, thc->n_cpu_affinity);
+		return -EINVAL;
+	}
+	CPU_ZERO(&set);
+	memcpy(&set, thc->cpu_affinity, len);
+	if (sched_setaffinity(tid, sizeof(set), &set)) {
+		pr_perror("Can't restore the CPU affinity of thread %d (CPUs missing here?)", tid);
+		return -errno;
+	}
+	return 0;
+}
+
 int restore_thread_sched(pid_t tid, const ThreadCoreEntry *thc)
 {
 	struct sched_param param = { .sched_priority = thc->sched_prio };
 
+	if (restore_affinity(tid, thc))
+		return -EINVAL;
 	if (thc->has_sched_policy &&
 	    sched_setscheduler(tid, thc->sched_policy, &param)) {
 		pr_perror("Can't set the scheduling policy of thread %d", tid);

@@ -5,12 +5,17 @@
 # dump it into /dev/shm, restore it from there, check its memory, kill it and
 # free the images.  Prints the median wall time and throughput of dump and
 # restore, criu's peak RSS, and writes the same table to
-# Documentation/benchmarks/core-dump-restore.md.
+# Documentation/benchmarks/core-dump-restore.md.  Then the same for a tree
+# of processes with threads (bench-workload -p -t) of the same total size
+# as one of the single-process runs, compared with it; a criu that refuses
+# trees is reported as such and the rest of the benchmark stands.
 #
 # Usage (as root):  scripts/bench.sh     (or: make bench)
 # Environment:
 #   BENCH_RUNS=N         runs per size (default 5)
 #   BENCH_SIZES="M ..."  workload sizes in MiB (default "1024 4096")
+#   BENCH_TREE="P T M"   the tree: P processes of T threads and M MiB each
+#                        (default "8 4 128", 1 GiB in all; empty: no tree)
 #   BENCH_OUT=FILE       where to write the markdown table
 #                        (default Documentation/benchmarks/core-dump-restore.md)
 #   CRIU=path            criu binary (default criu/criu of this tree)
@@ -20,6 +25,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 CRIU=${CRIU:-$root/criu/criu}
 RUNS=${BENCH_RUNS:-5}
 SIZES=${BENCH_SIZES:-1024 4096}
+TREE=${BENCH_TREE-8 4 128}
 OUT=${BENCH_OUT:-$root/Documentation/benchmarks/core-dump-restore.md}
 TIME=/usr/bin/time
 workload=$root/test/bench/bench-workload
@@ -31,6 +37,10 @@ raw=""
 load_before=""
 plot_data=""
 stats=""
+tree_rows=""
+tree_pids=""		# the other processes of a tree workload, for cleanup
+refused=""		# why criu refused the tree, if it did
+declare -A single_dump single_rest	# medians of the single-process runs, by size
 
 fail()
 {
@@ -48,12 +58,28 @@ fail()
 
 cleanup()
 {
-	if [ -n "$pid" ] && alive "$pid"; then
-		kill -KILL "$pid" 2>/dev/null
-		wait_gone "$pid"
-	fi
+	local p
+	for p in $pid $tree_pids; do
+		alive "$p" || continue
+		kill -KILL "$p" 2>/dev/null
+		wait_gone "$p"
+	done
 	pid=""
+	tree_pids=""
 	[ -n "$work" ] && rm -rf "$work"
+}
+
+# The process tree under $1, itself first.
+tree_of()
+{
+	local todo=("$1") p
+	while [ ${#todo[@]} -gt 0 ]; do
+		p=${todo[0]}
+		todo=("${todo[@]:1}")
+		echo "$p"
+		# shellcheck disable=SC2207
+		todo+=($(cat "/proc/$p/task/"*/children 2>/dev/null))
+	done
 }
 
 alive()
@@ -185,12 +211,14 @@ timed_criu()
 	return $rc
 }
 
+# start_workload SIZE [bench-workload options]
 start_workload()
 {
 	local size=$1 i t0
 
+	shift
 	t0=$EPOCHREALTIME
-	setsid "$workload" -s "$size" -r "$work/ready" </dev/null \
+	setsid "$workload" -s "$size" "$@" -r "$work/ready" </dev/null \
 		>>"$work/workload.log" 2>&1 &
 	pid=$!
 	disown "$pid"	# no job notices; the shell still reaps it
@@ -205,10 +233,11 @@ start_workload()
 	fail "bench-workload ($size MiB) not ready after 120 s"
 }
 
-# After restore (untimed): the same pid must run and find its pages intact.
+# After restore (untimed): the same pid must run and find its pages intact,
+# and so must each of the $1 processes of a tree (default 1).
 verify_restored()
 {
-	local i restored
+	local n=${1:-1} i restored bad
 
 	restored=$(cat "$work/img/restore.pid" 2>/dev/null) ||
 		fail "criu restore wrote no pidfile"
@@ -216,11 +245,12 @@ verify_restored()
 	alive "$pid" || fail "restored pid $pid is not running"
 	kill -USR1 "$pid" || fail "cannot signal restored pid $pid"
 	for ((i = 0; i < 600; i++)); do
-		grep -q '^verify ' "$work/workload.log" && break
+		[ "$(grep -c '^verify ' "$work/workload.log")" -ge "$n" ] && break
 		sleep 0.1
 	done
-	grep -q '^verify OK' "$work/workload.log" ||
-		fail "memory check after restore: $(grep '^verify' "$work/workload.log" || echo 'no answer')"
+	[ "$(grep -c '^verify OK' "$work/workload.log")" -eq "$n" ] && return 0
+	bad=$(grep '^verify FAILED' "$work/workload.log" | head -n 1)
+	fail "memory check after restore: ${bad:-$(grep -c '^verify OK' "$work/workload.log") of $n processes answered OK}"
 }
 
 # Pages criu says it wrote, from stats-dump decoded by Debian's crit.
@@ -287,6 +317,8 @@ bench_size()
 	dump_s=$(median <"$stats/dump_s")
 	rest_s=$(median <"$stats/rest_s")
 	fill_s=$(median <"$stats/fill_s")
+	single_dump[$size]=$dump_s
+	single_rest[$size]=$rest_s
 	awk -v s="$size" -v g="$gib" -v d="$dump_s" -v r="$rest_s" \
 		'BEGIN { printf "\"%d MiB\" %.3f %.3f\n", s, g / d, g / r }' >>"$plot_data"
 	rows+=$(awk -v s="$size" -v g="$gib" -v n="$RUNS" -v d="$dump_s" -v r="$rest_s" -v f="$fill_s" \
@@ -296,6 +328,119 @@ bench_size()
 		'BEGIN { printf "| %d MiB | %d | %.3f | %.2f | %.3f | %.2f | %.1f | %.1f | %d | %.3f (%.2f GiB/s) |\n",
 			s, n, d, g / d, r, g / r, dr / 1024, rr / 1024, im, f, g / f }')$'\n'
 	rm -rf "$stats"
+}
+
+# Why criu refused the tree, from its stderr: a dump that says "not
+# supported" is a limit of this criu, not a failure of the benchmark.
+refusal()
+{
+	grep -iE 'not supported|refus' "$work/criu.err" | head -n 1 | sed 's/^.*Error ([^)]*): //'
+}
+
+# One run of the tree; returns 2 (with $refused set) if criu refuses it.
+one_tree_run()
+{
+	local nproc=$1 nthr=$2 size=$3 run=$4 dump_s dump_rss rest_s rest_rss img_mib pages fill_s p
+
+	work=$(mktemp -d /dev/shm/criu-ooh-bench.XXXXXX) || fail "mktemp in /dev/shm"
+	mkdir "$work/img" || fail "mkdir $work/img"
+	start_workload "$size" -p "$nproc" -t "$nthr"
+	tree_pids=$(tree_of "$pid" | tail -n +2)
+	[ "$(wc -w <<<"$tree_pids")" -eq $((nproc - 1)) ] ||
+		fail "tree workload $pid has $(wc -w <<<"$tree_pids") children, want $((nproc - 1))"
+
+	if ! timed_criu dump -t "$pid" -D "$work/img" -v1 -o dump.log; then
+		refused=$(refusal)
+		[ -n "$refused" ] || fail "criu dump of the tree exited with an error"
+		cleanup
+		return 2
+	fi
+	dump_s=$secs dump_rss=$rss_kib
+	for p in $pid $tree_pids; do
+		wait_reaped "$p" || fail "pid $p of the tree still exists after dump"
+	done
+	img_mib=$(du -sm "$work/img" | cut -f1)
+	pages=$(pages_written)
+
+	timed_criu restore -D "$work/img" -d --pidfile restore.pid -v1 -o restore.log ||
+		fail "criu restore of the tree exited with $?"
+	rest_s=$secs rest_rss=$rss_kib
+	verify_restored "$nproc"
+
+	printf '  run %d: workload fill %.3f s, dump %.3f s (max RSS %s MiB), restore %.3f s (max RSS %s MiB), images %d MiB, pages written %s\n' \
+		"$run" "$fill_s" "$dump_s" "$(mib "$dump_rss")" "$rest_s" "$(mib "$rest_rss")" "$img_mib" "$pages"
+	echo "$dump_s" >>"$stats/dump_s"
+	echo "$rest_s" >>"$stats/rest_s"
+	echo "$dump_rss" >>"$stats/dump_rss"
+	echo "$rest_rss" >>"$stats/rest_rss"
+	echo "$img_mib" >"$stats/img_mib"
+	raw+="| tree ${nproc}x${nthr}x$size MiB | $run | $fill_s | $dump_s | $rest_s | $(mib "$dump_rss") | $(mib "$rest_rss") | $img_mib | $pages |"$'\n'
+	cleanup
+}
+
+# The tree's time against the single process of the same total size, if measured.
+versus()
+{
+	local tree_s=$1 single_s=$2
+	[ -n "$single_s" ] || { echo "-"; return; }
+	awk -v t="$tree_s" -v s="$single_s" 'BEGIN { printf "%.2fx (%.3f s)", t / s, s }'
+}
+
+bench_tree()
+{
+	local nproc nthr size total label run dump_s rest_s gib
+
+	read -r nproc nthr size <<<"$TREE"
+	[[ "$nproc$nthr$size" =~ ^[0-9]+$ ]] && [ "$nproc" -ge 2 ] && [ "$nthr" -ge 1 ] && [ "$size" -ge 1 ] ||
+		fail "BENCH_TREE must be 'PROCS THREADS MIB', got '$TREE'"
+	total=$((nproc * size))
+	label="tree: $nproc processes x $nthr threads x $size MiB"
+	check_room "$total" || {
+		tree_rows="| $label | skipped: not enough memory | | | | | | | | |"
+		return 0
+	}
+	echo "bench: $label ($total MiB), $RUNS runs"
+	stats=$(mktemp -d) || fail "mktemp"
+	for ((run = 1; run <= RUNS; run++)); do
+		one_tree_run "$nproc" "$nthr" "$size" "$run" && continue
+		echo "bench: tree: refused by this criu ($refused)"
+		tree_rows="| $label | refused by this criu: $refused | | | | | | | | |"
+		rm -rf "$stats"
+		return 0
+	done
+	gib=$(awk -v m="$total" 'BEGIN { print m / 1024 }')
+	dump_s=$(median <"$stats/dump_s")
+	rest_s=$(median <"$stats/rest_s")
+	tree_rows=$(awk -v l="$label" -v g="$gib" -v n="$RUNS" -v d="$dump_s" -v r="$rest_s" \
+		-v vd="$(versus "$dump_s" "${single_dump[$total]:-}")" \
+		-v vr="$(versus "$rest_s" "${single_rest[$total]:-}")" \
+		-v dr="$(sort -n "$stats/dump_rss" | tail -n 1)" \
+		-v rr="$(sort -n "$stats/rest_rss" | tail -n 1)" \
+		-v im="$(cat "$stats/img_mib")" \
+		'BEGIN { printf "| %s | %d | %.3f | %.2f | %.3f | %.2f | %s | %s | %.1f / %.1f | %d |",
+			l, n, d, g / d, r, g / r, vd, vr, dr / 1024, rr / 1024, im }')
+	rm -rf "$stats"
+}
+
+# The tree's section of the report (nothing without BENCH_TREE).
+tree_report()
+{
+	[ -n "$tree_rows" ] || return 0
+	cat <<EOF
+
+## A tree of processes with threads
+
+The same cycle for one tree (\`bench-workload -p P -t T -s M\`: P processes,
+each with T threads that wrote M MiB of its own), dumped with
+\`criu dump -t ROOT\` and restored as a whole; after each restore every
+process checks its pages. "vs single" is the tree's median time over the
+median of the single process of the same total size above (that median in
+brackets; "-" if that size was not measured in this run).
+
+| workload | runs | dump s (median) | dump GiB/s | restore s (median) | restore GiB/s | dump vs single | restore vs single | peak RSS MiB dump / restore | images MiB |
+|---|---|---|---|---|---|---|---|---|---|
+$tree_rows
+EOF
 }
 
 machine()
@@ -350,6 +495,7 @@ Throughput plot (if gnuplot was installed): [$(basename "${OUT%.md}").svg]($(bas
 | workload | runs | dump s (median) | dump GiB/s | restore s (median) | restore GiB/s | dump peak RSS MiB | restore peak RSS MiB | images MiB | workload fill s (median) |
 |---|---|---|---|---|---|---|---|---|---|
 ${rows%$'\n'}
+$(tree_report)
 
 ## All runs
 
@@ -371,6 +517,7 @@ main()
 		[[ "$size" =~ ^[1-9][0-9]*$ ]] || fail "bad size '$size' in BENCH_SIZES"
 		bench_size "$size"
 	done
+	[ -z "$TREE" ] || bench_tree
 	echo
 	report | tee "$OUT.tmp" || fail "cannot write $OUT.tmp"
 	mv "$OUT.tmp" "$OUT" || fail "cannot write $OUT"

@@ -12,13 +12,13 @@
 #include <sys/types.h>
 
 #include "dump.h"
+#include "incremental.h"
 #include "mem.h"
 #include "proc_parse.h"
 #include "vma.h"
 
 #include "core.pb-c.h"
 
-struct incr_ctx;
 struct pstree;
 struct pstree_item;
 struct dump_stats;
@@ -30,6 +30,7 @@ struct dmp_task {
 	struct vma_list vmas;
 	struct mem_plan plan;
 	struct mem_dump_stats ms;
+	struct incr_ctx ic;		/* its parent images and tracker */
 };
 
 /* Before seizing: a pid that may be a root at all (not criu, valid). */
@@ -41,23 +42,35 @@ int check_dump_root(pid_t pid);
  * session leader without --shell-job), naming the pid and the reason.
  */
 int check_tree(const struct pstree *t, bool pre_dump);
+/* Group helpers added, kcmp ids given, then check_tree(). 0 or -errno. */
+int prepare_tree(struct dump_session *sess, struct pstree *t, bool pre_dump);
 
-/* Attach a dmp_task to @item; pages-N.img gets the item's place + 1. */
-int dmp_task_new(struct dump_session *sess, struct pstree_item *item, int tracker_fd);
+/*
+ * Attach a dmp_task to @item: pages-N.img gets the item's place + 1, its
+ * parent images and tracker are prepared (incremental.c).
+ */
+int dmp_task_new(struct dump_session *sess, struct pstree_item *item);
+/* Save each process's tracker state and link "parent". 0 or -errno. */
+int dmp_tasks_commit(struct pstree *t, bool keep_tracking);
 void dmp_tasks_free(struct pstree *t);
 
 /* core-PID.img of a zombie: its exit status, nothing else. */
 int dump_zombie(struct dmp_task *dt);
 /*
  * Everything read while the process is frozen: per-thread state, the
- * layout, files, fs, mm, what the tracker @ic (or NULL) says changed, the
- * page plan. The process is cured (clean of injections) on return.
+ * layout, files, fs, mm, what its tracker says changed, the page plan.
+ * The process is cured (clean of injections) on return.
  */
-int dump_task_frozen(struct dmp_task *dt, struct incr_ctx *ic);
+int dump_task_frozen(struct dmp_task *dt);
 /* pagemap-PID.img and pages-N.img from the plan. */
 int dump_task_pages(struct dmp_task *dt);
 /* core-TID.img for every thread. */
 int dump_task_cores(struct dmp_task *dt);
+
+/* The tracker of the root, for the summary line; NULL if none. */
+const char *tracker_name(const struct pstree *t);
+/* Stop the trackers this dump started; @seize: the tree runs again. */
+void dmp_tasks_undo_tracking(struct pstree *t, bool seize);
 
 void dump_stats_add(struct dump_stats *ds, const struct mem_dump_stats *ms);
 

@@ -18,6 +18,8 @@ struct mem_dump_opts;
  */
 struct incr_ctx {
 	pid_t pid;
+	bool root;			/* the tree's root: it links "parent" */
+	char state_file[32];		/* the tracker state's name in a folder */
 	int parent_dfd;			/* --prev-images-dir, or -1 */
 	struct range_set parent_pages;	/* pages the parent chain holds */
 	const struct dirty_tracker *tracker;	/* NULL: not tracking */
@@ -29,10 +31,11 @@ struct incr_ctx {
 };
 
 /*
- * Before the target is stopped: open and check the parent folder (same
- * process, readable pagemap), choose the tracker. 0 or -errno.
+ * For one process (@root: the tree's): open and check the parent folder
+ * (the same root; a process the parent lacks is new and copied whole),
+ * choose the tracker. 0 or -errno.
  */
-int incr_prepare(struct incr_ctx *ic, int dfd, pid_t pid);
+int incr_prepare(struct incr_ctx *ic, int dfd, pid_t pid, bool root);
 /* The tracker's descriptor in the target, for the dump to skip, or -1. */
 int incr_tracker_fd(const struct incr_ctx *ic);
 /*

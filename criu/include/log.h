@@ -22,6 +22,9 @@ int log_init(const char *path, int level);
 void log_fini(void);
 int log_get_level(void);
 int log_get_fd(void);
+/* The first error logged since the start or the last forget, or NULL. */
+const char *log_first_error(void);
+void log_forget_first_error(void);
 
 void print_on_level(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -118,6 +118,9 @@ int read_pagemap_chain(int dfd, int pid, const MmEntry *mm,
 void free_pagemap(struct pagemap_set *ps);
 bool pagemap_has_pages(const struct pagemap_set *ps, unsigned long start,
 		       unsigned long end);
+/* Fill @len bytes at @addr of the task from @pages_fd at @off (pread64). */
+int rst_fill_range(struct rst_ctx *rc, int pages_fd, unsigned long addr,
+		   unsigned long len, unsigned long off);
 /* Fill the child: one injected pread64() per range. Pages or -errno. */
 long restore_pages(struct rst_ctx *rc, const struct pagemap_set *ps);
 

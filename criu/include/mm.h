@@ -23,7 +23,7 @@ int dump_mm(struct dump_ctx *dc, const struct vma_list *vmas,
 /* Restore side, in restore-mm.c. */
 MmEntry *read_mm(int dfd, int pid);
 int restore_mappings(struct rst_ctx *rc, const MmEntry *mm,
-		     const struct pagemap_set *ps);
+		     const struct pagemap_set *ps, const bool *kept);
 int restore_mm_fields(struct rst_ctx *rc, const MmEntry *mm);
 int restore_vma_prot(struct rst_ctx *rc, const MmEntry *mm,
 		     const struct pagemap_set *ps);

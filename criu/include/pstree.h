@@ -26,6 +26,13 @@ struct pstree_item {
 	pid_t *threads;			/* tids, the leader first */
 	unsigned int nr_threads;
 	bool zombie;			/* exited, not reaped by its parent */
+	bool stopped;			/* in a job-control stop (SIGSTOP) */
+	/*
+	 * Not a dumped process: it holds the pid of a process group whose
+	 * leader is gone, so restore can recreate the group. Also a zombie:
+	 * no threads, it ends once the group's members joined it.
+	 */
+	bool helper;
 	struct pstree_item *parent;
 	struct pstree_item **children;
 	unsigned int nr_children;
@@ -56,6 +63,9 @@ static inline const struct pstree_item *pstree_root_of(const struct pstree_item 
 /* A new item for @pid under @parent (NULL for the root). */
 struct pstree_item *pstree_add(struct pstree *t, struct pstree_item *parent,
 			       pid_t pid);
+/* A helper item @pid beside @member (same parent), placed before it. */
+struct pstree_item *pstree_add_helper(struct pstree *t, struct pstree_item *member,
+				      pid_t pid);
 struct pstree_item *pstree_find(const struct pstree *t, pid_t pid);
 /* Whether @tid is already a thread of some item. */
 bool pstree_has_tid(const struct pstree *t, pid_t tid);

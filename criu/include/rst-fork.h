@@ -19,9 +19,10 @@ struct rst_ctx;
 pid_t fork_root(pid_t pid);
 /*
  * Inject clone3() with set_tid = @pid into @parent: a new process (a
- * child of @parent's process) or, with @thread, a new thread of it.
+ * child of @parent's process, sharing what @flags say) or, with @thread,
+ * a new thread of it.
  * Waits for its first stop. 0 or -errno.
  */
-int rst_clone(struct rst_ctx *parent, pid_t pid, bool thread);
+int rst_clone(struct rst_ctx *parent, pid_t pid, bool thread, unsigned long flags);
 
 #endif /* CRIU_RST_FORK_H */

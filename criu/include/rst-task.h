@@ -31,6 +31,14 @@ struct rst_task {
 	struct pagemap_set ps;
 	int max_fd;			/* highest dumped descriptor number */
 	bool created;			/* the process exists (must be killed on failure) */
+	/*
+	 * Shared with the parent (CLONE_VM, CLONE_FILES): the first task of
+	 * the group builds the object, the last one in build order removes
+	 * the trampoline (vm) or the pre-opened descriptors (files).
+	 */
+	bool vm_shared, vm_last;
+	bool files_shared, files_last;
+	unsigned long clone_flags;	/* what its parent forks it with */
 };
 
 /* The tasks' code and scratch page(s) while they are being built. */
@@ -48,7 +56,8 @@ struct rst_layout {
 int rst_clean_layout(struct rst_ctx *rc, const struct rst_layout *l);
 /* Scratch area of @rc in the trampoline page at @tramp. */
 void rst_use_trampoline(struct rst_ctx *rc, unsigned long tramp);
-int rst_move_vdso(struct rst_ctx *rc, const struct rst_layout *l, const MmEntry *mm);
+int rst_move_vdso(struct rst_ctx *rc, const struct rst_layout *l,
+		  const struct vma_list *self, const MmEntry *mm);
 
 /* rst-task.c */
 /* core, mm and the descriptor range of every task. 0 or -errno. */
@@ -68,6 +77,12 @@ int rst_fork_child(struct rst_task *rt, struct pstree_item *child,
 int rst_join_group(struct rst_task *rt, bool root);
 /* A zombie ends as it ended: exit code or signal. */
 int rst_make_zombie(struct rst_task *rt);
+/*
+ * The address space: the root's from criu's layout, a child's from what
+ * it inherited of its parent's (rst-cow.c). Before the children fork.
+ */
+int rst_build_memory(struct rst_task *rt, const struct rst_layout *l,
+		     struct restore_stats *rs, bool inherited);
 /* Everything else, leaving every thread stopped with its own registers. */
 int rst_build_task(struct rst_task *rt, const struct rst_layout *l,
 		   struct restore_stats *rs);

@@ -24,6 +24,8 @@ struct restore_stats {
 	uint64_t forking_us;
 	uint64_t restore_us;
 	uint64_t pages_restored;
+	uint64_t pages_compared;	/* with what a forked child inherited */
+	uint64_t pages_skipped_cow;	/* left shared with the parent */
 };
 
 uint64_t stats_now_us(void);

@@ -13,7 +13,10 @@
 struct dump_ctx;
 struct vma_list;
 
-/* The state file in an image folder: text, "key value" lines. */
+/*
+ * The state file in an image folder: text, "key value" lines; the root's
+ * is TRACK_STATE_FILE, another process's TRACK_STATE_FILE-PID.
+ */
 #define TRACK_STATE_FILE	"dirty-tracker"
 
 void register_builtin_trackers(void);
@@ -28,8 +31,8 @@ int select_dirty_tracker(const char *name, const struct dirty_tracker **out);
 int report_dirty_trackers(const char *feature);
 
 /* 0, -ENOENT when the folder has no state, or -errno. */
-int track_state_load(int dfd, struct track_state *st);
-int track_state_save(int dfd, const struct track_state *st);
+int track_state_load(int dfd, const char *name, struct track_state *st);
+int track_state_save(int dfd, const char *name, const struct track_state *st);
 
 /*
  * Describe the seized target @dc to a tracker: the private areas of

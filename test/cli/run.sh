@@ -655,7 +655,7 @@ t_namespaces() {
 		done
 		echo "$PID" >>"$WORK/kids"
 		out=$("$CRIU" dump -t "$PID" -D "$d" 2>&1) && { echo "$ns namespace dumped"; return 1; }
-		grep -q "in a $ns namespace of its own" <<<"$out" || { echo "$ns: $out"; return 1; }
+		grep -q "in namespaces of its own ($ns)" <<<"$out" || { echo "$ns: $out"; return 1; }
 		alive "$PID" || { echo "pid $PID gone"; return 1; }
 		[ -e "$d/inventory.img" ] && { echo "$ns: images written"; return 1; }
 		kill -9 "$PID"
@@ -700,7 +700,8 @@ t_install() {
 
 	make -s -C "$top" install DESTDIR="$dest" PREFIX=/usr >"$WORK/install.log" 2>&1 ||
 		{ tail -n3 "$WORK/install.log"; return 1; }
-	for f in usr/sbin/criu usr/lib/criu/ooh.so usr/share/man/man8/criu.8 etc/criu/default.conf; do
+	for f in usr/sbin/criu usr/lib/criu/ooh.so usr/share/man/man8/criu.8 etc/criu/default.conf \
+		 usr/lib/libcriu.so.2 usr/include/criu/criu.h usr/lib/pkgconfig/criu.pc; do
 		[ -e "$dest/$f" ] || { echo "not installed: $f"; return 1; }
 	done
 	"$dest/usr/sbin/criu" --version | grep -q "^Version: " || { echo "installed criu does not run"; return 1; }

@@ -5,7 +5,7 @@
 #
 #   run.sh [--criu PATH] [-k|--keep] [-v|--verbose] [GROUP...]
 #
-# GROUPs (default: all, in this order):
+# GROUPs (default: all but "tree", in this order):
 #   dump-faults     CRIU_FAULT=1..4 on dump: exit 1, target running unchanged,
 #                   no images left; the target then dumps, restores, PASSes
 #   restore-faults  CRIU_FAULT=10..14 on restore: exit 1, no half-built
@@ -14,6 +14,9 @@
 #                   no process left
 #   input           wrong input: missing pid, zombie, kernel thread, criu
 #                   itself, bad folders, pid taken, bad command lines
+#   tree            a tree with a ptrace relation inside: dump refused naming
+#                   ptrace and the pid, the tree runs on unchanged (only when
+#                   asked, "make run-tree": today's dump refuses every tree)
 #
 # One line per test ("PASS name" / "FAIL name: why" / "SKIP name: why"),
 # then "N passed, N failed". Details of failures go to stderr.
@@ -165,15 +168,16 @@ expect_no_process_in() {
 	return 0
 }
 
-# start_target NAME DIR: start zdtm test NAME with its files in DIR; the pid
-# lands in TPID. The test daemonizes and waits for SIGTERM.
+# start_target NAME DIR [BIN]: start zdtm test NAME (or the zdtm-style
+# program BIN) with its files in DIR; the pid lands in TPID. The test
+# daemonizes and waits for SIGTERM.
 start_target() {
-	local name=$1 dir=$2
+	local name=$1 dir=$2 bin=${3:-$ZDTM/static/$1}
 
 	TPID=""
 	mkdir -p "$dir" || return 1
 	rm -f "$dir/pid" "$dir/out"
-	(cd "$dir" && timeout 60 "$ZDTM/static/$name" --pidfile "$dir/pid" \
+	(cd "$dir" && timeout 60 "$bin" --pidfile "$dir/pid" \
 		--outfile "$dir/out" </dev/null >"$dir/start.log" 2>&1) ||
 		{ log "$name did not start: $(cat "$dir/out" "$dir/start.log" 2>/dev/null | head -3)"; return 1; }
 	TPID=$(cat "$dir/pid") || return 1
@@ -186,7 +190,7 @@ target_is() {
 	alive|stopped) ;;
 	*) return 1 ;;
 	esac
-	grep -qF "static/$2" "/proc/$1/cmdline" 2>/dev/null
+	grep -qF "/$2" "/proc/$1/cmdline" 2>/dev/null
 }
 
 # verdict PID DIR: SIGTERM the test and read its verdict; PASS returns 0.
@@ -300,6 +304,9 @@ group_dump_faults() {
 	dump_faults_on sleep_nanosleep 1
 	dump_faults_on maps_file_private 0
 	ZDTM_ANON_MB=64 dump_faults_on maps_anon_1g 1
+	# a tree and a multi-threaded process: every task must survive
+	dump_faults_on pstree 1
+	dump_faults_on thread_signals 1
 }
 
 # ---------------------------------------------------------------- 2: restore faults
@@ -348,6 +355,9 @@ restore_passes() {
 group_restore_faults() {
 	restore_faults_on sleep_nanosleep
 	restore_faults_on maps_file_private
+	# a failed restore of a tree or of threads leaves no task behind
+	restore_faults_on pstree
+	restore_faults_on thread_syscalls
 }
 
 # ---------------------------------------------------------------- 3: damaged images
@@ -623,6 +633,43 @@ group_input() {
 	run_test input_target_passes verdict "$pid" "$IDIR"
 }
 
+# ---------------------------------------------------------------- 5: trees
+
+# The tracee keeps its tracer: the same as before, traced by the test.
+expect_still_traced() {
+	local pid=$1 tracer=$2 before=$3 after=$4 d
+
+	snapshot "$pid" "$after"
+	grep -q "^TracerPid:[[:space:]]*$tracer$" "$after" ||
+		why "tracee $pid: $(grep TracerPid "$after"), want $tracer" || return 1
+	d=$(diff "$before" "$after" | grep '^[<>]' | head -n2 | tr '\n' ' ')
+	[ -z "$d" ] || why "tracee $pid changed: $d"
+}
+
+tree_ptrace() {
+	local dir=$ROOT/ptrace pid cpid
+
+	start_target ptrace_tree "$dir" "$HERE/ptrace_tree" || why "can't start ptrace_tree" || return 1
+	pid=$TPID
+	cpid=$(cat "/proc/$pid/task/$pid/children" 2>/dev/null | tr -d ' ')
+	[ -n "$cpid" ] || why "ptrace_tree $pid has no child" || return 1
+	snapshot "$pid" "$dir/before"
+	snapshot "$cpid" "$dir/child-before"
+	rm -rf "$dir/img" && mkdir "$dir/img"
+	criu_run "$dir/dump" dump -t "$pid" -D "$dir/img" -v4 -o dump.log
+	expect_rc1 || return 1
+	err_has "ptrace|traced" "the ptrace relation" || return 1
+	err_has "$cpid|$pid" "the pid of the tracee or tracer ($cpid, $pid)" || return 1
+	expect_untouched "$pid" ptrace_tree "$dir/before" "$dir/after" || return 1
+	expect_still_traced "$cpid" "$pid" "$dir/child-before" "$dir/child-after" || return 1
+	[ ! -e "$dir/img/inventory.img" ] || why "inventory.img left behind" || return 1
+	verdict "$pid" "$dir"
+}
+
+group_tree() {
+	run_test tree_ptrace_refused tree_ptrace
+}
+
 # ---------------------------------------------------------------- main
 
 cleanup() {
@@ -647,7 +694,7 @@ main() {
 		--criu) CRIU_ORIG=$2; shift ;;
 		-k|--keep) KEEP=1 ;;
 		-v|--verbose) VERBOSE=1 ;;
-		-h|--help) sed -n '4,25p' "$0"; exit 0 ;;
+		-h|--help) sed -n '4,28p' "$0"; exit 0 ;;
 		-*) log "unknown option $1"; exit 2 ;;
 		*) GROUPS_TO_RUN+=("$1") ;;
 		esac
@@ -655,7 +702,7 @@ main() {
 	done
 	[ "$(id -u)" = 0 ] || { log "run.sh needs root"; exit 2; }
 	[ -x "$CRIU_ORIG" ] || { log "no criu at $CRIU_ORIG (build it or pass --criu)"; exit 2; }
-	for g in "$HERE/zombie" "$HERE/garble" "$ZDTM/lib/subreaper"; do
+	for g in "$HERE/zombie" "$HERE/garble" "$HERE/ptrace_tree" "$ZDTM/lib/subreaper"; do
 		[ -x "$g" ] || { log "$g missing: run 'make' in $HERE"; exit 2; }
 	done
 	# Orphans (daemonized tests, killed targets) must be reaped at once or
@@ -668,7 +715,7 @@ main() {
 		exec "$ZDTM/lib/subreaper" "$0" "${args[@]}" \
 			${GROUPS_TO_RUN[@]+"${GROUPS_TO_RUN[@]}"}
 	fi
-	[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(dump-faults restore-faults damaged input)
+	[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(dump-faults restore-faults damaged input tree)
 
 	ROOT=$(mktemp -d "${TMPDIR:-/dev/shm}/failures.XXXXXX") || exit 1
 	CRIU=$ROOT/criu
@@ -681,6 +728,7 @@ main() {
 		restore-faults) group_restore_faults ;;
 		damaged) group_damaged ;;
 		input) group_input ;;
+		tree) group_tree ;;
 		*) run_test "group_$g" why "unknown group" ;;
 		esac
 	done

@@ -44,7 +44,32 @@ print(f"flipped the byte at {addr:#x}")
 PY
 }
 
+# The tid of the thread of $pid that is the Nth (1: the leader) in /proc.
+nth_thread() {
+	ls "/proc/$pid/task" | sort -n | sed -n "$1p"
+}
+
+# The Nth child of $pid (1: the first).
+nth_child() {
+	tr ' ' '\n' <"/proc/$pid/task/$pid/children" | sed -n "$1p"
+}
+
+# A thread-directed signal $2 to thread $1 of $pid.
+tgkill() {
+	python3 -c 'import ctypes, sys; sys.exit(ctypes.CDLL(None, use_errno=True).syscall(234, *map(int, sys.argv[1:])))' \
+		"$pid" "$1" "$2"
+}
+
 case "$name" in
+thread_fpu_regs) gdb_do -ex 'thread 10' -ex 'set $r14 = 0x1234' ;;
+thread_sched_name) renice -n 19 -p "$(nth_thread 3)" ;;
+thread_signals)	tgkill "$(nth_thread 5)" 47 ;;	# thread 3 blocks, was never sent 47
+pstree)		kill -KILL "$(tr ' ' '\n' <"/proc/$(nth_child 2)/task/$(nth_child 2)/children" | head -n1)" ;;
+stopped)	kill -CONT "$(nth_child 1)" ;;
+cow00)
+	# The same byte written back in child 2: the data stays, the sharing not.
+	pid=$(nth_child 2) poke 'prot == "rw-p" and not path and hi - lo == 2048 * 4096' $((300 * 4096)) &&
+	pid=$(nth_child 2) poke 'prot == "rw-p" and not path and hi - lo == 2048 * 4096' $((300 * 4096)) ;;
 fpu_sse)	gdb_do -ex 'set $xmm3.v4_int32[1] = 0x1234' ;;
 fpu_avx)	gdb_do -ex 'set $ymm7.v8_int32[7] = 0x1234' ;;
 fpu_avx512)	gdb_do -ex 'set $zmm30.v16_int32[15] = 0x1234' ;;

@@ -1,21 +1,29 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run-incr.sh [--criu PATH] - the incremental tier (make run-incr).
+# run-incr.sh [--criu PATH] [--tree] - the incremental tier (make run-incr).
 #
 # Runs run.sh in passes: the incr_* tests with 1, 3 and 5 pre-dumps (the
 # default tracker), with 2 pre-dumps and --tracker none (everything must
 # still restore; the size checks that need a tracker are off), and the
 # other tests with 2 pre-dumps as a smoke test. Prints every test line with
 # its pass, then the total "N passed, N failed"; exits non-zero on any
-# failure.
+# failure. The tests are run.sh's default list; with --tree, its threads
+# and trees tests instead (make run-tree).
 ZDTM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 args=()
-[ "$1" = --criu ] && args=(--criu "$2")
+list=(--list)
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--criu) args=(--criu "$2"); shift ;;
+	--tree) list=(--tree --list) ;;
+	*) echo "run-incr.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+	shift
+done
 
 incr=() other=()
-for t in "$ZDTM_DIR"/static/*.c; do
-	t=$(basename "$t" .c)
+for t in $("$ZDTM_DIR/run.sh" "${list[@]}"); do
 	case "$t" in
 	incr_*) incr+=("$t") ;;
 	*) other+=("$t") ;;

@@ -25,6 +25,9 @@
 #                  memory; the runner waits for its round count. The images
 #                  of the chain are checked (lib/check-images.py, pycriu).
 #   --tracker T    --dirty-tracker=T for pre-dump mode (default auto)
+#   --tree         run the threads and trees tests (TREE_TESTS) instead of
+#                  the default list, which leaves them out
+#   --list         print the tests that would run, one a line, and exit
 #
 # Environment: ZDTM_IMG_HOOK="CMD" runs "CMD WORKDIR" after the last dump,
 # before the images are checked and restored (./break-images.sh MODE damages
@@ -59,19 +62,101 @@ declare -A PREDUMP_ONLY=()
 # even where no restore would show it: incr_threads), and at most the given
 # percentage of the pages it scanned (not checked with --tracker none,
 # which rewrites everything). incr_one_percent dirties 1% of its pages.
-declare -A MIN_PRE2_WRITTEN=([incr_one_percent]=656 [incr_threads]=408)
-declare -A MAX_PRE2_PERCENT=([incr_one_percent]=3 [incr_threads]=10)
+# incr_tree_threads: its round 1 dirties 230 pages over its three processes.
+declare -A MIN_PRE2_WRITTEN=([incr_one_percent]=656 [incr_threads]=408 [incr_tree_threads]=230)
+declare -A MAX_PRE2_PERCENT=([incr_one_percent]=3 [incr_threads]=10 [incr_tree_threads]=20)
+# Tests of threads and process trees that criu refuses today ("make
+# run-tree", or --tree): not in the default list. zombie_leader: a
+# thread-group leader that exited while its threads run; vfork00: a
+# parent inside vfork(). Both are refused by the dump, naming the pid.
+# Move a test from here into the default list when it passes.
+TREE_TESTS=(
+	zombie_leader vfork00
+)
 
 log() { echo "$*" >&2; }
 
-# How the test's process is doing: "alive", "gone" (or zombie).
+# How the test's process is doing: "alive", "gone" (or zombie). A
+# thread-group leader that has exited is a zombie while its other threads
+# run: the process is alive as long as one of its threads is.
 proc_state() {
-	local st
+	local st t
 	st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || { echo gone; return; }
 	case "$st" in
-	Z|X|"") echo gone ;;
+	Z)
+		for t in "/proc/$1/task/"*; do
+			[ "${t##*/}" = "$1" ] && continue
+			st=$(awk '{print $3}' "$t/stat" 2>/dev/null)
+			case "$st" in Z|X|"") ;; *) echo alive; return ;; esac
+		done
+		echo gone ;;
+	X|"") echo gone ;;
 	*) echo alive ;;
 	esac
+}
+
+# The process tree under pid $1 (itself first), children of every thread.
+tree_pids() {
+	local todo=("$1") p c
+	while [ ${#todo[@]} -gt 0 ]; do
+		p=${todo[0]}
+		todo=("${todo[@]:1}")
+		echo "$p"
+		for c in $(cat "/proc/$p/task/"*/children 2>/dev/null); do
+			todo+=("$c")
+		done
+	done
+}
+
+# "pid ppid state" of every process of the tree under $1.
+tree_list() {
+	local p
+	for p in $(tree_pids "$1"); do
+		awk '{ sub(/.*\) /, ""); print "'"$p"' " $2 " " $1 }' "/proc/$p/stat" 2>/dev/null
+	done
+}
+
+# Process $2 belongs to the test of work dir $1: its pidfile is on the
+# command line of the process, or of one of its threads (the leader of a
+# thread group that has exited shows none).
+of_test() {
+	local t
+	grep -qzxF -- "$1/pid" "/proc/$2/cmdline" 2>/dev/null && return 0
+	for t in "/proc/$2/task/"*; do
+		grep -qzxF -- "$1/pid" "$t/cmdline" 2>/dev/null && return 0
+	done
+	return 1
+}
+
+# After restore: each process of the tree is back, a zombie as a zombie of
+# the same parent. Prints what is wrong.
+tree_back() {
+	local w=$1 root=$2 p ppid st now
+	while read -r p ppid st; do
+		now=$(awk '{ sub(/.*\) /, ""); print $2 " " $1 }' "/proc/$p/stat" 2>/dev/null)
+		# The root (checked by the caller) may be a leader whose threads run.
+		[ "$p" = "$root" ] && continue
+		if [ "$st" = Z ]; then
+			[ "$now" = "$ppid Z" ] || { echo "zombie $p of $ppid is '${now:-gone}'"; return 1; }
+		else
+			of_test "$w" "$p" || { echo "pid $p of the dumped tree is not back"; return 1; }
+			[ "${now%% *}" = "$ppid" ] ||
+				{ echo "pid $p has parent ${now%% *}, was $ppid"; return 1; }
+		fi
+	done <"$w/tree"
+}
+
+# Every pid of the tree (listed in file $1) is free again: restore needs them.
+wait_tree_freed() {
+	local p i
+	for p in $(cut -d' ' -f1 "$1"); do
+		for ((i = 0; i < 100; i++)); do
+			[ -e "/proc/$p" ] || break
+			sleep 0.1
+		done
+		[ -e "/proc/$p" ] && { echo "$p"; return 1; }
+	done
+	return 0
 }
 
 wait_gone() {
@@ -92,14 +177,21 @@ wait_file() {
 	return 1
 }
 
-# Kill the test's process if it is still the test (never a recycled pid).
+# Kill what is left of the test in work dir $1: every process started with
+# its pidfile on the command line (children of a test have the same one),
+# so never a recycled pid, and orphans of a tree too.
 kill_leftover() {
-	local pid=$1 name=$2
-	[ -n "$pid" ] || return 0
-	[ "$(proc_state "$pid")" = alive ] || return 0
-	grep -q "static/$name" "/proc/$pid/cmdline" 2>/dev/null || return 0
-	kill -9 "$pid" 2>/dev/null
-	wait_gone "$pid"
+	local w=$1 p left=()
+	for p in /proc/[0-9]*; do
+		p=${p#/proc/}
+		of_test "$w" "$p" || continue
+		[ "$p" = "$$" ] || [ "$p" = "$BASHPID" ] || left+=("$p")
+	done
+	[ ${#left[@]} -gt 0 ] || return 0
+	kill -9 "${left[@]}" 2>/dev/null
+	for p in "${left[@]}"; do
+		wait_gone "$p"
+	done
 }
 
 # One cycle for one test, in work dir $w; writes "$w/result":
@@ -108,7 +200,7 @@ cycle() {
 	local name=$1 w=$2 bin=$ZDTM_DIR/static/$1 opts=${CRIU_OPTS[$1]}
 	# The verdict goes to fd 3: stdout stays the test's terminal in a pty.
 	cycle_steps "$name" "$w" "$bin" "$opts" 3>"$w/result"
-	kill_leftover "$(cat "$w/pid" 2>/dev/null)" "$name"
+	kill_leftover "$w"
 }
 
 # Tests in a pty keep it on their stdio: it is what they check.
@@ -159,26 +251,31 @@ pre_dumps() {
 	done
 }
 
+# The dump is of the whole tree: criu dump -t PID takes PID and all its
+# descendants, kills them all, and restore needs every one of their pids.
 dump_final() {
-	local w=$1 pid=$2 opts=$3 incr=()
+	local w=$1 pid=$2 opts=$3 incr=() left
 
 	[ "${PRE_DUMPS:-0}" -gt 0 ] &&
 		incr=(--prev-images-dir "../pre$PRE_DUMPS" --track-mem --dirty-tracker="$TRACKER")
+	tree_list "$pid" >"$w/tree"
 	# shellcheck disable=SC2086
 	"$CRIU" dump -t "$pid" -D "$w/img" "${incr[@]}" -v4 -o dump.log $opts >"$w/dump.out" 2>&1 ||
 		{ echo "FAIL: criu dump exited $?" >&3; return 1; }
 	wait_gone "$pid" || { echo "FAIL: pid $pid still alive after dump" >&3; return 1; }
+	left=$(wait_tree_freed "$w/tree") ||
+		{ echo "FAIL: pid $left of the tree still exists after dump" >&3; return 1; }
 }
 
 restore() {
-	local name=$1 w=$2 pid=$3 opts=$4
+	local name=$1 w=$2 pid=$3 opts=$4 why
 
 	# shellcheck disable=SC2086
 	"$CRIU" restore -D "$w/img" -d -v4 -o restore.log $opts >"$w/restore.out" 2>&1 ||
 		{ echo "FAIL: criu restore exited $?" >&3; return 1; }
 	[ "$(proc_state "$pid")" = alive ] || { echo "FAIL: pid $pid not alive after restore" >&3; return 1; }
-	grep -q "static/$name" "/proc/$pid/cmdline" 2>/dev/null ||
-		{ echo "FAIL: pid $pid after restore is not $name" >&3; return 1; }
+	of_test "$w" "$pid" || { echo "FAIL: pid $pid after restore is not $name" >&3; return 1; }
+	why=$(tree_back "$w" "$pid") || { echo "FAIL: after restore: $why" >&3; return 1; }
 }
 
 # A stats-dump field, read through crit.
@@ -299,9 +396,22 @@ run_test() {
 	echo "${result:-FAIL: the runner got no result}"
 }
 
+# All tests but TREE_TESTS, or (--tree) only those.
+default_tests() {
+	local t tree=" ${TREE_TESTS[*]} "
+	if [ -n "$TREE" ]; then
+		printf '%s\n' "${TREE_TESTS[@]}"
+		return
+	fi
+	for t in "$ZDTM_DIR"/static/*.c; do
+		t=$(basename "$t" .c)
+		[[ "$tree" == *" $t "* ]] || echo "$t"
+	done
+}
+
 # Ctrl-C or a CI timeout: don't leave the current test behind.
 interrupted() {
-	[ -n "$CURRENT" ] && kill_leftover "$(cat "$ROOT/$CURRENT/pid" 2>/dev/null)" "$CURRENT"
+	[ -n "$CURRENT" ] && kill_leftover "$ROOT/$CURRENT"
 	log "interrupted; work directories kept in $ROOT"
 	exit 130
 }
@@ -335,12 +445,21 @@ main() {
 			export ZDTM_PRE_DUMPS=$2; PRE_DUMPS=$2; shift ;;
 		--tracker) export ZDTM_TRACKER=$2; TRACKER=$2; shift ;;
 		--_cycle) cycle "$2" "$3"; exit 0 ;;
-		-h|--help) sed -n '4,33p' "$0"; exit 0 ;;
+		--tree) TREE=1 ;;
+		--list) LIST=1 ;;
+		-h|--help) sed -n '4,36p' "$0"; exit 0 ;;
 		-*) log "unknown option $1"; exit 2 ;;
 		*) tests+=("$1") ;;
 		esac
 		shift
 	done
+	if [ ${#tests[@]} -eq 0 ]; then
+		mapfile -t tests < <(default_tests)
+	fi
+	if [ -n "$LIST" ]; then
+		printf '%s\n' "${tests[@]}"
+		exit 0
+	fi
 	if [ -z "$ZDTM_REAPED" ]; then
 		make -s -C "$ZDTM_DIR" >&2 || exit 1
 		export ZDTM_REAPED=1
@@ -355,11 +474,6 @@ main() {
 		exit 2
 	fi
 	CRIU=$(cd "$(dirname "$CRIU")" && pwd)/$(basename "$CRIU")
-	if [ ${#tests[@]} -eq 0 ]; then
-		for t in "$ZDTM_DIR"/static/*.c; do
-			tests+=("$(basename "$t" .c)")
-		done
-	fi
 	ROOT=$(mktemp -d "${TMPDIR:-/dev/shm}/zdtm.XXXXXX") || exit 1
 
 	trap 'interrupted' INT TERM

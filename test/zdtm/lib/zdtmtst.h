@@ -17,6 +17,7 @@
 #ifndef ZDTM_TST_H
 #define ZDTM_TST_H
 
+#include <pthread.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -109,6 +110,59 @@ int test_vma_range(unsigned long start, unsigned long end,
 		   struct test_vma *vmas, int max);
 /* The first mapping whose path equals name (e.g. "[stack]"). */
 int test_vma_named(const char *name, struct test_vma *vma);
+
+/*
+ * Tests of process trees (tree.c). Children never call pass()/fail(): they
+ * report with tree_fail() and a non-zero exit status; the main process
+ * reaps them with tree_reap(), which turns a child's failure into fail().
+ */
+struct tree_stat {
+	char state;		/* R, S, D, T, Z... */
+	pid_t ppid, pgid, sid;
+};
+
+/* Fork a child that runs fn(arg) and exits 0 if it returned 0, else 1. */
+pid_t tree_fork(int (*fn)(void *), void *arg);
+/* In a child: log why it fails and leave the reason for its parent. */
+void tree_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* In the main process: wait for child pid; 0 if it exited 0, else fail(). */
+int tree_reap(pid_t pid, const char *role);
+/* SIGTERM to child pid, then tree_reap() it. */
+int tree_end(pid_t pid, const char *role);
+/* For a process that is not our child: fail() if it left a fail file. */
+int tree_failed(pid_t pid, const char *role);
+/* In a child that reaped its own child: pass a failure one level up. */
+int tree_child_result(pid_t pid, int status, const char *role);
+/* Fields of /proc/PID/stat. */
+int tree_stat(pid_t pid, struct tree_stat *st);
+/* Children of the thread-group leader pid (its own, not its threads'). */
+int tree_children(pid_t pid, pid_t *kids, int max);
+/*
+ * A child made by clone(flags | SIGCHLD) running fn(arg); with CLONE_VM on
+ * a stack of its own, and then it must keep to system calls and memory.
+ */
+pid_t tree_clone(unsigned long flags, int (*fn)(void *), void *arg);
+/* kcmp(2): 0 when a and b share the object of that type. */
+int tree_kcmp(pid_t a, pid_t b, int type, unsigned long idx1, unsigned long idx2);
+/* fail() unless shared shares the test's kcmp object type and apart does not. */
+int tree_check_shared(pid_t shared, pid_t apart, int type, const char *what);
+
+/*
+ * Start nr threads running fn(base + t * stride), all with SIGTERM blocked
+ * (it is the waiting thread's); 0, or fail() and a negative errno.
+ */
+int test_threads_start(pthread_t *ids, int nr, void *(*fn)(void *), void *base, size_t stride);
+/* Join them; fail() with the first non-empty reason at bad + t * stride. */
+int test_threads_join(pthread_t *ids, int nr, const char *bad, size_t stride);
+/*
+ * Readiness: tree_sync_init() before the forks; a process whose state is
+ * built calls tree_sync_post() (the others tree_sync_close()); the main
+ * process waits for nr posts with tree_sync_wait(nr) before test_daemon().
+ */
+int tree_sync_init(void);
+int tree_sync_post(void);
+void tree_sync_close(void);
+int tree_sync_wait(int nr);
 
 #define TEST_PAGE_SIZE	4096UL
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
