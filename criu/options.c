@@ -702,6 +702,8 @@ enum parse_result parse_options(int argc, char **argv)
 		return PARSE_ERROR;
 	if (pre_parse(argc, argv, &no_default, &cfg))
 		return PARSE_HELP;
+	opts.config_file = cfg;
+	opts.no_default_config = no_default;
 	ret = no_default ? PARSE_OK : parse_default_configs();
 	env_cfg = getenv("CRIU_CONFIG_FILE");
 	if (ret == PARSE_OK && env_cfg)
