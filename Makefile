@@ -7,6 +7,8 @@
 #   make run-tree   the threads and trees tests that today's dump refuses
 #   make bench      dump/restore speed of 1 GiB and 4 GiB workloads
 #   make bench-track, make bench-ooh   the dirty trackers compared
+#   make install    criu, its plugins, libcriu, the man page, an example
+#                   /etc/criu/default.conf (PREFIX=/usr/local, DESTDIR)
 
 CC		?= gcc
 CFLAGS		?= -O2 -g
@@ -14,6 +16,8 @@ CFLAGS		+= -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS		+= -D_GNU_SOURCE -std=gnu11
 CPPFLAGS	+= -Icriu/include -Icompel/include -Iimages/gen
 LDLIBS		+= -lprotobuf-c -ldl
+# criu --version: "GitID: criu-ooh-<git describe>" (the version without git)
+CRIU_OOH_GITID	:= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1)
 
 PROTOS		:= $(wildcard images/*.proto)
 PB_C		:= $(patsubst images/%.proto,images/gen/%.pb-c.c,$(PROTOS))
@@ -41,6 +45,8 @@ images/gen/%.pb-c.c images/gen/%.pb-c.h: images/%.proto
 	@mkdir -p images/gen
 	protoc-c --proto_path=images --c_out=images/gen $<
 
+criu/options.o: CPPFLAGS += -DCRIU_OOH_GITID='"$(CRIU_OOH_GITID)"'
+
 $(CRIU_O) $(COMPEL_O): $(PB_H) $(wildcard criu/include/*.h compel/include/*.h compel/*.h)
 
 images/gen/%.pb-c.o: images/gen/%.pb-c.c $(PB_H)
@@ -63,10 +69,11 @@ clean:
 	$(MAKE) -C test/compel clean || true
 	$(MAKE) -C plugins/ooh clean || true
 	$(MAKE) -C test/zdtm clean || true
+	$(MAKE) -C test/cli clean || true
 	$(MAKE) -C lib/c clean || true
 	$(MAKE) -C test/rpc clean || true
 
-.PHONY: all deps plugins libcriu clean demo test test-vm run-tree bench bench-track bench-ooh fuzz
+.PHONY: all deps plugins libcriu clean demo test test-vm run-tree bench bench-track bench-ooh fuzz install
 .SECONDARY: $(PB_C) $(PB_H)
 
 # --- user-facing jobs -------------------------------------------------------
@@ -86,6 +93,7 @@ test:
 	$(MAKE) -C test/trackers run
 	$(MAKE) -C test/plugin run
 	$(MAKE) -C test/failures run
+	$(MAKE) -C test/cli run
 	$(MAKE) -C test/rpc run
 	$(MAKE) -C test/fuzz run FUZZ_SECONDS=30
 	$(MAKE) test-vm
@@ -118,3 +126,23 @@ bench-track: all
 bench-ooh: all
 	scripts/install-deps.sh bench
 	scripts/bench-ooh.sh
+
+# --- install ------------------------------------------------------------------
+
+PREFIX		?= /usr/local
+SBINDIR		?= $(PREFIX)/sbin
+# criu looks for plugins in ../lib/criu next to its binary
+PLUGINDIR	?= $(PREFIX)/lib/criu
+MANDIR		?= $(PREFIX)/share/man
+SYSCONFDIR	?= /etc
+
+install: all
+	install -D -m 755 criu/criu $(DESTDIR)$(SBINDIR)/criu
+	install -d $(DESTDIR)$(PLUGINDIR)
+	install -m 644 plugins/ooh/ooh.so $(DESTDIR)$(PLUGINDIR)/
+	install -d $(DESTDIR)$(MANDIR)/man8
+	scripts/md2man.py Documentation/criu.8.md $(DESTDIR)$(MANDIR)/man8/criu.8
+	@# an example that sets nothing; an existing file is left alone
+	[ -e $(DESTDIR)$(SYSCONFDIR)/criu/default.conf ] || \
+		install -D -m 644 criu/default.conf $(DESTDIR)$(SYSCONFDIR)/criu/default.conf
+	$(MAKE) -C lib/c install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "compel.h"
 #include "cr-dump.h"
 #include "cr_options.h"
@@ -23,7 +24,7 @@
 #include "tracking.h"
 
 
-static pid_t spawn_sleeper(void)
+pid_t check_spawn_sleeper(void)
 {
 	pid_t pid = fork();
 
@@ -36,7 +37,7 @@ static pid_t spawn_sleeper(void)
 	return pid;
 }
 
-static void reap(pid_t pid)
+void check_reap(pid_t pid)
 {
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
@@ -110,58 +111,17 @@ static int check_caps(void)
 	return 0;
 }
 
-/*
- * CRIU's feature names for memory tracking, and each tracker by name.
- * "mem_dirty_track" is CRIU's name for soft-dirty tracking; here it
- * asks whether any tracker better than "none" works.
- */
-static int check_feature(const char *feature)
-{
-	static const struct {
-		const char *feature, *tracker;
-	} alias[] = {
-		{ "pagemap_scan", "pagemap-scan" },
-		{ "uffd_wp_async", "pagemap-scan" },
-		{ "soft_dirty", "soft-dirty" },
-	};
-	const struct dirty_tracker *tr;
-	unsigned int i;
-	int ret;
-
-	if (!strcmp(feature, "mem_dirty_track")) {
-		ret = select_dirty_tracker("auto", &tr);
-		if (ret || !strcmp(tr->name, "none")) {
-			pr_msg("mem_dirty_track: no (no dirty tracker works here)\n");
-			return -EOPNOTSUPP;
-		}
-		pr_msg("mem_dirty_track: yes (%s)\n", tr->name);
-		return 0;
-	}
-	for (i = 0; i < sizeof(alias) / sizeof(alias[0]); i++)
-		if (!strcmp(feature, alias[i].feature))
-			feature = alias[i].tracker;
-	if (!find_dirty_tracker(feature) && !strcmp(feature, "ooh")) {
-		pr_msg("ooh: no, the ooh plugin is not loaded (see --libdir)\n");
-		return -EOPNOTSUPP;
-	}
-	if (!find_dirty_tracker(feature)) {
-		pr_err("check: unknown feature '%s'\n", feature);
-		return -EINVAL;
-	}
-	return report_dirty_trackers(feature);
-}
-
 int cr_check(void)
 {
 	pid_t pid;
 	int ret;
 
 	if (opts.feature)
-		return check_feature(opts.feature);
+		return check_one_feature(opts.feature);
 	ret = check_caps();
 	if (ret)
 		return ret;
-	pid = spawn_sleeper();
+	pid = check_spawn_sleeper();
 	if (pid < 0)
 		return -errno;
 	ret = check_ptrace(pid);
@@ -169,9 +129,20 @@ int cr_check(void)
 		ret = check_process_vm(pid);
 	if (!ret)
 		ret = check_map_files(pid);
-	reap(pid);
-	if (ret)
+	check_reap(pid);
+	if (ret) {
+		pr_warn("Does not look good.\n");
 		return ret;
-	pr_msg("Looks good.\n");
-	return 0;
+	}
+	/* What else CRIU checks is wanted only by some process trees. */
+	if (opts.check_extra_features || opts.check_experimental_features)
+		ret = check_feature_category(opts.check_extra_features,
+					     opts.check_experimental_features);
+	if (ret)
+		pr_msg("Looks good but some kernel features are missing\n"
+		       "which, depending on your process tree, may cause\n"
+		       "dump or restore failure.\n");
+	else
+		pr_msg("Looks good.\n");
+	return ret;
 }

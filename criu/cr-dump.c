@@ -31,6 +31,8 @@
 #include "pstree.h"
 #include "seize.h"
 #include "stats.h"
+#include "action-scripts.h"
+#include "freeze-timer.h"
 
 #include "inventory.pb-c.h"
 
@@ -121,7 +123,10 @@ int cr_dump_tasks(pid_t pid, int dfd)
 		goto out_fini;
 
 	t_start = stats_now_us();
-	ret = seize_tree(pid, &tree);
+	ret = freeze_timer_start();
+	if (!ret)
+		ret = seize_tree(pid, &tree);
+	freeze_timer_stop();
 	if (ret)
 		goto out_fini;
 	t_frozen = stats_now_us();

@@ -29,6 +29,7 @@
 #include "mem.h"
 #include "proc_parse.h"
 #include "stats.h"
+#include "freeze-timer.h"
 #include "vma.h"
 
 /* What happens while the target is stopped. */
@@ -51,7 +52,8 @@ static int pre_dump_stopped(struct dmp_task *dt)
 		incr_mem_opts(ic, &mo);
 		ret = plan_pages(dc, vmas, &mo, plan, &dt->ms);
 	}
-	if (!ret) {
+	/* --pre-dump-mode=read: write_pages() reads them once it runs again */
+	if (!ret && opts.pre_dump_mode == PRE_DUMP_SPLICE) {
 		pr_debug("Planned %u runs, %lu bytes to copy\n", plan->nr, plan->data_bytes);
 		ret = capture_plan(dc, vmas, plan);
 	}
@@ -117,7 +119,10 @@ int cr_pre_dump_tasks(pid_t pid, int dfd)
 		goto out;
 
 	t0 = stats_now_us();
-	ret = seize_tree(pid, &tree);
+	ret = freeze_timer_start();
+	if (!ret)
+		ret = seize_tree(pid, &tree);
+	freeze_timer_stop();
 	if (ret)
 		goto out;
 	t1 = stats_now_us();

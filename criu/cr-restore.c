@@ -34,6 +34,7 @@
 #include "rst-fork.h"
 #include "rst-task.h"
 #include "stats.h"
+#include "action-scripts.h"
 
 #include "inventory.pb-c.h"
 
@@ -201,6 +202,8 @@ static int restore_tree(struct rst_session *rs, struct pstree *t,
 	if (!ret)
 		ret = run_scripts(ACT_POST_RESTORE);
 	if (!ret)
+		run_scripts(ACT_PRE_RESUME);
+	if (!ret)
 		ret = rst_release_tree(t);
 	if (ret) {
 		pr_err("Restoring pid %d failed; every task created is killed\n", pid);
@@ -217,9 +220,11 @@ int cr_restore_tasks(int dfd)
 	struct pstree t = {};
 	int ret;
 
-	ret = read_images(dfd, &t);
+	ret = run_scripts(ACT_PRE_RESTORE);
 	if (!ret)
-		ret = run_scripts(ACT_PRE_RESTORE);
+		ret = read_images(dfd, &t);
+	if (!ret)
+		set_script_init_pid(pstree_root(&t)->pid);
 	if (!ret)
 		ret = rst_layout_check(&t, &l);
 	if (ret)

@@ -443,6 +443,10 @@ void dump_stats_add(struct dump_stats *ds, const struct mem_dump_stats *ms)
 	ds->pages_scanned += ms->pages_scanned;
 	ds->pages_written += ms->pages_written;
 	ds->pages_skipped_parent += ms->pages_in_parent;
+	ds->shpages_scanned += ms->shpages_scanned;
+	ds->shpages_written += ms->shpages_written;
+	ds->page_pipes += ms->page_pipes;
+	ds->page_pipe_bufs += ms->page_pipe_bufs;
 }
 
 int dmp_tasks_commit(struct pstree *t, bool keep_tracking)

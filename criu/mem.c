@@ -255,10 +255,13 @@ int plan_pages(struct dump_ctx *dc, const struct vma_list *vmas,
 
 		if (!vma_dumps_pages(vma))
 			continue;
-		st->pages_scanned += vma_len(vma) >> PAGE_SHIFT;
-		if (vma->status & VMA_ANON_SHARED)
+		if (vma->status & VMA_ANON_SHARED) {
+			st->shpages_scanned += vma_len(vma) >> PAGE_SHIFT;
 			ret = plan_shared_vma(plan, dc->pid, vma, i);
-		else if (incremental)
+			continue;
+		}
+		st->pages_scanned += vma_len(vma) >> PAGE_SHIFT;
+		if (incremental)
 			ret = plan_incremental_vma(plan, fd, dc->pid, vma, i,
 						   &clean, mo->dirty);
 		else
@@ -328,7 +331,6 @@ static int copier_write(struct page_copier *c)
 	ret = write_img_buf(c->pages, c->buf, c->fill);
 	if (ret)
 		return ret;
-	c->st->pages_written += c->fill >> PAGE_SHIFT;
 	c->fill = 0;
 	c->nr = 0;
 	if (fault_injected(FI_DUMP_PAGES))
@@ -444,15 +446,20 @@ int write_pages(struct dump_ctx *dc, const struct vma_list *vmas,
 			st->pages_in_parent += r->in_parent ? len >> PAGE_SHIFT : 0;
 			continue;
 		}
-		if (plan->captured)
-			st->pages_written += len >> PAGE_SHIFT;
+		if (r->shared)
+			st->shpages_written += len >> PAGE_SHIFT;
 		else
+			st->pages_written += len >> PAGE_SHIFT;
+		if (!plan->captured)
 			ret = copy_run(copier, &vmas->vmas[r->vma], r);
 	}
 	if (!ret && !plan->captured)
 		ret = copier_flush(copier);
-	if (!ret && plan->captured)
+	if (!ret && plan->captured) {
+		st->page_pipes = 1;
+		st->page_pipe_bufs = plan->pipes.nr;
 		ret = flush_page_pipes(&plan->pipes, pages);
+	}
 	if (!ret)
 		pr_info("Dumped %llu pages, %llu in parent, of %llu scanned in pid %d\n",
 			(unsigned long long)st->pages_written,

@@ -21,9 +21,13 @@ struct vma_list;
 #define PE_PRESENT	(1 << 2)
 
 struct mem_dump_stats {
-	uint64_t pages_scanned;		/* pages of the areas looked at */
-	uint64_t pages_written;		/* pages copied into pages-1.img */
+	uint64_t pages_scanned;		/* private pages of the areas looked at */
+	uint64_t pages_written;		/* private pages copied into pages-1.img */
 	uint64_t pages_in_parent;	/* pages recorded as in the parent */
+	uint64_t shpages_scanned;	/* the same for shared anonymous memory */
+	uint64_t shpages_written;
+	uint64_t page_pipes;		/* sets of pipes that held pages (0 or 1) */
+	uint64_t page_pipe_bufs;	/* pipes in them */
 	uint64_t memwrite_us;		/* time spent copying them */
 };
 

@@ -13,6 +13,10 @@ struct dump_stats {
 	uint64_t pages_scanned;
 	uint64_t pages_skipped_parent;
 	uint64_t pages_written;
+	uint64_t shpages_scanned;
+	uint64_t shpages_written;
+	uint64_t page_pipes;
+	uint64_t page_pipe_bufs;
 	const char *tracker;		/* dirty tracker in use, or NULL */
 };
 
@@ -27,7 +31,7 @@ struct restore_stats {
 uint64_t stats_now_us(void);
 int write_dump_stats(int dfd, const struct dump_stats *ds);
 int write_restore_stats(int dfd, const struct restore_stats *rs);
-/* The one-line summary printed with -v1 and up. */
+/* The one-line summary printed with -v1 and up; all with --display-stats. */
 void print_dump_stats(const struct dump_stats *ds);
 void print_restore_stats(const struct restore_stats *rs);
 

@@ -225,7 +225,7 @@ static int test_dump_iters_restore(void)
 	criu_set_notify_cb(note_action);
 	ret = criu_restore();
 	CHECK(ret == pid, "criu_restore returned %d, dumped pid %d (errno %d)", ret, pid, errno);
-	CHECK(!strcmp(notes, "pre-restore post-restore post-resume "), "actions: %s", notes);
+	CHECK(!strcmp(notes, "pre-restore post-restore pre-resume post-resume "), "actions: %s", notes);
 	after = wait_count(log, before + 2);
 	stop_victim(pid);
 	CHECK(after > before, "restored victim does not go on (%ld then %ld)", before, after);

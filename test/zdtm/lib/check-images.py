@@ -104,12 +104,15 @@ def check_dir(d, parent_maps):
         maps[name] = ranges
     if not maps:
         raise Bad(f"{d}: no pagemap")
-    if st["pages_written"] != written:
-        raise Bad(f"{d}: stats say {st['pages_written']} pages written, pagemaps {written}")
+    # As CRIU counts them: private and shared anonymous pages apart.
+    st_written = st["pages_written"] + st.get("shpages_written", 0)
+    st_scanned = st["pages_scanned"] + st.get("shpages_scanned", 0)
+    if st_written != written:
+        raise Bad(f"{d}: stats say {st_written} pages written (shared too), pagemaps {written}")
     if st["pages_skipped_parent"] != in_parent:
         raise Bad(f"{d}: stats say {st['pages_skipped_parent']} pages in parent, pagemaps {in_parent}")
-    if written + in_parent > st["pages_scanned"]:
-        raise Bad(f"{d}: {written} written + {in_parent} in parent > {st['pages_scanned']} scanned")
+    if written + in_parent > st_scanned:
+        raise Bad(f"{d}: {written} written + {in_parent} in parent > {st_scanned} scanned")
     print(f"{d}: scanned {st['pages_scanned']}, written {written}, in parent {in_parent}")
     return maps
 
