@@ -15,6 +15,7 @@
 
 #include "cr_options.h"
 #include "log.h"
+#include "options.h"
 #include "rpc.h"
 #include "rpc-notify.h"
 
@@ -80,6 +81,41 @@ static int set_log_level(const CriuOpts *ro, const struct rpc_peer *peer)
 	return 0;
 }
 
+static int set_timeout(const CriuOpts *ro, const struct rpc_peer *peer)
+{
+	opts.timeout = ro->timeout;
+	return 0;
+}
+
+static int set_pre_dump_mode(const CriuOpts *ro, const struct rpc_peer *peer)
+{
+	opts.pre_dump_mode = ro->pre_dump_mode == CRIU_PRE_DUMP_MODE__VM_READ ?
+			     PRE_DUMP_READ : PRE_DUMP_SPLICE;
+	return 0;
+}
+
+static int set_display_stats(const CriuOpts *ro, const struct rpc_peer *peer)
+{
+	opts.display_stats = true;
+	return 0;
+}
+
+static int set_ghost_limit(const CriuOpts *ro, const struct rpc_peer *peer)
+{
+	opts.ghost_limit = ro->ghost_limit;
+	return 0;
+}
+
+/* The request's options come first; the file can only add to them here. */
+static int set_config_file(const CriuOpts *ro, const struct rpc_peer *peer)
+{
+	if (parse_options_file(ro->config_file) != PARSE_OK) {
+		pr_err("RPC: bad configuration file %s\n", ro->config_file);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* Applied by rpc_setup_dirs(): listed so that they count as known. */
 static int set_by_dirs(const CriuOpts *ro, const struct rpc_peer *peer)
 {
@@ -122,7 +158,7 @@ static const struct rpc_opt rpc_opts[] = {
 	{ "enable_fs",		"--enable-fs",		NULL },
 	{ "unix_sk_ino",	"--ext-unix-sk",	NULL },
 	{ "manage_cgroups_mode", "--manage-cgroups=MODE", NULL },
-	{ "ghost_limit",	"--ghost-limit",	NULL },
+	{ "ghost_limit",	"--ghost-limit",	set_ghost_limit },
 	{ "irmap_scan_paths",	"--irmap-scan-path",	NULL },
 	{ "external",		"--external",		NULL },
 	{ "empty_ns",		"--empty-ns",		NULL },
@@ -131,13 +167,13 @@ static const struct rpc_opt rpc_opts[] = {
 	{ "cgroup_props_file",	"--cgroup-props-file",	NULL },
 	{ "cgroup_dump_controller", "--cgroup-dump-controller", NULL },
 	{ "freeze_cgroup",	"--freeze-cgroup",	NULL },
-	{ "timeout",		"--timeout",		NULL },
+	{ "timeout",		"--timeout",		set_timeout },
 	{ "tcp_skip_in_flight",	"--skip-in-flight",	NULL },
 	{ "weak_sysctls",	"--weak-sysctls",	NULL },
 	{ "lazy_pages",		"--lazy-pages",		NULL },
 	{ "status_fd",		"--status-fd",		NULL },
 	{ "orphan_pts_master",	"--orphan-pts-master",	NULL },
-	{ "config_file",	"--config",		NULL },
+	{ "config_file",	"--config",		set_config_file },
 	{ "tcp_close",		"--tcp-close",		NULL },
 	{ "lsm_profile",	"--lsm-profile",	NULL },
 	{ "tls_cacert",		"--tls-cacert",		NULL },
@@ -148,7 +184,7 @@ static const struct rpc_opt rpc_opts[] = {
 	{ "tls_no_cn_verify",	"--tls-no-cn-verify",	NULL },
 	{ "cgroup_yard",	"--cgroup-yard",	NULL },
 	/* splice, the default, is how criu-ooh pre-dumps */
-	{ "pre_dump_mode",	"--pre-dump-mode=read",	NULL },
+	{ "pre_dump_mode",	"--pre-dump-mode",	set_pre_dump_mode },
 	{ "pidfd_store_sk",	"(pidfd store socket)",	NULL },
 	{ "lsm_mount_context",	"--lsm-mount-context",	NULL },
 	{ "network_lock",	"--network-lock",	NULL },
@@ -156,7 +192,7 @@ static const struct rpc_opt rpc_opts[] = {
 	{ "skip_file_rwx_check", "--skip-file-rwx-check", NULL },
 	{ "unprivileged",	"--unprivileged",	NULL },
 	{ "leave_stopped",	"--leave-stopped",	NULL },
-	{ "display_stats",	"--display-stats",	NULL },
+	{ "display_stats",	"--display-stats",	set_display_stats },
 	{ "log_to_stderr",	"--log-file -",		set_by_dirs },
 	{ "allow_uprobes",	"--allow-uprobes",	NULL },
 	{ "ghost_fiemap",	"--ghost-fiemap",	NULL },

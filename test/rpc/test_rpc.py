@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: GPL-2.0
 """RPC tests through python3-protobuf: one line per test, then the counts."""
+import json
 import os
 import shutil
 import signal
@@ -336,6 +337,31 @@ def test_single_pre_dump(tmp):
         except OSError as e:
             raise Fail('session still open after SINGLE_PRE_DUMP: %s' % e)
         s.close()
+        v.wait_lines(0, v.wait_lines(1) + 1)
+    finally:
+        v.kill()
+
+
+def page_pipes(folder):
+    out = subprocess.run(['crit', 'decode', '-i', os.path.join(folder, 'stats-dump')],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)['entries'][0]['dump'].get('page_pipes', 0)
+
+
+def test_pre_dump_mode(tmp):
+    """pre_dump_mode VM_READ copies with process_vm_readv: no page pipes."""
+    v = Victim(tmp)
+    try:
+        for mode, want_pipes in ((pb.SPLICE, True), (pb.VM_READ, False)):
+            d = os.path.join(tmp, str(mode))
+            os.mkdir(d)
+            fd = dir_fd(d)
+            r = one(rc.req(pb.SINGLE_PRE_DUMP, pid=v.pid, images_dir_fd=fd,
+                           pre_dump_mode=mode))
+            os.close(fd)
+            expect(r.success, 'pre-dump with mode %d: %s' % (mode, r))
+            n = page_pipes(d)
+            expect((n > 0) == want_pipes, 'mode %d: %d page pipes' % (mode, n))
         v.wait_lines(0, v.wait_lines(1) + 1)
     finally:
         v.kill()
