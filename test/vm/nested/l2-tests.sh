@@ -10,6 +10,8 @@
 #   criu-check-ooh   criu check --feature ooh (needs /bin/criu and ooh.ko)
 #   zdtm/NAME        test/zdtm/run.sh --pre-dump 2 --tracker ooh (same)
 
+# Environment: L2_ONLY (see main), ZDTM_TESTS, ZDTM_ANON_MB.
+
 # The module's verdicts from the kernel log, renamed hctest/NAME.
 hctest() {
 	local out
@@ -91,13 +93,18 @@ kernel_notes() {
 		tail -n 20 | sed 's/^/l2-dmesg: /'
 }
 
+# L2_ONLY: the parts to run (hctest spml criu zdtm), default all.
+part() {
+	[ -z "$L2_ONLY" ] || [[ " $L2_ONLY " == *" $1 "* ]]
+}
+
 main() {
 	local out=/tmp/l2-tests.out
 	{
-		hctest
-		spml_tests
-		criu_check_ooh
-		zdtm_ooh
+		part hctest && hctest
+		part spml && spml_tests
+		part criu && criu_check_ooh
+		part zdtm && zdtm_ooh
 	} | tee $out
 	grep -q '^FAIL ' $out || return 0
 	kernel_notes
