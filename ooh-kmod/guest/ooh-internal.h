@@ -66,6 +66,9 @@ struct ooh_session {
 	unsigned long swpout_mark;	/* PSWPOUT when the interval began */
 	struct list_head spml_node;	/* in the SPML provider's list */
 
+	/* EPML: this session's address space at the host (ooh-epml.h). */
+	struct ooh_epml_space *epml;
+
 	/* The areas at the start of the interval. */
 	struct ooh_vmas areas;
 

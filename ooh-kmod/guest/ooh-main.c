@@ -13,10 +13,14 @@
 
 #include "ooh-internal.h"
 
-/* In order of preference; selftest works only when its parameter says. */
+/*
+ * In order of preference: EPML (no reverse mapping, only the process's
+ * writes trap) when the host offers it, else SPML; selftest works only
+ * when its parameter says.
+ */
 static const struct ooh_provider_ops *const ooh_providers[] = {
-	&ooh_spml_ops,
 	&ooh_epml_ops,
+	&ooh_spml_ops,
 	&ooh_selftest_ops,
 };
 

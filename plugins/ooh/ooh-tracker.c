@@ -214,7 +214,7 @@ static int ooh_session_fd(struct track_target *t, struct track_state *st)
 
 static int ooh_tr_start(struct track_target *t, struct track_state *st)
 {
-	unsigned int used = 0;
+	unsigned int used = 0, want;
 	unsigned long ino;
 	int tfd = -1, fd = -1, ret;
 
@@ -230,10 +230,16 @@ static int ooh_tr_start(struct track_target *t, struct track_state *st)
 		ooh_log(1, "ooh: can't get fd %d of pid %d: %d\n", tfd, t->pid, fd);
 		goto err;
 	}
-	ret = ooh_attach(fd, t->pid, 0, &used);
+	ret = ooh_provider_wanted(&want);
 	if (ret) {
-		ooh_log(1, "ooh: attach to pid %d: %s\n", t->pid,
-			ooh_strerror(OOH_OP_ATTACH, ret));
+		ooh_log(1, "ooh: %s=%s: not epml, spml or auto\n", OOH_PROVIDER_ENV,
+			getenv(OOH_PROVIDER_ENV));
+		goto err;
+	}
+	ret = ooh_attach(fd, t->pid, want, &used);
+	if (ret) {
+		ooh_log(1, "ooh: attach to pid %d (provider %s): %s\n", t->pid,
+			ooh_provider_name(want), ooh_strerror(OOH_OP_ATTACH, ret));
 		goto err;
 	}
 	ret = ooh_start(fd);
@@ -245,8 +251,8 @@ static int ooh_tr_start(struct track_target *t, struct track_state *st)
 	close(fd);
 	snprintf(st->data, sizeof(st->data), "fd=%d ino=%lu", tfd, ino);
 	st->target_fd = tfd;
-	ooh_log(3, "ooh: tracking pid %d with its fd %d, provider %u\n",
-		t->pid, tfd, used);
+	ooh_log(3, "ooh: tracking pid %d with its fd %d, provider %s\n",
+		t->pid, tfd, ooh_provider_name(used));
 	return 0;
 err:
 	if (fd >= 0)

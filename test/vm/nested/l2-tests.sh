@@ -7,6 +7,8 @@
 #
 #   hctest/NAME      test/vm/nested/hctest: the hypercalls from a kernel module
 #   spml/NAME        spml-test: ooh.ko's sessions over the host's log
+#   epml/NAME        spml-test epml: the same over the EPML provider
+#   nested-ioctl-fuzz test/ooh's fuzzer over the real host (then dmesg clean)
 #   criu-check-ooh   criu check --feature ooh (needs /bin/criu and ooh.ko)
 #   zdtm/NAME        test/zdtm/run.sh --pre-dump 2 --tracker ooh (same)
 
@@ -37,7 +39,7 @@ load_ooh() {
 # ooh.ko over the real host: spml-test, with a zram swap device for its
 # swap case (off again afterwards: swap-outs make criu's intervals overflow).
 spml_tests() {
-	local swap=0 rc
+	local swap=0 rc prov
 
 	if ! [ -x /bin/spml-test ] || ! load_ooh; then
 		echo "SKIP spml: no spml-test or ooh.ko in this guest"
@@ -47,10 +49,12 @@ spml_tests() {
 	   mkswap /dev/zram0 >/dev/null && swapon /dev/zram0; then
 		swap=1
 	fi
-	spml-test
-	rc=$?
-	# 1: its FAIL lines say why; anything else is a crash.
-	[ "$rc" -gt 1 ] && echo "FAIL spml: spml-test died (exit $rc)"
+	for prov in spml epml; do
+		spml-test $prov
+		rc=$?
+		# 1: its FAIL lines say why; anything else is a crash.
+		[ "$rc" -gt 1 ] && echo "FAIL $prov: spml-test $prov died (exit $rc)"
+	done
 	[ "$swap" = 1 ] && swapoff /dev/zram0
 }
 
@@ -61,10 +65,19 @@ criu_check_ooh() {
 		echo "SKIP criu-check-ooh: no criu or ooh.ko in this guest"
 		return
 	fi
-	if out=$(criu check --feature ooh 2>&1); then
-		echo "PASS criu-check-ooh"
-	else
+	# Shadow paging in level 1: EPML is offered, and taken by default.
+	if ! out=$(criu check --feature ooh 2>&1); then
 		echo "FAIL criu-check-ooh: $(echo "$out" | tail -n2 | tr '\n' ' ')"
+	elif [[ "$out" != *"provider epml"* ]]; then
+		echo "FAIL criu-check-ooh: epml not the provider in use: $out"
+	else
+		echo "PASS criu-check-ooh"
+	fi
+	if out=$(CRIU_OOH_PROVIDER=spml criu check --feature ooh 2>&1) &&
+	   [[ "$out" == *"provider spml"* ]]; then
+		echo "PASS criu-check-ooh-spml"
+	else
+		echo "FAIL criu-check-ooh-spml: CRIU_OOH_PROVIDER=spml: $out"
 	fi
 }
 
@@ -87,13 +100,31 @@ zdtm_ooh() {
 		done
 }
 
+# test/ooh's ioctl fuzzer over the real host: attaches with every
+# provider succeed here, so START and DRAIN reach SPML's and EPML's rings.
+fuzz_ooh() {
+	local bad
+
+	if ! [ -x /bin/ooh-test ] || ! load_ooh; then
+		echo "SKIP ooh-fuzz: no ooh-test or ooh.ko in this guest"
+		return
+	fi
+	ooh-test fuzz "${OOH_FUZZ_CALLS:-5000}" | sed 's/^\(PASS\|FAIL\) /\1 nested-/'
+	bad=$(dmesg | grep -E 'BUG|WARNING|Oops|general protection|Call Trace' | head -n3)
+	if [ -n "$bad" ]; then
+		echo "FAIL nested-fuzz-dmesg-clean: $(echo "$bad" | tr '\n' ' ')"
+	else
+		echo "PASS nested-fuzz-dmesg-clean"
+	fi
+}
+
 # After a failure: what the kernel said (the console of this level is quiet).
 kernel_notes() {
 	dmesg | grep -iE 'oom|out of memory|killed process|segfault|BUG|WARNING|ooh' |
 		tail -n 20 | sed 's/^/l2-dmesg: /'
 }
 
-# L2_ONLY: the parts to run (hctest spml criu zdtm), default all.
+# L2_ONLY: the parts to run (hctest spml fuzz criu zdtm), default all.
 part() {
 	[ -z "$L2_ONLY" ] || [[ " $L2_ONLY " == *" $1 "* ]]
 }
@@ -103,6 +134,7 @@ main() {
 	{
 		part hctest && hctest
 		part spml && spml_tests
+		part fuzz && fuzz_ooh
 		part criu && criu_check_ooh
 		part zdtm && zdtm_ooh
 	} | tee $out

@@ -27,7 +27,7 @@
 # L1_MEM (default 3G), L2_MEM (default 1G), L2_TIMEOUT, VM_TIMEOUT,
 # L1_NPT (kvm_amd's npt in level 1, default 0: shadow paging, which EPML
 # needs; 1 gives nested paging, where only SPML works), L2_ONLY (the parts
-# of l2-tests.sh to run: hctest spml criu zdtm),
+# of l2-tests.sh to run: hctest spml fuzz criu zdtm),
 # KEEP=DIR (keep the initramfs work and console logs there).
 
 NESTED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -89,6 +89,8 @@ l2_adds() {
 	[ -n "$ooh" ] && echo "--add=$ooh:/root/ooh.ko"
 	[ -n "$ooh" ] && [ -x "$NESTED_DIR/spml-test" ] &&
 		echo "--add=$NESTED_DIR/spml-test:/bin/spml-test"
+	[ -n "$ooh" ] && [ -x "$TOP/test/ooh/ooh-test" ] &&
+		echo "--add=$TOP/test/ooh/ooh-test:/bin/ooh-test"
 	if [ -n "$ooh" ] && [ -x "$criu" ]; then
 		echo "--add=$criu:/bin/criu"
 		echo "--add=$TOP/test/zdtm:/zdtm"
