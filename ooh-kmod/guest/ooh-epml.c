@@ -56,23 +56,9 @@ static DEFINE_SPINLOCK(ooh_epml_lock);
 static DEFINE_MUTEX(ooh_epml_mutex);
 static unsigned int ooh_epml_users;		/* under ooh_epml_mutex */
 
-static long ooh_epml_query(void)
-{
-	long ret;
-
-	if (!kvm_para_available())
-		return -ENODEV;
-	ret = kvm_hypercall0(KVM_HC_OOH_EPML_QUERY);
-	if (ret == -KVM_ENOSYS)
-		return -ENOSYS;
-	if (ret == -KVM_EOPNOTSUPP)
-		return -EOPNOTSUPP;
-	return ret < 0 ? -EIO : ret;
-}
-
 static int ooh_epml_probe(u32 *host_version, const char **why)
 {
-	long v = ooh_epml_query();
+	long v = ooh_kvm_query(KVM_HC_OOH_EPML_QUERY);
 
 	*host_version = v > 0 ? v : 0;
 	if (v == -ENODEV) {
@@ -287,21 +273,6 @@ static void ooh_epml_close_ring(struct ooh_epml_space *sp)
 	sp->ring = NULL;
 }
 
-/* Clear OOH_RING_OVERFLOW against the host setting it again. */
-static bool ooh_epml_take_overflow(struct ooh_ring_header *r)
-{
-	u32 old = READ_ONCE(r->flags);
-
-	while (old & OOH_RING_OVERFLOW) {
-		u32 cur = cmpxchg(&r->flags, old, old & ~OOH_RING_OVERFLOW);
-
-		if (cur == old)
-			return true;
-		old = cur;
-	}
-	return false;
-}
-
 /*
  * Entries [tail, head) to @out (NULL: dropped); frees their slots.
  * Returns false if entries were lost (overflow or a bad head).
@@ -324,7 +295,7 @@ static bool ooh_epml_consume(struct ooh_epml_space *sp, struct ooh_addrs *out)
 		}
 	}
 	smp_store_release(&r->tail, head);
-	if (ooh_epml_take_overflow(r))
+	if (ooh_ring_take_overflow(r))
 		ok = false;
 	return ok;
 }

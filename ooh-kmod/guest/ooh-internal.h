@@ -76,6 +76,11 @@ struct ooh_session {
 	struct list_head node;		/* in ooh_sessions, when attached */
 };
 
+/* ooh-spml.c, shared with EPML */
+struct ooh_ring_header;
+long ooh_kvm_query(unsigned int nr);
+bool ooh_ring_take_overflow(struct ooh_ring_header *r);
+
 /* ooh-main.c */
 int ooh_pick_provider(u32 id, const struct ooh_provider_ops **out);
 

@@ -77,13 +77,17 @@ static int ooh_kvm_err(long ret)
 	return ret < 0 ? -EIO : 0;
 }
 
-static long ooh_spml_query(void)
+/*
+ * A host's version for query hypercall @nr: the version, -ENODEV (not on
+ * KVM), -ENOSYS (no such hypercall: no patch) or the host's error.
+ */
+long ooh_kvm_query(unsigned int nr)
 {
 	long ret;
 
 	if (!kvm_para_available())
 		return -ENODEV;
-	ret = kvm_hypercall0(KVM_HC_OOH_QUERY);
+	ret = kvm_hypercall0(nr);
 	if (ret == -KVM_ENOSYS)
 		return -ENOSYS;
 	return ret < 0 ? ooh_kvm_err(ret) : ret;
@@ -91,7 +95,7 @@ static long ooh_spml_query(void)
 
 static int ooh_spml_probe(u32 *host_version, const char **why)
 {
-	long v = ooh_spml_query();
+	long v = ooh_kvm_query(KVM_HC_OOH_QUERY);
 
 	*host_version = v > 0 ? v : 0;
 	if (v == -ENODEV) {
@@ -173,8 +177,8 @@ static void ooh_spml_rearm(void)
 	ooh_spml_enable();
 }
 
-/* Clear OOH_RING_OVERFLOW against the host setting other flags. */
-static bool ooh_spml_take_overflow(struct ooh_ring_header *r)
+/* Clear OOH_RING_OVERFLOW against the host setting it again or other flags. */
+bool ooh_ring_take_overflow(struct ooh_ring_header *r)
 {
 	u32 old = READ_ONCE(r->flags);
 
@@ -222,7 +226,7 @@ static void ooh_spml_consume(void)
 		return;
 	}
 	/* After the ACK: a loss up to it is seen now, not an interval late. */
-	if (ooh_spml_take_overflow(r)) {
+	if (ooh_ring_take_overflow(r)) {
 		ooh_spml_lose_all();
 		ooh_spml_rearm();
 	}
