@@ -22,8 +22,8 @@
  *  - shared, hugetlb and PFN mappings (others write them through their
  *    own page tables, or there are no dirty bits to re-arm): every page
  *    of them, at every drain;
- *  - a ring or range list that overflowed: OOH_DRAIN_OVERFLOW, and the
- *    whole address space is re-armed.
+ *  - a ring that overflowed (or a drain out of memory): OOH_DRAIN_OVERFLOW,
+ *    and the whole address space is re-armed.
  *
  * Locking: the session mutex serialises a session's calls. ooh_epml_lock
  * (a spinlock, taken in kprobe handlers) guards the list of spaces and

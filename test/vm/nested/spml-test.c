@@ -12,7 +12,12 @@
  * The rules differ where the providers differ: EPML reports every page of
  * a shared mapping at every drain (others write it through their own page
  * tables, which the host does not log for this process), and a swap-out
- * is no loss for it (it logs addresses, not frames).
+ * is no loss for it (it logs addresses, not frames). And where the host
+ * shadows the guest's page tables (EPML offered: level 1 runs npt=0),
+ * SPML over-reports: KVM maps a dirty guest entry writable on a read fault
+ * or a sync, which logs its frame without a write. There an unwritten
+ * page reported is noted ("# ... over-reported"), not failed; a written
+ * page missing still fails. With nested paging (L1_NPT=1) SPML is exact.
  *
  * Each test maps a region, writes all of it, starts (or drains) a
  * session so that what came before is out of the way, then makes the
@@ -57,6 +62,7 @@
 static int failures;
 static const char *prov = "spml";	/* the provider tested, and the prefix */
 static unsigned int prov_id = OOH_PROVIDER_SPML;
+static bool extra_allowed;		/* SPML over a shadowing host */
 static uint64_t *addrs;		/* one drained interval */
 static size_t nr_addrs;
 static unsigned int drain_flags;
@@ -167,6 +173,11 @@ static const char *expect(int fd, const char *base, long n, const long *want)
 	}
 	if (missing < 0 && extra < 0)
 		return NULL;
+	if (missing < 0 && extra_allowed) {
+		printf("# %s: %ld of %ld pages reported (want %ld): over-reported (shadow paging)\n",
+		       prov, got, n, nw);
+		return NULL;
+	}
 	k = snprintf(why, sizeof(why), "%ld of %ld pages reported (want %ld)", got, n, nw);
 	if (missing >= 0)
 		k += snprintf(why + k, sizeof(why) - k, ", written page %ld missing", missing);
@@ -856,6 +867,15 @@ int main(int argc, char **argv)
 	} else if (argc > 1 && strcmp(argv[1], "spml")) {
 		fprintf(stderr, "usage: %s [spml|epml]\n", argv[0]);
 		return 2;
+	}
+	if (!epml()) {
+		struct ooh_version v;
+		int fd = ooh_open();
+
+		extra_allowed = fd >= 0 && !ooh_version(fd, &v) &&
+				(v.providers & (1U << OOH_PROVIDER_EPML));
+		if (fd >= 0)
+			close(fd);
 	}
 	for (i = 0; i < REGION_PAGES; i++)
 		all_pages[i] = i;
