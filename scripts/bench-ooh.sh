@@ -209,13 +209,13 @@ epml_vs_spml() {
 		for (r in e) {
 			if (!(r in s)) continue
 			split(e[r], a, " "); split(s[r], b, " ")
-			printf "| %s%% | %s | %s | %s | %s | %s | %s |\n", r,
-				b[3] > 0 ? sprintf("%.2f", a[3] / b[3]) : "-",
-				b[6] > 0 ? sprintf("%.2f", a[6] / b[6]) : "-",
-				b[10] > 0 ? sprintf("%.2f", a[10] / b[10]) : "-",
-				b[11] > 0 ? sprintf("%.2f", a[11] / b[11]) : "-",
-				a[14] > 0 ? sprintf("%.1f%%", 100 * (1 - a[15] / a[14])) : "-",
-				b[14] > 0 ? sprintf("%.1f%%", 100 * (1 - b[15] / b[14])) : "-"
+			r1 = (b[3] > 0) ? sprintf("%.2f", a[3] / b[3]) : "-"
+			r2 = (b[6] > 0) ? sprintf("%.2f", a[6] / b[6]) : "-"
+			r3 = (b[10] > 0) ? sprintf("%.2f", a[10] / b[10]) : "-"
+			r4 = (b[11] > 0) ? sprintf("%.2f", a[11] / b[11]) : "-"
+			se = (a[14] > 0) ? sprintf("%.1f%%", 100 * (1 - a[15] / a[14])) : "-"
+			ss = (b[14] > 0) ? sprintf("%.1f%%", 100 * (1 - b[15] / b[14])) : "-"
+			printf "| %s%% | %s | %s | %s | %s | %s | %s |\n", r, r1, r2, r3, r4, se, ss
 		}
 	}' "$tmp/track" | sort -t'|' -k2 -g
 }

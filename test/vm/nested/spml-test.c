@@ -395,6 +395,11 @@ static void t_exact(void)
 	touch(r, 0);
 	why = expect(fd, r, REGION_PAGES, W(0));
 	result("next-interval", why ? "%s" : NULL, why);
+	/* Pages handed out before: the drain must have re-armed them. */
+	touch(r, 3);
+	touch(r, 0);
+	why = expect(fd, r, REGION_PAGES, W(0, 3));
+	result("rewritten-after-drain", why ? "%s" : NULL, why);
 	close(fd);
 	munmap(r, REGION_PAGES * PG);
 }
@@ -629,6 +634,10 @@ static void t_thp(void)
 	if (!why && anon_huge_kb(r) < 2048)
 		why = "the huge page was split meanwhile";
 	result("thp-subpage", why ? "%s" : NULL, why);
+	touch(r, 300);
+	touch(r, 6);
+	why = expect(fd, r, 512, W(6, 300));
+	result("thp-subpage-rewritten-after-drain", why ? "%s" : NULL, why);
 	close(fd);
 }
 
