@@ -49,7 +49,7 @@ module_param(epml_ring_entries, uint, 0444);
 MODULE_PARM_DESC(epml_ring_entries, "EPML ring size per session in entries (a power of two)");
 
 #define OOH_EPML_RING_MIN	512U
-#define OOH_EPML_RING_MAX	(1U << 20)
+#define OOH_EPML_RING_MAX	(1U << 18)	/* as SPML's: an order-10 block */
 
 static LIST_HEAD(ooh_epml_spaces);
 static DEFINE_SPINLOCK(ooh_epml_lock);
@@ -234,7 +234,7 @@ static int ooh_epml_open_ring(struct ooh_epml_space *sp, u32 hint)
 
 	n = roundup_pow_of_two(n);
 	sp->ring_bytes = OOH_RING_HEADER_SIZE + (size_t)n * sizeof(u64);
-	r = alloc_pages_exact(sp->ring_bytes, GFP_KERNEL | __GFP_ZERO);
+	r = alloc_pages_exact(sp->ring_bytes, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
 	if (!r)
 		return -ENOMEM;
 	r->magic = OOH_EPML_RING_MAGIC;

@@ -54,7 +54,12 @@ module_param(max_logged, ulong, 0644);
 MODULE_PARM_DESC(max_logged, "frames a session may collect per interval before it overflows");
 
 #define OOH_RING_MIN	512U
-#define OOH_RING_MAX	(1U << 20)
+/*
+ * The ring is one physically contiguous block (header page + slots):
+ * 2^18 slots plus the header is an order-10 allocation, the largest
+ * 6.1 and 6.12 both give.
+ */
+#define OOH_RING_MAX	(1U << 18)
 
 static struct {
 	struct mutex lock;
@@ -267,7 +272,7 @@ static int ooh_spml_open_ring(u32 hint)
 	int ret;
 
 	/* The host sees it by guest-physical address: contiguous pages. */
-	r = alloc_pages_exact(bytes, GFP_KERNEL | __GFP_ZERO);
+	r = alloc_pages_exact(bytes, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
 	if (!r)
 		return -ENOMEM;
 	r->magic = OOH_RING_MAGIC;
