@@ -166,10 +166,6 @@ int ooh_session_attach(struct ooh_session *s, const struct ooh_attach *arg)
 	s->gone_flags = 0;
 	s->started = false;
 	ret = s->ops->attach(s, arg->ring_entries);
-	/* "The best" is SPML once the host's EPML spaces are all taken. */
-	if (ret == -ENOSPC && !arg->provider && s->ops == &ooh_epml_ops &&
-	    !ooh_pick_provider(OOH_PROVIDER_SPML, &s->ops))
-		ret = s->ops->attach(s, arg->ring_entries);
 	if (ret)
 		goto err;
 	list_add(&s->node, &ooh_sessions);

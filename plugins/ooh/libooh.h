@@ -43,7 +43,7 @@ int ooh_detach(int fd);
 /*
  * The provider a tracking session asks for: $CRIU_OOH_PROVIDER, "epml",
  * "spml" or "auto" (unset: auto, which is 0, the best the module offers:
- * EPML when the host has it, else SPML). -EINVAL for anything else.
+ * SPML when the host has it, else EPML). -EINVAL for anything else.
  */
 #define OOH_PROVIDER_ENV	"CRIU_OOH_PROVIDER"
 int ooh_provider_wanted(unsigned int *provider);
