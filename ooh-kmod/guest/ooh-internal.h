@@ -66,12 +66,20 @@ struct ooh_session {
 	unsigned long swpout_mark;	/* PSWPOUT when the interval began */
 	struct list_head spml_node;	/* in the SPML provider's list */
 
+	/* EPML: this session's address space at the host (ooh-epml.h). */
+	struct ooh_epml_space *epml;
+
 	/* The areas at the start of the interval. */
 	struct ooh_vmas areas;
 
 	struct ooh_stats stats;
 	struct list_head node;		/* in ooh_sessions, when attached */
 };
+
+/* ooh-spml.c, shared with EPML */
+struct ooh_ring_header;
+long ooh_kvm_query(unsigned int nr);
+bool ooh_ring_take_overflow(struct ooh_ring_header *r);
 
 /* ooh-main.c */
 int ooh_pick_provider(u32 id, const struct ooh_provider_ops **out);

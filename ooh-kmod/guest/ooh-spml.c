@@ -54,7 +54,12 @@ module_param(max_logged, ulong, 0644);
 MODULE_PARM_DESC(max_logged, "frames a session may collect per interval before it overflows");
 
 #define OOH_RING_MIN	512U
-#define OOH_RING_MAX	(1U << 20)
+/*
+ * The ring is one physically contiguous block (header page + slots):
+ * 2^18 slots plus the header is an order-10 allocation, the largest
+ * 6.1 and 6.12 both give.
+ */
+#define OOH_RING_MAX	(1U << 18)
 
 static struct {
 	struct mutex lock;
@@ -77,13 +82,17 @@ static int ooh_kvm_err(long ret)
 	return ret < 0 ? -EIO : 0;
 }
 
-static long ooh_spml_query(void)
+/*
+ * A host's version for query hypercall @nr: the version, -ENODEV (not on
+ * KVM), -ENOSYS (no such hypercall: no patch) or the host's error.
+ */
+long ooh_kvm_query(unsigned int nr)
 {
 	long ret;
 
 	if (!kvm_para_available())
 		return -ENODEV;
-	ret = kvm_hypercall0(KVM_HC_OOH_QUERY);
+	ret = kvm_hypercall0(nr);
 	if (ret == -KVM_ENOSYS)
 		return -ENOSYS;
 	return ret < 0 ? ooh_kvm_err(ret) : ret;
@@ -91,7 +100,7 @@ static long ooh_spml_query(void)
 
 static int ooh_spml_probe(u32 *host_version, const char **why)
 {
-	long v = ooh_spml_query();
+	long v = ooh_kvm_query(KVM_HC_OOH_QUERY);
 
 	*host_version = v > 0 ? v : 0;
 	if (v == -ENODEV) {
@@ -173,8 +182,8 @@ static void ooh_spml_rearm(void)
 	ooh_spml_enable();
 }
 
-/* Clear OOH_RING_OVERFLOW against the host setting other flags. */
-static bool ooh_spml_take_overflow(struct ooh_ring_header *r)
+/* Clear OOH_RING_OVERFLOW against the host setting it again or other flags. */
+bool ooh_ring_take_overflow(struct ooh_ring_header *r)
 {
 	u32 old = READ_ONCE(r->flags);
 
@@ -222,7 +231,7 @@ static void ooh_spml_consume(void)
 		return;
 	}
 	/* After the ACK: a loss up to it is seen now, not an interval late. */
-	if (ooh_spml_take_overflow(r)) {
+	if (ooh_ring_take_overflow(r)) {
 		ooh_spml_lose_all();
 		ooh_spml_rearm();
 	}
@@ -263,7 +272,7 @@ static int ooh_spml_open_ring(u32 hint)
 	int ret;
 
 	/* The host sees it by guest-physical address: contiguous pages. */
-	r = alloc_pages_exact(bytes, GFP_KERNEL | __GFP_ZERO);
+	r = alloc_pages_exact(bytes, GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN);
 	if (!r)
 		return -ENOMEM;
 	r->magic = OOH_RING_MAGIC;

@@ -39,3 +39,5 @@ emit 0002-kvm-ooh-hooks "KVM: feed marked-dirty frames and OoH hypercalls to OoH
 	virt/kvm/kvm_main.c arch/x86/kvm/x86.c
 emit 0003-kvm-mmu-ooh-write-logging "KVM: x86/mmu: trap writes 4K at a time while OoH logs" \
 	arch/x86/kvm/mmu/mmu.c arch/x86/kvm/mmu/spte.c
+emit 0004-kvm-ooh-epml "KVM: x86/mmu: OoH Extended PML, a per-process log of written guest-virtual pages" \
+	arch/x86/kvm/ooh_epml.c arch/x86/kvm/mmu/paging_tmpl.h

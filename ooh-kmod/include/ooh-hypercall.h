@@ -53,4 +53,39 @@ struct ooh_ring_header {
 
 #define OOH_RING_HEADER_SIZE		4096
 
+/*
+ * Extended PML, emulated by a host that shadows the guest's page tables
+ * (nested paging off): for a vCPU whose page-table root belongs to a
+ * registered address space, KVM appends the guest-virtual address of the
+ * page every time it lets a write through the guest's page tables (a
+ * write walk: the first write after the guest's entry or KVM's shadow
+ * of it became read-only or clean). Only user-half addresses are logged.
+ *
+ * The ring has the header above with magic OOH_EPML_RING_MAGIC and
+ * version OOH_EPML_VERSION, then nr_entries 64-bit page addresses. Unlike
+ * SPML there is no ACK: the guest's tail is the consumer index (read by
+ * the host before each append, and only trusted when it lies within
+ * [previous tail, head]). When head - tail reaches nr_entries the entry
+ * is dropped, OOH_RING_OVERFLOW is set and overflows counted; the guest
+ * then treats the interval as lost and re-arms the whole address space.
+ * Re-arming is the guest's job: it cleans the dirty bits of the pages it
+ * took and flushes its TLB, and the next write faults into KVM again.
+ */
+#define OOH_EPML_VERSION		1
+#define OOH_EPML_RING_MAGIC		0x45484f4f	/* "OOHE" */
+/* Address spaces one VM may register at once. */
+#define OOH_EPML_MAX_SPACES		16
+
+/* -> OOH_EPML_VERSION; -KVM_EOPNOTSUPP when the host uses nested paging */
+#define KVM_HC_OOH_EPML_QUERY		0x4f4f0010
+/*
+ * rbx: guest-physical address of the ring, rcx: its size in bytes,
+ * rdx, rsi: the address space's page-table roots (CR3 without PCID bits:
+ * kernel and user roots under page-table isolation; rsi 0 if only one).
+ * -> a space id >= 0
+ */
+#define KVM_HC_OOH_EPML_REGISTER	0x4f4f0011
+/* rbx: the id REGISTER returned */
+#define KVM_HC_OOH_EPML_UNREGISTER	0x4f4f0012
+
 #endif /* OOH_HYPERCALL_H */

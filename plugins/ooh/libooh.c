@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -81,10 +82,68 @@ int ooh_detach(int fd)
 	return ioctl(fd, OOH_IOC_DETACH) < 0 ? -errno : 0;
 }
 
+const char *ooh_provider_name(unsigned int provider)
+{
+	switch (provider) {
+	case OOH_PROVIDER_SPML:
+		return "spml";
+	case OOH_PROVIDER_EPML:
+		return "epml";
+	}
+	return "auto";
+}
+
+int ooh_provider_wanted(unsigned int *provider)
+{
+	const char *e = getenv(OOH_PROVIDER_ENV);
+
+	if (!e || !*e || !strcmp(e, "auto"))
+		*provider = 0;
+	else if (!strcmp(e, "epml"))
+		*provider = OOH_PROVIDER_EPML;
+	else if (!strcmp(e, "spml"))
+		*provider = OOH_PROVIDER_SPML;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* Which provider a session would use, given $CRIU_OOH_PROVIDER. */
+static int ooh_probe_provider(const struct ooh_version *v, char *why, size_t len)
+{
+	unsigned int want, use;
+	char avail[32];
+
+	snprintf(avail, sizeof(avail), "%s%s%s",
+		 v->providers & (1U << OOH_PROVIDER_EPML) ? "epml" : "",
+		 (v->providers & (1U << OOH_PROVIDER_EPML)) &&
+		 (v->providers & (1U << OOH_PROVIDER_SPML)) ? " " : "",
+		 v->providers & (1U << OOH_PROVIDER_SPML) ? "spml" : "");
+	ooh_provider_wanted(&want);	/* checked by ooh_probe() */
+	/* As ooh.ko's "best": SPML first (EPML only by name, for now). */
+	use = want ?: (v->providers & (1U << OOH_PROVIDER_SPML)) ?
+	      OOH_PROVIDER_SPML : OOH_PROVIDER_EPML;
+	if (!(v->providers & (1U << use))) {
+		snprintf(why, len, "provider %s asked for by %s is not available (available: %s)",
+			 ooh_provider_name(use), OOH_PROVIDER_ENV, avail);
+		return -EOPNOTSUPP;
+	}
+	snprintf(why, len, "provider %s (available: %s; host SPML version %u)",
+		 ooh_provider_name(use), avail, v->host_version);
+	return 0;
+}
+
 int ooh_probe(char *why, size_t len)
 {
 	struct ooh_version v;
+	unsigned int want;
 	int fd, ret;
+
+	if (ooh_provider_wanted(&want)) {
+		snprintf(why, len, "%s=%s: not epml, spml or auto", OOH_PROVIDER_ENV,
+			 getenv(OOH_PROVIDER_ENV));
+		return -EINVAL;
+	}
 
 	fd = ooh_open();
 	if (fd < 0) {
@@ -107,11 +166,7 @@ int ooh_probe(char *why, size_t len)
 		snprintf(why, len, "no OoH-capable hypervisor (ooh.ko loaded, no provider works)");
 		return -ENODEV;
 	}
-	snprintf(why, len, "%s%s (host SPML version %u)",
-		 v.providers & (1U << OOH_PROVIDER_SPML) ? "spml" : "",
-		 v.providers & (1U << OOH_PROVIDER_EPML) ? " epml" : "",
-		 v.host_version);
-	return 0;
+	return ooh_probe_provider(&v, why, len);
 }
 
 static const char *ooh_attach_strerror(int err)
@@ -120,7 +175,7 @@ static const char *ooh_attach_strerror(int err)
 	case -ENODEV:
 		return "no OoH-capable hypervisor";
 	case -EOPNOTSUPP:
-		return "provider not available (epml: no CPU implements extended PML)";
+		return "provider not available (epml: the host must shadow the guest's page tables)";
 	case -EPERM:
 		return "not allowed to track that process (the caller must be it or ptrace it)";
 	case -ESRCH:

@@ -40,7 +40,19 @@ int ooh_drain(int fd, uint64_t *addrs, size_t max, size_t *nr,
 int ooh_stats(int fd, struct ooh_stats *st);
 int ooh_detach(int fd);
 
-/* Can tracking work here? 0, or -errno with a one-line reason. */
+/*
+ * The provider a tracking session asks for: $CRIU_OOH_PROVIDER, "epml",
+ * "spml" or "auto" (unset: auto, which is 0, the best the module offers:
+ * SPML when the host has it, else EPML). -EINVAL for anything else.
+ */
+#define OOH_PROVIDER_ENV	"CRIU_OOH_PROVIDER"
+int ooh_provider_wanted(unsigned int *provider);
+const char *ooh_provider_name(unsigned int provider);
+
+/*
+ * Can tracking work here? 0, or -errno; @why says which provider is in
+ * use and which are available, or what is missing.
+ */
 int ooh_probe(char *why, size_t len);
 /* What @err (negative) from @op means for a user. */
 const char *ooh_strerror(enum ooh_op op, int err);

@@ -75,7 +75,7 @@ static int ooh_open_in_target(struct track_target *t, struct track_state *st)
 
 static int ooh_tr_start(struct track_target *t, struct track_state *st)
 {
-	unsigned int used = 0;
+	unsigned int used = 0, want;
 	int fd = -1, ret;
 
 	ret = ooh_open_in_target(t, st);
@@ -86,10 +86,16 @@ static int ooh_tr_start(struct track_target *t, struct track_state *st)
 		ret = fd;
 		goto err;
 	}
-	ret = ooh_attach(fd, t->pid, 0, &used);
+	ret = ooh_provider_wanted(&want);
 	if (ret) {
-		ooh_log(1, "ooh: attach to pid %d: %s\n", t->pid,
-			ooh_strerror(OOH_OP_ATTACH, ret));
+		ooh_log(1, "ooh: %s=%s: not epml, spml or auto\n", OOH_PROVIDER_ENV,
+			getenv(OOH_PROVIDER_ENV));
+		goto err;
+	}
+	ret = ooh_attach(fd, t->pid, want, &used);
+	if (ret) {
+		ooh_log(1, "ooh: attach to pid %d (provider %s): %s\n", t->pid,
+			ooh_provider_name(want), ooh_strerror(OOH_OP_ATTACH, ret));
 		goto err;
 	}
 	ret = ooh_start(fd);
@@ -100,8 +106,8 @@ static int ooh_tr_start(struct track_target *t, struct track_state *st)
 	}
 	close(fd);
 	snprintf(st->data, sizeof(st->data), "fd=%d", st->target_fd);
-	ooh_log(3, "ooh: tracking pid %d with its fd %d, provider %u\n",
-		t->pid, st->target_fd, used);
+	ooh_log(3, "ooh: tracking pid %d with its fd %d, provider %s\n",
+		t->pid, st->target_fd, ooh_provider_name(used));
 	return 0;
 err:
 	if (fd >= 0)

@@ -9,6 +9,7 @@
 #   module-reload-selftest   ooh.ko unloads cleanly and loads with selftest=1
 #   dmesg-clean              no oops, BUG, WARNING after all of the above
 #   criu-check-ooh           criu check --feature ooh: "no" with the reason
+#   criu-check-ooh-bad-provider  CRIU_OOH_PROVIDER=bogus is refused by name
 #   criu-ooh-refused         criu pre-dump --ooh fails, naming the reason
 #   criu-auto-skips-ooh      criu pre-dump --track-mem (auto) takes another tracker
 # Environment: OOH_FUZZ_CALLS (default 20000).
@@ -54,6 +55,18 @@ criu_check() {
 	esac
 }
 
+# A bad $CRIU_OOH_PROVIDER is refused by name, host or not.
+criu_check_bad_provider() {
+	local out
+	if out=$(CRIU_OOH_PROVIDER=bogus criu check --feature ooh --libdir "$PLUGINS" 2>&1); then
+		fail criu-check-ooh-bad-provider "exit 0 with: $out"
+	elif [[ "$out" == *"CRIU_OOH_PROVIDER=bogus"* ]]; then
+		pass criu-check-ooh-bad-provider
+	else
+		fail criu-check-ooh-bad-provider "no reason: $out"
+	fi
+}
+
 # A victim for pre-dumps: ooh-test idle sleeps after writing a byte.
 start_victim() {
 	setsid /bin/ooh-test idle 1 </dev/null >/dev/null 2>&1 &
@@ -93,6 +106,7 @@ main() {
 	echo "# kernel $(uname -r)"
 	/bin/ooh-test nohost
 	criu_check
+	criu_check_bad_provider
 	criu_predump
 	reload_selftest && {
 		/bin/ooh-test selftest

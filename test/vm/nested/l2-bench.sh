@@ -5,7 +5,8 @@
 # incremental checkpoints with each dirty tracker, measured in one boot.
 #
 # Two workloads, each tracker in turn (those `criu check --feature T` says
-# yes to: none, soft-dirty, pagemap-scan, ooh):
+# yes to: none, soft-dirty, pagemap-scan, ooh-epml and ooh-spml, the ooh
+# tracker over each provider):
 #
 #   track    test/bench-track's track-workload: BENCH_SIZE_MIB of written
 #            memory, then RATE% of its pages rewritten over and over. Per
@@ -25,13 +26,13 @@
 #         PD2_WRITTEN RMAP_NS RMAP_FRAMES
 # (writes per wall second; rmap: ooh's reverse mapping, "-" for the others),
 # and "PASS bench/..." or "FAIL bench/...: why" per run.
-# Environment: BENCH_RUNS (3), BENCH_SIZE_MIB (256), BENCH_RATES ("1 10"),
+# Environment: BENCH_RUNS (3), BENCH_SIZE_MIB (256), BENCH_RATES ("0.1 1 10"),
 # BENCH_WINDOW (2), BENCH_TRACKERS (the usable ones), BENCH_REDIS (1: on),
 # BENCH_REDIS_KEYS (20000), BENCH_REDIS_REQS (30000).
 
 RUNS=${BENCH_RUNS:-3}
 SIZE=${BENCH_SIZE_MIB:-256}
-RATES=${BENCH_RATES:-1 10}
+RATES=${BENCH_RATES:-0.1 1 10}
 WINDOW=${BENCH_WINDOW:-2}
 REDIS=${BENCH_REDIS:-1}
 KEYS=${BENCH_REDIS_KEYS:-20000}
@@ -46,12 +47,25 @@ mean() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0f", (a + b) / 2 }'; }
 step() { echo "step: $(awk '{ print $1 }' /proc/uptime) s: $*"; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
 
-# In the order they are measured (see main).
+# In the order they are measured (see main). ooh-epml and ooh-spml are the
+# ooh tracker with CRIU_OOH_PROVIDER set to that provider.
 usable_trackers() {
 	local t
-	for t in none soft-dirty pagemap-scan ooh; do
+	for t in none soft-dirty pagemap-scan; do
 		criu check --feature "$t" 2>/dev/null | grep -q "^$t: yes" && echo "$t"
 	done
+	for t in epml spml; do
+		CRIU_OOH_PROVIDER=$t criu check --feature ooh 2>/dev/null |
+			grep -q "^ooh: yes" && echo "ooh-$t"
+	done
+}
+
+# --dirty-tracker's value for bench tracker $1; exports the OoH provider.
+tracker_opt() {
+	case "$1" in
+	ooh-*) export CRIU_OOH_PROVIDER=${1#ooh-}; echo ooh ;;
+	*) unset CRIU_OOH_PROVIDER; echo "$1" ;;
+	esac
 }
 
 # "frozen_ms scanned written" of a criu log's summary line.
@@ -127,7 +141,7 @@ one_track_run() {
 	rm -rf "$WORK" && mkdir -p "$WORK"
 	start_workload "$rate" || { fail_run "$name" "workload did not start"; return; }
 	un=$(write_rate) || { fail_run "$name" "no write rate"; return; }
-	criu_step pre-dump pre1 --track-mem --dirty-tracker="$t" ||
+	criu_step pre-dump pre1 --track-mem --dirty-tracker="$(tracker_opt "$t")" ||
 		{ fail_run "$name" "pre-dump #1 failed" "$WORK/pre1/log"; return; }
 	pd1=$secs
 	tr1=$(write_rate)
@@ -178,7 +192,7 @@ one_redis_run() {
 	start_redis || { fail_run "$name" "redis-server did not start" "$WORK/redis.log"; return; }
 	redis_rps >/dev/null	# warm-up: the first round is always slower
 	base=$(mean "$(redis_rps)" "$(redis_rps)")
-	criu_step pre-dump pre1 --track-mem --dirty-tracker="$t" ||
+	criu_step pre-dump pre1 --track-mem --dirty-tracker="$(tracker_opt "$t")" ||
 		{ fail_run "$name" "pre-dump #1 failed" "$WORK/pre1/log"; return; }
 	pd1=$secs
 	r1=$(redis_rps)
@@ -209,10 +223,11 @@ main() {
 	echo "# kernel $(uname -r), THP $(cat /sys/kernel/mm/transparent_hugepage/enabled)," \
 		"$(nproc) cpu, $(awk '/MemTotal/ { print int($2 / 1024) }' /proc/meminfo) MiB;" \
 		"trackers: $trackers"
-	# One tracker after the other, ooh last: after OoH logging stops, the
-	# host leaves the guest's memory write-protected and mapped 4K, so
+	# One tracker after the other, ooh-spml last: after SPML logging stops,
+	# the host leaves the guest's memory write-protected and mapped 4K, so
 	# every frame's next first write still exits to it once; a tracker
-	# measured after ooh would pay for that.
+	# measured after it would pay for that. EPML protects nothing at the
+	# host beyond its tracked process's own pages.
 	for t in $trackers; do
 		for r in $RATES; do
 			for ((i = 1; i <= RUNS; i++)); do

@@ -25,6 +25,9 @@
 # Environment: OOH_KO (default: ooh-kmod/guest's built ooh.ko, if any), L2_ENV,
 # CRIU (default criu/criu, if built), ZDTM_TESTS, ZDTM_ANON_MB (default 64),
 # L1_MEM (default 3G), L2_MEM (default 1G), L2_TIMEOUT, VM_TIMEOUT,
+# L1_NPT (kvm_amd's npt in level 1, default 0: shadow paging, which EPML
+# needs; 1 gives nested paging, where only SPML works), L2_ONLY (the parts
+# of l2-tests.sh to run: hctest spml fuzz criu zdtm),
 # KEEP=DIR (keep the initramfs work and console logs there).
 
 NESTED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -86,6 +89,8 @@ l2_adds() {
 	[ -n "$ooh" ] && echo "--add=$ooh:/root/ooh.ko"
 	[ -n "$ooh" ] && [ -x "$NESTED_DIR/spml-test" ] &&
 		echo "--add=$NESTED_DIR/spml-test:/bin/spml-test"
+	[ -n "$ooh" ] && [ -x "$TOP/test/ooh/ooh-test" ] &&
+		echo "--add=$TOP/test/ooh/ooh-test:/bin/ooh-test"
 	if [ -n "$ooh" ] && [ -x "$criu" ]; then
 		echo "--add=$criu:/bin/criu"
 		echo "--add=$TOP/test/zdtm:/zdtm"
@@ -102,8 +107,8 @@ build_l2() {
 	if [ -n "$L2_SCRIPT" ]; then
 		echo "$L2_ENV bash /vmtest/l2-script.sh" >"$WORK/l2-cmd"
 	else
-		printf 'ZDTM_TESTS=%q ZDTM_ANON_MB=%q bash /vmtest/l2-tests.sh\n' \
-			"$ZDTM_TESTS" "${ZDTM_ANON_MB:-64}" >"$WORK/l2-cmd"
+		printf 'ZDTM_TESTS=%q ZDTM_ANON_MB=%q L2_ONLY=%q bash /vmtest/l2-tests.sh\n' \
+			"$ZDTM_TESTS" "${ZDTM_ANON_MB:-64}" "$L2_ONLY" >"$WORK/l2-cmd"
 	fi
 	"$VM_DIR/build-initramfs.sh" -o "$out" --cmd-file "$WORK/l2-cmd" \
 		--kernel-dir "$kdir" --module zram "${adds[@]}"
@@ -133,7 +138,8 @@ kvm_modules() {
 	fi
 	moddir=$("$TOP/ooh-kmod/host/build-kvm.sh" --kernel "$kdir" | tail -n1)
 	[ -e "$moddir/kvm-amd.ko" ] || return 1
-	L1_MODULES=(--module "$moddir/kvm.ko" --module "$moddir/kvm-amd.ko")
+	# Shadow paging by default: EPML needs KVM to walk the guest's tables.
+	L1_MODULES=(--module "$moddir/kvm.ko" --module "$moddir/kvm-amd.ko npt=${L1_NPT:-0}")
 }
 
 main() {

@@ -25,9 +25,11 @@
 #define RING_ENTRIES	65536
 #define NR_PROBES	16
 
-static int failures;
+#include "hctest.h"
 
-static void check(bool ok, const char *name, const char *fmt, long a, long b)
+int failures;
+
+void check(bool ok, const char *name, const char *fmt, long a, long b)
 {
 	char why[96];
 
@@ -263,6 +265,7 @@ static int __init hctest_init(void)
 	test_bad_register(&r);
 	test_logging(&r, probes + NR_PROBES, probes + NR_PROBES + 1);
 	test_overflow(probes);
+	test_epml(probes);
 	__free_pages(probes, 5);
 	ring_free(&r);
 	pr_info("hctest: done, %d failed\n", failures);
@@ -276,4 +279,4 @@ static void __exit hctest_exit(void)
 module_init(hctest_init);
 module_exit(hctest_exit);
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("OoH Shadow PML hypercall tests (nested VM tier)");
+MODULE_DESCRIPTION("OoH Shadow and Extended PML hypercall tests (nested VM tier)");

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef OOH_EPML_H
+#define OOH_EPML_H
+
+/*
+ * The EPML provider's per-session state (ooh-epml.c) and the re-arming of
+ * written pages in the tracked process's page tables (ooh-epml-rearm.c).
+ */
+
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/types.h>
+
+#include "ooh-hypercall.h"
+
+/* Kernel-written ranges a session keeps apart (more are merged). */
+#define OOH_EPML_MAX_RANGES	32
+
+struct ooh_epml_range {
+	unsigned long start, end;
+};
+
+struct ooh_epml_space {
+	struct mm_struct *mm;		/* the session's, mmgrab()ed by it */
+	struct ooh_ring_header *ring;
+	u64 *slots;
+	size_t ring_bytes;
+	u32 nr_entries;
+	long id;			/* the host's space id */
+	u64 stats_entries;		/* entries taken by the current drain */
+	/* Under ooh_epml_lock. */
+	struct list_head node;
+	struct ooh_epml_range ranges[OOH_EPML_MAX_RANGES];	/* kept for the session */
+	unsigned int nr_ranges;
+};
+
+/* Areas whose every page is reported at every drain (no dirty bits to use). */
+static inline bool ooh_epml_whole_area(unsigned long vm_flags)
+{
+	return vm_flags & (VM_SHARED | VM_HUGETLB | VM_PFNMAP | VM_IO | VM_MIXEDMAP);
+}
+
+int ooh_epml_rearm(struct mm_struct *mm, const u64 *addrs, size_t nr);
+int ooh_epml_rearm_all(struct mm_struct *mm);
+
+#endif /* OOH_EPML_H */
