@@ -64,8 +64,6 @@ struct prctl_check {
 };
 
 static const struct prctl_check prctl_checks[] = {
-	{ "no_new_privs is set (the image has no field for it)",
-	  PR_GET_NO_NEW_PRIVS, 0, 0 },
 	{ "dumpable is 2 (set by suid_dumpable; prctl can't set it)",
 	  PR_GET_DUMPABLE, 0, 1, .upto = true },
 	{ "THP disabled except where advised (PR_THP_DISABLE_EXCEPT_ADVISED)",
@@ -188,9 +186,7 @@ static int check_status(pid_t pid, bool *strict)
 		return len;
 	v = status_field(buf, "Seccomp:");
 	*strict = v && atoi(v) == 1;
-	if ((v = status_field(buf, "CapAmb:")) && strtoull(v, NULL, 16))
-		ret = refuse(pid, "ambient capabilities (the image has no field for them)");
-	else if ((v = status_field(buf, "x86_Thread_features:")) && *v != '\n')
+	if ((v = status_field(buf, "x86_Thread_features:")) && *v != '\n')
 		ret = refuse(pid, "x86 shadow stack or other thread features (ARCH_SHSTK_ENABLE)");
 	else if ((v = status_field(buf, "untag_mask:")) && ~strtoull(v, NULL, 16))
 		ret = refuse(pid, "linear address masking (ARCH_ENABLE_TAGGED_ADDR)");

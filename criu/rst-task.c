@@ -272,12 +272,17 @@ static int finish_process(struct rst_task *rt, const struct rst_layout *l)
 	/* Credentials last: they can drop what the steps before need. */
 	for (i = 1; i < n; i++) {
 		ret = restore_creds(&rt->threads[i - 1], rt->cores[i]);
+		if (!ret)
+			ret = restore_thread_privs(&rt->threads[i - 1],
+						   rt->cores[i]->thread_core);
 		if (ret)
 			return ret;
 	}
 	if (rt->rc.item->leader_dead)
 		return finish_without_leader(rt, l);
 	ret = restore_creds(&rt->rc, rt->cores[0]);
+	if (!ret)
+		ret = restore_thread_privs(&rt->rc, rt->cores[0]->thread_core);
 	/* a change of ids resets the dumpable flag */
 	if (!ret && !rt->vm_shared)
 		ret = restore_dumpable(&rt->rc, rt->mm);

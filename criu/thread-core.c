@@ -162,6 +162,26 @@ static int dump_affinity(pid_t tid, ThreadCoreEntry *thc)
 	return 0;
 }
 
+/* NoNewPrivs and CapAmb of the thread, from /proc/PID/task/TID/status. */
+static int dump_privs(pid_t pid, pid_t tid, ThreadCoreEntry *thc)
+{
+	char name[64], *buf, *v;
+	ssize_t len;
+
+	snprintf(name, sizeof(name), "task/%d/status", tid);
+	len = read_proc_file(pid, name, &buf);
+	if (len < 0)
+		return len;
+	v = strstr(buf, "\nNoNewPrivs:");
+	thc->has_no_new_privs = v != NULL;
+	thc->no_new_privs = v && strtol(v + 13, NULL, 10) == 1;
+	v = strstr(buf, "\nCapAmb:");
+	thc->has_cap_ambient = v != NULL;
+	thc->cap_ambient = v ? strtoull(v + 8, NULL, 16) : 0;
+	free(buf);
+	return 0;
+}
+
 int dump_thread_outside(pid_t pid, pid_t tid, CoreEntry *core)
 {
 	int ret;
@@ -177,6 +197,8 @@ int dump_thread_outside(pid_t pid, pid_t tid, CoreEntry *core)
 		ret = dump_sched(tid, core->thread_core);
 	if (!ret)
 		ret = dump_affinity(tid, core->thread_core);
+	if (!ret)
+		ret = dump_privs(pid, tid, core->thread_core);
 	if (ret)
 		pr_err("Can't dump thread %d of pid %d\n", tid, pid);
 	return ret;
@@ -314,6 +336,29 @@ int restore_thread_sched(pid_t tid, const ThreadCoreEntry *thc)
 	if (thc->has_sched_nice && setpriority(PRIO_PROCESS, tid, thc->sched_nice)) {
 		pr_perror("Can't set the nice value of thread %d", tid);
 		return -errno;
+	}
+	return 0;
+}
+
+int restore_thread_privs(struct rst_ctx *trc, const ThreadCoreEntry *thc)
+{
+	unsigned int cap;
+	long ret;
+
+	/* raising needs the cap permitted and inheritable: after the creds */
+	for (cap = 0; cap < 64; cap++) {
+		if (!(thc->cap_ambient & (1ULL << cap)))
+			continue;
+		ret = rst_syscall(trc, "prctl(PR_CAP_AMBIENT_RAISE)", __NR_prctl,
+				  PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0, 0);
+		if (ret < 0)
+			return ret;
+	}
+	if (thc->no_new_privs) {
+		ret = rst_syscall(trc, "prctl(PR_SET_NO_NEW_PRIVS)", __NR_prctl,
+				  PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0, 0);
+		if (ret < 0)
+			return ret;
 	}
 	return 0;
 }

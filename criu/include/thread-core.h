@@ -31,6 +31,8 @@ int dump_thread_inside(struct dump_ctx *tdc, CoreEntry *core);
  * signal, rseq, sigaltstack and its private pending signals.
  */
 int restore_thread_inside(struct rst_ctx *trc, const CoreEntry *core);
+/* After the credentials: ambient capabilities and no_new_privs. */
+int restore_thread_privs(struct rst_ctx *trc, const ThreadCoreEntry *thc);
 /* From outside: scheduling policy, priority and nice value of @tid. */
 int restore_thread_sched(pid_t tid, const ThreadCoreEntry *thc);
 

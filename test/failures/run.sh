@@ -650,8 +650,6 @@ group_input() {
 
 # ITEM:what stderr must say about it (after "pid N")
 REFUSED_ITEMS=(
-	"nnp:no_new_privs"
-	"ambient:ambient capabilities"
 	"mcl_future:MCL_FUTURE"
 	"lock_onfault:MLOCK_ONFAULT"
 	"anon_name:PR_SET_VMA_ANON_NAME"
