@@ -79,7 +79,7 @@ static int pre_dump_frozen(struct dump_session *sess, struct pstree *tree)
 	for (i = 0; i < tree->nr && !ret; i++)
 		ret = dmp_task_new(sess, tree->items[i]);
 	for (i = 0; i < tree->nr && !ret; i++)
-		if (!tree->items[i]->zombie)
+		if (!tree->items[i]->zombie && !dmp_task_vm_shared(tree->items[i]->dmp))
 			ret = pre_dump_stopped(tree->items[i]->dmp);
 	if (ret)
 		dmp_tasks_undo_tracking(tree, false);

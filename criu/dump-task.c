@@ -53,9 +53,8 @@ int check_dump_root(pid_t pid)
 /*
  * What a process may share with another: only with its parent, which
  * restore then forks it with CLONE_VM/CLONE_FILES/CLONE_FS/CLONE_SIGHAND.
- * Tracking memory per process needs a private address space each.
  */
-static int check_unshared(const struct pstree *t, unsigned int i, bool incremental)
+static int check_unshared(const struct pstree *t, unsigned int i)
 {
 	const struct pstree_item *a = t->items[i];
 	unsigned int j;
@@ -81,13 +80,7 @@ static int check_unshared(const struct pstree *t, unsigned int i, bool increment
 			       a->pid, what, b->pid);
 			return -EOPNOTSUPP;
 		}
-		/* each task's tracker parks a descriptor in its own table */
-		if (incremental && (a->ids.vm_id == b->ids.vm_id ||
-				    a->ids.files_id == b->ids.files_id)) {
-			pr_err("Pid %d shares %s with pid %d: incremental dumps of it are not supported yet\n",
-			       a->pid, what, b->pid);
-			return -EOPNOTSUPP;
-		}
+
 	}
 	return 0;
 }
@@ -153,6 +146,7 @@ int prepare_tree(struct dump_session *sess, struct pstree *t, bool pre_dump)
 	unsigned int i;
 	int ret;
 
+	sess->tree = t;
 	ret = add_group_helpers(t);
 	for (i = 0; i < t->nr && !ret; i++) {
 		if (t->items[i]->helper)
@@ -182,14 +176,20 @@ int check_tree(const struct pstree *t, bool pre_dump)
 		return -EINVAL;
 	}
 	for (i = 1; i < t->nr; i++) {
-		ret = check_unshared(t, i, pre_dump || opts.track_mem ||
-				     opts.prev_images_dir);
+		ret = check_unshared(t, i);
 		if (!ret)
 			ret = check_leaders(t, t->items[i]);
 		if (ret)
 			return ret;
 	}
 	return 0;
+}
+
+bool dmp_task_vm_shared(const struct dmp_task *dt)
+{
+	const struct pstree_item *item = dt->dc.item;
+
+	return item->parent && item->parent->ids.vm_id == item->ids.vm_id;
 }
 
 int dmp_task_new(struct dump_session *sess, struct pstree_item *item)
@@ -212,7 +212,8 @@ int dmp_task_new(struct dump_session *sess, struct pstree_item *item)
 	dt->dc.pages_id = ++sess->next_pages_id;
 	dt->ic.parent_dfd = -1;
 	item->dmp = dt;
-	if (!item->zombie) {
+	/* memory shared with the parent is the parent's: dumped and tracked there */
+	if (!item->zombie && !dmp_task_vm_shared(dt)) {
 		int ret = incr_prepare(&dt->ic, sess->dfd, item->pid, !item->parent);
 
 		if (ret)
@@ -392,8 +393,9 @@ static int dump_infected(struct dmp_task *dt)
 	int ret;
 
 	ret = collect_inside(dt);
-	if (!ret)
-		ret = incr_collect(&dt->ic, &dt->dc, &dt->vmas);
+	if (ret || dmp_task_vm_shared(dt))
+		return ret;	/* its pagemap stays empty: the parent's has it */
+	ret = incr_collect(&dt->ic, &dt->dc, &dt->vmas);
 	if (ret)
 		return ret;
 	incr_mem_opts(&dt->ic, &mo);

@@ -23,10 +23,12 @@
 #include <unistd.h>
 
 #include "dump.h"
+#include "dump-task.h"
 #include "files.h"
 #include "image.h"
 #include "kcmp-ids.h"
 #include "pstree.h"
+#include "infect.h"
 #include "log.h"
 #include "restore.h"
 
@@ -56,10 +58,29 @@ static int cmp_int(const void *a, const void *b)
 }
 
 /*
- * The descriptor numbers of @pid, sorted; *@fds is malloc'ed. @skip_fd
- * (or -1) is criu's own (a dirty tracker's) and not the application's.
+ * A dirty tracker's descriptor parked in the table of @dc: its own, or
+ * that of another task sharing the table (CLONE_FILES). criu's, not the
+ * application's.
  */
-static int list_fds(pid_t pid, int skip_fd, int **fds, unsigned int *nr)
+static bool is_tracker_fd(const struct dump_ctx *dc, int fd)
+{
+	const struct pstree *t = dc->sess->tree;
+	unsigned int i;
+
+	if (fd == dc->tracker_fd)
+		return true;
+	for (i = 0; t && i < t->nr; i++) {
+		const struct pstree_item *o = t->items[i];
+
+		if (o->dmp && !o->zombie && o->ids.files_id == dc->item->ids.files_id &&
+		    o->dmp->dc.tracker_fd == fd && fd >= 0)
+			return true;
+	}
+	return false;
+}
+
+/* The descriptor numbers of @dc's task, sorted; *@fds is malloc'ed. */
+static int list_fds(const struct dump_ctx *dc, int **fds, unsigned int *nr)
 {
 	char path[64];
 	struct dirent *de;
@@ -68,7 +89,7 @@ static int list_fds(pid_t pid, int skip_fd, int **fds, unsigned int *nr)
 	DIR *d;
 	int ret = 0;
 
-	snprintf(path, sizeof(path), "/proc/%d/fd", pid);
+	snprintf(path, sizeof(path), "/proc/%d/fd", dc->pid);
 	d = opendir(path);
 	if (!d) {
 		ret = -errno;
@@ -88,7 +109,7 @@ static int list_fds(pid_t pid, int skip_fd, int **fds, unsigned int *nr)
 			v = tmp;
 		}
 		v[n] = atoi(de->d_name);
-		if (v[n] != skip_fd)
+		if (!is_tracker_fd(dc, v[n]))
 			n++;
 	}
 	if (errno) {
@@ -267,7 +288,7 @@ int dump_files(struct dump_ctx *dc, uint32_t files_id)
 
 	if (!fdump)
 		return -ENOMEM;
-	ret = list_fds(dc->pid, dc->tracker_fd, &fds, &nr);
+	ret = list_fds(dc, &fds, &nr);
 	if (ret)
 		return ret;
 	img = open_image(dc->sess->dfd, CR_FD_FDINFO, O_DUMP, (unsigned int)files_id);
@@ -277,12 +298,9 @@ int dump_files(struct dump_ctx *dc, uint32_t files_id)
 	}
 	/* kept for pidfd_getfd() of descriptors that need ioctls */
 	fdump->dc = dc;
-	/* a thread's pidfd when the leader exited (PIDFD_THREAD, Linux 6.9) */
-	fdump->pidfd = syscall(SYS_pidfd_open, dc->pid,
-			       dc->pid != dc->item->pid ? O_EXCL : 0);
+	fdump->pidfd = dump_pidfd(dc);
 	if (fdump->pidfd < 0) {
-		ret = -errno;
-		pr_perror("pidfd_open of pid %d", dc->pid);
+		ret = fdump->pidfd;
 		goto out;
 	}
 	for (i = 0; i < nr && !ret; i++)

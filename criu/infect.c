@@ -11,15 +11,18 @@
  * and soft-dirty would report all of it written.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
 #include "compel.h"
 #include "dump.h"
 #include "fault-inject.h"
 #include "infect.h"
 #include "log.h"
+#include "pstree.h"
 #include "vma.h"
 
 /*
@@ -81,6 +84,18 @@ static void unmap_scratch(struct dump_ctx *dc)
 	if (compel_unmap(dc->ctl, dc->scratch, dc->scratch_size))
 		pr_err("munmap of the scratch page in pid %d failed\n", dc->pid);
 	dc->scratch = 0;
+}
+
+int dump_pidfd(const struct dump_ctx *dc)
+{
+	/* a thread's pidfd when the leader exited (PIDFD_THREAD, Linux 6.9) */
+	int fd = syscall(SYS_pidfd_open, dc->pid, dc->pid != dc->item->pid ? O_EXCL : 0);
+
+	if (fd < 0) {
+		pr_perror("pidfd_open of pid %d", dc->pid);
+		return -errno;
+	}
+	return fd;
 }
 
 int dump_infect(struct dump_ctx *dc)

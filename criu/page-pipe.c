@@ -258,10 +258,9 @@ int capture_pages(struct dump_ctx *dc, const struct vma_list *vmas,
 	c->dc = dc;
 	c->pp = pp;
 	c->target_fds[0] = c->target_fds[1] = -1;
-	c->pidfd = syscall(SYS_pidfd_open, dc->pid, 0);
+	c->pidfd = dump_pidfd(dc);
 	if (c->pidfd < 0) {
-		ret = -errno;
-		pr_perror("pidfd_open of pid %d", dc->pid);
+		ret = c->pidfd;
 		goto out;
 	}
 	for (i = 0; i < plan->nr && !ret; i++) {

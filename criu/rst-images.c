@@ -225,7 +225,8 @@ int rst_tasks_prepare(struct rst_session *rs, struct pstree *t)
 			ret = prepare_fs(&rt->rc);
 		if (!ret)
 			ret = prepare_shmem(&rt->rc, rt->mm);
-		if (!ret)
+		/* memory shared with the parent is built from the parent's */
+		if (!ret && !rt->vm_shared)
 			ret = read_pagemap_chain(rs->dfd, rt->rc.pid, rt->mm,
 						 keep_pages_fd, rs, &rt->ps);
 	}

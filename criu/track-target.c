@@ -14,7 +14,9 @@
 
 #include "compel.h"
 #include "dump.h"
+#include "infect.h"
 #include "log.h"
+#include "pstree.h"
 #include "tracking.h"
 #include "vma.h"
 
@@ -54,11 +56,9 @@ static int target_get_fd(struct track_target *t, int fd)
 {
 	int pidfd, ret;
 
-	pidfd = syscall(SYS_pidfd_open, t->pid, 0);
-	if (pidfd < 0) {
-		pr_perror("pidfd_open of pid %d", t->pid);
-		return -errno;
-	}
+	pidfd = dump_pidfd(target_dc(t));
+	if (pidfd < 0)
+		return pidfd;
 	ret = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
 	if (ret < 0) {
 		ret = -errno;

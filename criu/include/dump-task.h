@@ -53,6 +53,8 @@ int dmp_task_new(struct dump_session *sess, struct pstree_item *item);
 /* Save each process's tracker state and link "parent". 0 or -errno. */
 int dmp_tasks_commit(struct pstree *t, bool keep_tracking);
 void dmp_tasks_free(struct pstree *t);
+/* The process runs on its parent's address space (CLONE_VM). */
+bool dmp_task_vm_shared(const struct dmp_task *dt);
 
 /* core-PID.img of a zombie: its exit status, nothing else. */
 int dump_zombie(struct dmp_task *dt);

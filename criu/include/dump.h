@@ -11,6 +11,7 @@
 struct compel_ctl;
 struct cr_img;
 struct files_dump;
+struct pstree;
 struct pstree_item;
 struct reg_cache;
 
@@ -28,6 +29,7 @@ struct dump_session {
 	struct kcmp_ids ids;
 	struct files_dump *files;	/* files.c, created on first use */
 	struct reg_cache *reg_cache;	/* files-reg.c: entries of mapped files */
+	struct pstree *tree;		/* the tree being dumped */
 	bool seccomp_written;		/* seccomp.c: seccomp.img, one per dump */
 };
 

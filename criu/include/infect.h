@@ -24,6 +24,9 @@ long infect_syscall(struct dump_ctx *dc, const char *what, long nr,
 		    unsigned long a1, unsigned long a2, unsigned long a3,
 		    unsigned long a4, unsigned long a5, unsigned long a6);
 
+/* A pidfd of the task @dc talks to, for pidfd_getfd(). fd or -errno. */
+int dump_pidfd(const struct dump_ctx *dc);
+
 /* Prepare injected calls and the scratch page; undo with dump_cure(). */
 int dump_infect(struct dump_ctx *dc);
 int dump_cure(struct dump_ctx *dc);
