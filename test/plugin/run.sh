@@ -124,12 +124,13 @@ test_predump_without_libdir()
 declare -A builtin_prio=([ooh]=300 [pagemap-scan]=200 [soft-dirty]=100 [none]=0)
 auto_builtin=""
 
-# What auto takes here, per "criu check --feature mem_dirty_track", into $chosen.
+# What auto takes here, per "criu check --feature mem_dirty_track" ("yes,
+# tracker NAME"), into $chosen.
 chosen=""
 auto_choice()
 {
 	out=$("$CRIU" check --feature mem_dirty_track "$@" 2>&1)
-	chosen=$(sed -n 's/^mem_dirty_track: yes (\(.*\))$/\1/p' <<<"$out")
+	chosen=$(sed -n 's/^mem_dirty_track: yes, tracker \([^ ]*\).*$/\1/p' <<<"$out")
 }
 
 test_auto_builtin()
