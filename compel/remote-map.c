@@ -23,6 +23,7 @@
 /* Keep clear of the stack's room to grow and of the lowest addresses. */
 #define STACK_CLEARANCE		(64UL << 20)
 #define LOW_LIMIT		(1UL << 32)
+#define USER_TOP		(1UL << 47)
 
 /*
  * Right below the highest mapping that starts under the stack's growth
@@ -32,7 +33,7 @@
 static int find_free(pid_t pid, unsigned long sp, size_t len,
 		     unsigned long *addr)
 {
-	unsigned long from, to, prev_end = LOW_LIMIT;
+	unsigned long from, to, prev_end = LOW_LIMIT, cand, above = 0;
 	unsigned long limit = sp > STACK_CLEARANCE ? sp - STACK_CLEARANCE : 0;
 	char *line = NULL;
 	size_t size = 0;
@@ -44,14 +45,27 @@ static int find_free(pid_t pid, unsigned long sp, size_t len,
 		return ret;
 	*addr = 0;
 	while (getline(&line, &size, f) > 0) {
-		if (sscanf(line, "%lx-%lx", &from, &to) != 2)
+		/* [vsyscall] lies above user space: no gap before it counts */
+		if (sscanf(line, "%lx-%lx", &from, &to) != 2 || from >= USER_TOP)
 			continue;
-		if (from < limit && from > prev_end &&
-		    from - prev_end >= len + 2 * PAGE)
-			*addr = from - PAGE - len;
+		cand = from - PAGE - len;
+		/*
+		 * The highest gap that keeps clear of the stack's room below
+		 * @sp; failing that, one above @sp: a stack that is no
+		 * [stack] (a static buffer passed to clone(), say) may sit
+		 * low, with nothing free below it.
+		 */
+		if (from > prev_end && from - prev_end >= len + 2 * PAGE) {
+			if (from < limit)
+				*addr = cand;
+			else if (cand > sp + PAGE)
+				above = cand;
+		}
 		if (to > prev_end)
 			prev_end = to;
 	}
+	if (!*addr)
+		*addr = above;
 	free(line);
 	fclose(f);
 	if (!*addr) {
