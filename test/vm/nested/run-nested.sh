@@ -107,8 +107,8 @@ build_l2() {
 	if [ -n "$L2_SCRIPT" ]; then
 		echo "$L2_ENV bash /vmtest/l2-script.sh" >"$WORK/l2-cmd"
 	else
-		printf 'ZDTM_TESTS=%q ZDTM_ANON_MB=%q L2_ONLY=%q bash /vmtest/l2-tests.sh\n' \
-			"$ZDTM_TESTS" "${ZDTM_ANON_MB:-64}" "$L2_ONLY" >"$WORK/l2-cmd"
+		printf 'ZDTM_TESTS=%q ZDTM_ANON_MB=%q L2_ONLY=%q L1_NPT=%q bash /vmtest/l2-tests.sh\n' \
+			"$ZDTM_TESTS" "${ZDTM_ANON_MB:-64}" "$L2_ONLY" "${L1_NPT:-0}" >"$WORK/l2-cmd"
 	fi
 	"$VM_DIR/build-initramfs.sh" -o "$out" --cmd-file "$WORK/l2-cmd" \
 		--kernel-dir "$kdir" --module zram "${adds[@]}"
