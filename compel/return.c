@@ -87,10 +87,13 @@ static int get_fpstate(pid_t pid, unsigned char **buf, size_t *len,
 	*buf = calloc(1, size + sizeof(uint32_t));
 	if (!*buf)
 		return -ENOMEM;
-	if (*xstate)
-		ret = compel_get_xsave(pid, *buf, &got);
-	else
+	ret = *xstate ? compel_get_xsave(pid, *buf, &got) : -ENODEV;
+	/* a CPU with XSAVE under a kernel that does not use it (noxsave) */
+	if (ret == -ENODEV) {
+		*xstate = false;
+		size = COMPEL_FXSAVE_SIZE;
 		ret = compel_get_fxsave(pid, *buf);
+	}
 	if (!ret && *xstate && got != size) {
 		pr_err("pid %d: XSAVE state of %zu bytes, expected %zu\n", pid,
 		       got, size);
