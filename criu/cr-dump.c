@@ -22,6 +22,7 @@
 #include "cr-dump.h"
 #include "cr_options.h"
 #include "dump.h"
+#include "files.h"
 #include "dump-task.h"
 #include "fault-inject.h"
 #include "image.h"
@@ -159,6 +160,7 @@ int cr_dump_tasks(pid_t pid, int dfd)
 fail:
 	pr_err("Dumping pid %d failed; it is left running\n", pid);
 	images_discard();
+	dump_remaps_undo(&sess);
 	dmp_tasks_undo_tracking(&tree, false);
 	unseize_tree(&tree);
 out_fini:

@@ -8,11 +8,12 @@
  * file whose type or size differs from the dump: the offset, mapped
  * pages and the program's idea of the contents would no longer match
  * (CRIU refuses a size change too). Files deleted or replaced since
- * they were opened cannot be reopened by path and are refused at dump.
+ * they were opened go through files-remap.c: a ghost copy or a link.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -92,42 +93,48 @@ static void cache_add(struct dump_ctx *dc, const struct stat *st, uint32_t flags
 }
 
 /*
- * The path must still lead to the very file the process has open: not
- * deleted (no links left), not replaced by another file of that name.
+ * Whether the path still leads to the very file the process has open:
+ * 0 when it does, 1 when the file was deleted or the path now names
+ * another file (files-remap.c takes it), -errno when it has no path.
  */
 static int check_reg_path(const char *proc_path, const char *link,
 			  const struct stat *st)
 {
 	struct stat pst;
 
-	if (st->st_nlink == 0) {
-		pr_err("%s: %s was deleted; deleted files are not supported\n",
-		       proc_path, link);
-		return -EOPNOTSUPP;
-	}
 	if (link[0] != '/') {
 		pr_err("%s: %s is not a path; such files are not supported\n",
 		       proc_path, link);
 		return -EOPNOTSUPP;
 	}
-	if (stat(link, &pst) || pst.st_dev != st->st_dev || pst.st_ino != st->st_ino) {
-		pr_err("%s: the path %s no longer leads to the open file (deleted or replaced)\n",
-		       proc_path, link);
-		return -EOPNOTSUPP;
-	}
+	if (st->st_nlink == 0)
+		return 1;
+	if (stat(link, &pst) || pst.st_dev != st->st_dev || pst.st_ino != st->st_ino)
+		return 1;
 	return 0;
 }
 
+/* The path a deleted file had: its link without the kernel's " (deleted)". */
+static void strip_deleted(char *link)
+{
+	static const char tail[] = " (deleted)";
+	size_t len = strlen(link), tlen = sizeof(tail) - 1;
+
+	if (len > tlen && !strcmp(link + len - tlen, tail))
+		link[len - tlen] = '\0';
+}
+
+/* The REG entry @id; @path leads to the file, or it was remapped. */
 static int write_reg_entry(struct dump_ctx *dc, const char *path,
 			   const struct stat *st, uint32_t flags, uint64_t pos,
-			   uint32_t *id)
+			   uint32_t id)
 {
 	FileEntry fe = FILE_ENTRY__INIT;
 	RegFileEntry rfe = REG_FILE_ENTRY__INIT;
 	FownEntry fown = FOWN_ENTRY__INIT;
 	int ret;
 
-	rfe.id = dump_new_file_id(dc);
+	rfe.id = id;
 	rfe.flags = flags;
 	rfe.pos = pos;
 	rfe.fown = &fown;
@@ -146,24 +153,61 @@ static int write_reg_entry(struct dump_ctx *dc, const char *path,
 		return ret;
 	pr_debug("files.img: REG id %u %s flags 0%o pos %" PRIu64 "\n",
 		 rfe.id, path, flags, pos);
-	*id = rfe.id;
 	return 0;
+}
+
+int dump_reg_path_entry(struct dump_ctx *dc, const char *path, const struct stat *st,
+			uint32_t flags, uint32_t *id)
+{
+	*id = dump_new_file_id(dc);
+	return write_reg_entry(dc, path, st, flags, 0, *id);
+}
+
+/*
+ * The REG entry of the file behind @proc_path, whose link reads @link
+ * (changed in place to the old path of a deleted file); @who names it.
+ * A file its path no longer leads to is remapped first: restore must
+ * know the remap before it opens the entry.
+ */
+static int dump_reg_entry(struct dump_ctx *dc, const char *who, const char *proc_path,
+			  char *link, const struct stat *st, uint32_t flags,
+			  uint64_t pos, uint32_t *id)
+{
+	int ret;
+
+	ret = check_reg_path(proc_path, link, st);
+	if (ret < 0)
+		return ret;
+	*id = dump_new_file_id(dc);
+	if (ret) {
+		strip_deleted(link);
+		ret = dump_remap(dc, who, proc_path, link, st, *id);
+		if (ret)
+			return ret;
+	}
+	return write_reg_entry(dc, link, st, flags, pos, *id);
 }
 
 static int dump_reg_fd(struct files_dump *fdump, const struct fd_parms *p, uint32_t *id)
 {
+	char who[64], *link;
 	int ret;
 
-	ret = check_reg_path(p->proc_path, p->link, &p->st);
-	if (ret)
-		return ret;
-	return write_reg_entry(fdump->dc, p->link, &p->st, p->flags, p->pos, id);
+	link = strdup(p->link);
+	if (!link)
+		return -ENOMEM;
+	snprintf(who, sizeof(who), "pid %d: fd %d", fdump->dc->pid, p->fd);
+	ret = dump_reg_entry(fdump->dc, who, p->proc_path, link, &p->st, p->flags,
+			     p->pos, id);
+	free(link);
+	return ret;
 }
 
 int dump_reg_file(struct dump_ctx *dc, const char *proc_path,
 		  uint32_t flags, uint64_t pos, uint32_t *id)
 {
-	char link[PATH_MAX];
+	char link[PATH_MAX], who[96];
+	const char *area;
 	struct reg_cached *c;
 	struct stat st;
 	ssize_t len;
@@ -181,9 +225,6 @@ int dump_reg_file(struct dump_ctx *dc, const char *proc_path,
 		pr_perror("Can't stat %s (%s)", proc_path, link);
 		return ret;
 	}
-	ret = check_reg_path(proc_path, link, &st);
-	if (ret)
-		return ret;
 	flags &= ~O_CLOEXEC;
 	if (pos == 0) {
 		c = cache_find(dc, &st, flags);
@@ -192,7 +233,10 @@ int dump_reg_file(struct dump_ctx *dc, const char *proc_path,
 			return 0;
 		}
 	}
-	ret = write_reg_entry(dc, link, &st, flags, pos, id);
+	area = strstr(proc_path, "/map_files/");
+	snprintf(who, sizeof(who), "pid %d: %s%s", dc->pid, area ? "area " : "",
+		 area ? area + 11 : proc_path);
+	ret = dump_reg_entry(dc, who, proc_path, link, &st, flags, pos, id);
 	if (!ret && pos == 0)
 		cache_add(dc, &st, flags, *id);
 	return ret;
@@ -256,6 +300,7 @@ void rst_reg_paths_free(struct rst_session *rs)
 	struct reg_paths *rp = rs->reg_paths;
 	unsigned int i;
 
+	rst_remaps_free(rs);
 	if (!rp)
 		return;
 	for (i = 0; i < rp->nr; i++)
@@ -290,11 +335,16 @@ static int check_reopened(int fd, uint32_t id, const RegFileEntry *rfe)
 	return 0;
 }
 
-static int reopen_reg(uint32_t id, const RegFileEntry *rfe)
+static int reopen_reg(struct rst_session *rs, uint32_t id, const RegFileEntry *rfe)
 {
+	int flags = (rfe->flags & ~REG_OPEN_ONLY_FLAGS) | O_NOCTTY;
 	int fd, ret;
 
-	fd = open(rfe->name, (rfe->flags & ~REG_OPEN_ONLY_FLAGS) | O_NOCTTY);
+	fd = rst_remap_open(rs, id, rfe, flags);
+	if (fd == -ENOENT)
+		fd = open(rfe->name, flags);
+	else if (fd < 0)
+		return fd;
 	if (fd < 0) {
 		ret = -errno;
 		pr_perror("files.img: can't open %s (file id %u, flags 0%o)",
@@ -326,7 +376,7 @@ static int open_reg_entry(struct rst_session *rs, const FileEntry *fe)
 		pr_err("files.img: REG file id %u has no reg_file_entry\n", fe->id);
 		return -EINVAL;
 	}
-	fd = reopen_reg(fe->id, rfe);
+	fd = reopen_reg(rs, fe->id, rfe);
 	if (fd < 0)
 		return fd;
 	fd = rst_keep_fd(rs, fd);
@@ -341,6 +391,7 @@ static int open_reg_entry(struct rst_session *rs, const FileEntry *fe)
 
 void reg_cache_free(struct dump_session *sess)
 {
+	dump_remaps_free(sess);
 	if (sess->reg_cache)
 		free(sess->reg_cache->v);
 	free(sess->reg_cache);
@@ -357,10 +408,24 @@ static bool is_reg(struct files_dump *fdump, const struct fd_parms *p)
 	return fmt == S_IFREG || fmt == S_IFDIR || fmt == S_IFCHR || fmt == S_IFBLK;
 }
 
+static int reg_dump_finish(struct files_dump *fdump)
+{
+	return dump_remaps_fini(fdump->dc->sess);
+}
+
+/* Every entry is open: the ghosts and links are needed no more. */
+static int reg_open_done(struct rst_session *rs)
+{
+	rst_remaps_unlink(rs);
+	return 0;
+}
+
 const struct fd_kind fd_kind_reg = {
 	.name = "regular file",
 	.type = FD_TYPES__REG,
 	.match = is_reg,
 	.dump = dump_reg_fd,
+	.finish = reg_dump_finish,
 	.collect = open_reg_entry,
+	.open = reg_open_done,
 };

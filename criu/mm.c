@@ -32,11 +32,11 @@ static int check_vma(pid_t pid, const struct vma_area *vma)
 		what = "SysV shared memory";
 	else if (vma->status & VMA_UNSUPP)
 		what = "an unsupported special mapping";
-	else if (vma->path && strstr(vma->path, " (deleted)") &&
-		 !(vma->status & VMA_ANON_SHARED))
-		what = "a deleted file";
 	else if (vma->path && !strncmp(vma->path, "/memfd:", 7))
 		what = "a memfd";
+	else if (vma->path && strstr(vma->path, " (deleted)") &&
+		 !(vma->status & (VMA_ANON_SHARED | VMA_FILE_PRIVATE | VMA_FILE_SHARED)))
+		what = "a deleted file";
 	else if (vma->path && !strncmp(vma->path, "[anon", 5))
 		what = "an area named with PR_SET_VMA_ANON_NAME";
 	else if (vma->lock_onfault)

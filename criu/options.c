@@ -84,6 +84,7 @@ static const struct opt_desc opt_table[] = {
 	CALL("close", 0, required_argument, parse_close),
 	CALL("ghost-limit", 0, required_argument, parse_ghost_limit),
 	BOOL("ghost-fiemap", 0, ghost_fiemap),
+	BOOL("link-remap", 0, link_remap_ok),
 	CALL("action-script", 0, required_argument, parse_action_script),
 	INT("status-fd", 0, status_fd),
 	CALL("network-lock", 0, required_argument, parse_network_lock),
@@ -128,7 +129,6 @@ static const struct opt_desc opt_table[] = {
 	REFUSED_BOOL("skip-in-flight", 0),
 	REFUSED_BOOL("tcp-close", 0),
 	REFUSED_BOOL("evasive-devices", 0),
-	REFUSED_BOOL("link-remap", 0),
 	REFUSED("veth-pair", 0, required_argument),
 	REFUSED("cpu-cap", 0, optional_argument),
 	REFUSED("exec-cmd", 0, no_argument),
@@ -751,7 +751,8 @@ void print_usage(FILE *out)
 "     --timeout NUM       seconds to wait for the process to stop (10)\n"
 "     --action-script F   run F at each step, see criu(8)\n"
 "     --status-fd FD      write a zero byte to FD when ready to serve\n"
-"     --ghost-limit SIZE  limit of deleted file contents (none are dumped)\n"
+"     --ghost-limit SIZE  largest deleted file whose contents are dumped (1M)\n"
+"     --link-remap        reach files unlinked from their path by a hard link\n"
 "     --manage-cgroups=ignore  cgroups are neither dumped nor restored\n"
 "     --network-lock M    iptables, nftables or skip (no net namespaces)\n"
 "     --close FD          close FD before anything else\n"

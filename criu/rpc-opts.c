@@ -107,6 +107,12 @@ static int set_ghost_limit(const CriuOpts *ro, const struct rpc_peer *peer)
 }
 
 /* The request's options come first; the file can only add to them here. */
+static int set_link_remap(const CriuOpts *ro, const struct rpc_peer *peer)
+{
+	opts.link_remap_ok = ro->link_remap;
+	return 0;
+}
+
 static int set_config_file(const CriuOpts *ro, const struct rpc_peer *peer)
 {
 	if (parse_options_file(ro->config_file) != PARSE_OK) {
@@ -141,7 +147,7 @@ static const struct rpc_opt rpc_opts[] = {
 	{ "track_mem",		"--track-mem",		set_track_mem },
 	{ "auto_dedup",		"--auto-dedup",		NULL },
 	{ "work_dir_fd",	"-W/--work-dir",	set_by_dirs },
-	{ "link_remap",		"--link-remap",		NULL },
+	{ "link_remap",		"--link-remap",		set_link_remap },
 	{ "veths",		"--veth-pair",		NULL },
 	{ "cpu_cap",		"--cpu-cap",		NULL },
 	{ "force_irmap",	"--force-irmap",	NULL },

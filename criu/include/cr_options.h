@@ -52,6 +52,7 @@ struct cr_options {
 	int timeout;			/* --timeout: seconds to freeze the target */
 	long ghost_limit;		/* --ghost-limit, bytes */
 	bool ghost_fiemap;		/* --ghost-fiemap */
+	bool link_remap_ok;		/* --link-remap */
 	const char **scripts;		/* --action-script, in order */
 	unsigned int nr_scripts;
 	int status_fd;			/* --status-fd, or -1 */

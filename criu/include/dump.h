@@ -14,6 +14,7 @@ struct files_dump;
 struct pstree;
 struct pstree_item;
 struct reg_cache;
+struct remap_dump;
 
 /*
  * What one dump (or pre-dump) shares across all tasks of the tree: the
@@ -29,6 +30,7 @@ struct dump_session {
 	struct kcmp_ids ids;
 	struct files_dump *files;	/* files.c, created on first use */
 	struct reg_cache *reg_cache;	/* files-reg.c: entries of mapped files */
+	struct remap_dump *remaps;	/* files-remap.c: ghosts and links, remap-fpath.img */
 	struct pstree *tree;		/* the tree being dumped */
 	bool seccomp_written;		/* seccomp.c: seccomp.img, one per dump */
 };
@@ -56,7 +58,8 @@ struct dump_ctx {
  * /proc/PID/map_files/A-B) as a REG entry of files.img and return its id.
  * @flags and @pos are the open flags and offset to restore (0 for files
  * that are only mapped). A file that was deleted or replaced since it
- * was opened is a clear error (ghost files are not supported).
+ * was opened is saved as a ghost file, or reached through a hard link
+ * with --link-remap (files-remap.c).
  */
 int dump_reg_file(struct dump_ctx *dc, const char *proc_path,
 		  uint32_t flags, uint64_t pos, uint32_t *id);

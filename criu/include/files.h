@@ -19,6 +19,7 @@
 struct dump_ctx;
 struct rst_ctx;
 struct rst_session;
+struct dump_session;
 struct cr_img;
 
 /* What dump_files() learned about one descriptor of the target. */
@@ -82,6 +83,33 @@ extern const struct fd_kind fd_kind_tty;	/* tty.c */
 
 /* A new files.img entry id. */
 uint32_t dump_new_file_id(struct dump_ctx *dc);
+
+/*
+ * files-reg.c: a REG entry for @path, which leads to the file (@st), with
+ * @flags at offset 0; its id in *@id.
+ */
+int dump_reg_path_entry(struct dump_ctx *dc, const char *path, const struct stat *st,
+			uint32_t flags, uint32_t *id);
+
+/*
+ * files-remap.c. Dump: REG entry @reg_id is for a file (@st, reached by
+ * @proc_path) that @path no longer leads to: save it as a ghost (no link
+ * left) or, with --link-remap, make a hard link to it, and record that
+ * in remap-fpath.img. @who ("pid 12: fd 3") names it in refusals.
+ */
+int dump_remap(struct dump_ctx *dc, const char *who, const char *proc_path,
+	       const char *path, const struct stat *st, uint32_t reg_id);
+int dump_remaps_fini(struct dump_session *sess);	/* close remap-fpath.img */
+void dump_remaps_undo(struct dump_session *sess);	/* failed dump: remove links made */
+void dump_remaps_free(struct dump_session *sess);
+/*
+ * Restore: REG entry @id opened with @flags through its ghost or link;
+ * -ENOENT when it has none (open its own path). The paths made or used
+ * are unlinked by rst_remaps_unlink(), once every entry is open.
+ */
+int rst_remap_open(struct rst_session *rs, uint32_t id, const RegFileEntry *rfe, int flags);
+void rst_remaps_unlink(struct rst_session *rs);
+void rst_remaps_free(struct rst_session *rs);
 
 /* The path of REG entry @id as files.img gave it, NULL if unknown. */
 const char *rst_reg_path(const struct rst_session *rs, uint32_t id);

@@ -21,6 +21,8 @@
 #define PIPES_DATA_MAGIC	0x56453709
 #define TTY_INFO_MAGIC		0x59453036
 #define SECCOMP_MAGIC		0x64413049
+#define REMAP_FPATH_MAGIC	0x59133954
+#define GHOST_FILE_MAGIC	0x52583605
 
 /*
  * Largest entry accepted when reading: a length word above it is taken

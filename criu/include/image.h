@@ -29,6 +29,8 @@ enum cr_img_type {
 	CR_FD_PIPES_DATA,	/* pipes-data.img: entry then raw bytes */
 	CR_FD_TTY_INFO,		/* tty-info.img */
 	CR_FD_SECCOMP,		/* seccomp.img */
+	CR_FD_REMAP_FPATH,	/* remap-fpath.img */
+	CR_FD_GHOST_FILE,	/* ghost-file-%x.img, remap id: entry, chunks, raw */
 	CR_FD_MAX
 };
 
