@@ -241,6 +241,8 @@ static int dump_one_fd(struct files_dump *fdump, struct cr_img *img, int fd)
 	if (!p)
 		return -ENOMEM;
 	ret = fill_fd_parms(pid, fd, p);
+	if (!ret)
+		ret = dump_fd_locks(fdump, p);
 	if (ret)
 		goto out;
 	ret = kid_file_find(ids, pid, fd, &p->st, &same);
@@ -329,6 +331,8 @@ int dump_files_fini(struct dump_session *sess)
 		err = fd_kinds[i]->finish(sess->files);
 		ret = ret ? ret : err;
 	}
+	err = dump_locks_fini(sess->files);
+	ret = ret ? ret : err;
 	free(sess->files);
 	sess->files = NULL;
 	return ret;

@@ -85,6 +85,7 @@ static const struct opt_desc opt_table[] = {
 	CALL("ghost-limit", 0, required_argument, parse_ghost_limit),
 	BOOL("ghost-fiemap", 0, ghost_fiemap),
 	BOOL("link-remap", 0, link_remap_ok),
+	BOOL("file-locks", 'l', file_locks),
 	CALL("action-script", 0, required_argument, parse_action_script),
 	INT("status-fd", 0, status_fd),
 	CALL("network-lock", 0, required_argument, parse_network_lock),
@@ -124,7 +125,6 @@ static const struct opt_desc opt_table[] = {
 	REFUSED("join-ns", 'J', required_argument),
 	REFUSED("ext-unix-sk", 'x', optional_argument),
 	REFUSED("ext-mount-map", 'M', required_argument),
-	REFUSED_BOOL("file-locks", 'l'),
 	REFUSED_BOOL("tcp-established", 0),
 	REFUSED_BOOL("skip-in-flight", 0),
 	REFUSED_BOOL("tcp-close", 0),
@@ -753,6 +753,7 @@ void print_usage(FILE *out)
 "     --status-fd FD      write a zero byte to FD when ready to serve\n"
 "     --ghost-limit SIZE  largest deleted file whose contents are dumped (1M)\n"
 "     --link-remap        reach files unlinked from their path by a hard link\n"
+"  -l|--file-locks        dump and restore file locks (else they are refused)\n"
 "     --manage-cgroups=ignore  cgroups are neither dumped nor restored\n"
 "     --network-lock M    iptables, nftables or skip (no net namespaces)\n"
 "     --close FD          close FD before anything else\n"

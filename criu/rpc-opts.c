@@ -107,6 +107,12 @@ static int set_ghost_limit(const CriuOpts *ro, const struct rpc_peer *peer)
 }
 
 /* The request's options come first; the file can only add to them here. */
+static int set_file_locks(const CriuOpts *ro, const struct rpc_peer *peer)
+{
+	opts.file_locks = ro->file_locks;
+	return 0;
+}
+
 static int set_link_remap(const CriuOpts *ro, const struct rpc_peer *peer)
 {
 	opts.link_remap_ok = ro->link_remap;
@@ -137,7 +143,7 @@ static const struct rpc_opt rpc_opts[] = {
 	{ "tcp_established",	"--tcp-established",	NULL },
 	{ "evasive_devices",	"--evasive-devices",	NULL },
 	{ "shell_job",		"-j/--shell-job",	set_shell_job },
-	{ "file_locks",		"-l/--file-locks",	NULL },
+	{ "file_locks",		"-l/--file-locks",	set_file_locks },
 	{ "log_level",		"-v",			set_log_level },
 	{ "log_file",		"-o/--log-file",	set_by_dirs },
 	{ "ps",			"--page-server/--address/--port", NULL },

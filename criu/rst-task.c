@@ -269,6 +269,13 @@ static int finish_process(struct rst_task *rt, const struct rst_layout *l)
 		if (ret < 0)
 			return ret;
 	}
+	/*
+	 * Locks once criu's copies of the files are closed in the task: a
+	 * close drops the POSIX locks its process holds on that file.
+	 */
+	ret = restore_file_locks(&rt->rc);
+	if (ret)
+		return ret;
 	/* Credentials last: they can drop what the steps before need. */
 	for (i = 1; i < n; i++) {
 		ret = restore_creds(&rt->threads[i - 1], rt->cores[i]);

@@ -53,6 +53,7 @@ struct cr_options {
 	long ghost_limit;		/* --ghost-limit, bytes */
 	bool ghost_fiemap;		/* --ghost-fiemap */
 	bool link_remap_ok;		/* --link-remap */
+	bool file_locks;		/* -l, --file-locks */
 	const char **scripts;		/* --action-script, in order */
 	unsigned int nr_scripts;
 	int status_fd;			/* --status-fd, or -1 */

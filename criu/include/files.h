@@ -51,6 +51,7 @@ struct files_dump {
 		uint32_t info_id;	/* its tty-info.img entry */
 	} ttys[2];			/* /dev/tty and the terminal itself */
 	unsigned int nr_ttys;
+	struct cr_img *file_locks;	/* filelocks.img (file-locks.c) */
 };
 
 /*
@@ -110,6 +111,13 @@ void dump_remaps_free(struct dump_session *sess);
 int rst_remap_open(struct rst_session *rs, uint32_t id, const RegFileEntry *rfe, int flags);
 void rst_remaps_unlink(struct rst_session *rs);
 void rst_remaps_free(struct rst_session *rs);
+
+/*
+ * file-locks.c: the locks held through descriptor @p of the task being
+ * dumped go to filelocks.img with --file-locks, and are refused without.
+ */
+int dump_fd_locks(struct files_dump *fdump, const struct fd_parms *p);
+int dump_locks_fini(struct files_dump *fdump);		/* close filelocks.img */
 
 /* The path of REG entry @id as files.img gave it, NULL if unknown. */
 const char *rst_reg_path(const struct rst_session *rs, uint32_t id);

@@ -87,6 +87,8 @@ int prepare_files(struct rst_session *rs);
 int prepare_fdinfo(struct rst_ctx *rc, uint32_t files_id);
 int restore_fds(struct rst_ctx *rc, uint32_t files_id);
 void rst_reg_paths_free(struct rst_session *rs);		/* files-reg.c */
+/* file-locks.c: the task's locks, taken again once its fds are back. */
+int restore_file_locks(struct rst_ctx *rc);
 /* fs.c */
 int prepare_fs(struct rst_ctx *rc);
 int restore_fs(struct rst_ctx *rc);

@@ -51,7 +51,8 @@ TRACKER=${ZDTM_TRACKER:-auto}
 PYCRIU_PYTHON=${ZDTM_PYTHON:-/usr/bin/python3}
 
 # Tests whose criu runs need extra options, and tests run inside a pty.
-declare -A CRIU_OPTS=([shell_job]="--shell-job" [link_remap00]="--link-remap")
+declare -A CRIU_OPTS=([shell_job]="--shell-job" [link_remap00]="--link-remap"
+	[file_locks00]="--file-locks" [file_locks01]="--file-locks" [file_locks02]="--file-locks")
 declare -A IN_PTY=([shell_job]=1)
 # Tests that only pre-dumps can take (full dump refuses threads): no final
 # dump and no restore; the verdict is theirs (never disturbed) plus the
