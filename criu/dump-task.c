@@ -313,6 +313,8 @@ static int collect_outside(struct dmp_task *dt)
 
 	for (i = item->leader_dead ? 1 : 0; i < item->nr_threads; i++) {
 		ret = dump_thread_outside(item->pid, item->threads[i], dt->cores[i]);
+		if (!ret)
+			ret = check_sysv_undo(item->pid, item->threads[i]);
 		if (ret)
 			return ret;
 	}

@@ -29,7 +29,8 @@ static int check_vma(pid_t pid, const struct vma_area *vma)
 	const char *what = NULL;
 
 	if (vma->status & VMA_AREA_SYSVIPC)
-		what = "SysV shared memory";
+		/* "/SYSV<key>": a segment of the host's IPC namespace (sysv-ipc.c) */
+		what = "a SysV shared memory segment of the host's IPC namespace";
 	else if (vma->status & VMA_UNSUPP)
 		what = "an unsupported special mapping";
 	else if (vma->path && !strncmp(vma->path, "/memfd:", 7))

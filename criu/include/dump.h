@@ -73,5 +73,7 @@ int dump_files(struct dump_ctx *dc, uint32_t files_id);	/* files.c */
 int dump_files_fini(struct dump_session *sess);			/* files.c */
 int dump_fs(struct dump_ctx *dc);				/* fs.c */
 void reg_cache_free(struct dump_session *sess);			/* files-reg.c */
+/* sysv-ipc.c: refuse thread @tid of @pid if it has a semaphore undo list. */
+int check_sysv_undo(pid_t pid, pid_t tid);
 
 #endif /* CRIU_DUMP_H */

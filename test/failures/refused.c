@@ -17,7 +17,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -143,6 +147,58 @@ static int exit_signal_child(int ready)
 	_exit(0);
 }
 
+/* A file in /tmp, unlinked, kept open (as fd 3 and up); -1 on failure. */
+static int deleted_file(off_t size)
+{
+	char name[] = "/tmp/criu-refused.XXXXXX";
+	int fd = mkstemp(name);
+
+	if (fd < 0)
+		return -1;
+	if (unlink(name) || ftruncate(fd, size) || pwrite(fd, "x", 1, 0) != 1)
+		return -1;
+	return fd;
+}
+
+/* A 2 MiB deleted file, over the default --ghost-limit (1 MiB). */
+static int ghost_over_limit(void)
+{
+	return deleted_file(2 << 20) < 0 ? -1 : 0;
+}
+
+static int sysv_shm(void)
+{
+	int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+	void *p;
+
+	if (id < 0)
+		return SKIP;
+	p = shmat(id, NULL, 0);
+	/* removed now: it goes away with the helper */
+	shmctl(id, IPC_RMID, NULL);
+	return p == (void *)-1 ? -1 : 0;
+}
+
+static int sysv_sem_undo(void)
+{
+	struct sembuf op = { .sem_num = 0, .sem_op = 1, .sem_flg = SEM_UNDO };
+	int id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+	int ret;
+
+	if (id < 0)
+		return SKIP;
+	ret = semop(id, &op, 1);
+	semctl(id, 0, IPC_RMID);	/* the undo list stays with the task */
+	return ret;
+}
+
+static int file_lock(void)
+{
+	int fd = deleted_file(4096);
+
+	return fd < 0 ? -1 : flock(fd, LOCK_EX);
+}
+
 /* 0 set up, SKIP can't be here, -1 failed */
 static int set_item(const char *item)
 {
@@ -197,6 +253,14 @@ static int set_item(const char *item)
 		return prctl(PR_SCHED_CORE, PR_SCHED_CORE_CREATE, 0, 0, 0) ? SKIP : 0;
 	if (!strcmp(item, "xcomp_perm"))	/* ARCH_REQ_XCOMP_PERM, AMX tile data */
 		return syscall(SYS_arch_prctl, 0x1023, 18) ? SKIP : 0;
+	if (!strcmp(item, "ghost_limit"))
+		return ghost_over_limit();
+	if (!strcmp(item, "sysv_shm"))
+		return sysv_shm();
+	if (!strcmp(item, "sysv_sem_undo"))
+		return sysv_sem_undo();
+	if (!strcmp(item, "flock"))
+		return file_lock();
 	if (!strcmp(item, "strict"))
 		return 0;	/* entered in wait(), after the pid file */
 	fprintf(stderr, "unknown item %s\n", item);

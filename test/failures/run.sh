@@ -670,6 +670,10 @@ REFUSED_ITEMS=(
 	"sched_core:core scheduling"
 	"xcomp_perm:ARCH_REQ_XCOMP_PERM"
 	"exit_signal:exit signal other than SIGCHLD"
+	"ghost_limit:has 2097152 bytes, over --ghost-limit 1048576"
+	"sysv_shm:SysV shared memory segment of the host's IPC namespace"
+	"sysv_sem_undo:semaphore undo state"
+	"flock:fd 3 .*holds a flock write lock .*--file-locks is not given"
 )
 
 # start_refused ITEM DIR: the refused helper with ITEM; its pid in TPID.
