@@ -188,7 +188,7 @@ static int dump_reg_entry(struct dump_ctx *dc, const char *who, const char *proc
 	return write_reg_entry(dc, link, st, flags, pos, *id);
 }
 
-static int dump_reg_fd(struct files_dump *fdump, const struct fd_parms *p, uint32_t *id)
+int dump_reg_of_fd(struct files_dump *fdump, const struct fd_parms *p, uint32_t *id)
 {
 	char who[64], *link;
 	int ret;
@@ -247,11 +247,13 @@ int dump_reg_file(struct dump_ctx *dc, const char *proc_path,
 /* Paths of restored REG entries, for restore_fs() to see if root is "/". */
 struct reg_paths {
 	uint32_t *ids;
+	uint32_t *flags;		/* as restore opens them */
 	char **paths;
 	unsigned int nr, cap;
 };
 
-static int remember_path(struct rst_session *rs, uint32_t id, const char *path)
+static int remember_path(struct rst_session *rs, uint32_t id, const char *path,
+			 uint32_t flags)
 {
 	struct reg_paths *rp = rs->reg_paths;
 	unsigned int cap;
@@ -270,6 +272,10 @@ static int remember_path(struct rst_session *rs, uint32_t id, const char *path)
 		if (!ids)
 			return -ENOMEM;
 		rp->ids = ids;
+		ids = realloc(rp->flags, cap * sizeof(*ids));
+		if (!ids)
+			return -ENOMEM;
+		rp->flags = ids;
 		paths = realloc(rp->paths, cap * sizeof(*paths));
 		if (!paths)
 			return -ENOMEM;
@@ -280,6 +286,7 @@ static int remember_path(struct rst_session *rs, uint32_t id, const char *path)
 	if (!copy)
 		return -ENOMEM;
 	rp->ids[rp->nr] = id;
+	rp->flags[rp->nr] = flags;
 	rp->paths[rp->nr++] = copy;
 	return 0;
 }
@@ -295,17 +302,30 @@ const char *rst_reg_path(const struct rst_session *rs, uint32_t id)
 	return NULL;
 }
 
+uint32_t rst_reg_flags(const struct rst_session *rs, uint32_t id)
+{
+	const struct reg_paths *rp = rs->reg_paths;
+	unsigned int i;
+
+	for (i = 0; rp && i < rp->nr; i++)
+		if (rp->ids[i] == id)
+			return rp->flags[i];
+	return O_RDONLY;
+}
+
 void rst_reg_paths_free(struct rst_session *rs)
 {
 	struct reg_paths *rp = rs->reg_paths;
 	unsigned int i;
 
 	rst_remaps_free(rs);
+	rst_fifos_free(rs);
 	if (!rp)
 		return;
 	for (i = 0; i < rp->nr; i++)
 		free(rp->paths[i]);
 	free(rp->paths);
+	free(rp->flags);
 	free(rp->ids);
 	free(rp);
 	rs->reg_paths = NULL;
@@ -340,6 +360,12 @@ static int reopen_reg(struct rst_session *rs, uint32_t id, const RegFileEntry *r
 	int flags = (rfe->flags & ~REG_OPEN_ONLY_FLAGS) | O_NOCTTY;
 	int fd, ret;
 
+	/*
+	 * A FIFO's path, which fifo.c reopens with the descriptor's flags:
+	 * read-write opens a FIFO without waiting for the other end.
+	 */
+	if (rfe->has_mode && S_ISFIFO(rfe->mode))
+		flags = O_RDWR | O_NONBLOCK;
 	fd = rst_remap_open(rs, id, rfe, flags);
 	if (fd == -ENOENT)
 		fd = open(rfe->name, flags);
@@ -386,7 +412,7 @@ static int open_reg_entry(struct rst_session *rs, const FileEntry *fe)
 	if (ret)
 		return ret;
 	pr_debug("files.img: REG id %u %s open as %d\n", fe->id, rfe->name, fd);
-	return remember_path(rs, fe->id, rfe->name);
+	return remember_path(rs, fe->id, rfe->name, (rfe->flags & ~REG_OPEN_ONLY_FLAGS) | O_NOCTTY);
 }
 
 void reg_cache_free(struct dump_session *sess)
@@ -424,7 +450,7 @@ const struct fd_kind fd_kind_reg = {
 	.name = "regular file",
 	.type = FD_TYPES__REG,
 	.match = is_reg,
-	.dump = dump_reg_fd,
+	.dump = dump_reg_of_fd,
 	.finish = reg_dump_finish,
 	.collect = open_reg_entry,
 	.open = reg_open_done,

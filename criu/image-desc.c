@@ -54,6 +54,7 @@ static const struct cr_img_desc img_descs[CR_FD_MAX] = {
 	IMG_COMMON_DESC(CR_FD_REMAP_FPATH,	"remap-fpath.img",	REMAP_FPATH),
 	IMG_COMMON_DESC(CR_FD_GHOST_FILE,	"ghost-file-%x.img",	GHOST_FILE),
 	IMG_COMMON_DESC(CR_FD_FILE_LOCKS,	"filelocks.img",	FILE_LOCKS),
+	IMG_COMMON_DESC(CR_FD_FIFO_DATA,	"fifo-data.img",	FIFO_DATA),
 };
 
 const struct cr_img_desc *img_desc(enum cr_img_type type)

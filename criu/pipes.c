@@ -61,7 +61,7 @@ static int mark_pipe_dumped(struct files_dump *fdump, uint32_t pipe_id)
 }
 
 /* Copy the @bytes buffered in pipe @rfd into @buf, leaving them there. */
-static int peek_pipe(int rfd, int size, void *buf, size_t bytes, const char *what)
+int peek_pipe(int rfd, int size, void *buf, size_t bytes, const char *what)
 {
 	size_t done = 0;
 	int p[2], ret = 0;

@@ -52,6 +52,9 @@ struct files_dump {
 	} ttys[2];			/* /dev/tty and the terminal itself */
 	unsigned int nr_ttys;
 	struct cr_img *file_locks;	/* filelocks.img (file-locks.c) */
+	struct cr_img *fifo_data;	/* fifo-data.img (fifo.c) */
+	uint32_t *fifo_ids;		/* FIFOs whose data is dumped */
+	unsigned int nr_fifo_ids;
 };
 
 /*
@@ -81,6 +84,12 @@ struct fd_kind {
 extern const struct fd_kind fd_kind_reg;	/* files-reg.c */
 extern const struct fd_kind fd_kind_pipe;	/* pipes.c */
 extern const struct fd_kind fd_kind_tty;	/* tty.c */
+extern const struct fd_kind fd_kind_fifo;	/* fifo.c */
+
+/* pipes.c: copy the @bytes buffered in pipe or FIFO @rfd (capacity @size). */
+int peek_pipe(int rfd, int size, void *buf, size_t bytes, const char *what);
+/* files-reg.c: the REG entry of descriptor @p (a FIFO's path, say). */
+int dump_reg_of_fd(struct files_dump *fdump, const struct fd_parms *p, uint32_t *id);
 
 /* A new files.img entry id. */
 uint32_t dump_new_file_id(struct dump_ctx *dc);
@@ -121,5 +130,8 @@ int dump_locks_fini(struct files_dump *fdump);		/* close filelocks.img */
 
 /* The path of REG entry @id as files.img gave it, NULL if unknown. */
 const char *rst_reg_path(const struct rst_session *rs, uint32_t id);
+/* Its open flags, as restore opens it (O_RDONLY if unknown). */
+uint32_t rst_reg_flags(const struct rst_session *rs, uint32_t id);
+void rst_fifos_free(struct rst_session *rs);		/* fifo.c */
 
 #endif /* CRIU_FILES_H */

@@ -24,6 +24,7 @@
 #define REMAP_FPATH_MAGIC	0x59133954
 #define GHOST_FILE_MAGIC	0x52583605
 #define FILE_LOCKS_MAGIC	0x54323616
+#define FIFO_DATA_MAGIC		0x59333054
 
 /*
  * Largest entry accepted when reading: a length word above it is taken

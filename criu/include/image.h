@@ -32,6 +32,7 @@ enum cr_img_type {
 	CR_FD_REMAP_FPATH,	/* remap-fpath.img */
 	CR_FD_GHOST_FILE,	/* ghost-file-%x.img, remap id: entry, chunks, raw */
 	CR_FD_FILE_LOCKS,	/* filelocks.img */
+	CR_FD_FIFO_DATA,	/* fifo-data.img: entry then raw bytes */
 	CR_FD_MAX
 };
 
