@@ -179,7 +179,7 @@ static const struct feature features[] = {
 	{ "apparmor_stacking", CAT_EXTRA, NULL, "criu-ooh does not restore LSM profiles yet" },
 	{ "network_lock_nftables", CAT_EXTRA, NULL, NOT_NET },
 	{ "sockopt_buf_lock", CAT_EXTRA, NULL, NOT_NET },
-	{ "memfd_hugetlb", CAT_EXTRA, NULL, "criu-ooh does not dump memfd yet" },
+	{ "memfd_hugetlb", CAT_EXTRA, NULL, "criu-ooh refuses hugetlb memfds" },
 	{ "move_mount_set_group", CAT_EXTRA, NULL, NOT_MNT },
 	{ "openat2", CAT_EXTRA, NULL, "criu-ooh does not use openat2" },
 	{ "get_rseq_conf", CAT_EXTRA, probe_get_rseq_conf, NULL },

@@ -236,7 +236,10 @@ int dump_reg_file(struct dump_ctx *dc, const char *proc_path,
 	area = strstr(proc_path, "/map_files/");
 	snprintf(who, sizeof(who), "pid %d: %s%s", dc->pid, area ? "area " : "",
 		 area ? area + 11 : proc_path);
-	ret = dump_reg_entry(dc, who, proc_path, link, &st, flags, pos, id);
+	if (is_memfd_link(link))
+		ret = dump_memfd_file(dc, who, proc_path, link, &st, flags, pos, id);
+	else
+		ret = dump_reg_entry(dc, who, proc_path, link, &st, flags, pos, id);
 	if (!ret && pos == 0)
 		cache_add(dc, &st, flags, *id);
 	return ret;
@@ -320,6 +323,7 @@ void rst_reg_paths_free(struct rst_session *rs)
 
 	rst_remaps_free(rs);
 	rst_fifos_free(rs);
+	rst_memfds_free(rs);
 	if (!rp)
 		return;
 	for (i = 0; i < rp->nr; i++)
@@ -418,6 +422,7 @@ static int open_reg_entry(struct rst_session *rs, const FileEntry *fe)
 void reg_cache_free(struct dump_session *sess)
 {
 	dump_remaps_free(sess);
+	dump_memfds_free(sess);
 	if (sess->reg_cache)
 		free(sess->reg_cache->v);
 	free(sess->reg_cache);

@@ -39,6 +39,7 @@ static const struct fd_kind *const fd_kinds[] = {
 	&fd_kind_pipe,
 	&fd_kind_tty,
 	&fd_kind_fifo,
+	&fd_kind_memfd,
 	&fd_kind_reg,
 };
 

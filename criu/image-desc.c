@@ -55,6 +55,8 @@ static const struct cr_img_desc img_descs[CR_FD_MAX] = {
 	IMG_COMMON_DESC(CR_FD_GHOST_FILE,	"ghost-file-%x.img",	GHOST_FILE),
 	IMG_COMMON_DESC(CR_FD_FILE_LOCKS,	"filelocks.img",	FILE_LOCKS),
 	IMG_COMMON_DESC(CR_FD_FIFO_DATA,	"fifo-data.img",	FIFO_DATA),
+	IMG_COMMON_DESC(CR_FD_MEMFD_INODE,	"memfd.img",		MEMFD_INODE),
+	IMG_COMMON_DESC(CR_FD_SHMEM_PAGEMAP,	"pagemap-shmem-%u.img",	SHMEM_PAGEMAP),
 };
 
 const struct cr_img_desc *img_desc(enum cr_img_type type)

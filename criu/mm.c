@@ -33,8 +33,6 @@ static int check_vma(pid_t pid, const struct vma_area *vma)
 		what = "a SysV shared memory segment of the host's IPC namespace";
 	else if (vma->status & VMA_UNSUPP)
 		what = "an unsupported special mapping";
-	else if (vma->path && !strncmp(vma->path, "/memfd:", 7))
-		what = "a memfd";
 	else if (vma->path && strstr(vma->path, " (deleted)") &&
 		 !(vma->status & (VMA_ANON_SHARED | VMA_FILE_PRIVATE | VMA_FILE_SHARED)))
 		what = "a deleted file";

@@ -15,6 +15,7 @@ struct pstree;
 struct pstree_item;
 struct reg_cache;
 struct remap_dump;
+struct memfd_dump;
 
 /*
  * What one dump (or pre-dump) shares across all tasks of the tree: the
@@ -31,6 +32,7 @@ struct dump_session {
 	struct files_dump *files;	/* files.c, created on first use */
 	struct reg_cache *reg_cache;	/* files-reg.c: entries of mapped files */
 	struct remap_dump *remaps;	/* files-remap.c: ghosts and links, remap-fpath.img */
+	struct memfd_dump *memfds;	/* memfd.c: inodes dumped, memfd.img */
 	struct pstree *tree;		/* the tree being dumped */
 	bool seccomp_written;		/* seccomp.c: seccomp.img, one per dump */
 };

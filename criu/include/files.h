@@ -85,6 +85,18 @@ extern const struct fd_kind fd_kind_reg;	/* files-reg.c */
 extern const struct fd_kind fd_kind_pipe;	/* pipes.c */
 extern const struct fd_kind fd_kind_tty;	/* tty.c */
 extern const struct fd_kind fd_kind_fifo;	/* fifo.c */
+extern const struct fd_kind fd_kind_memfd;	/* memfd.c */
+
+/*
+ * memfd.c: @link names a memfd; the MEMFD entry of the file behind
+ * @proc_path (its inode dumped once per tree), its id in *@id.
+ */
+bool is_memfd_link(const char *link);
+int dump_memfd_file(struct dump_ctx *dc, const char *who, const char *proc_path,
+		    const char *link, const struct stat *st, uint32_t flags, uint64_t pos,
+		    uint32_t *id);
+void dump_memfds_free(struct dump_session *sess);
+void rst_memfds_free(struct rst_session *rs);
 
 /* pipes.c: copy the @bytes buffered in pipe or FIFO @rfd (capacity @size). */
 int peek_pipe(int rfd, int size, void *buf, size_t bytes, const char *what);

@@ -25,6 +25,8 @@
 #define GHOST_FILE_MAGIC	0x52583605
 #define FILE_LOCKS_MAGIC	0x54323616
 #define FIFO_DATA_MAGIC		0x59333054
+#define MEMFD_INODE_MAGIC	0x48453499
+#define SHMEM_PAGEMAP_MAGIC	PAGEMAP_MAGIC
 
 /*
  * Largest entry accepted when reading: a length word above it is taken

@@ -33,6 +33,8 @@ enum cr_img_type {
 	CR_FD_GHOST_FILE,	/* ghost-file-%x.img, remap id: entry, chunks, raw */
 	CR_FD_FILE_LOCKS,	/* filelocks.img */
 	CR_FD_FIFO_DATA,	/* fifo-data.img: entry then raw bytes */
+	CR_FD_MEMFD_INODE,	/* memfd.img */
+	CR_FD_SHMEM_PAGEMAP,	/* pagemap-shmem-%u.img, shmid */
 	CR_FD_MAX
 };
 

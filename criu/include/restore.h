@@ -12,6 +12,7 @@ struct pipes_rst;
 struct reg_paths;
 struct remap_rst;
 struct fifos_rst;
+struct memfds_rst;
 
 /*
  * Restore builds the tree from outside. criu opens every file the tasks
@@ -38,6 +39,7 @@ struct rst_session {
 	struct reg_paths *reg_paths;	/* files-reg.c: paths of REG entries */
 	struct remap_rst *remaps;	/* files-remap.c: remap-fpath.img, ghosts made */
 	struct fifos_rst *fifos;	/* fifo.c: FIFOs refilled */
+	struct memfds_rst *memfds;	/* memfd.c: inodes made */
 };
 
 /* fs-PID.img of one task, read before the fork. */

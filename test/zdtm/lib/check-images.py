@@ -84,7 +84,9 @@ def check_dir(d, parent_maps):
         raise Bad(f"{d}/stats-dump: no dump entry")
     maps, written, in_parent = {}, 0, 0
     for name in sorted(os.listdir(d)):
-        if not (name.startswith("pagemap-") and name.endswith(".img")):
+        # pagemap-shmem-*: memfd contents, not the pages of a process
+        if name.startswith("pagemap-shmem-") or not (
+                name.startswith("pagemap-") and name.endswith(".img")):
             continue
         pages_id, ranges = read_pagemap(os.path.join(d, name))
         here = sum((e - s) // PAGE_SIZE for s, e, f in ranges
