@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "core.pb-c.h"
 #include "fdinfo.pb-c.h"
+#include "file-lock.pb-c.h"
 #include "fs.pb-c.h"
+#include "ghost-file.pb-c.h"
 #include "inventory.pb-c.h"
+#include "memfd.pb-c.h"
 #include "mm.pb-c.h"
 #include "pagemap.pb-c.h"
 #include "pipe-data.pb-c.h"
 #include "pstree.pb-c.h"
+#include "remap-file-path.pb-c.h"
 #include "seccomp.pb-c.h"
 #include "stats.pb-c.h"
 #include "tty.pb-c.h"
@@ -31,6 +35,14 @@ const struct fuzz_case fuzz_cases[] = {
 	{ CR_FD_STATS_RESTORE, 0, FUZZ_ENTRIES, &stats_entry__descriptor },
 	{ CR_FD_PAGES, 1, FUZZ_RAW },
 	{ CR_FD_SECCOMP, 0, FUZZ_ENTRIES, &seccomp_entry__descriptor },
+	{ CR_FD_REMAP_FPATH, 0, FUZZ_ENTRIES, &remap_file_path_entry__descriptor },
+	{ CR_FD_GHOST_FILE, 1, FUZZ_HEAD_CHUNKS, &ghost_chunk_entry__descriptor,
+	  &ghost_file_entry__descriptor },
+	{ CR_FD_FILE_LOCKS, 0, FUZZ_ENTRIES, &file_lock_entry__descriptor },
+	{ CR_FD_FIFO_DATA, 0, FUZZ_ENTRY_DATA, &pipe_data_entry__descriptor },
+	{ CR_FD_MEMFD_INODE, 0, FUZZ_ENTRIES, &memfd_inode_entry__descriptor },
+	{ CR_FD_SHMEM_PAGEMAP, 1, FUZZ_HEAD_ENTRIES, &pagemap_entry__descriptor,
+	  &pagemap_head__descriptor },
 };
 
 const unsigned int nr_fuzz_cases = sizeof(fuzz_cases) / sizeof(fuzz_cases[0]);

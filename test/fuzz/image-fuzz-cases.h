@@ -15,6 +15,7 @@ enum fuzz_read {
 	FUZZ_ENTRIES,		/* entries of one message type until EOF */
 	FUZZ_HEAD_ENTRIES,	/* one entry of head_desc, then desc entries */
 	FUZZ_ENTRY_DATA,	/* pipe_data_entry then its raw bytes, repeated */
+	FUZZ_HEAD_CHUNKS,	/* ghost_file_entry, then ghost_chunk_entry and its bytes */
 	FUZZ_RAW,		/* no framing: raw data only */
 };
 

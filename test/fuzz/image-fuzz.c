@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ghost-file.pb-c.h"
 #include "pipe-data.pb-c.h"
 
 #include "image.h"
@@ -107,7 +108,7 @@ static void read_entries(struct cr_img *img, const struct fuzz_case *fc)
 	void *msg;
 	int ret;
 
-	if (fc->how == FUZZ_HEAD_ENTRIES) {
+	if (fc->how == FUZZ_HEAD_ENTRIES || fc->how == FUZZ_HEAD_CHUNKS) {
 		if (pb_read_one_must(img, &msg, fc->head_desc))
 			return;
 		pb_free(msg);
@@ -118,6 +119,8 @@ static void read_entries(struct cr_img *img, const struct fuzz_case *fc)
 			return;
 		if (fc->how == FUZZ_ENTRY_DATA)
 			ret = read_data(img, ((PipeDataEntry *)msg)->bytes);
+		else if (fc->how == FUZZ_HEAD_CHUNKS)
+			ret = read_data(img, ((GhostChunkEntry *)msg)->len);
 		pb_free(msg);
 		if (ret)
 			return;

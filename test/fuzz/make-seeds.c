@@ -12,6 +12,11 @@
 #include <unistd.h>
 
 #include "image-fixtures.h"
+#include "file-lock.pb-c.h"
+#include "ghost-file.pb-c.h"
+#include "memfd.pb-c.h"
+#include "remap-file-path.pb-c.h"
+
 #include "image-fuzz-cases.h"
 #include "seccomp.pb-c.h"
 
@@ -36,6 +41,11 @@ static int write_case(int dfd, unsigned int idx)
 	SeccompFilter sf = SECCOMP_FILTER__INIT, *sfp = &sf;
 	SeccompEntry se = SECCOMP_ENTRY__INIT;
 	uint32_t threads[2] = { 1, 2 };
+	RemapFilePathEntry rfe = REMAP_FILE_PATH_ENTRY__INIT;
+	GhostFileEntry gfe = GHOST_FILE_ENTRY__INIT;
+	GhostChunkEntry gce = GHOST_CHUNK_ENTRY__INIT;
+	FileLockEntry fle = FILE_LOCK_ENTRY__INIT;
+	MemfdInodeEntry mie = MEMFD_INODE_ENTRY__INIT;
 	struct cr_img *img;
 	int ret = 0;
 
@@ -109,6 +119,53 @@ static int write_case(int dfd, unsigned int idx)
 		break;
 	case CR_FD_PAGES:
 		ret = write_img_buf(img, "0123456789abcdef", 16);
+		break;
+	case CR_FD_REMAP_FPATH:
+		rfe.orig_id = 7;
+		rfe.remap_id = 1;
+		rfe.has_remap_type = 1;
+		rfe.remap_type = REMAP_TYPE__GHOST;
+		ret = pb_write_one(img, &rfe, fc->desc);
+		break;
+	case CR_FD_GHOST_FILE:
+		gfe.mode = 0100600;
+		gfe.has_chunks = gfe.chunks = 1;
+		gfe.has_size = 1;
+		gfe.size = 8192;
+		ret = pb_write_one(img, &gfe, fc->head_desc);
+		gce.off = 4096;
+		gce.len = 5;
+		ret |= pb_write_one(img, &gce, fc->desc);
+		ret |= write_img_buf(img, "ghost", 5);
+		break;
+	case CR_FD_FILE_LOCKS:
+		fle.flag = 1;
+		fle.type = 1;
+		fle.pid = 1;
+		fle.fd = 3;
+		fle.start = 100;
+		fle.len = 10;
+		ret = pb_write_one(img, &fle, fc->desc);
+		break;
+	case CR_FD_FIFO_DATA:
+		pde.pipe_id = 2;
+		pde.bytes = 4;
+		ret = pb_write_one(img, &pde, fc->desc);
+		ret |= write_img_buf(img, "fifo", 4);
+		break;
+	case CR_FD_MEMFD_INODE:
+		mie.name = "seed";
+		mie.size = 4096;
+		mie.shmid = 1;
+		mie.inode_id = 1;
+		ret = pb_write_one(img, &mie, fc->desc);
+		break;
+	case CR_FD_SHMEM_PAGEMAP:
+		ph.pages_id = 2;
+		ret = pb_write_one(img, &ph, fc->head_desc);
+		pme.vaddr = 0;
+		pme.nr_pages = 1;
+		ret |= pb_write_one(img, &pme, fc->desc);
 		break;
 	case CR_FD_SECCOMP:
 		/* one filter: "return ALLOW" (BPF_RET | BPF_K, SECCOMP_RET_ALLOW) */
