@@ -179,17 +179,23 @@ static int sysv_shm(void)
 	return p == (void *)-1 ? -1 : 0;
 }
 
-static int sysv_sem_undo(void)
+/* The set stays (removing it drops the undo entry): run.sh removes it. */
+static int sysv_sem_undo(const char *pidfile)
 {
 	struct sembuf op = { .sem_num = 0, .sem_op = 1, .sem_flg = SEM_UNDO };
 	int id = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
-	int ret;
+	char path[4096];
+	FILE *f;
 
 	if (id < 0)
 		return SKIP;
-	ret = semop(id, &op, 1);
-	semctl(id, 0, IPC_RMID);	/* the undo list stays with the task */
-	return ret;
+	snprintf(path, sizeof(path), "%s.semid", pidfile);
+	f = fopen(path, "w");
+	if (!f || fprintf(f, "%d\n", id) < 0 || fclose(f)) {
+		semctl(id, 0, IPC_RMID);
+		return -1;
+	}
+	return semop(id, &op, 1);
 }
 
 static int file_lock(void)
@@ -200,7 +206,7 @@ static int file_lock(void)
 }
 
 /* 0 set up, SKIP can't be here, -1 failed */
-static int set_item(const char *item)
+static int set_item(const char *item, const char *pidfile)
 {
 	char *p;
 
@@ -258,7 +264,7 @@ static int set_item(const char *item)
 	if (!strcmp(item, "sysv_shm"))
 		return sysv_shm();
 	if (!strcmp(item, "sysv_sem_undo"))
-		return sysv_sem_undo();
+		return sysv_sem_undo(pidfile);
 	if (!strcmp(item, "flock"))
 		return file_lock();
 	if (!strcmp(item, "strict"))
@@ -315,7 +321,7 @@ int main(int argc, char **argv)
 	setsid();
 	if (!strcmp(argv[1], "exit_signal"))
 		return exit_signal_child(ready[1]);
-	ret = set_item(argv[1]);
+	ret = set_item(argv[1], argv[2]);
 	c = ret == SKIP ? 's' : ret ? 'e' : 0;
 	if (ret && ret != SKIP)
 		perror(argv[1]);

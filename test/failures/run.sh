@@ -707,7 +707,11 @@ refused_item() {
 	[ -z "$d" ] || why "target $TPID changed: $d" || return 1
 	[ -z "$(ls -A "$dir/img")" ] || why "images left: $(ls "$dir/img" | head -3 | tr '\n' ' ')" || return 1
 	kill -9 "$TPID"
-	wait_gone "$TPID"
+	wait_gone "$TPID" || why "target $TPID does not die" || return 1
+	# sysv_sem_undo's semaphore set outlives the helper
+	if [ -f "$dir/pid.semid" ]; then
+		ipcrm -s "$(cat "$dir/pid.semid")" || why "can't remove its semaphore set" || return 1
+	fi
 }
 
 # Seccomp strict mode is restored: the process comes back strict, blocked in read().
