@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,70 +46,38 @@ static bool fifo_data_dumped(const struct files_dump *fdump, uint32_t pipe_id)
 	return false;
 }
 
-static int write_fifo_data(struct files_dump *fdump, uint32_t pipe_id, int size,
-			   const void *buf, int bytes)
-{
-	PipeDataEntry pde = PIPE_DATA_ENTRY__INIT;
-	uint32_t *tmp;
-	int ret;
-
-	if (!fdump->fifo_data) {
-		fdump->fifo_data = open_image(fdump->dc->sess->dfd, CR_FD_FIFO_DATA, O_DUMP);
-		if (!fdump->fifo_data)
-			return -EIO;
-	}
-	tmp = realloc(fdump->fifo_ids, (fdump->nr_fifo_ids + 1) * sizeof(*tmp));
-	if (!tmp)
-		return -ENOMEM;
-	fdump->fifo_ids = tmp;
-	fdump->fifo_ids[fdump->nr_fifo_ids++] = pipe_id;
-	pde.pipe_id = pipe_id;
-	pde.bytes = bytes;
-	pde.has_size = true;
-	pde.size = size;
-	ret = pb_write_one(fdump->fifo_data, &pde, &pipe_data_entry__descriptor);
-	if (!ret && bytes)
-		ret = write_img_buf(fdump->fifo_data, buf, bytes);
-	return ret;
-}
-
 /*
- * The buffered bytes, through a new descriptor of the FIFO: read-write
- * and non-blocking, so that opening it neither waits nor, by being a
- * reader or writer that comes and goes, disturbs the target's ends.
+ * The buffered bytes, through a new descriptor of the FIFO: read-write,
+ * so that opening it never waits for the other end.
  */
 static int dump_fifo_data(struct files_dump *fdump, const struct fd_parms *p,
 			  uint32_t pipe_id)
 {
 	char what[PATH_MAX + 64];
-	int fd, size, bytes = 0, ret;
-	void *buf = NULL;
+	int size, bytes, ret;
+	uint32_t *tmp;
+	void *buf;
 
 	snprintf(what, sizeof(what), "pid %d: fd %d: FIFO %s", fdump->dc->pid, p->fd, p->link);
-	fd = open(p->proc_path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		pr_perror("%s: can't open %s", what, p->proc_path);
+	tmp = realloc(fdump->fifo_ids, (fdump->nr_fifo_ids + 1) * sizeof(*tmp));
+	if (!tmp)
+		return -ENOMEM;
+	fdump->fifo_ids = tmp;
+	ret = pipe_contents(p->proc_path, O_RDWR, what, &size, &buf, &bytes);
+	if (ret)
 		return ret;
+	if (!fdump->fifo_data) {
+		fdump->fifo_data = open_image(fdump->dc->sess->dfd, CR_FD_FIFO_DATA, O_DUMP);
+		if (!fdump->fifo_data)
+			ret = -EIO;
 	}
-	size = fcntl(fd, F_GETPIPE_SZ);
-	if (size < 0 || ioctl(fd, FIONREAD, &bytes) < 0) {
-		ret = -errno;
-		pr_perror("%s: can't get its capacity and contents", what);
-		goto out;
-	}
-	if (bytes > 0) {
-		buf = malloc(bytes);
-		ret = buf ? peek_pipe(fd, size, buf, bytes, what) : -ENOMEM;
-		if (ret)
-			goto out;
-	}
-	ret = write_fifo_data(fdump, pipe_id, size, buf, bytes);
 	if (!ret)
+		ret = write_pipe_data_entry(fdump->fifo_data, pipe_id, size, buf, bytes);
+	if (!ret) {
+		fdump->fifo_ids[fdump->nr_fifo_ids++] = pipe_id;
 		pr_info("%s: %d bytes buffered, capacity %d\n", what, bytes, size);
-out:
+	}
 	free(buf);
-	close(fd);
 	return ret;
 }
 

@@ -61,7 +61,7 @@ static int mark_pipe_dumped(struct files_dump *fdump, uint32_t pipe_id)
 }
 
 /* Copy the @bytes buffered in pipe @rfd into @buf, leaving them there. */
-int peek_pipe(int rfd, int size, void *buf, size_t bytes, const char *what)
+static int peek_pipe(int rfd, int size, void *buf, size_t bytes, const char *what)
 {
 	size_t done = 0;
 	int p[2], ret = 0;
@@ -108,22 +108,51 @@ static int open_pipes_data(struct files_dump *fdump)
 	return fdump->pipes_data ? 0 : -EIO;
 }
 
-static int write_pipe_data(struct files_dump *fdump, uint32_t pipe_id,
-			   int size, const void *buf, size_t bytes)
+int write_pipe_data_entry(struct cr_img *img, uint32_t pipe_id, int size,
+			  const void *buf, size_t bytes)
 {
 	PipeDataEntry pde = PIPE_DATA_ENTRY__INIT;
 	int ret;
 
-	ret = open_pipes_data(fdump);
-	if (ret)
-		return ret;
 	pde.pipe_id = pipe_id;
 	pde.bytes = bytes;
 	pde.has_size = true;
 	pde.size = size;
-	ret = pb_write_one(fdump->pipes_data, &pde, &pipe_data_entry__descriptor);
+	ret = pb_write_one(img, &pde, &pipe_data_entry__descriptor);
 	if (!ret && bytes)
-		ret = write_img_buf(fdump->pipes_data, buf, bytes);
+		ret = write_img_buf(img, buf, bytes);
+	return ret;
+}
+
+int pipe_contents(const char *proc_path, int oflags, const char *what, int *size,
+		  void **buf, int *bytes)
+{
+	int fd, ret = 0;
+
+	*buf = NULL;
+	*bytes = 0;
+	fd = open(proc_path, oflags | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		pr_perror("%s: can't open %s", what, proc_path);
+		return ret;
+	}
+	*size = fcntl(fd, F_GETPIPE_SZ);
+	if (*size < 0 || ioctl(fd, FIONREAD, bytes) < 0) {
+		ret = -errno;
+		pr_perror("%s: can't get its size and contents", what);
+		goto out;
+	}
+	if (*bytes > 0) {
+		*buf = malloc(*bytes);
+		ret = *buf ? peek_pipe(fd, *size, *buf, *bytes, what) : -ENOMEM;
+		if (ret) {
+			free(*buf);
+			*buf = NULL;
+		}
+	}
+out:
+	close(fd);
 	return ret;
 }
 
@@ -131,34 +160,19 @@ static int dump_pipe_data(struct files_dump *fdump, const struct fd_parms *p,
 			  uint32_t pipe_id)
 {
 	char what[96];
-	void *buf = NULL;
-	int rfd, size, bytes = 0, ret;
+	int size, bytes, ret;
+	void *buf;
 
 	snprintf(what, sizeof(what), "pipe:[%u] of pid %d", pipe_id, fdump->dc->pid);
-	rfd = open(p->proc_path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (rfd < 0) {
-		ret = -errno;
-		pr_perror("%s: can't open %s", what, p->proc_path);
+	ret = pipe_contents(p->proc_path, O_RDONLY, what, &size, &buf, &bytes);
+	if (ret)
 		return ret;
-	}
-	size = fcntl(rfd, F_GETPIPE_SZ);
-	if (size < 0 || ioctl(rfd, FIONREAD, &bytes) < 0) {
-		ret = -errno;
-		pr_perror("%s: can't get its size and contents", what);
-		goto out;
-	}
-	if (bytes > 0) {
-		buf = malloc(bytes);
-		ret = buf ? peek_pipe(rfd, size, buf, bytes, what) : -ENOMEM;
-		if (ret)
-			goto out;
-	}
-	ret = write_pipe_data(fdump, pipe_id, size, buf, bytes);
+	ret = open_pipes_data(fdump);
+	if (!ret)
+		ret = write_pipe_data_entry(fdump->pipes_data, pipe_id, size, buf, bytes);
 	if (!ret)
 		pr_info("%s: %d bytes buffered, capacity %d\n", what, bytes, size);
-out:
 	free(buf);
-	close(rfd);
 	return ret;
 }
 

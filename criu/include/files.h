@@ -98,8 +98,16 @@ int dump_memfd_file(struct dump_ctx *dc, const char *who, const char *proc_path,
 void dump_memfds_free(struct dump_session *sess);
 void rst_memfds_free(struct rst_session *rs);
 
-/* pipes.c: copy the @bytes buffered in pipe or FIFO @rfd (capacity @size). */
-int peek_pipe(int rfd, int size, void *buf, size_t bytes, const char *what);
+/*
+ * pipes.c, for pipes and FIFOs: the capacity and the bytes buffered in
+ * the pipe behind @proc_path, read without consuming them through a new
+ * descriptor opened with @oflags (*@buf malloc'ed, NULL when empty); and
+ * the pipe_data_entry and bytes of pipe @pipe_id written to @img.
+ */
+int pipe_contents(const char *proc_path, int oflags, const char *what, int *size,
+		  void **buf, int *bytes);
+int write_pipe_data_entry(struct cr_img *img, uint32_t pipe_id, int size,
+			  const void *buf, size_t bytes);
 /* files-reg.c: the REG entry of descriptor @p (a FIFO's path, say). */
 int dump_reg_of_fd(struct files_dump *fdump, const struct fd_parms *p, uint32_t *id);
 
