@@ -22,8 +22,10 @@
 #                   ptrace and the pid, the tree runs on unchanged (only when
 #                   asked, "make run-tree": today's dump refuses every tree)
 #   kill            criu SIGKILLed at each fault point and after random
-#                   delays in dump and pre-dump: the target runs on intact
-#                   (kill.sh; KILL_DUMPS, KILL_PREDUMPS, KILL_MAX_MS)
+#                   delays in dump and pre-dump: the target runs on intact;
+#                   in restores of a tree and of threads: nothing is left
+#                   (kill.sh; KILL_DUMPS, KILL_PREDUMPS, KILL_RESTORES,
+#                   KILL_MAX_MS, KILL_RESTORE_MAX_MS)
 #
 # One line per test ("PASS name" / "FAIL name: why" / "SKIP name: why"),
 # then "N passed, N failed". Details of failures go to stderr.
