@@ -75,6 +75,9 @@ void rst_close_files(struct rst_session *rs);
 long rst_syscall(struct rst_ctx *rc, const char *what, long nr,
 		 unsigned long a1, unsigned long a2, unsigned long a3,
 		 unsigned long a4, unsigned long a5, unsigned long a6);
+/* The same for a call that must succeed: 0 or its negative errno. */
+int rst_call(struct rst_ctx *rc, const char *what, long nr, unsigned long a1,
+	     unsigned long a2, unsigned long a3, unsigned long a4);
 /* Copy @len bytes into the task's scratch page; returns the address or 0. */
 unsigned long rst_scratch_put(struct rst_ctx *rc, const void *data, size_t len);
 /* Forget everything put in the scratch page. */

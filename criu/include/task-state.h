@@ -41,9 +41,6 @@ int dump_call(struct dump_ctx *dc, const char *what, long *ret, long nr,
  */
 int dump_probe(struct dump_ctx *dc, long nr, long *ret, unsigned long a1,
 	       unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
-/* An injected call in the child being restored: 0 or its negative errno. */
-int rst_call(struct rst_ctx *rc, const char *what, long nr, unsigned long a1,
-	     unsigned long a2, unsigned long a3, unsigned long a4);
 
 /* timers.c: setitimer() timers and POSIX timers (per process) */
 int dump_timers(struct dump_ctx *dc, CoreEntry *core);
