@@ -21,6 +21,11 @@
  * EPOLL_CTL_MOD/DEL. The child puts the file on N with dup2() and calls
  * epoll_ctl(); the registration outlives the child because criu's
  * pre-opened descriptor keeps the file open until the task holds it.
+ * An EPOLLONESHOT registration that has fired is disarmed (only the
+ * private bits left), which epoll_ctl() can't set: the child adds those
+ * first, to an epoll that has nothing else yet, asking every event, and
+ * fires them with one epoll_wait(); one whose file is ready for nothing
+ * can't be fired and fails the restore.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -297,6 +302,11 @@ static int eventpoll_dump_fini(struct files_dump *fdump)
 
 /* --- restore ------------------------------------------------------------ */
 
+/* What epoll keeps of a registration's events once it fired, and all others. */
+#define EP_PRIVATE_BITS	(EPOLLWAKEUP | EPOLLONESHOT | EPOLLET | EPOLLEXCLUSIVE)
+#define EP_ANY_EVENT	(EPOLLIN | EPOLLOUT | EPOLLPRI | EPOLLRDHUP | EPOLLRDNORM | \
+			 EPOLLRDBAND | EPOLLWRNORM | EPOLLWRBAND | EPOLLMSG)
+
 /* One epoll_ctl(EPOLL_CTL_ADD) the registering child makes. */
 struct epoll_add {
 	uint32_t ep_id;		/* for the log */
@@ -304,6 +314,7 @@ struct epoll_add {
 	int epfd;		/* criu's descriptors */
 	int from;
 	int tfd;
+	bool disarmed;		/* a fired EPOLLONESHOT: add armed, then fire */
 	struct epoll_event ev;
 };
 
@@ -322,9 +333,14 @@ static int add_registrations(struct rst_session *rs, const EventpollFileEntry *e
 	if (!tmp)
 		return -ENOMEM;
 	er->adds = tmp;
-	for (i = 0; i < e->n_tfd; i++) {
-		const EventpollTfdEntry *t = e->tfd[i];
+	/* disarmed ones first: they are fired before anything else is added */
+	for (i = 0; i < 2 * e->n_tfd; i++) {
+		const EventpollTfdEntry *t = e->tfd[i % e->n_tfd];
 		struct epoll_add *a = &er->adds[er->nr];
+		bool disarmed = !(t->events & ~EP_PRIVATE_BITS);
+
+		if (disarmed != (i < e->n_tfd))
+			continue;
 
 		if (!t->has_target_id) {
 			pr_err("files.img: epoll %u: fd %u has no target file id (an image "
@@ -343,8 +359,14 @@ static int add_registrations(struct rst_session *rs, const EventpollFileEntry *e
 		a->epfd = epfd;
 		a->from = -1;
 		a->tfd = t->tfd;
-		a->ev.events = t->events;
+		a->disarmed = disarmed;
+		a->ev.events = t->events | (disarmed ? EP_ANY_EVENT : 0);
 		a->ev.data.u64 = t->data;
+		if (disarmed && !(t->events & EPOLLONESHOT)) {
+			pr_err("files.img: epoll %u: fd %u has no events and is not one-shot\n",
+			       e->id, t->tfd);
+			return -EINVAL;
+		}
 		er->nr++;
 	}
 	return 0;
@@ -388,21 +410,52 @@ struct epoll_add_err {
 
 /* In the child: every registration, then exit. Nothing logs here: fd numbers
  * of criu's own (the log) may be taken over by the dup2() calls. */
+static void __attribute__((noreturn)) child_fail(int errfd, unsigned int i, int err)
+{
+	struct epoll_add_err e = { .idx = i, .err = err };
+
+	if (write(errfd, &e, sizeof(e)) != sizeof(e))
+		_exit(2);
+	_exit(1);
+}
+
+/* Fire the @n disarmed registrations just added to @epfd; 0 or -errno. */
+static int fire_disarmed(int epfd, unsigned int n)
+{
+	struct epoll_event ev[64];
+	unsigned int fired = 0;
+	int got;
+
+	while (fired < n) {
+		got = epoll_wait(epfd, ev, 64, 0);
+		if (got < 0)
+			return -errno;
+		if (got == 0)
+			return -EAGAIN;
+		fired += got;
+	}
+	return fired == n ? 0 : -EIO;
+}
+
 static void __attribute__((noreturn)) register_all(const struct epoll_rst *er, int errfd)
 {
-	struct epoll_add_err e;
-	unsigned int i;
+	unsigned int i, first = 0, nr_disarmed = 0;
+	int ret;
 
 	for (i = 0; i < er->nr; i++) {
-		struct epoll_event ev = er->adds[i].ev;
+		const struct epoll_add *a = &er->adds[i];
+		struct epoll_event ev = a->ev;
 
-		if (dup2(er->adds[i].from, er->adds[i].tfd) < 0 ||
-		    epoll_ctl(er->adds[i].epfd, EPOLL_CTL_ADD, er->adds[i].tfd, &ev)) {
-			e.idx = i;
-			e.err = errno;
-			if (write(errfd, &e, sizeof(e)) != sizeof(e))
-				_exit(2);
-			_exit(1);
+		if (dup2(a->from, a->tfd) < 0 || epoll_ctl(a->epfd, EPOLL_CTL_ADD, a->tfd, &ev))
+			child_fail(errfd, i, errno);
+		if (a->disarmed && !nr_disarmed++)
+			first = i;
+		if (nr_disarmed && (i + 1 == er->nr || !er->adds[i + 1].disarmed ||
+				    er->adds[i + 1].epfd != a->epfd)) {
+			ret = fire_disarmed(a->epfd, nr_disarmed);
+			if (ret)
+				child_fail(errfd, first, -ret);
+			nr_disarmed = 0;
 		}
 	}
 	_exit(0);
@@ -449,8 +502,9 @@ static int run_registrations(struct rst_session *rs, const struct epoll_rst *er)
 		if (n == sizeof(e) && e.idx < er->nr) {
 			const struct epoll_add *a = &er->adds[e.idx];
 
-			pr_err("files.img: epoll %u: can't register fd %d (file %u, events %#x): "
+			pr_err("files.img: epoll %u: can't register fd %d (file %u, events %#x%s): "
 			       "%s\n", a->ep_id, a->tfd, a->target_id, a->ev.events,
+			       a->disarmed ? ", a fired one-shot to disarm" : "",
 			       strerror(e.err));
 			ret = -e.err;
 		} else {
