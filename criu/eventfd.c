@@ -69,6 +69,9 @@ static int dump_eventfd(struct files_dump *fdump, const struct fd_parms *p, uint
 	FileEntry fe = FILE_ENTRY__INIT;
 	int ret;
 
+	ret = anon_check_flags(fdump, p, "an eventfd");
+	if (ret)
+		return ret;
 	ret = parse_eventfd(fdump, p, &e);
 	if (ret)
 		return ret;

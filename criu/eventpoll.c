@@ -177,6 +177,9 @@ static int dump_eventpoll(struct files_dump *fdump, const struct fd_parms *p, ui
 			return -ENOMEM;
 	}
 	ed = fdump->epolls;
+	ret = anon_check_flags(fdump, p, "an epoll");
+	if (ret)
+		return ret;
 	ret = files_fdinfo_text(fdump, p, &text);
 	if (ret)
 		return ret;

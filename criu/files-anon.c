@@ -9,6 +9,7 @@
  * as it was.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -70,6 +71,15 @@ const char *fdinfo_field(const char *text, const char *key)
 			l++;
 	}
 	return NULL;
+}
+
+int anon_check_flags(struct files_dump *fdump, const struct fd_parms *p, const char *kind)
+{
+	if (!(p->flags & O_ASYNC))
+		return 0;
+	pr_err("criu: pid %d: fd %d is %s with O_ASYNC (signal-driven I/O): not supported\n",
+	       fdump->dc->pid, p->fd, kind);
+	return -EOPNOTSUPP;
 }
 
 int files_write_entry(struct files_dump *fdump, const FileEntry *fe)

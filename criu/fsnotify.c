@@ -283,6 +283,9 @@ static int dump_inotify(struct files_dump *fdump, const struct fd_parms *p, uint
 	char *text;
 	int ret;
 
+	ret = anon_check_flags(fdump, p, "an inotify");
+	if (ret)
+		return ret;
 	ret = check_no_events(fdump, p);
 	if (ret)
 		return ret;

@@ -36,6 +36,9 @@ static int dump_signalfd(struct files_dump *fdump, const struct fd_parms *p, uin
 	char *text;
 	int ret;
 
+	ret = anon_check_flags(fdump, p, "a signalfd");
+	if (ret)
+		return ret;
 	ret = files_fdinfo_text(fdump, p, &text);
 	if (ret)
 		return ret;

@@ -101,6 +101,9 @@ static int dump_timerfd(struct files_dump *fdump, const struct fd_parms *p, uint
 	 * fdinfo shows 0 left and one tick. Asking does what the task's own
 	 * next read would do.
 	 */
+	ret = anon_check_flags(fdump, p, "a timerfd");
+	if (ret)
+		return ret;
 	lfd = files_target_fd(fdump, p->fd);
 	if (lfd < 0)
 		return lfd;

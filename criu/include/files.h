@@ -104,6 +104,11 @@ int files_target_fd(struct files_dump *fdump, int fd);
 int files_fdinfo_text(struct files_dump *fdump, const struct fd_parms *p, char **text);
 /* What follows "@key" at the start of a line of @text, or NULL. */
 const char *fdinfo_field(const char *text, const char *key);
+/*
+ * The anonymous-inode kinds restore the access mode and O_NONBLOCK; a
+ * descriptor with O_ASYNC (its owner and signal not kept) is refused.
+ */
+int anon_check_flags(struct files_dump *fdump, const struct fd_parms *p, const char *kind);
 /* Write @fe to files.img. */
 int files_write_entry(struct files_dump *fdump, const FileEntry *fe);
 /* Open the file entry @fe: the kind's fd, moved into the pre-opened set. */

@@ -3,7 +3,7 @@
  * The descriptor and mapping items of refused.c: kernel objects criu-ooh
  * can't rebuild (io_uring, BPF, perf, userfaultfd, pidfd, fanotify, an
  * anonymous inode it does not know, AIO rings, the rings of io_uring and
- * perf mapped), and an inotify with events queued. Each is left open (or
+ * perf mapped), an inotify with events queued and an inotify with O_ASYNC. Each is left open (or
  * mapped) in the target for the dump to find.
  */
 #include <fcntl.h>
@@ -130,6 +130,17 @@ static int inotify_queued(void)
 	return unlink(path) || rmdir(dir) ? -1 : 0;
 }
 
+/*
+ * An inotify set for signal-driven I/O (of these kinds only inotify takes
+ * O_ASYNC): its owner and signal are not kept.
+ */
+static int inotify_async(void)
+{
+	int fd = inotify_init1(0);
+
+	return fd < 0 || fcntl(fd, F_SETFL, O_ASYNC) ? -1 : 0;
+}
+
 /* 0 set up, SKIP can't be here, -1 failed, NOT_MINE not an item of this file */
 int set_fd_item(const char *item)
 {
@@ -157,6 +168,8 @@ int set_fd_item(const char *item)
 		return skip_if_neg(syscall(SYS_fsopen, "tmpfs", 0));
 	if (!strcmp(item, "aio_ring"))
 		return aio_ring();
+	if (!strcmp(item, "inotify_async"))
+		return inotify_async();
 	if (!strcmp(item, "inotify_queued"))
 		return inotify_queued();
 	return NOT_MINE;

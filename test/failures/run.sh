@@ -682,6 +682,7 @@ REFUSED_ITEMS=(
 	"anon_unknown:fd [0-9]+ is an anonymous inode criu-ooh does not know"
 	"aio_ring:an AIO ring"
 	"inotify_queued:events queued"
+	"inotify_async:inotify with O_ASYNC"
 )
 
 # start_refused ITEM DIR: the refused helper with ITEM; its pid in TPID.
