@@ -46,16 +46,6 @@ static const struct reg regs[] = {
 	{ EP_IN, EFD, EPOLLIN | ALWAYS, 0x1111 },
 };
 
-static int place(int fd, int at)
-{
-	if (fd < 0 || dup2(fd, at) != at) {
-		fail("fd %d: %m", at);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
 static int add(int ep, int fd, uint32_t events, uint64_t data)
 {
 	struct epoll_event ev = { .events = events, .data.u64 = data };
@@ -70,21 +60,13 @@ static int add(int ep, int fd, uint32_t events, uint64_t data)
 /* Is registration @r in fdinfo of its epoll, with its events and data? */
 static int check_fdinfo(const struct reg *r)
 {
-	char path[64], buf[4096], *l;
+	char buf[4096], *l;
 	unsigned long long data;
 	unsigned int events;
-	ssize_t n;
-	int f, tfd;
+	int tfd;
 
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", r->ep);
-	f = open(path, O_RDONLY);
-	if (f < 0)
+	if (test_fdinfo(r->ep, buf, sizeof(buf)))
 		return -1;
-	n = read(f, buf, sizeof(buf) - 1);
-	close(f);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	for (l = buf; (l = strstr(l, "tfd:")); l++) {
 		if (sscanf(l, "tfd: %d events: %x data: %llx", &tfd, &events, &data) != 3)
 			continue;
@@ -164,9 +146,9 @@ int main(int argc, char **argv)
 	ret = test_init(argc, argv, 0);
 	if (ret)
 		return test_init_exit(ret);
-	if (pipe2(p, O_NONBLOCK) || place(p[0], PIPE_R) || place(p[1], PIPE_W) ||
-	    place(eventfd(0, EFD_NONBLOCK), EFD) || place(eventfd(0, EFD_NONBLOCK), EFD_EX) ||
-	    place(epoll_create1(0), EP) || place(epoll_create1(0), EP_IN) ||
+	if (pipe2(p, O_NONBLOCK) || test_move_fd(p[0], PIPE_R) || test_move_fd(p[1], PIPE_W) ||
+	    test_move_fd(eventfd(0, EFD_NONBLOCK), EFD) || test_move_fd(eventfd(0, EFD_NONBLOCK), EFD_EX) ||
+	    test_move_fd(epoll_create1(0), EP) || test_move_fd(epoll_create1(0), EP_IN) ||
 	    fcntl(EP_IN, F_SETFD, FD_CLOEXEC))
 		return 1;
 	if (add(EP, PIPE_R, EPOLLIN | EPOLLET, regs[0].data) ||

@@ -30,16 +30,6 @@
 #define EFD_DATA	0xe0e0e0e0e0ULL
 #define PIPE_DATA	0x5050ULL
 
-static int place(int fd, int at)
-{
-	if (fd < 0 || dup2(fd, at) != at) {
-		fail("fd %d: %m", at);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
 static int add(int fd, uint64_t data)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = data };
@@ -53,21 +43,13 @@ static int add(int fd, uint64_t data)
 
 static int listed(int fd, uint64_t data)
 {
-	char path[64], buf[4096], *l;
+	char buf[4096], *l;
 	unsigned long long d;
 	unsigned int events;
-	ssize_t n;
-	int f, tfd;
+	int tfd;
 
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", EP);
-	f = open(path, O_RDONLY);
-	if (f < 0)
+	if (test_fdinfo(EP, buf, sizeof(buf)))
 		return -1;
-	n = read(f, buf, sizeof(buf) - 1);
-	close(f);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	for (l = buf; (l = strstr(l, "tfd:")); l++)
 		if (sscanf(l, "tfd: %d events: %x data: %llx", &tfd, &events, &d) == 3 &&
 		    tfd == fd && d == data)
@@ -100,8 +82,8 @@ int main(int argc, char **argv)
 	ret = test_init(argc, argv, 0);
 	if (ret)
 		return test_init_exit(ret);
-	if (place(epoll_create1(0), EP) || place(eventfd(0, EFD_NONBLOCK), EFD_OLD) ||
-	    pipe2(p, O_NONBLOCK) || place(p[0], PIPE_OLD) || place(p[1], PIPE_W))
+	if (test_move_fd(epoll_create1(0), EP) || test_move_fd(eventfd(0, EFD_NONBLOCK), EFD_OLD) ||
+	    pipe2(p, O_NONBLOCK) || test_move_fd(p[0], PIPE_OLD) || test_move_fd(p[1], PIPE_W))
 		return 1;
 	if (add(EFD_OLD, EFD_DATA) || add(PIPE_OLD, PIPE_DATA))
 		return 1;
@@ -110,7 +92,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	close(EFD_OLD);
-	if (place(eventfd(0, EFD_NONBLOCK), PIPE_OLD))
+	if (test_move_fd(eventfd(0, EFD_NONBLOCK), PIPE_OLD))
 		return 1;
 
 	if (test_daemon())

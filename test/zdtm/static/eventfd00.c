@@ -22,32 +22,13 @@
 #define COUNTER		((1ULL << 40) + 5)
 #define SEM_COUNT	3
 
-static int place(int fd, int at)
-{
-	if (fd < 0 || dup2(fd, at) != at) {
-		fail("eventfd at %d: %m", at);
-		return -1;
-	}
-	close(fd);
-	return 0;
-}
-
 static int semaphore_line(int fd)
 {
-	char path[64], buf[512];
+	char buf[512];
 	const char *v;
-	ssize_t n;
-	int f;
 
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = open(path, O_RDONLY);
-	if (f < 0)
+	if (test_fdinfo(fd, buf, sizeof(buf)))
 		return -1;
-	n = read(f, buf, sizeof(buf) - 1);
-	close(f);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	v = strstr(buf, "eventfd-semaphore:");
 	return v ? atoi(v + 18) : -1;
 }
@@ -112,8 +93,8 @@ int main(int argc, char **argv)
 	ret = test_init(argc, argv, 0);
 	if (ret)
 		return test_init_exit(ret);
-	if (place(eventfd(0, EFD_NONBLOCK), FD_COUNTER) ||
-	    place(eventfd(SEM_COUNT, EFD_SEMAPHORE), FD_SEM))
+	if (test_move_fd(eventfd(0, EFD_NONBLOCK), FD_COUNTER) ||
+	    test_move_fd(eventfd(SEM_COUNT, EFD_SEMAPHORE), FD_SEM))
 		return 1;
 	if (write(FD_COUNTER, &v, sizeof(v)) != sizeof(v)) {
 		fail("write the counter: %m");

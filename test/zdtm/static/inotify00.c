@@ -38,17 +38,9 @@ static int listed(int wd, unsigned int mask, ino_t ino)
 	char buf[4096], *l;
 	unsigned int w, m;
 	unsigned long i;
-	ssize_t n;
-	int f;
 
-	f = open("/proc/self/fdinfo/60", O_RDONLY);
-	if (f < 0)
+	if (test_fdinfo(IFD, buf, sizeof(buf)))
 		return -1;
-	n = read(f, buf, sizeof(buf) - 1);
-	close(f);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	for (l = buf; (l = strstr(l, "inotify wd:")); l++) {
 		if (sscanf(l, "inotify wd:%x ino:%lx sdev:%*x mask:%x", &w, &i, &m) != 3)
 			continue;
@@ -111,10 +103,8 @@ static int setup(void)
 	if (fd < 0)
 		return -1;
 	close(fd);
-	fd = inotify_init1(IN_NONBLOCK);
-	if (fd < 0 || dup2(fd, IFD) != IFD)
+	if (test_move_fd(inotify_init1(IN_NONBLOCK), IFD))
 		return -1;
-	close(fd);
 	wd_dir = inotify_add_watch(IFD, DIR_NAME, DIR_MASK);
 	spare = inotify_add_watch(IFD, SPARE_NAME, IN_MODIFY);
 	if (wd_dir < 0 || spare < 0 || inotify_rm_watch(IFD, spare))

@@ -24,20 +24,11 @@ static unsigned long long want_mask;
 
 static unsigned long long fdinfo_mask(void)
 {
-	char path[64], buf[512];
+	char buf[512];
 	const char *v;
-	ssize_t n;
-	int f;
 
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", SFD);
-	f = open(path, O_RDONLY);
-	if (f < 0)
+	if (test_fdinfo(SFD, buf, sizeof(buf)))
 		return 0;
-	n = read(f, buf, sizeof(buf) - 1);
-	close(f);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	v = strstr(buf, "sigmask:");
 	return v ? strtoull(v + 8, NULL, 16) : 0;
 }
@@ -73,7 +64,7 @@ int main(int argc, char **argv)
 {
 	union sigval sv = { .sival_int = VALUE };
 	sigset_t set;
-	int fd, ret;
+	int ret;
 
 	ret = test_init(argc, argv, 0);
 	if (ret)
@@ -87,12 +78,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sigdelset(&set, SIGUSR2);
-	fd = signalfd(-1, &set, SFD_NONBLOCK);
-	if (fd < 0 || dup2(fd, SFD) != SFD) {
-		fail("signalfd: %m");
+	if (test_move_fd(signalfd(-1, &set, SFD_NONBLOCK), SFD))
 		return 1;
-	}
-	close(fd);
 	want_mask = (1ULL << (SIGUSR1 - 1)) | (1ULL << (SIGRTMIN + 3 - 1));
 	if (fdinfo_mask() != want_mask) {
 		fail("fdinfo mask %#llx, want %#llx", fdinfo_mask(), want_mask);

@@ -50,32 +50,23 @@ static struct timespec ts_of(int64_t ns)
 static int make(int at, clockid_t c, int flags, int64_t value, int64_t period)
 {
 	struct itimerspec its = { .it_interval = ts_of(period), .it_value = ts_of(value) };
-	int fd = timerfd_create(c, TFD_NONBLOCK);
 
-	if (fd < 0 || dup2(fd, at) != at || timerfd_settime(at, flags, &its, NULL)) {
+	if (test_move_fd(timerfd_create(c, TFD_NONBLOCK), at))
+		return -1;
+	if (timerfd_settime(at, flags, &its, NULL)) {
 		fail("timerfd %d on clock %d: %m", at, c);
 		return -1;
 	}
-	close(fd);
 	return 0;
 }
 
 static int fdinfo_clock(int fd)
 {
-	char path[64], buf[512];
+	char buf[512];
 	const char *v;
-	ssize_t n;
-	int f;
 
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = open(path, O_RDONLY);
-	if (f < 0)
+	if (test_fdinfo(fd, buf, sizeof(buf)))
 		return -1;
-	n = read(f, buf, sizeof(buf) - 1);
-	close(f);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	v = strstr(buf, "clockid:");
 	return v ? atoi(v + 8) : -1;
 }
