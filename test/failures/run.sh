@@ -672,6 +672,19 @@ REFUSED_ITEMS=(
 	"sched_core:core scheduling"
 	"xcomp_perm:ARCH_REQ_XCOMP_PERM"
 	"exit_signal:exit signal other than SIGCHLD"
+	"io_uring:fd [0-9]+ is an io_uring instance"
+	"io_uring_map:io_uring rings"
+	"bpf_map:fd [0-9]+ is a BPF map"
+	"bpf_prog:fd [0-9]+ is a BPF program"
+	"perf_event:fd [0-9]+ is a perf event"
+	"perf_map:a perf event buffer"
+	"userfaultfd:fd [0-9]+ is a userfaultfd"
+	"pidfd:fd [0-9]+ is a pidfd"
+	"fanotify:fd [0-9]+ is a fanotify group"
+	"anon_unknown:fd [0-9]+ is an anonymous inode criu-ooh does not know"
+	"aio_ring:an AIO ring"
+	"inotify_queued:events queued"
+	"inotify_async:inotify with O_ASYNC"
 )
 
 # start_refused ITEM DIR: the refused helper with ITEM; its pid in TPID.
