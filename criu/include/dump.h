@@ -16,6 +16,7 @@ struct pstree_item;
 struct reg_cache;
 struct remap_dump;
 struct memfd_dump;
+struct seccomp_dump;
 
 /*
  * What one dump (or pre-dump) shares across all tasks of the tree: the
@@ -34,7 +35,7 @@ struct dump_session {
 	struct remap_dump *remaps;	/* files-remap.c: ghosts and links, remap-fpath.img */
 	struct memfd_dump *memfds;	/* memfd.c: inodes dumped, memfd.img */
 	struct pstree *tree;		/* the tree being dumped */
-	bool seccomp_written;		/* seccomp.c: seccomp.img, one per dump */
+	struct seccomp_dump *seccomp;	/* seccomp.c: the filters for seccomp.img */
 };
 
 /*

@@ -55,6 +55,7 @@ struct files_dump {
 	struct cr_img *fifo_data;	/* fifo-data.img (fifo.c) */
 	uint32_t *fifo_ids;		/* FIFOs whose data is dumped */
 	unsigned int nr_fifo_ids;
+	struct epoll_dump *epolls;	/* eventpoll.c: written at finish */
 };
 
 /*
@@ -69,7 +70,9 @@ struct files_dump {
  * Restore, in criu before the first fork: @collect takes one files.img
  * entry of this type; @open, once every entry was collected, opens what
  * was collected and registers each descriptor with rst_add_file()
- * (pipes need both ends first). Either may be NULL.
+ * (pipes need both ends first); @link, once every kind has opened its
+ * files, connects files to each other (epoll registrations). Any may be
+ * NULL.
  */
 struct fd_kind {
 	const char *name;
@@ -79,6 +82,7 @@ struct fd_kind {
 	int (*finish)(struct files_dump *fdump);
 	int (*collect)(struct rst_session *rs, const FileEntry *fe);
 	int (*open)(struct rst_session *rs);
+	int (*link)(struct rst_session *rs);
 };
 
 extern const struct fd_kind fd_kind_reg;	/* files-reg.c */
@@ -110,6 +114,12 @@ int write_pipe_data_entry(struct cr_img *img, uint32_t pipe_id, int size,
 			  const void *buf, size_t bytes);
 /* files-reg.c: the REG entry of descriptor @p (a FIFO's path, say). */
 int dump_reg_of_fd(struct files_dump *fdump, const struct fd_parms *p, uint32_t *id);
+extern const struct fd_kind fd_kind_eventfd;	/* eventfd.c */
+extern const struct fd_kind fd_kind_signalfd;	/* signalfd.c */
+extern const struct fd_kind fd_kind_timerfd;	/* timerfd.c */
+extern const struct fd_kind fd_kind_inotify;	/* fsnotify.c */
+extern const struct fd_kind fd_kind_eventpoll;	/* eventpoll.c */
+extern const struct fd_kind fd_kind_anon_refused; /* files-anon.c */
 
 /* A new files.img entry id. */
 uint32_t dump_new_file_id(struct dump_ctx *dc);
@@ -153,5 +163,23 @@ const char *rst_reg_path(const struct rst_session *rs, uint32_t id);
 /* Its open flags, as restore opens it (O_RDONLY if unknown). */
 uint32_t rst_reg_flags(const struct rst_session *rs, uint32_t id);
 void rst_fifos_free(struct rst_session *rs);		/* fifo.c */
+
+/* "anon_inode:[NAME]" (or "anon_inode:NAME") names @name. */
+bool is_anon_link(const struct fd_parms *p, const char *name);
+/* A duplicate of the target's descriptor @fd (pidfd_getfd), or -errno. */
+int files_target_fd(struct files_dump *fdump, int fd);
+/* The text of /proc/PID/fdinfo/FD of descriptor @p (malloc'ed), or -errno. */
+int files_fdinfo_text(struct files_dump *fdump, const struct fd_parms *p, char **text);
+/* What follows "@key" at the start of a line of @text, or NULL. */
+const char *fdinfo_field(const char *text, const char *key);
+/*
+ * The anonymous-inode kinds restore the access mode and O_NONBLOCK; a
+ * descriptor with O_ASYNC (its owner and signal not kept) is refused.
+ */
+int anon_check_flags(struct files_dump *fdump, const struct fd_parms *p, const char *kind);
+/* Write @fe to files.img. */
+int files_write_entry(struct files_dump *fdump, const FileEntry *fe);
+/* Open the file entry @fe: the kind's fd, moved into the pre-opened set. */
+int rst_keep_file(struct rst_session *rs, uint32_t id, int fd, const char *kind);
 
 #endif /* CRIU_FILES_H */

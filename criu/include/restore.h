@@ -13,6 +13,7 @@ struct reg_paths;
 struct remap_rst;
 struct fifos_rst;
 struct memfds_rst;
+struct epoll_rst;
 
 /*
  * Restore builds the tree from outside. criu opens every file the tasks
@@ -40,6 +41,7 @@ struct rst_session {
 	struct remap_rst *remaps;	/* files-remap.c: remap-fpath.img, ghosts made */
 	struct fifos_rst *fifos;	/* fifo.c: FIFOs refilled */
 	struct memfds_rst *memfds;	/* memfd.c: inodes made */
+	struct epoll_rst *epolls;	/* eventpoll.c: registrations to make */
 };
 
 /* fs-PID.img of one task, read before the fork. */
@@ -81,6 +83,9 @@ void rst_close_files(struct rst_session *rs);
 long rst_syscall(struct rst_ctx *rc, const char *what, long nr,
 		 unsigned long a1, unsigned long a2, unsigned long a3,
 		 unsigned long a4, unsigned long a5, unsigned long a6);
+/* The same for a call that must succeed: 0 or its negative errno. */
+int rst_call(struct rst_ctx *rc, const char *what, long nr, unsigned long a1,
+	     unsigned long a2, unsigned long a3, unsigned long a4);
 /* Copy @len bytes into the task's scratch page; returns the address or 0. */
 unsigned long rst_scratch_put(struct rst_ctx *rc, const void *data, size_t len);
 /* Forget everything put in the scratch page. */
