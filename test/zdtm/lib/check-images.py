@@ -13,6 +13,7 @@
 #   - a pages file holding exactly the pages its pagemap says it holds
 #   - no parent page without a parent, and every parent page found in the
 #     parent's pagemap of the same pid (as data or further up the chain)
+#   - every other image (files, ghosts, FIFO data, memfds, locks...) decodes
 # Prints one line per directory; on a problem the last line says what, and
 # the exit status is 1.
 import os
@@ -78,7 +79,15 @@ def covered(ranges, start, end):
     return start >= end
 
 
+def decode_all(d):
+    """Every image but the raw pages must decode."""
+    for name in sorted(os.listdir(d)):
+        if name.endswith(".img") and not name.startswith("pages-"):
+            load(os.path.join(d, name))
+
+
 def check_dir(d, parent_maps):
+    decode_all(d)
     st = load(os.path.join(d, "stats-dump"))["entries"][0].get("dump")
     if st is None:
         raise Bad(f"{d}/stats-dump: no dump entry")
