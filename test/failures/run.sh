@@ -334,6 +334,8 @@ restore_fault() {
 	expect_rc1 || return 1
 	[ -s "$LAST_ERR" ] || why "no error message on stderr" || return 1
 	expect_no_process "$pid" || return 1
+	# nor the ghost files it made (ghost00's, in the target's folder)
+	[ ! -e "$dir/ghost00.data" ] || why "the ghost $dir/ghost00.data is left" || return 1
 	expect_no_process_in "$dir" ""
 }
 
@@ -373,6 +375,8 @@ group_restore_faults() {
 	# a failed restore of a tree or of threads leaves no task behind
 	restore_faults_on pstree
 	restore_faults_on thread_syscalls
+	# a deleted file restored as a ghost: none is left by a failed restore
+	restore_faults_on ghost00
 }
 
 # ---------------------------------------------------------------- 3: damaged images
