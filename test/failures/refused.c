@@ -202,6 +202,20 @@ static int sysv_sem_undo(const char *pidfile)
 	return semop(id, &op, 1);
 }
 
+/* A directory open as fd 3 and up, then removed. */
+static int deleted_dir(void)
+{
+	char name[] = "/tmp/criu-refused-dir.XXXXXX";
+	int fd;
+
+	if (!mkdtemp(name))
+		return -1;
+	fd = open(name, O_RDONLY | O_DIRECTORY);
+	if (fd < 0 || rmdir(name))
+		return -1;
+	return 0;
+}
+
 static int file_lock(void)
 {
 	int fd = deleted_file(4096);
@@ -272,6 +286,8 @@ static int set_item(const char *item, const char *pidfile)
 		return sysv_sem_undo(pidfile);
 	if (!strcmp(item, "flock"))
 		return file_lock();
+	if (!strcmp(item, "deleted_dir"))
+		return deleted_dir();
 	if (!strcmp(item, "strict"))
 		return 0;	/* entered in wait(), after the pid file */
 	ret = set_fd_item(item);

@@ -680,6 +680,7 @@ REFUSED_ITEMS=(
 	"sysv_shm:SysV shared memory segment of the host's IPC namespace"
 	"sysv_sem_undo:semaphore undo state"
 	"flock:fd 3 .*holds a flock write lock .*--file-locks is not given"
+	"deleted_dir:fd 3: directory /tmp/criu-refused-dir.* was deleted"
 	"io_uring:fd [0-9]+ is an io_uring instance"
 	"io_uring_map:io_uring rings"
 	"bpf_map:fd [0-9]+ is a BPF map"
