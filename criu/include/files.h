@@ -148,6 +148,15 @@ void dump_remaps_free(struct dump_session *sess);
  * are unlinked by rst_remaps_unlink(), once every entry is open.
  */
 int rst_remap_open(struct rst_session *rs, uint32_t id, const RegFileEntry *rfe, int flags);
+
+/*
+ * files-ghost.c: ghost-file-@ghost_id.img of the deleted file (@st) behind
+ * @proc_path, whose path was @path; and at restore its inode made again
+ * at @name or beside it, the path used in @path (@len bytes).
+ */
+int dump_ghost(struct dump_ctx *dc, const char *who, const char *proc_path,
+	       const char *path, const struct stat *st, uint32_t ghost_id);
+int make_ghost(int dfd, uint32_t ghost_id, const char *name, char *path, size_t len);
 void rst_remaps_unlink(struct rst_session *rs);
 void rst_remaps_free(struct rst_session *rs);
 
