@@ -47,8 +47,10 @@ static bool fifo_data_dumped(const struct files_dump *fdump, uint32_t pipe_id)
 }
 
 /*
- * The buffered bytes, through a new descriptor of the FIFO: read-write,
- * so that opening it never waits for the other end.
+ * The buffered bytes, through a new reader of the FIFO: opened
+ * non-blocking, it never waits for a writer, and a reader coming and
+ * going changes nothing for the target's ends (a writer would: a reader
+ * that never saw one would see end-of-file after it).
  */
 static int dump_fifo_data(struct files_dump *fdump, const struct fd_parms *p,
 			  uint32_t pipe_id)
@@ -63,7 +65,7 @@ static int dump_fifo_data(struct files_dump *fdump, const struct fd_parms *p,
 	if (!tmp)
 		return -ENOMEM;
 	fdump->fifo_ids = tmp;
-	ret = pipe_contents(p->proc_path, O_RDWR, what, &size, &buf, &bytes);
+	ret = pipe_contents(p->proc_path, O_RDONLY, what, &size, &buf, &bytes);
 	if (ret)
 		return ret;
 	if (!fdump->fifo_data) {
