@@ -685,6 +685,7 @@ REFUSED_ITEMS=(
 	"aio_ring:an AIO ring"
 	"inotify_queued:events queued"
 	"inotify_async:inotify with O_ASYNC"
+	"epoll_target_elsewhere:no descriptor of the task holds"
 )
 
 # start_refused ITEM DIR: the refused helper with ITEM; its pid in TPID.
