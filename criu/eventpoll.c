@@ -554,8 +554,9 @@ static int eventpoll_link(struct rst_session *rs)
 
 		a->from = rst_file_fd(rs, a->target_id);
 		if (a->from < 0) {
-			pr_err("files.img: epoll %u: fd %d is registered with file %u, which "
-			       "files.img lacks\n", a->ep_id, a->tfd, a->target_id);
+			pr_err("files.img: epoll %u: fd %d is registered with file %u, which is "
+			       "not among the files criu opens before the fork\n", a->ep_id,
+			       a->tfd, a->target_id);
 			ret = -EINVAL;
 		}
 	}
