@@ -12,6 +12,8 @@
 #                   process; a restore without the fault then PASSes
 #   damaged         damaged image sets: exit 1, the file named, no crash,
 #                   no process left
+#   damaged-fds     the same for files.img entries of event descriptors
+#                   (damaged-fds.sh): epoll, eventfd, timerfd, inotify
 #   input           wrong input: missing pid, zombie, kernel thread, criu
 #                   itself, bad folders, pid taken, bad command lines
 #   refused         state criu can't restore exactly (refused.c sets one
@@ -835,6 +837,7 @@ cleanup() {
 
 # shellcheck source=kill.sh
 . "$HERE/kill.sh"
+. "$HERE/damaged-fds.sh"
 
 main() {
 	local g args
@@ -865,7 +868,7 @@ main() {
 		exec "$ZDTM/lib/subreaper" "$0" "${args[@]}" \
 			${GROUPS_TO_RUN[@]+"${GROUPS_TO_RUN[@]}"}
 	fi
-	[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(dump-faults restore-faults damaged input tree refused kill)
+	[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(dump-faults restore-faults damaged damaged-fds input tree refused kill)
 
 	ROOT=$(mktemp -d "${TMPDIR:-/dev/shm}/failures.XXXXXX") || exit 1
 	CRIU=$ROOT/criu
@@ -877,6 +880,7 @@ main() {
 		dump-faults) group_dump_faults ;;
 		restore-faults) group_restore_faults ;;
 		damaged) group_damaged ;;
+		damaged-fds) group_damaged_fds ;;
 		input) group_input ;;
 		refused) group_refused ;;
 		tree) group_tree ;;
