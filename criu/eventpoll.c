@@ -111,55 +111,71 @@ static int parse_tfds(const char *text, struct epoll_pending *ep)
 	return 0;
 }
 
-/* Does descriptor @fd of @pid hold registration @toff of number @tfd of @epfd? */
-static bool holds_target(pid_t pid, int epfd, int fd, uint32_t tfd, uint32_t toff)
+/*
+ * Does descriptor @fd of @pid hold registration @toff of number @tfd of
+ * @epfd? 1 or 0; -errno when kcmp can't tell (a kernel without
+ * CONFIG_KCMP, or the registration went away).
+ */
+static int holds_target(pid_t pid, int epfd, int fd, uint32_t tfd, uint32_t toff)
 {
 	struct kcmp_epoll_slot_ slot = { .efd = epfd, .tfd = tfd, .toff = toff };
+	long r = syscall(SYS_kcmp, pid, pid, KCMP_EPOLL_TFD, fd, &slot);
 
-	return syscall(SYS_kcmp, pid, pid, KCMP_EPOLL_TFD, fd, &slot) == 0;
+	if (r >= 0)
+		return r == 0;
+	if (errno == EBADF)	/* @fd is closed: it holds nothing */
+		return 0;
+	r = -errno;
+	pr_perror("pid %d: kcmp(KCMP_EPOLL_TFD) of fd %d with fd %u of epoll %d", pid, fd,
+		  tfd, epfd);
+	return (int)r;
 }
 
 /* Find a descriptor of the task that holds registration @i of @ep. */
 static int find_holder(const struct epoll_pending *ep, unsigned int i)
 {
 	const struct epoll_tfd *t = &ep->tfds[i];
+	int found = -1, r;
 	uint32_t toff = 0;
 	char path[64];
 	struct dirent *de;
-	int fd = -1;
 	unsigned int j;
 	DIR *d;
 
 	/* the same number registered twice (closed and reused) */
 	for (j = 0; j < i; j++)
 		toff += ep->tfds[j].tfd == t->tfd;
-	if (holds_target(ep->pid, ep->fd, t->tfd, t->tfd, toff))
-		return t->tfd;
+	r = holds_target(ep->pid, ep->fd, t->tfd, t->tfd, toff);
+	if (r)
+		return r < 0 ? r : (int)t->tfd;
 	snprintf(path, sizeof(path), "/proc/%d/fd", ep->pid);
 	d = opendir(path);
 	if (!d) {
-		fd = -errno;
+		r = -errno;
 		pr_perror("Can't open %s", path);
-		return fd;
+		return r;
 	}
-	while ((de = readdir(d))) {
+	while (found < 0 && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
-		if (holds_target(ep->pid, ep->fd, atoi(de->d_name), t->tfd, toff)) {
-			fd = atoi(de->d_name);
+		r = holds_target(ep->pid, ep->fd, atoi(de->d_name), t->tfd, toff);
+		if (r < 0)
 			break;
-		}
+		if (r)
+			found = atoi(de->d_name);
 	}
 	closedir(d);
-	if (fd < 0) {
+	if (r < 0)
+		return r;
+	if (found < 0) {
 		pr_err("criu: pid %d: fd %d is an epoll with fd %u (inode %#llx) registered, "
 		       "a file no descriptor of the task holds: not supported\n", ep->pid,
 		       ep->fd, t->tfd, (unsigned long long)t->ino);
 		return -EOPNOTSUPP;
 	}
-	pr_info("pid %d: epoll fd %d: fd %u was closed, its file lives on as fd %d\n",
-		ep->pid, ep->fd, t->tfd, fd);
-	return fd;
+	pr_info("pid %d: epoll fd %d: fd %u no longer holds its registered file, fd %d does\n",
+		ep->pid, ep->fd, t->tfd, found);
+	return found;
 }
 
 static int dump_eventpoll(struct files_dump *fdump, const struct fd_parms *p, uint32_t *id)
@@ -396,6 +412,12 @@ static int collect_eventpoll(struct rst_session *rs, const FileEntry *fe)
 		pr_perror("files.img: epoll %u: can't create it", fe->id);
 		return ret;
 	}
+	if (fcntl(fd, F_SETFL, e->flags & O_NONBLOCK) < 0) {
+		ret = -errno;
+		pr_perror("files.img: epoll %u: can't set flags %#x", fe->id, e->flags);
+		close(fd);
+		return ret;
+	}
 	fd = rst_keep_fd(rs, fd);
 	if (fd < 0)
 		return fd;
@@ -532,8 +554,9 @@ static int eventpoll_link(struct rst_session *rs)
 
 		a->from = rst_file_fd(rs, a->target_id);
 		if (a->from < 0) {
-			pr_err("files.img: epoll %u: fd %d is registered with file %u, which "
-			       "files.img lacks\n", a->ep_id, a->tfd, a->target_id);
+			pr_err("files.img: epoll %u: fd %d is registered with file %u, which is "
+			       "not among the files criu opens before the fork\n", a->ep_id,
+			       a->tfd, a->target_id);
 			ret = -EINVAL;
 		}
 	}

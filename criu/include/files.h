@@ -188,7 +188,7 @@ const char *fdinfo_field(const char *text, const char *key);
 int anon_check_flags(struct files_dump *fdump, const struct fd_parms *p, const char *kind);
 /* Write @fe to files.img. */
 int files_write_entry(struct files_dump *fdump, const FileEntry *fe);
-/* Open the file entry @fe: the kind's fd, moved into the pre-opened set. */
+/* Move @fd, just opened for files.img entry @id, into the pre-opened set. */
 int rst_keep_file(struct rst_session *rs, uint32_t id, int fd, const char *kind);
 
 #endif /* CRIU_FILES_H */

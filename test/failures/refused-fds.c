@@ -3,7 +3,8 @@
  * The descriptor and mapping items of refused.c: kernel objects criu-ooh
  * can't rebuild (io_uring, BPF, perf, userfaultfd, pidfd, fanotify, an
  * anonymous inode it does not know, AIO rings, the rings of io_uring and
- * perf mapped), an inotify with events queued and an inotify with O_ASYNC. Each is left open (or
+ * perf mapped), an inotify with events queued or with O_ASYNC, and an
+ * epoll whose registered file only another process holds. Each is left open (or
  * mapped) in the target for the dump to find.
  */
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -141,6 +143,35 @@ static int inotify_async(void)
 	return fd < 0 || fcntl(fd, F_SETFL, O_ASYNC) ? -1 : 0;
 }
 
+/*
+ * An epoll with a pipe registered that only a child still holds: the
+ * target's own table has no descriptor of it. The child leaves when its
+ * parent is gone.
+ */
+static int epoll_target_elsewhere(void)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	pid_t parent = getpid();
+	int p[2], ep;
+
+	ep = epoll_create1(0);
+	if (ep < 0 || pipe(p) || epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev))
+		return -1;
+	switch (fork()) {
+	case -1:
+		return -1;
+	case 0:
+		/* nothing else: the starter waits for EOF of its pipe */
+		syscall(SYS_close_range, 3, p[0] - 1, 0);
+		syscall(SYS_close_range, p[0] + 1, ~0U, 0);
+		while (getppid() == parent)
+			sleep(1);
+		_exit(0);
+	}
+	close(p[0]);
+	return 0;
+}
+
 /* 0 set up, SKIP can't be here, -1 failed, NOT_MINE not an item of this file */
 int set_fd_item(const char *item)
 {
@@ -168,6 +199,8 @@ int set_fd_item(const char *item)
 		return skip_if_neg(syscall(SYS_fsopen, "tmpfs", 0));
 	if (!strcmp(item, "aio_ring"))
 		return aio_ring();
+	if (!strcmp(item, "epoll_target_elsewhere"))
+		return epoll_target_elsewhere();
 	if (!strcmp(item, "inotify_async"))
 		return inotify_async();
 	if (!strcmp(item, "inotify_queued"))

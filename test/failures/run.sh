@@ -12,6 +12,8 @@
 #                   process; a restore without the fault then PASSes
 #   damaged         damaged image sets: exit 1, the file named, no crash,
 #                   no process left
+#   damaged-fds     the same for files.img entries of event descriptors
+#                   (damaged-fds.sh): epoll, eventfd, timerfd, inotify
 #   input           wrong input: missing pid, zombie, kernel thread, criu
 #                   itself, bad folders, pid taken, bad command lines
 #   refused         state criu can't restore exactly (refused.c sets one
@@ -694,6 +696,7 @@ REFUSED_ITEMS=(
 	"aio_ring:an AIO ring"
 	"inotify_queued:events queued"
 	"inotify_async:inotify with O_ASYNC"
+	"epoll_target_elsewhere:no descriptor of the task holds"
 )
 
 # start_refused ITEM DIR: the refused helper with ITEM; its pid in TPID.
@@ -847,6 +850,7 @@ cleanup() {
 
 # shellcheck source=kill.sh
 . "$HERE/kill.sh"
+. "$HERE/damaged-fds.sh"
 
 main() {
 	local g args
@@ -877,7 +881,7 @@ main() {
 		exec "$ZDTM/lib/subreaper" "$0" "${args[@]}" \
 			${GROUPS_TO_RUN[@]+"${GROUPS_TO_RUN[@]}"}
 	fi
-	[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(dump-faults restore-faults damaged input tree refused kill)
+	[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(dump-faults restore-faults damaged damaged-fds input tree refused kill)
 
 	ROOT=$(mktemp -d "${TMPDIR:-/dev/shm}/failures.XXXXXX") || exit 1
 	CRIU=$ROOT/criu
@@ -889,6 +893,7 @@ main() {
 		dump-faults) group_dump_faults ;;
 		restore-faults) group_restore_faults ;;
 		damaged) group_damaged ;;
+		damaged-fds) group_damaged_fds ;;
 		input) group_input ;;
 		refused) group_refused ;;
 		tree) group_tree ;;
