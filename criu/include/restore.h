@@ -10,6 +10,7 @@ struct compel_ctl;
 struct pstree_item;
 struct pipes_rst;
 struct reg_paths;
+struct sk_rst;
 
 /*
  * Restore builds the tree from outside. criu opens every file the tasks
@@ -34,6 +35,7 @@ struct rst_session {
 	unsigned int nr_files;
 	struct pipes_rst *pipes;	/* pipes.c: ends collected from files.img */
 	struct reg_paths *reg_paths;	/* files-reg.c: paths of REG entries */
+	struct sk_rst *sk;		/* sockets.c: the socket kinds' state */
 };
 
 /* fs-PID.img of one task, read before the fork. */
