@@ -14,6 +14,7 @@
  * tasks get the sockets.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,8 @@
 
 /* Larger messages than this in an image are taken for corruption. */
 #define SK_MSG_MAX		(64u << 20)
+/* More messages than this on one socket: something loops, not a queue. */
+#define SK_MSGS_MAX		(1u << 20)
 /* Room for the control messages of one peek (descriptors get closed). */
 #define SK_CMSG_ROOM		4096
 
@@ -181,11 +184,27 @@ static int peek_all(struct files_dump *fdump, struct sk_dump *sd, int sk, bool s
 		    bool anon, uint32_t id_for, const char *what, uint64_t *nr_bytes)
 {
 	void *buf = NULL;
-	size_t cap = 0;
+	size_t cap = 0, nr = 0;
 	ssize_t n;
 	int ret = 0;
 
+	struct pollfd pfd = { .fd = sk, .events = POLLRDHUP };
+	bool rdhup = poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLRDHUP);
+
 	while ((n = peek_one(sk, stream, anon, &buf, &cap, what)) >= 0) {
+		/*
+		 * Shut down for reading, a datagram socket reads 0 at the end
+		 * of its queue too: an empty message only if more follow (an
+		 * empty one at the very end can't be told from the end).
+		 */
+		if (!stream && !n && rdhup &&
+		    recv(sk, NULL, 0, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC) <= 0)
+			break;
+		if (++nr > SK_MSGS_MAX) {
+			pr_err("%s: more than %u queued messages\n", what, SK_MSGS_MAX);
+			ret = -E2BIG;
+			break;
+		}
 		ret = open_queues(fdump, sd);
 		if (!ret)
 			ret = write_msg(sd, id_for, buf, n);
