@@ -21,6 +21,7 @@ struct rst_ctx;
 struct rst_session;
 struct dump_session;
 struct cr_img;
+struct sk_dump;
 
 /* What dump_files() learned about one descriptor of the target. */
 struct fd_parms {
@@ -56,6 +57,7 @@ struct files_dump {
 	uint32_t *fifo_ids;		/* FIFOs whose data is dumped */
 	unsigned int nr_fifo_ids;
 	struct epoll_dump *epolls;	/* eventpoll.c: written at finish */
+	struct sk_dump *sk;		/* sockets.c, created on first use */
 };
 
 /*
@@ -120,6 +122,9 @@ extern const struct fd_kind fd_kind_timerfd;	/* timerfd.c */
 extern const struct fd_kind fd_kind_inotify;	/* fsnotify.c */
 extern const struct fd_kind fd_kind_eventpoll;	/* eventpoll.c */
 extern const struct fd_kind fd_kind_anon_refused; /* files-anon.c */
+extern const struct fd_kind fd_kind_unixsk;	/* sk-unix.c */
+extern const struct fd_kind fd_kind_netlinksk;	/* sk-netlink.c */
+extern const struct fd_kind fd_kind_socket;	/* sockets.c: those no family took */
 
 /* A new files.img entry id. */
 uint32_t dump_new_file_id(struct dump_ctx *dc);

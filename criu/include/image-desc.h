@@ -27,6 +27,9 @@
 #define FIFO_DATA_MAGIC		0x59333054
 #define MEMFD_INODE_MAGIC	0x48453499
 #define SHMEM_PAGEMAP_MAGIC	PAGEMAP_MAGIC
+#define UNIXSK_MAGIC		0x54373943
+#define NETLINK_SK_MAGIC	0x58005614
+#define SK_QUEUES_MAGIC		0x56264026
 
 /*
  * Largest entry accepted when reading: a length word above it is taken

@@ -14,6 +14,7 @@ struct remap_rst;
 struct fifos_rst;
 struct memfds_rst;
 struct epoll_rst;
+struct sk_rst;
 
 /*
  * Restore builds the tree from outside. criu opens every file the tasks
@@ -42,6 +43,7 @@ struct rst_session {
 	struct fifos_rst *fifos;	/* fifo.c: FIFOs refilled */
 	struct memfds_rst *memfds;	/* memfd.c: inodes made */
 	struct epoll_rst *epolls;	/* eventpoll.c: registrations to make */
+	struct sk_rst *sk;		/* sockets.c: the socket kinds' state */
 };
 
 /* fs-PID.img of one task, read before the fork. */

@@ -12,6 +12,9 @@
 #include "pstree.pb-c.h"
 #include "remap-file-path.pb-c.h"
 #include "seccomp.pb-c.h"
+#include "sk-netlink.pb-c.h"
+#include "sk-packet.pb-c.h"
+#include "sk-unix.pb-c.h"
 #include "stats.pb-c.h"
 #include "tty.pb-c.h"
 
@@ -43,6 +46,9 @@ const struct fuzz_case fuzz_cases[] = {
 	{ CR_FD_MEMFD_INODE, 0, FUZZ_ENTRIES, &memfd_inode_entry__descriptor },
 	{ CR_FD_SHMEM_PAGEMAP, 1, FUZZ_HEAD_ENTRIES, &pagemap_entry__descriptor,
 	  &pagemap_head__descriptor },
+	{ CR_FD_UNIXSK, 0, FUZZ_ENTRIES, &unix_sk_entry__descriptor },
+	{ CR_FD_NETLINK_SK, 0, FUZZ_ENTRIES, &netlink_sk_entry__descriptor },
+	{ CR_FD_SK_QUEUES, 0, FUZZ_PACKET_DATA, &sk_packet_entry__descriptor },
 };
 
 const unsigned int nr_fuzz_cases = sizeof(fuzz_cases) / sizeof(fuzz_cases[0]);

@@ -17,6 +17,7 @@ enum fuzz_read {
 	FUZZ_ENTRY_DATA,	/* pipe_data_entry then its raw bytes, repeated */
 	FUZZ_HEAD_CHUNKS,	/* ghost_file_entry, then ghost_chunk_entry and its bytes */
 	FUZZ_RAW,		/* no framing: raw data only */
+	FUZZ_PACKET_DATA,	/* sk_packet_entry then its raw bytes, repeated */
 };
 
 struct fuzz_case {

@@ -14,6 +14,7 @@
 
 #include "ghost-file.pb-c.h"
 #include "pipe-data.pb-c.h"
+#include "sk-packet.pb-c.h"
 
 #include "image.h"
 #include "image-fuzz-cases.h"
@@ -121,6 +122,8 @@ static void read_entries(struct cr_img *img, const struct fuzz_case *fc)
 			ret = read_data(img, ((PipeDataEntry *)msg)->bytes);
 		else if (fc->how == FUZZ_HEAD_CHUNKS)
 			ret = read_data(img, ((GhostChunkEntry *)msg)->len);
+		else if (fc->how == FUZZ_PACKET_DATA)
+			ret = read_data(img, ((SkPacketEntry *)msg)->length);
 		pb_free(msg);
 		if (ret)
 			return;
