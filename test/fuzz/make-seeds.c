@@ -22,6 +22,9 @@
 #include "eventpoll.pb-c.h"
 #include "fsnotify.pb-c.h"
 #include "seccomp.pb-c.h"
+#include "sk-netlink.pb-c.h"
+#include "sk-packet.pb-c.h"
+#include "sk-unix.pb-c.h"
 #include "signalfd.pb-c.h"
 #include "timerfd.pb-c.h"
 
@@ -113,9 +116,7 @@ static int write_anon_files(struct cr_img *img, const ProtobufCMessageDescriptor
 	fe.epfd = &ep;
 	ret |= pb_write_one(img, &fe, desc);
 	return ret;
-#include "sk-netlink.pb-c.h"
-#include "sk-packet.pb-c.h"
-#include "sk-unix.pb-c.h"
+}
 
 /* The socket images: a unix and a netlink socket, a queued message. */
 static int write_socket_seed(struct cr_img *img, const struct fuzz_case *fc)
