@@ -30,6 +30,7 @@
 #include "mem.h"
 #include "pstree.h"
 #include "seize.h"
+#include "sk-inet.h"
 #include "stats.h"
 #include "action-scripts.h"
 #include "freeze-timer.h"
@@ -153,12 +154,15 @@ int cr_dump_tasks(pid_t pid, int dfd)
 		unseize_tree(&tree);
 	else
 		ret = kill_tree(&tree);
+	/* after the kill: the connections die in repair mode, silently */
+	inet_dump_fini(&sess, true);
 	print_dump_stats(&ds);
 	pr_info("Dumping finished successfully\n");
 	goto out_fini;
 fail:
 	pr_err("Dumping pid %d failed; it is left running\n", pid);
 	images_discard();
+	inet_dump_fini(&sess, false);
 	dmp_tasks_undo_tracking(&tree, false);
 	unseize_tree(&tree);
 out_fini:

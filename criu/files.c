@@ -38,6 +38,7 @@
 static const struct fd_kind *const fd_kinds[] = {
 	&fd_kind_pipe,
 	&fd_kind_tty,
+	&fd_kind_inet,
 	&fd_kind_reg,
 };
 

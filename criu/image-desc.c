@@ -51,6 +51,7 @@ static const struct cr_img_desc img_descs[CR_FD_MAX] = {
 	IMG_COMMON_DESC(CR_FD_PIPES_DATA,	"pipes-data.img",	PIPES_DATA),
 	IMG_COMMON_DESC(CR_FD_TTY_INFO,	"tty-info.img",		TTY_INFO),
 	IMG_COMMON_DESC(CR_FD_SECCOMP,		"seccomp.img",		SECCOMP),
+	IMG_COMMON_DESC(CR_FD_TCP_STREAM,	"tcp-stream-%x.img",	TCP_STREAM),
 };
 
 const struct cr_img_desc *img_desc(enum cr_img_type type)

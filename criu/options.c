@@ -87,6 +87,9 @@ static const struct opt_desc opt_table[] = {
 	CALL("action-script", 0, required_argument, parse_action_script),
 	INT("status-fd", 0, status_fd),
 	CALL("network-lock", 0, required_argument, parse_network_lock),
+	BOOL("tcp-established", 0, tcp_established),
+	BOOL("skip-in-flight", 0, tcp_skip_in_flight),
+	BOOL("tcp-close", 0, tcp_close),
 	CALL("manage-cgroups", 0, optional_argument, parse_manage_cgroups),
 	BOOL("mntns-compat-mode", 0, mntns_compat_mode),
 	BOOL("deprecated", 0, deprecated_ok),
@@ -124,9 +127,6 @@ static const struct opt_desc opt_table[] = {
 	REFUSED("ext-unix-sk", 'x', optional_argument),
 	REFUSED("ext-mount-map", 'M', required_argument),
 	REFUSED_BOOL("file-locks", 'l'),
-	REFUSED_BOOL("tcp-established", 0),
-	REFUSED_BOOL("skip-in-flight", 0),
-	REFUSED_BOOL("tcp-close", 0),
 	REFUSED_BOOL("evasive-devices", 0),
 	REFUSED_BOOL("link-remap", 0),
 	REFUSED("veth-pair", 0, required_argument),
@@ -753,7 +753,11 @@ void print_usage(FILE *out)
 "     --status-fd FD      write a zero byte to FD when ready to serve\n"
 "     --ghost-limit SIZE  limit of deleted file contents (none are dumped)\n"
 "     --manage-cgroups=ignore  cgroups are neither dumped nor restored\n"
-"     --network-lock M    iptables, nftables or skip (no net namespaces)\n"
+"     --network-lock M    nftables, iptables (as nftables) or skip: how\n"
+"                         established TCP connections are locked\n"
+"     --tcp-established   dump established TCP connections (TCP_REPAIR)\n"
+"     --tcp-close         restore dumped connections closed\n"
+"     --skip-in-flight    drop connections not yet accepted by listeners\n"
 "     --close FD          close FD before anything else\n"
 "\n"
 "  -o|--log-file FILE     log to FILE (relative to DIR)\n"

@@ -79,6 +79,7 @@ struct fd_kind {
 extern const struct fd_kind fd_kind_reg;	/* files-reg.c */
 extern const struct fd_kind fd_kind_pipe;	/* pipes.c */
 extern const struct fd_kind fd_kind_tty;	/* tty.c */
+extern const struct fd_kind fd_kind_inet;	/* sk-inet.c */
 
 /* A new files.img entry id. */
 uint32_t dump_new_file_id(struct dump_ctx *dc);

@@ -21,6 +21,7 @@
 #define PIPES_DATA_MAGIC	0x56453709
 #define TTY_INFO_MAGIC		0x59453036
 #define SECCOMP_MAGIC		0x64413049
+#define TCP_STREAM_MAGIC	0x51465506
 
 /*
  * Largest entry accepted when reading: a length word above it is taken

@@ -9,6 +9,7 @@
 struct compel_ctl;
 struct pstree_item;
 struct pipes_rst;
+struct inet_rst;
 struct reg_paths;
 
 /*
@@ -34,6 +35,7 @@ struct rst_session {
 	unsigned int nr_files;
 	struct pipes_rst *pipes;	/* pipes.c: ends collected from files.img */
 	struct reg_paths *reg_paths;	/* files-reg.c: paths of REG entries */
+	struct inet_rst *inet;		/* sk-tcp.c: connections in repair mode */
 };
 
 /* fs-PID.img of one task, read before the fork. */
