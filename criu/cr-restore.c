@@ -35,6 +35,7 @@
 #include "rst-task.h"
 #include "stats.h"
 #include "sk-inet.h"
+#include "sockets.h"
 #include "action-scripts.h"
 
 #include "inventory.pb-c.h"
@@ -237,6 +238,8 @@ int cr_restore_tasks(int dfd)
 	if (ret)
 		goto out_close;
 	ret = restore_tree(&rs, &t, &l, &st);
+	/* before the wait: its result is the restored tree's, not ours */
+	rst_sockets_fini(&rs, ret != 0);
 	if (ret)
 		goto out;
 	print_restore_stats(&st);
@@ -249,6 +252,7 @@ int cr_restore_tasks(int dfd)
 out_close:
 	inet_restore_fini(&rs, 0, false);
 	rst_close_files(&rs);
+	rst_sockets_fini(&rs, true);
 out:
 	rst_reg_paths_free(&rs);
 	rst_tasks_free(&t);

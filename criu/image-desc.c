@@ -52,6 +52,9 @@ static const struct cr_img_desc img_descs[CR_FD_MAX] = {
 	IMG_COMMON_DESC(CR_FD_TTY_INFO,	"tty-info.img",		TTY_INFO),
 	IMG_COMMON_DESC(CR_FD_SECCOMP,		"seccomp.img",		SECCOMP),
 	IMG_COMMON_DESC(CR_FD_TCP_STREAM,	"tcp-stream-%x.img",	TCP_STREAM),
+	IMG_COMMON_DESC(CR_FD_UNIXSK,		"unixsk.img",		UNIXSK),
+	IMG_COMMON_DESC(CR_FD_NETLINK_SK,	"netlinksk.img",	NETLINK_SK),
+	IMG_COMMON_DESC(CR_FD_SK_QUEUES,	"sk-queues.img",	SK_QUEUES),
 };
 
 const struct cr_img_desc *img_desc(enum cr_img_type type)

@@ -38,6 +38,7 @@
 #include "log.h"
 #include "restore.h"
 #include "sk-inet.h"
+#include "sockets.h"
 
 #include "fdinfo.pb-c.h"
 #include "fown.pb-c.h"
@@ -319,6 +320,25 @@ static int dump_tcp_part(struct files_dump *fdump, const struct fd_parms *p, int
 	return dump_tcp_conn(fdump, p, sk, ie, c);
 }
 
+/* TCP's keepalive parameters go with the socket options, as in CRIU. */
+static int dump_tcp_keepalive(int sk, SkOptsEntry *soe, const char *what)
+{
+	int cnt, idle, intvl, ret;
+
+	ret = sk_getint(sk, SOL_TCP, TCP_KEEPCNT, &cnt);
+	ret = ret ?: sk_getint(sk, SOL_TCP, TCP_KEEPIDLE, &idle);
+	ret = ret ?: sk_getint(sk, SOL_TCP, TCP_KEEPINTVL, &intvl);
+	if (ret) {
+		pr_err("%s: can't read the keepalive parameters: %s\n", what, strerror(-ret));
+		return ret;
+	}
+	soe->has_tcp_keepcnt = soe->has_tcp_keepidle = soe->has_tcp_keepintvl = true;
+	soe->tcp_keepcnt = cnt;
+	soe->tcp_keepidle = idle;
+	soe->tcp_keepintvl = intvl;
+	return 0;
+}
+
 int dump_inet_sk(struct files_dump *fdump, const struct fd_parms *p, int sk, uint32_t *id)
 {
 	FileEntry fe = FILE_ENTRY__INIT;
@@ -366,7 +386,9 @@ int dump_inet_sk(struct files_dump *fdump, const struct fd_parms *p, int sk, uin
 			ie.ifname = strdup(ifname);
 	}
 	ret = fill_ip_opts(sk, family, what, &ie, &ipo);
-	ret = ret ?: dump_sk_opts(sk, what, &soe);
+	ret = ret ?: dump_sk_opts(sk, &soe, what);
+	if (!ret && proto == IPPROTO_TCP)
+		ret = dump_tcp_keepalive(sk, &soe, what);
 	if (ret)
 		goto out;
 	if (proto == IPPROTO_TCP)
@@ -391,46 +413,22 @@ out:
 	free(ie.src_addr);
 	free(ie.dst_addr);
 	free(ie.ifname);
-	free_sk_opts(&soe);
+	sk_opts_free(&soe);
 	return ret;
-}
-
-/*
- * Until the shared socket code dispatches by family, inet sockets are
- * a kind of their own: a socket whose copy says AF_INET or AF_INET6.
- */
-static int sk_copy(struct files_dump *fdump, const struct fd_parms *p)
-{
-	int sk = syscall(SYS_pidfd_getfd, fdump->pidfd, p->fd, 0);
-
-	if (sk < 0)
-		pr_perror("pidfd_getfd of fd %d of pid %d", p->fd, fdump->dc->pid);
-	return sk < 0 ? -errno : sk;
 }
 
 static bool inet_match(struct files_dump *fdump, const struct fd_parms *p)
 {
-	int sk, family = -1;
+	const struct sk_probe *sk = sk_probe(fdump, p);
 
-	if (!S_ISSOCK(p->st.st_mode))
-		return false;
-	sk = sk_copy(fdump, p);
-	if (sk < 0)
-		return false;
-	sk_getint(sk, SOL_SOCKET, SO_DOMAIN, &family);
-	close(sk);
-	return inet_sk_family(family);
+	return sk && inet_sk_family(sk->family);
 }
 
 static int inet_dump(struct files_dump *fdump, const struct fd_parms *p, uint32_t *id)
 {
-	int sk = sk_copy(fdump, p), ret;
+	const struct sk_probe *sk = sk_probe(fdump, p);
 
-	if (sk < 0)
-		return sk;
-	ret = dump_inet_sk(fdump, p, sk, id);
-	close(sk);
-	return ret;
+	return sk ? dump_inet_sk(fdump, p, sk->sk, id) : -EIO;
 }
 
 /* --- restore ------------------------------------------------------------ */
@@ -546,6 +544,35 @@ static int restore_plain(int sk, const InetSkEntry *ie, const struct inet_conn *
 	return 0;
 }
 
+/*
+ * After the socket options: what bind() needed set that the socket did
+ * not have, and TCP's keepalive parameters.
+ */
+static int restore_post_opts(int sk, const InetSkEntry *ie, const char *what)
+{
+	const SkOptsEntry *soe = ie->opts;
+	int zero = 0;
+
+	if (!(soe->has_reuseaddr && soe->reuseaddr) &&
+	    setsockopt(sk, SOL_SOCKET, SO_REUSEADDR, &zero, sizeof(zero)) < 0)
+		goto err;
+	if (ie->proto != IPPROTO_TCP)
+		return 0;
+	if (soe->has_tcp_keepcnt && soe->tcp_keepcnt &&
+	    setsockopt(sk, SOL_TCP, TCP_KEEPCNT, &soe->tcp_keepcnt, sizeof(int)) < 0)
+		goto err;
+	if (soe->has_tcp_keepidle && soe->tcp_keepidle &&
+	    setsockopt(sk, SOL_TCP, TCP_KEEPIDLE, &soe->tcp_keepidle, sizeof(int)) < 0)
+		goto err;
+	if (soe->has_tcp_keepintvl && soe->tcp_keepintvl &&
+	    setsockopt(sk, SOL_TCP, TCP_KEEPINTVL, &soe->tcp_keepintvl, sizeof(int)) < 0)
+		goto err;
+	return 0;
+err:
+	pr_perror("%s: can't set SO_REUSEADDR or the keepalive parameters", what);
+	return -errno;
+}
+
 /* --tcp-close, or a connection dumped with it: a socket that is closed. */
 static int restore_closed(int sk, const InetSkEntry *ie, const char *what)
 {
@@ -605,7 +632,8 @@ int collect_inet_sk(struct rst_session *rs, const InetSkEntry *ie)
 		ret = restore_closed(sk, ie, what);
 	else
 		ret = restore_tcp_conn(rs, sk, ie, &c);
-	ret = ret ?: restore_sk_opts(sk, what, ie->opts);
+	ret = ret ?: restore_sk_opts(sk, ie->opts, what);
+	ret = ret ?: restore_post_opts(sk, ie, what);
 	if (!ret && fcntl(sk, F_SETFL, ie->flags & (O_NONBLOCK | O_APPEND)) < 0) {
 		ret = -errno;
 		pr_perror("%s: can't set flags %#x", what, ie->flags);

@@ -1,212 +1,439 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Socket options of the SOL_SOCKET level (and TCP keepalive), dumped
- * into sk_opts_entry and set again on the new socket.
+ * Socket-level options (SOL_SOCKET) of any socket: SkOptsEntry.
+ *
+ * What is dumped is what getsockopt() reports; restore sets it and
+ * reads it back, so that an option the kernel takes differently is an
+ * error then rather than a silent change. Options SkOptsEntry cannot
+ * carry (timestamping, busy polling, a locked filter, ...) refuse the
+ * dump when they are not at their defaults.
  */
 #include <errno.h>
-#include <linux/filter.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <linux/filter.h>
 
 #include "log.h"
-#include "sk-inet.h"
+#include "sockets.h"
 
-#ifndef SO_GET_FILTER
-#define SO_GET_FILTER	SO_ATTACH_FILTER
+#ifndef SO_BUF_LOCK
+#define SO_BUF_LOCK		72
+#endif
+#ifndef SO_PASSPIDFD
+#define SO_PASSPIDFD		76
+#endif
+#ifndef SO_PEEK_OFF
+#define SO_PEEK_OFF		42
 #endif
 
-static int get_int(int sk, int level, int name, const char *oname,
-		   const char *what, int *val)
+/* More instructions than BPF_MAXINSNS is not a classic filter. */
+#define SK_FILTER_MAX		4096
+
+static int get_int(int sk, int opt, int *val, const char *what, const char *name)
 {
 	socklen_t len = sizeof(*val);
+	int ret;
 
-	if (getsockopt(sk, level, name, val, &len) < 0) {
-		int err = -errno;
-
-		pr_perror("%s: getsockopt %s", what, oname);
-		return err;
+	if (getsockopt(sk, SOL_SOCKET, opt, val, &len)) {
+		ret = -errno;
+		pr_perror("%s: can't read %s", what, name);
+		return ret;
 	}
 	return 0;
 }
 
-static int set_int(int sk, int level, int name, const char *oname,
-		   const char *what, int val)
+static int set_int(int sk, int opt, int val, const char *what, const char *name)
 {
-	if (setsockopt(sk, level, name, &val, sizeof(val)) < 0) {
-		int err = -errno;
+	int ret;
 
-		pr_perror("%s: setsockopt %s to %d", what, oname, val);
-		return err;
+	if (setsockopt(sk, SOL_SOCKET, opt, &val, sizeof(val))) {
+		ret = -errno;
+		pr_perror("%s: can't set %s to %d", what, name, val);
+		return ret;
 	}
 	return 0;
 }
 
-static int sk_getint_quiet(int sk, int level, int name, int *val)
+/* Set @opt to @val and check that the kernel reports @want back. */
+static int set_int_checked(int sk, int opt, int val, int want, const char *what,
+			   const char *name)
 {
-	socklen_t len = sizeof(*val);
+	int got, ret;
 
-	return getsockopt(sk, level, name, val, &len) < 0 ? -errno : 0;
+	/* the FORCE forms are set-only: their sizes read back as the plain ones */
+	int get_opt = opt == SO_SNDBUFFORCE ? SO_SNDBUF : opt == SO_RCVBUFFORCE ? SO_RCVBUF : opt;
+
+	ret = set_int(sk, opt, val, what, name);
+	if (!ret)
+		ret = get_int(sk, get_opt, &got, what, name);
+	if (!ret && got != want) {
+		pr_err("%s: %s is %d after restore, %d was dumped\n", what, name, got, want);
+		ret = -EINVAL;
+	}
+	return ret;
 }
 
-#define GET(lvl, o, v)	get_int(sk, lvl, o, #o, what, v)
-#define SET(lvl, o, v)	set_int(sk, lvl, o, #o, what, v)
-
-static int dump_timeo(int sk, int name, const char *what, uint64_t *sec, uint64_t *usec)
+static int get_tmo(int sk, int opt, uint64_t *sec, uint64_t *usec, const char *what,
+		   const char *name)
 {
 	struct timeval tv;
 	socklen_t len = sizeof(tv);
+	int ret;
 
-	if (getsockopt(sk, SOL_SOCKET, name, &tv, &len) < 0) {
-		int err = -errno;
-
-		pr_perror("%s: getsockopt timeout %d", what, name);
-		return err;
+	if (getsockopt(sk, SOL_SOCKET, opt, &tv, &len)) {
+		ret = -errno;
+		pr_perror("%s: can't read %s", what, name);
+		return ret;
 	}
 	*sec = tv.tv_sec;
 	*usec = tv.tv_usec;
 	return 0;
 }
 
-/* The classic BPF filter attached to @sk, one fixed64 per instruction. */
-static int dump_filter(int sk, const char *what, SkOptsEntry *soe)
+static int set_tmo(int sk, int opt, uint64_t sec, uint64_t usec, const char *what,
+		   const char *name)
+{
+	struct timeval tv = { .tv_sec = sec, .tv_usec = usec };
+	int ret;
+
+	if (usec >= 1000000) {
+		pr_err("%s: %s of %llu us is corrupt\n", what, name, (unsigned long long)usec);
+		return -EINVAL;
+	}
+	if (setsockopt(sk, SOL_SOCKET, opt, &tv, sizeof(tv))) {
+		ret = -errno;
+		pr_perror("%s: can't set %s", what, name);
+		return ret;
+	}
+	return 0;
+}
+
+/* Options with no place in SkOptsEntry: the dump is refused unless they are off. */
+static const struct {
+	int opt;
+	const char *name;
+} must_be_off[] = {
+	{ SO_TIMESTAMP_OLD,	"SO_TIMESTAMP" },
+	{ SO_TIMESTAMPNS_OLD,	"SO_TIMESTAMPNS" },
+	{ SO_TIMESTAMPING_OLD,	"SO_TIMESTAMPING" },
+	{ SO_RXQ_OVFL,		"SO_RXQ_OVFL" },
+	{ SO_WIFI_STATUS,	"SO_WIFI_STATUS" },
+	{ SO_SELECT_ERR_QUEUE,	"SO_SELECT_ERR_QUEUE" },
+	{ SO_ZEROCOPY,		"SO_ZEROCOPY" },
+	{ SO_BUSY_POLL,		"SO_BUSY_POLL" },
+	{ SO_LOCK_FILTER,	"SO_LOCK_FILTER" },
+};
+
+static int check_unsupported(int sk, const char *what)
+{
+	unsigned int i;
+	int val, ret;
+
+	for (i = 0; i < sizeof(must_be_off) / sizeof(must_be_off[0]); i++) {
+		ret = get_int(sk, must_be_off[i].opt, &val, what, must_be_off[i].name);
+		if (ret == -ENOPROTOOPT)
+			continue;	/* this kernel does not have it */
+		if (ret)
+			return ret;
+		if (val) {
+			pr_err("%s: socket option %s (%d) is set, which criu-ooh cannot restore\n",
+			       what, must_be_off[i].name, val);
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
+}
+
+static int dump_bufs(int sk, SkOptsEntry *soe, const char *what)
+{
+	int snd, rcv, lock, ret;
+
+	ret = get_int(sk, SO_SNDBUF, &snd, what, "SO_SNDBUF");
+	if (!ret)
+		ret = get_int(sk, SO_RCVBUF, &rcv, what, "SO_RCVBUF");
+	if (ret)
+		return ret;
+	/* setsockopt() doubles what it is given: an odd size cannot come back */
+	if ((snd | rcv) & 1) {
+		pr_err("%s: buffer sizes %d/%d cannot be set back (odd)\n", what, snd, rcv);
+		return -EOPNOTSUPP;
+	}
+	soe->so_sndbuf = snd;
+	soe->so_rcvbuf = rcv;
+	ret = get_int(sk, SO_BUF_LOCK, &lock, what, "SO_BUF_LOCK");
+	if (ret && ret != -ENOPROTOOPT)
+		return ret;
+	if (!ret) {
+		soe->has_so_buf_lock = true;
+		soe->so_buf_lock = lock;
+	}
+	return 0;
+}
+
+static bool sk_opt_exists(int sk, int opt)
+{
+	socklen_t len = sizeof(int);
+	int val;
+
+	return getsockopt(sk, SOL_SOCKET, opt, &val, &len) == 0 || errno != EOPNOTSUPP;
+}
+
+static int dump_flags(int sk, SkOptsEntry *soe, const char *what)
+{
+	struct {
+		int opt;
+		const char *name;
+		protobuf_c_boolean *has, *val;
+	} b[] = {
+		{ SO_REUSEADDR, "SO_REUSEADDR", &soe->has_reuseaddr, &soe->reuseaddr },
+		{ SO_REUSEPORT, "SO_REUSEPORT", &soe->has_so_reuseport, &soe->so_reuseport },
+		{ SO_PASSCRED, "SO_PASSCRED", &soe->has_so_passcred, &soe->so_passcred },
+		{ SO_PASSSEC, "SO_PASSSEC", &soe->has_so_passsec, &soe->so_passsec },
+		{ SO_DONTROUTE, "SO_DONTROUTE", &soe->has_so_dontroute, &soe->so_dontroute },
+		{ SO_NO_CHECK, "SO_NO_CHECK", &soe->has_so_no_check, &soe->so_no_check },
+		{ SO_BROADCAST, "SO_BROADCAST", &soe->has_so_broadcast, &soe->so_broadcast },
+		{ SO_KEEPALIVE, "SO_KEEPALIVE", &soe->has_so_keepalive, &soe->so_keepalive },
+		{ SO_PASSPIDFD, "SO_PASSPIDFD", &soe->has_so_passpidfd, &soe->so_passpidfd },
+	};
+	unsigned int i;
+	int val, ret;
+
+	for (i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
+		/* Linux 6.16+ keeps these for unix and netlink sockets only */
+		if ((b[i].opt == SO_PASSCRED || b[i].opt == SO_PASSSEC || b[i].opt == SO_PASSPIDFD) &&
+		    !sk_opt_exists(sk, b[i].opt))
+			continue;
+		ret = get_int(sk, b[i].opt, &val, what, b[i].name);
+		if (ret == -ENOPROTOOPT && b[i].opt == SO_PASSPIDFD)
+			continue;
+		if (ret)
+			return ret;
+		*b[i].has = true;
+		*b[i].val = !!val;
+	}
+	return 0;
+}
+
+static int dump_values(int sk, SkOptsEntry *soe, const char *what)
+{
+	struct linger ll;
+	socklen_t len = sizeof(ll);
+	int val, ret;
+
+	ret = get_int(sk, SO_PRIORITY, &val, what, "SO_PRIORITY");
+	if (ret)
+		return ret;
+	soe->has_so_priority = true;
+	soe->so_priority = val;
+	ret = get_int(sk, SO_RCVLOWAT, &val, what, "SO_RCVLOWAT");
+	if (ret)
+		return ret;
+	soe->has_so_rcvlowat = true;
+	soe->so_rcvlowat = val;
+	ret = get_int(sk, SO_MARK, &val, what, "SO_MARK");
+	if (ret)
+		return ret;
+	soe->has_so_mark = true;
+	soe->so_mark = val;
+	ret = get_int(sk, SO_OOBINLINE, &val, what, "SO_OOBINLINE");
+	if (ret)
+		return ret;
+	soe->has_so_oobinline = true;
+	soe->so_oobinline = !!val;
+	ret = get_int(sk, SO_PEEK_OFF, &val, what, "SO_PEEK_OFF");
+	if (ret && ret != -EOPNOTSUPP)
+		return ret;
+	if (!ret) {
+		soe->has_so_peek_off = true;
+		soe->so_peek_off = val;
+	}
+	if (getsockopt(sk, SOL_SOCKET, SO_LINGER, &ll, &len)) {
+		ret = -errno;
+		pr_perror("%s: can't read SO_LINGER", what);
+		return ret;
+	}
+	if (ll.l_onoff) {
+		soe->has_so_linger = true;
+		soe->so_linger = ll.l_linger;
+	} else if (ll.l_linger) {
+		pr_err("%s: SO_LINGER is off with a time of %d s, which the image cannot carry\n",
+		       what, ll.l_linger);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+static int dump_bound_dev(int sk, SkOptsEntry *soe, const char *what)
+{
+	char dev[IFNAMSIZ + 1] = "";
+	socklen_t len = sizeof(dev) - 1;
+	int ret;
+
+	if (getsockopt(sk, SOL_SOCKET, SO_BINDTODEVICE, dev, &len)) {
+		ret = -errno;
+		pr_perror("%s: can't read SO_BINDTODEVICE", what);
+		return ret;
+	}
+	if (!len || !dev[0])
+		return 0;
+	dev[len] = '\0';
+	soe->so_bound_dev = strdup(dev);
+	return soe->so_bound_dev ? 0 : -ENOMEM;
+}
+
+static int dump_filter(int sk, SkOptsEntry *soe, const char *what)
 {
 	struct sock_filter *f;
 	socklen_t len = 0;
 	unsigned int i;
+	int ret;
 
-	/* with no buffer the kernel tells the number of instructions */
-	if (getsockopt(sk, SOL_SOCKET, SO_GET_FILTER, NULL, &len) < 0) {
-		int err = -errno;
-
-		pr_perror("%s: getsockopt SO_GET_FILTER", what);
-		return err;
+	/* the length (in instructions, not bytes) comes first */
+	if (getsockopt(sk, SOL_SOCKET, SO_GET_FILTER, NULL, &len)) {
+		ret = -errno;
+		pr_perror("%s: can't read the length of the socket filter", what);
+		return ret;
 	}
 	if (!len)
 		return 0;
+	if (len > SK_FILTER_MAX) {
+		pr_err("%s: socket filter of %u instructions\n", what, len);
+		return -EOPNOTSUPP;
+	}
 	f = calloc(len, sizeof(*f));
-	soe->so_filter = calloc(len, sizeof(uint64_t));
+	soe->so_filter = calloc(len, sizeof(*soe->so_filter));
 	if (!f || !soe->so_filter) {
 		free(f);
 		return -ENOMEM;
 	}
-	if (getsockopt(sk, SOL_SOCKET, SO_GET_FILTER, f, &len) < 0) {
-		int err = -errno;
-
-		pr_perror("%s: getsockopt SO_GET_FILTER", what);
+	if (getsockopt(sk, SOL_SOCKET, SO_GET_FILTER, f, &len)) {
+		ret = -errno;
+		pr_perror("%s: can't read the socket filter", what);
 		free(f);
-		return err;
+		return ret;
 	}
 	for (i = 0; i < len; i++)
-		memcpy(&soe->so_filter[i], &f[i], sizeof(uint64_t));
+		memcpy(&soe->so_filter[i], &f[i], sizeof(f[i]));
 	soe->n_so_filter = len;
 	free(f);
 	return 0;
 }
 
-int dump_sk_opts(int sk, const char *what, SkOptsEntry *soe)
+int dump_sk_opts(int sk, SkOptsEntry *soe, const char *what)
 {
-	char dev[IFNAMSIZ + 1] = "";
-	socklen_t dlen = sizeof(dev) - 1;
-	int v, ret, type;
+	int ret;
 
-	ret = GET(SOL_SOCKET, SO_TYPE, &type);
-	ret = ret ?: GET(SOL_SOCKET, SO_SNDBUF, &v);
-	soe->so_sndbuf = v;
-	ret = ret ?: GET(SOL_SOCKET, SO_RCVBUF, &v);
-	soe->so_rcvbuf = v;
-	ret = ret ?: dump_timeo(sk, SO_SNDTIMEO, what, &soe->so_snd_tmo_sec, &soe->so_snd_tmo_usec);
-	ret = ret ?: dump_timeo(sk, SO_RCVTIMEO, what, &soe->so_rcv_tmo_sec, &soe->so_rcv_tmo_usec);
-	ret = ret ?: GET(SOL_SOCKET, SO_REUSEADDR, &v);
-	soe->has_reuseaddr = true;
-	soe->reuseaddr = v;
-	ret = ret ?: GET(SOL_SOCKET, SO_REUSEPORT, &v);
-	soe->has_so_reuseport = true;
-	soe->so_reuseport = v;
-	ret = ret ?: GET(SOL_SOCKET, SO_PRIORITY, &v);
-	soe->has_so_priority = true;
-	soe->so_priority = v;
-	ret = ret ?: GET(SOL_SOCKET, SO_RCVLOWAT, &v);
-	soe->has_so_rcvlowat = true;
-	soe->so_rcvlowat = v;
-	ret = ret ?: GET(SOL_SOCKET, SO_MARK, &v);
-	soe->has_so_mark = true;
-	soe->so_mark = v;
-	/* newer kernels have it for unix sockets only */
-	if (!ret && !sk_getint_quiet(sk, SOL_SOCKET, SO_PASSCRED, &v)) {
-		soe->has_so_passcred = true;
-		soe->so_passcred = v;
-	}
-	ret = ret ?: GET(SOL_SOCKET, SO_DONTROUTE, &v);
-	soe->has_so_dontroute = true;
-	soe->so_dontroute = v;
-	ret = ret ?: GET(SOL_SOCKET, SO_NO_CHECK, &v);
-	soe->has_so_no_check = true;
-	soe->so_no_check = v;
-	ret = ret ?: GET(SOL_SOCKET, SO_BROADCAST, &v);
-	soe->has_so_broadcast = true;
-	soe->so_broadcast = v;
-	ret = ret ?: GET(SOL_SOCKET, SO_KEEPALIVE, &v);
-	soe->has_so_keepalive = true;
-	soe->so_keepalive = v;
-	if (!ret && type == SOCK_STREAM) {
-		ret = GET(SOL_TCP, TCP_KEEPCNT, &v);
-		soe->has_tcp_keepcnt = true;
-		soe->tcp_keepcnt = v;
-		ret = ret ?: GET(SOL_TCP, TCP_KEEPIDLE, &v);
-		soe->has_tcp_keepidle = true;
-		soe->tcp_keepidle = v;
-		ret = ret ?: GET(SOL_TCP, TCP_KEEPINTVL, &v);
-		soe->has_tcp_keepintvl = true;
-		soe->tcp_keepintvl = v;
-	}
-	if (ret)
-		return ret;
-	if (getsockopt(sk, SOL_SOCKET, SO_BINDTODEVICE, dev, &dlen) < 0) {
-		ret = -errno;
-		pr_perror("%s: getsockopt SO_BINDTODEVICE", what);
-		return ret;
-	}
-	if (dlen && dev[0]) {
-		soe->so_bound_dev = strdup(dev);
-		if (!soe->so_bound_dev)
-			return -ENOMEM;
-	}
-	return dump_filter(sk, what, soe);
+	ret = check_unsupported(sk, what);
+	if (!ret)
+		ret = dump_bufs(sk, soe, what);
+	if (!ret)
+		ret = get_tmo(sk, SO_SNDTIMEO_OLD, &soe->so_snd_tmo_sec, &soe->so_snd_tmo_usec,
+			      what, "SO_SNDTIMEO");
+	if (!ret)
+		ret = get_tmo(sk, SO_RCVTIMEO_OLD, &soe->so_rcv_tmo_sec, &soe->so_rcv_tmo_usec,
+			      what, "SO_RCVTIMEO");
+	if (!ret)
+		ret = dump_flags(sk, soe, what);
+	if (!ret)
+		ret = dump_values(sk, soe, what);
+	if (!ret)
+		ret = dump_bound_dev(sk, soe, what);
+	if (!ret)
+		ret = dump_filter(sk, soe, what);
+	return ret;
 }
 
-void free_sk_opts(SkOptsEntry *soe)
+void sk_opts_free(SkOptsEntry *soe)
 {
 	free(soe->so_bound_dev);
-	free(soe->so_filter);
 	soe->so_bound_dev = NULL;
+	free(soe->so_filter);
 	soe->so_filter = NULL;
 	soe->n_so_filter = 0;
 }
 
-static int restore_timeo(int sk, int name, const char *what, uint64_t sec, uint64_t usec)
+/* --- restore ------------------------------------------------------------ */
+
+static int restore_bufs(int sk, const SkOptsEntry *soe, const char *what)
 {
-	struct timeval tv = { .tv_sec = (time_t)sec, .tv_usec = (suseconds_t)usec };
+	int ret;
 
-	if (usec >= 1000000) {
-		pr_err("%s: bad socket timeout %llu.%06llu\n", what,
-		       (unsigned long long)sec, (unsigned long long)usec);
-		return -EINVAL;
-	}
-	if (setsockopt(sk, SOL_SOCKET, name, &tv, sizeof(tv)) < 0) {
-		int err = -errno;
+	/* FORCE: past net.core.[rw]mem_max, as root may have set them */
+	ret = set_int_checked(sk, SO_SNDBUFFORCE, soe->so_sndbuf / 2, soe->so_sndbuf,
+			      what, "SO_SNDBUF");
+	if (!ret)
+		ret = set_int_checked(sk, SO_RCVBUFFORCE, soe->so_rcvbuf / 2, soe->so_rcvbuf,
+				      what, "SO_RCVBUF");
+	/* setting the sizes locked them; the dumped lock state wins */
+	if (!ret && soe->has_so_buf_lock)
+		ret = set_int_checked(sk, SO_BUF_LOCK, soe->so_buf_lock, soe->so_buf_lock,
+				      what, "SO_BUF_LOCK");
+	return ret;
+}
 
-		pr_perror("%s: setsockopt timeout %d", what, name);
-		return err;
+static int restore_flags(int sk, const SkOptsEntry *soe, const char *what)
+{
+	const struct {
+		int opt;
+		const char *name;
+		bool has, val;
+	} b[] = {
+		{ SO_REUSEADDR, "SO_REUSEADDR", soe->has_reuseaddr, soe->reuseaddr },
+		{ SO_REUSEPORT, "SO_REUSEPORT", soe->has_so_reuseport, soe->so_reuseport },
+		{ SO_PASSCRED, "SO_PASSCRED", soe->has_so_passcred, soe->so_passcred },
+		{ SO_PASSSEC, "SO_PASSSEC", soe->has_so_passsec, soe->so_passsec },
+		{ SO_DONTROUTE, "SO_DONTROUTE", soe->has_so_dontroute, soe->so_dontroute },
+		{ SO_NO_CHECK, "SO_NO_CHECK", soe->has_so_no_check, soe->so_no_check },
+		{ SO_BROADCAST, "SO_BROADCAST", soe->has_so_broadcast, soe->so_broadcast },
+		{ SO_KEEPALIVE, "SO_KEEPALIVE", soe->has_so_keepalive, soe->so_keepalive },
+		{ SO_PASSPIDFD, "SO_PASSPIDFD", soe->has_so_passpidfd, soe->so_passpidfd },
+		{ SO_OOBINLINE, "SO_OOBINLINE", soe->has_so_oobinline, !!soe->so_oobinline },
+	};
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
+		/* a new socket has them off: only what is on is set */
+		if (!b[i].has || !b[i].val)
+			continue;
+		ret = set_int(sk, b[i].opt, 1, what, b[i].name);
+		if (ret)
+			return ret;
 	}
 	return 0;
 }
 
-static int restore_filter(int sk, const char *what, const SkOptsEntry *soe)
+static int restore_values(int sk, const SkOptsEntry *soe, const char *what)
+{
+	int ret = 0;
+
+	if (soe->has_so_priority)
+		ret = set_int_checked(sk, SO_PRIORITY, soe->so_priority, soe->so_priority,
+				      what, "SO_PRIORITY");
+	if (!ret && soe->has_so_rcvlowat)
+		ret = set_int_checked(sk, SO_RCVLOWAT, soe->so_rcvlowat, soe->so_rcvlowat,
+				      what, "SO_RCVLOWAT");
+	if (!ret && soe->has_so_mark && soe->so_mark)
+		ret = set_int_checked(sk, SO_MARK, soe->so_mark, soe->so_mark, what, "SO_MARK");
+	if (!ret && soe->has_so_peek_off && soe->so_peek_off != -1)
+		ret = set_int_checked(sk, SO_PEEK_OFF, soe->so_peek_off, soe->so_peek_off,
+				      what, "SO_PEEK_OFF");
+	if (!ret && soe->has_so_linger) {
+		struct linger ll = { .l_onoff = 1, .l_linger = soe->so_linger };
+
+		if (setsockopt(sk, SOL_SOCKET, SO_LINGER, &ll, sizeof(ll))) {
+			ret = -errno;
+			pr_perror("%s: can't set SO_LINGER", what);
+		}
+	}
+	return ret;
+}
+
+static int restore_filter(int sk, const SkOptsEntry *soe, const char *what)
 {
 	struct sock_fprog prog;
 	struct sock_filter *f;
@@ -215,69 +442,48 @@ static int restore_filter(int sk, const char *what, const SkOptsEntry *soe)
 
 	if (!soe->n_so_filter)
 		return 0;
-	if (soe->n_so_filter > BPF_MAXINSNS) {
-		pr_err("%s: a filter of %zu instructions\n", what, soe->n_so_filter);
+	if (soe->n_so_filter > SK_FILTER_MAX) {
+		pr_err("%s: socket filter of %zu instructions is corrupt\n", what,
+		       soe->n_so_filter);
 		return -EINVAL;
 	}
 	f = calloc(soe->n_so_filter, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
 	for (i = 0; i < soe->n_so_filter; i++)
-		memcpy(&f[i], &soe->so_filter[i], sizeof(*f));
+		memcpy(&f[i], &soe->so_filter[i], sizeof(f[i]));
 	prog.len = soe->n_so_filter;
 	prog.filter = f;
-	if (setsockopt(sk, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0) {
+	if (setsockopt(sk, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog))) {
 		ret = -errno;
-		pr_perror("%s: setsockopt SO_ATTACH_FILTER", what);
+		pr_perror("%s: can't attach the socket filter", what);
 	}
 	free(f);
 	return ret;
 }
 
-/*
- * Buffer sizes: the kernel doubles what it is given and reports the
- * doubled value, so half of it is set (SO_SNDBUFFORCE would also pass
- * the sysctl limits the original may have been granted by privilege).
- */
-int restore_sk_opts(int sk, const char *what, const SkOptsEntry *soe)
+int restore_sk_opts(int sk, const SkOptsEntry *soe, const char *what)
 {
 	int ret;
 
-	ret = SET(SOL_SOCKET, SO_SNDBUFFORCE, soe->so_sndbuf / 2);
-	ret = ret ?: SET(SOL_SOCKET, SO_RCVBUFFORCE, soe->so_rcvbuf / 2);
-	ret = ret ?: restore_timeo(sk, SO_SNDTIMEO, what, soe->so_snd_tmo_sec, soe->so_snd_tmo_usec);
-	ret = ret ?: restore_timeo(sk, SO_RCVTIMEO, what, soe->so_rcv_tmo_sec, soe->so_rcv_tmo_usec);
-	if (!ret && soe->has_reuseaddr)
-		ret = SET(SOL_SOCKET, SO_REUSEADDR, soe->reuseaddr);
-	if (!ret && soe->has_so_reuseport)
-		ret = SET(SOL_SOCKET, SO_REUSEPORT, soe->so_reuseport);
-	if (!ret && soe->has_so_priority)
-		ret = SET(SOL_SOCKET, SO_PRIORITY, soe->so_priority);
-	if (!ret && soe->has_so_rcvlowat)
-		ret = SET(SOL_SOCKET, SO_RCVLOWAT, soe->so_rcvlowat);
-	if (!ret && soe->has_so_mark && soe->so_mark)
-		ret = SET(SOL_SOCKET, SO_MARK, soe->so_mark);
-	if (!ret && soe->has_so_passcred && soe->so_passcred)
-		ret = SET(SOL_SOCKET, SO_PASSCRED, soe->so_passcred);
-	if (!ret && soe->has_so_dontroute)
-		ret = SET(SOL_SOCKET, SO_DONTROUTE, soe->so_dontroute);
-	if (!ret && soe->has_so_no_check)
-		ret = SET(SOL_SOCKET, SO_NO_CHECK, soe->so_no_check);
-	if (!ret && soe->has_so_broadcast)
-		ret = SET(SOL_SOCKET, SO_BROADCAST, soe->so_broadcast);
-	if (!ret && soe->has_so_keepalive)
-		ret = SET(SOL_SOCKET, SO_KEEPALIVE, soe->so_keepalive);
-	if (!ret && soe->has_tcp_keepcnt && soe->tcp_keepcnt)
-		ret = SET(SOL_TCP, TCP_KEEPCNT, soe->tcp_keepcnt);
-	if (!ret && soe->has_tcp_keepidle && soe->tcp_keepidle)
-		ret = SET(SOL_TCP, TCP_KEEPIDLE, soe->tcp_keepidle);
-	if (!ret && soe->has_tcp_keepintvl && soe->tcp_keepintvl)
-		ret = SET(SOL_TCP, TCP_KEEPINTVL, soe->tcp_keepintvl);
+	ret = restore_bufs(sk, soe, what);
+	if (!ret)
+		ret = set_tmo(sk, SO_SNDTIMEO_OLD, soe->so_snd_tmo_sec, soe->so_snd_tmo_usec,
+			      what, "SO_SNDTIMEO");
+	if (!ret)
+		ret = set_tmo(sk, SO_RCVTIMEO_OLD, soe->so_rcv_tmo_sec, soe->so_rcv_tmo_usec,
+			      what, "SO_RCVTIMEO");
+	if (!ret)
+		ret = restore_flags(sk, soe, what);
+	if (!ret)
+		ret = restore_values(sk, soe, what);
 	if (!ret && soe->so_bound_dev &&
 	    setsockopt(sk, SOL_SOCKET, SO_BINDTODEVICE, soe->so_bound_dev,
-		       strlen(soe->so_bound_dev)) < 0) {
+		       strlen(soe->so_bound_dev))) {
 		ret = -errno;
-		pr_perror("%s: setsockopt SO_BINDTODEVICE %s", what, soe->so_bound_dev);
+		pr_perror("%s: can't bind to device %s", what, soe->so_bound_dev);
 	}
-	return ret ?: restore_filter(sk, what, soe);
+	if (!ret)
+		ret = restore_filter(sk, soe, what);
+	return ret;
 }

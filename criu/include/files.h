@@ -20,6 +20,7 @@ struct dump_ctx;
 struct rst_ctx;
 struct rst_session;
 struct cr_img;
+struct sk_dump;
 
 /* What dump_files() learned about one descriptor of the target. */
 struct fd_parms {
@@ -50,6 +51,7 @@ struct files_dump {
 		uint32_t info_id;	/* its tty-info.img entry */
 	} ttys[2];			/* /dev/tty and the terminal itself */
 	unsigned int nr_ttys;
+	struct sk_dump *sk;		/* sockets.c, created on first use */
 };
 
 /*
@@ -80,6 +82,7 @@ extern const struct fd_kind fd_kind_reg;	/* files-reg.c */
 extern const struct fd_kind fd_kind_pipe;	/* pipes.c */
 extern const struct fd_kind fd_kind_tty;	/* tty.c */
 extern const struct fd_kind fd_kind_inet;	/* sk-inet.c */
+extern const struct fd_kind fd_kind_socket;	/* sockets.c: those no family took */
 
 /* A new files.img entry id. */
 uint32_t dump_new_file_id(struct dump_ctx *dc);

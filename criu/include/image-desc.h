@@ -22,6 +22,9 @@
 #define TTY_INFO_MAGIC		0x59453036
 #define SECCOMP_MAGIC		0x64413049
 #define TCP_STREAM_MAGIC	0x51465506
+#define UNIXSK_MAGIC		0x54373943
+#define NETLINK_SK_MAGIC	0x58005614
+#define SK_QUEUES_MAGIC		0x56264026
 
 /*
  * Largest entry accepted when reading: a length word above it is taken

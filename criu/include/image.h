@@ -30,6 +30,9 @@ enum cr_img_type {
 	CR_FD_TTY_INFO,		/* tty-info.img */
 	CR_FD_SECCOMP,		/* seccomp.img */
 	CR_FD_TCP_STREAM,	/* tcp-stream-%x.img, socket inode; entry then raw bytes */
+	CR_FD_UNIXSK,		/* unixsk.img */
+	CR_FD_NETLINK_SK,	/* netlinksk.img */
+	CR_FD_SK_QUEUES,	/* sk-queues.img: entry then raw bytes */
 	CR_FD_MAX
 };
 

@@ -11,6 +11,7 @@ struct pstree_item;
 struct pipes_rst;
 struct inet_rst;
 struct reg_paths;
+struct sk_rst;
 
 /*
  * Restore builds the tree from outside. criu opens every file the tasks
@@ -36,6 +37,7 @@ struct rst_session {
 	struct pipes_rst *pipes;	/* pipes.c: ends collected from files.img */
 	struct reg_paths *reg_paths;	/* files-reg.c: paths of REG entries */
 	struct inet_rst *inet;		/* sk-tcp.c: connections in repair mode */
+	struct sk_rst *sk;		/* sockets.c: the socket kinds' state */
 };
 
 /* fs-PID.img of one task, read before the fork. */

@@ -98,10 +98,5 @@ int tcp_restore_fini(struct rst_session *rs, bool ok);
 int tcp_inject(const struct inet_conn *c, uint32_t seq, uint32_t ack,
 	       uint16_t window, bool fin);
 
-/* sk-opts.c */
-#include "sk-opts.pb-c.h"
-int dump_sk_opts(int sk, const char *what, SkOptsEntry *soe);
-void free_sk_opts(SkOptsEntry *soe);
-int restore_sk_opts(int sk, const char *what, const SkOptsEntry *soe);
 
 #endif /* CRIU_SK_INET_H */
