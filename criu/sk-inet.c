@@ -21,6 +21,7 @@
 #include <fcntl.h>
 #include <linux/sockios.h>
 #include <net/if.h>
+#include <poll.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <netinet/udp.h>
@@ -54,6 +55,10 @@
 #define SK_ESTABLISHED	1
 #define SK_CLOSE	7
 #define SK_LISTEN	10
+
+#define TCPF_(st)	(1u << (st))
+/* CLOSE-WAIT, LAST-ACK, CLOSING: the peer's FIN came */
+#define TCP_PEER_FIN_STATES	(TCPF_(8) | TCPF_(9) | TCPF_(11))
 
 bool inet_sk_family(int family)
 {
@@ -277,6 +282,27 @@ static int sk_kind(int sk, const struct fd_parms *p, pid_t pid, int *family,
 	return 0;
 }
 
+/*
+ * What poll() says of @sk without changing it: RDHUP for a receive side
+ * shut down, HUP for both, ERR for an error that reading would consume.
+ */
+static int sk_poll(int sk, const char *what, short *rev)
+{
+	struct pollfd p = { .fd = sk, .events = POLLIN | POLLOUT | POLLRDHUP };
+
+	if (poll(&p, 1, 0) < 0) {
+		pr_perror("%s: poll", what);
+		return -errno;
+	}
+	*rev = p.revents;
+	if (p.revents & POLLERR) {
+		pr_err("%s: the socket holds an error (or error queue) that cannot be dumped "
+		       "without consuming it\n", what);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
 static bool tcp_connected_state(unsigned int st)
 {
 	return st != SK_CLOSE && st != SK_LISTEN;
@@ -288,6 +314,7 @@ static int dump_tcp_part(struct files_dump *fdump, const struct fd_parms *p, int
 {
 	unsigned int state = 0, backlog = 0, queued = 0;
 	char addrs[128];
+	short rev = 0;
 	int ret;
 
 	ret = tcp_state(sk, what, &state, &backlog, &queued);
@@ -304,8 +331,28 @@ static int dump_tcp_part(struct files_dump *fdump, const struct fd_parms *p, int
 		pr_warn("%s: %u connections not yet accepted are dropped (--skip-in-flight)\n",
 			what, queued);
 	}
+	ret = sk_poll(sk, what, &rev);
+	if (ret)
+		return ret;
+	if (state == SK_CLOSE && (rev & POLLRDHUP)) {
+		/*
+		 * A connection that ended: both sides shut, and its port
+		 * released (the address getsockname() still shows is not
+		 * bound any more, a TIME-WAIT may hold it).
+		 */
+		ie->has_shutdown = true;
+		ie->shutdown = SK_SHUTDOWN__BOTH;
+		memset(ie->src_addr, 0, ie->n_src_addr * sizeof(uint32_t));
+		ie->src_port = 0;
+		return 0;
+	}
 	if (!tcp_connected_state(state))
 		return 0;
+	/* reading shut down by the process itself, without the peer's FIN */
+	if ((rev & POLLRDHUP) && !(TCPF_(state) & TCP_PEER_FIN_STATES)) {
+		ie->has_shutdown = true;
+		ie->shutdown = SK_SHUTDOWN__READ;
+	}
 	inet_conn_str(c, addrs, sizeof(addrs));
 	if (opts.tcp_close) {
 		pr_info("%s: %s connection %s is dumped without its state (--tcp-close)\n",
@@ -318,6 +365,25 @@ static int dump_tcp_part(struct files_dump *fdump, const struct fd_parms *p, int
 		return -EOPNOTSUPP;
 	}
 	return dump_tcp_conn(fdump, p, sk, ie, c);
+}
+
+/*
+ * UDP: connected or not, and shut down how far (poll() sees the receive
+ * side and both; a send side shut alone it cannot see).
+ */
+static int dump_udp_part(int sk, InetSkEntry *ie, bool connected, const char *what)
+{
+	short rev = 0;
+	int ret = sk_poll(sk, what, &rev);
+
+	if (ret)
+		return ret;
+	ie->state = connected ? SK_ESTABLISHED : SK_CLOSE;
+	if (rev & POLLRDHUP) {
+		ie->has_shutdown = true;
+		ie->shutdown = (rev & POLLHUP) ? SK_SHUTDOWN__BOTH : SK_SHUTDOWN__READ;
+	}
+	return 0;
 }
 
 /* TCP's keepalive parameters go with the socket options, as in CRIU. */
@@ -394,7 +460,7 @@ int dump_inet_sk(struct files_dump *fdump, const struct fd_parms *p, int sk, uin
 	if (proto == IPPROTO_TCP)
 		ret = dump_tcp_part(fdump, p, sk, &ie, &c, what);
 	else
-		ie.state = connected ? SK_ESTABLISHED : SK_CLOSE;
+		ret = dump_udp_part(sk, &ie, connected, what);
 	if (ret)
 		goto out;
 
@@ -573,6 +639,37 @@ err:
 	return -errno;
 }
 
+/* shutdown() as the process had done it; on a socket without a peer it says ENOTCONN but acts. */
+static int restore_shutdown(int sk, const InetSkEntry *ie, const char *what)
+{
+	int how;
+
+	if (!ie->has_shutdown || ie->shutdown == SK_SHUTDOWN__NONE)
+		return 0;
+	switch (ie->shutdown) {
+	case SK_SHUTDOWN__READ:
+		how = SHUT_RD;
+		break;
+	case SK_SHUTDOWN__WRITE:
+		how = SHUT_WR;
+		break;
+	case SK_SHUTDOWN__BOTH:
+		how = SHUT_RDWR;
+		break;
+	default:
+		pr_err("%s: bad shutdown %d\n", what, ie->shutdown);
+		return -EINVAL;
+	}
+	/* our FIN of a TCP connection was put back with the connection */
+	if (ie->proto == IPPROTO_TCP && tcp_connected_state(ie->state))
+		how = how == SHUT_RDWR ? SHUT_RD : how;
+	if (shutdown(sk, how) < 0 && errno != ENOTCONN) {
+		pr_perror("%s: shutdown(%d)", what, how);
+		return -errno;
+	}
+	return 0;
+}
+
 /* --tcp-close, or a connection dumped with it: a socket that is closed. */
 static int restore_closed(int sk, const InetSkEntry *ie, const char *what)
 {
@@ -632,6 +729,7 @@ int collect_inet_sk(struct rst_session *rs, const InetSkEntry *ie)
 		ret = restore_closed(sk, ie, what);
 	else
 		ret = restore_tcp_conn(rs, sk, ie, &c);
+	ret = ret ?: restore_shutdown(sk, ie, what);
 	ret = ret ?: restore_sk_opts(sk, ie->opts, what);
 	ret = ret ?: restore_post_opts(sk, ie, what);
 	if (!ret && fcntl(sk, F_SETFL, ie->flags & (O_NONBLOCK | O_APPEND)) < 0) {

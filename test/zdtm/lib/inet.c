@@ -142,8 +142,10 @@ long inet_read_wait(int sk, void *buf, size_t len, int ms)
 
 	if (r < 0)
 		return -1;
-	if (r == 0)
-		return 0;
+	if (r == 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
 	return recv(sk, buf, len, MSG_DONTWAIT);
 }
 
@@ -157,7 +159,7 @@ int inet_drain(int sk, unsigned int id, uint64_t *off, uint64_t len, int ms)
 		n = inet_read_wait(sk, buf, end - *off < sizeof(buf) ? end - *off : sizeof(buf), ms);
 		if (n <= 0) {
 			fail("stream %u: %s at byte %llu of %llu", id,
-			     n < 0 ? strerror(errno) : "nothing came (or EOF)",
+			     n < 0 ? strerror(errno) : "end of file",
 			     (unsigned long long)*off, (unsigned long long)end);
 			return -1;
 		}

@@ -37,7 +37,7 @@ static inline uint8_t inet_pat(uint64_t off, unsigned int id)
 long inet_fill(int sk, unsigned int id, uint64_t *off, uint64_t max);
 /* Read exactly @len bytes of stream @id from @*off, waiting @ms per read. */
 int inet_drain(int sk, unsigned int id, uint64_t *off, uint64_t len, int ms);
-/* Read whatever comes within @ms; -1 on error, else bytes read. */
+/* Read whatever comes within @ms: bytes read, 0 at end of file, -1 (errno ETIMEDOUT if nothing came). */
 long inet_read_wait(int sk, void *buf, size_t len, int ms);
 
 #endif
