@@ -91,14 +91,21 @@ static int set_queue(int sk, int q, const char *what)
 
 static struct inet_dump *session_inet(struct dump_session *sess)
 {
-	if (!sess->inet) {
-		sess->inet = calloc(1, sizeof(*sess->inet));
-		if (sess->inet) {
-			sess->inet->lock.root_pid = pstree_root(sess->tree)->pid;
-			sess->inet->lock.method = opts.network_lock_method;
-		}
+	struct inet_dump *id;
+
+	if (sess->inet)
+		return sess->inet;
+	id = calloc(1, sizeof(*id));
+	if (!id)
+		return NULL;
+	id->lock.root_pid = pstree_root(sess->tree)->pid;
+	id->lock.method = opts.network_lock_method;
+	if (net_guard_start(&id->guard, id->lock.method, id->lock.root_pid)) {
+		free(id);
+		return NULL;
 	}
-	return sess->inet;
+	sess->inet = id;
+	return id;
 }
 
 /* Keep a copy of @sk in repair mode until the dump ends. */
@@ -287,7 +294,8 @@ int dump_tcp_conn(struct files_dump *fdump, const struct fd_parms *p, int sk,
 	id = session_inet(sess);
 	if (!id)
 		return -ENOMEM;
-	ret = net_lock_conn(&id->lock, c);
+	ret = net_guard_note(&id->guard, fdump->dc->pid, p->fd, p->st.st_ino);
+	ret = ret ?: net_lock_conn(&id->lock, c);
 	if (ret)
 		return ret;
 	/* tracked before anything else may fail: the end of the dump undoes it */
@@ -333,6 +341,7 @@ void inet_dump_fini(struct dump_session *sess, bool ok)
 		net_unlock(id->lock.method, id->lock.root_pid);
 	else if (id->lock.created)
 		pr_info("Network lock of pid %d stays until restore\n", id->lock.root_pid);
+	net_guard_stop(&id->guard);
 	free(id->conns);
 	free(id);
 	sess->inet = NULL;

@@ -54,9 +54,25 @@ int net_unlock(int method, pid_t root_pid);
 /* The mark that lets criu's own packets through the lock. */
 #define NET_LOCK_MARK	0xC114
 
+/*
+ * net-guard.c: a child that, should criu die during the dump, takes the
+ * connections it was told of out of repair mode and removes the lock.
+ */
+struct net_guard {
+	pid_t pid;
+	int wfd;
+};
+
+int net_guard_start(struct net_guard *g, int method, pid_t root_pid);
+/* Socket @ino, fd @fd of @pid, is about to be locked and repaired. */
+int net_guard_note(struct net_guard *g, pid_t pid, int fd, unsigned long ino);
+/* criu did what had to be done: the guard exits untouched. */
+void net_guard_stop(struct net_guard *g);
+
 /* What a dump keeps across tasks: the connections put in repair mode. */
 struct inet_dump {
 	struct net_lock lock;
+	struct net_guard guard;
 	struct tcp_repaired {
 		int sk;			/* criu's copy of the socket */
 		pid_t pid;
