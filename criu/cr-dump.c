@@ -96,6 +96,8 @@ static int dump_frozen_tree(struct dump_session *sess, struct pstree *tree,
 		ret = -EIO;
 	for (i = 0; i < tree->nr && !ret; i++)
 		ret = dump_one_process(tree->items[i], ds);
+	if (!ret)
+		ret = inet_dump_streams(sess);
 	ds->memdump_us = stats_now_us() - t0;
 	if (dump_files_fini(sess) && !ret)
 		ret = -EIO;
@@ -155,7 +157,8 @@ int cr_dump_tasks(pid_t pid, int dfd)
 	else
 		ret = kill_tree(&tree);
 	/* after the kill: the connections die in repair mode, silently */
-	inet_dump_fini(&sess, true);
+	if (inet_dump_fini(&sess, true) && !ret)
+		ret = -EIO;
 	print_dump_stats(&ds);
 	pr_info("Dumping finished successfully\n");
 	goto out_fini;

@@ -1,13 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The guard of a dump's connections: a child of criu, started before
- * the first connection is locked or put in repair mode, told of each
- * one through a pipe. If criu dies before it says the dump is done
- * (SIGKILL, a crash), the pipe ends and the guard puts things back for
- * it: each connection leaves repair mode in the target (which runs on),
- * and the lock's rules are removed. When criu finishes, it says so
- * ("D") and the guard exits without touching anything: criu did what
- * had to be done (a killed tree keeps its lock until restore).
+ * the first connection is locked or put in repair mode. criu hands it a
+ * copy of each socket (SCM_RIGHTS over a seqpacket pair) before touching
+ * the connection. If criu dies before it says the dump is done (SIGKILL,
+ * a crash), the guard ends what criu left:
+ *
+ *   - the task still holds the socket (the dump did not get to the
+ *     kill): the connection leaves repair mode and goes on, and the
+ *     lock's rules are removed;
+ *   - the task is gone (criu died after killing the tree): the socket
+ *     goes into repair mode before the guard's copy, the last one, is
+ *     closed, so it dies without FIN or RST, and the lock stays for the
+ *     restore (the images were complete before the kill).
+ *
+ * When criu finishes it says so ("D") and the guard exits untouched.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -27,71 +35,91 @@
 
 #define GUARD_LINE	96
 
-/* In the guard: one connection back out of repair mode. */
-static void guard_release(pid_t pid, int fd, unsigned long ino)
-{
-	int pidfd, sk, off = 0;
-	struct stat st;
+struct guarded {
+	pid_t pid;
+	int fd;
+	unsigned long ino;
+	int sk;				/* the guard's copy */
+};
 
-	pidfd = syscall(SYS_pidfd_open, pid, 0);
+/* Does @pid still hold socket @ino as @fd? */
+static bool still_held(const struct guarded *g)
+{
+	struct stat st;
+	int pidfd, sk;
+	bool held;
+
+	pidfd = syscall(SYS_pidfd_open, g->pid, 0);
 	if (pidfd < 0)
-		return;		/* the target is gone: nothing to put back */
-	sk = syscall(SYS_pidfd_getfd, pidfd, fd, 0);
+		return false;
+	sk = syscall(SYS_pidfd_getfd, pidfd, g->fd, 0);
 	close(pidfd);
 	if (sk < 0)
-		return;
-	/* the same socket, not a descriptor reused since */
-	if (!fstat(sk, &st) && S_ISSOCK(st.st_mode) && st.st_ino == ino &&
-	    setsockopt(sk, SOL_TCP, TCP_REPAIR, &off, sizeof(off)))
-		fprintf(stderr, "criu guard: fd %d of pid %d: can't leave repair mode: %s\n", fd,
-			pid, strerror(errno));
+		return false;	/* a zombie has no descriptors */
+	held = !fstat(sk, &st) && S_ISSOCK(st.st_mode) && st.st_ino == g->ino;
 	close(sk);
+	return held;
 }
 
-static void guard_main(int rfd, int method, pid_t root_pid)
+/* One record: "R pid fd ino" with the socket, or "D". 0 at the end. */
+static ssize_t guard_recv(int sfd, char *line, size_t len, int *sk)
 {
-	struct { pid_t pid; int fd; unsigned long ino; } *c = NULL, *t;
-	unsigned int nr = 0, i;
-	char buf[GUARD_LINE * 4], *line, *nl;
-	size_t have = 0;
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = line, .iov_len = len - 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
 	ssize_t n;
-	bool done = false;
+
+	*sk = -1;
+	n = recvmsg(sfd, &mh, MSG_CMSG_CLOEXEC);
+	if (n <= 0)
+		return n;
+	line[n] = '\0';
+	cm = CMSG_FIRSTHDR(&mh);
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(sk, CMSG_DATA(cm), sizeof(int));
+	return n;
+}
+
+static void guard_main(int sfd, int method, pid_t root_pid)
+{
+	struct guarded *c = NULL, *t;
+	unsigned int nr = 0, i, alive = 0;
+	char line[GUARD_LINE];
+	int sk, on, off = 0;
+	ssize_t n;
 
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
-	while ((n = read(rfd, buf + have, sizeof(buf) - 1 - have)) > 0) {
-		have += n;
-		buf[have] = '\0';
-		line = buf;
-		while ((nl = strchr(line, '\n'))) {
-			int pid, fd;
-			unsigned long ino;
+	while ((n = guard_recv(sfd, line, sizeof(line), &sk)) > 0) {
+		struct guarded g = { .sk = sk };
 
-			*nl = '\0';
-			if (line[0] == 'D') {
-				done = true;
-			} else if (sscanf(line, "R %d %d %lu", &pid, &fd, &ino) == 3) {
-				t = realloc(c, (nr + 1) * sizeof(*c));
-				if (t) {
-					c = t;
-					c[nr].pid = pid;
-					c[nr].fd = fd;
-					c[nr++].ino = ino;
-				}
-			}
-			line = nl + 1;
-		}
-		have = strlen(line);
-		memmove(buf, line, have);
+		if (line[0] == 'D')
+			_exit(0);
+		if (sk < 0 || sscanf(line, "R %d %d %lu", &g.pid, &g.fd, &g.ino) != 3)
+			continue;
+		t = realloc(c, (nr + 1) * sizeof(*c));
+		if (!t)
+			continue;
+		c = t;
+		c[nr++] = g;
 	}
-	if (done)
-		_exit(0);
-	for (i = 0; i < nr; i++)
-		guard_release(c[i].pid, c[i].fd, c[i].ino);
-	net_unlock(method, root_pid);
-	fprintf(stderr, "criu guard: criu died during the dump of pid %d: %u connections "
-		"released, network lock removed\n", root_pid, nr);
+	for (i = 0; i < nr; i++) {
+		bool held = still_held(&c[i]);
+
+		on = 1;
+		alive += held;
+		if (setsockopt(c[i].sk, SOL_TCP, TCP_REPAIR, held ? &off : &on, sizeof(int)))
+			fprintf(stderr, "criu guard: fd %d of pid %d: TCP_REPAIR %d: %s\n", c[i].fd,
+				c[i].pid, !held, strerror(errno));
+		close(c[i].sk);
+	}
+	if (alive || !nr)
+		net_unlock(method, root_pid);
+	fprintf(stderr, "criu guard: criu died dumping pid %d: %u of %u connections go on, "
+		"network lock %s\n", root_pid, alive, nr, alive || !nr ? "removed" : "kept for restore");
 	_exit(1);
 }
 
@@ -102,8 +130,8 @@ int net_guard_start(struct net_guard *g, int method, pid_t root_pid)
 
 	g->pid = -1;
 	g->wfd = -1;
-	if (pipe2(p, O_CLOEXEC)) {
-		pr_perror("Can't make the connection guard's pipe");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p)) {
+		pr_perror("Can't make the connection guard's socket pair");
 		return -errno;
 	}
 	pid = fork();
@@ -114,7 +142,7 @@ int net_guard_start(struct net_guard *g, int method, pid_t root_pid)
 		return -errno;
 	}
 	if (pid == 0) {
-		/* nothing of criu's but the pipe and stderr */
+		/* nothing of criu's but its end of the pair and stderr */
 		if (dup2(p[0], 3) < 0)
 			_exit(1);
 		syscall(SYS_close_range, 4, ~0U, 0);
@@ -128,15 +156,25 @@ int net_guard_start(struct net_guard *g, int method, pid_t root_pid)
 	return 0;
 }
 
-int net_guard_note(struct net_guard *g, pid_t pid, int fd, unsigned long ino)
+int net_guard_note(struct net_guard *g, pid_t pid, int fd, unsigned long ino, int sk)
 {
-	char line[GUARD_LINE];
-	int len = snprintf(line, sizeof(line), "R %d %d %lu\n", pid, fd, ino);
+	char line[GUARD_LINE], cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = line };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
 
 	if (g->wfd < 0)
 		return 0;
-	if (write(g->wfd, line, len) != len) {
-		pr_perror("Can't tell the connection guard of fd %d of pid %d", fd, pid);
+	iov.iov_len = snprintf(line, sizeof(line), "R %d %d %lu", pid, fd, ino);
+	memset(cbuf, 0, sizeof(cbuf));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &sk, sizeof(int));
+	if (sendmsg(g->wfd, &mh, 0) != (ssize_t)iov.iov_len) {
+		pr_perror("Can't hand fd %d of pid %d to the connection guard", fd, pid);
 		return -EIO;
 	}
 	return 0;
@@ -148,7 +186,7 @@ void net_guard_stop(struct net_guard *g)
 
 	if (g->wfd < 0)
 		return;
-	if (write(g->wfd, "D\n", 2) != 2)
+	if (send(g->wfd, "D", 1, 0) != 1)
 		pr_perror("Can't tell the connection guard that the dump is done");
 	close(g->wfd);
 	g->wfd = -1;

@@ -6,10 +6,12 @@
  * peer neither gets an answer nor a reset from the closed socket), then
  * put in repair mode, where the kernel lets criu read its sequence
  * numbers, both queues, the negotiated options and the windows without
- * sending anything. criu keeps its copy of the socket open in repair
- * mode until the dump ends: the tasks killed, it is closed silently (a
- * socket in repair mode dies without FIN or RST); a failed dump or
- * --leave-running leaves repair mode and the connection goes on.
+ * sending anything. Once read, the connection leaves repair mode but
+ * stays locked (the task never runs on a socket in repair mode). After
+ * the tasks are killed criu's copy, the last one, goes back into repair
+ * mode and is closed: the socket dies without FIN or RST. A failed dump
+ * or --leave-running unlocks it and it goes on. A guard process
+ * (net-guard.c) holds copies too, for a criu that dies on the way.
  *
  * tcp-stream-<ino>.img counts as CRIU does: outq_len and inq_len are the
  * data bytes (a FIN in a queue is not data), outq_seq and inq_seq the
@@ -37,6 +39,7 @@
 #include <unistd.h>
 
 #include "cr_options.h"
+#include "fault-inject.h"
 #include "dump.h"
 #include "files.h"
 #include "image.h"
@@ -108,8 +111,9 @@ static struct inet_dump *session_inet(struct dump_session *sess)
 	return id;
 }
 
-/* Keep a copy of @sk in repair mode until the dump ends. */
-static int track_repaired(struct inet_dump *id, int sk, pid_t pid, int fd)
+/* Keep a copy of @sk until the dump ends: its stream is dumped last. */
+static int track_conn(struct inet_dump *id, int sk, pid_t pid, int fd, uint32_t ino,
+		      unsigned int state, const struct inet_conn *c)
 {
 	struct tcp_repaired *t;
 	int copy;
@@ -123,10 +127,14 @@ static int track_repaired(struct inet_dump *id, int sk, pid_t pid, int fd)
 		pr_perror("fd %d of pid %d: can't keep the socket", fd, pid);
 		return -errno;
 	}
-	t[id->nr_conns].sk = copy;
-	t[id->nr_conns].pid = pid;
-	t[id->nr_conns].fd = fd;
-	id->nr_conns++;
+	t += id->nr_conns++;
+	memset(t, 0, sizeof(*t));
+	t->sk = copy;
+	t->pid = pid;
+	t->fd = fd;
+	t->ino = ino;
+	t->state = state;
+	t->conn = *c;
 	return 0;
 }
 
@@ -278,63 +286,95 @@ static int write_stream(struct dump_session *sess, uint32_t ino, TcpStreamEntry 
 int dump_tcp_conn(struct files_dump *fdump, const struct fd_parms *p, int sk,
 		  const InetSkEntry *ie, const struct inet_conn *c)
 {
-	struct dump_session *sess = fdump->dc->sess;
+	struct inet_dump *id;
+
+	if (!(TCPF(ie->state) & TCP_STATES_OK)) {
+		char addrs[128];
+
+		inet_conn_str(c, addrs, sizeof(addrs));
+		pr_err("fd %d of pid %d (TCP %s): connections in state %u cannot be dumped\n",
+		       p->fd, fdump->dc->pid, addrs, ie->state);
+		return -EOPNOTSUPP;
+	}
+	id = session_inet(fdump->dc->sess);
+	if (!id)
+		return -ENOMEM;
+	return track_conn(id, sk, fdump->dc->pid, p->fd, ie->ino, ie->state, c);
+}
+
+/* Lock one connection, put it in repair mode and dump its stream. */
+static int dump_stream(struct dump_session *sess, struct inet_dump *id, struct tcp_repaired *t)
+{
 	TcpStreamEntry tse = TCP_STREAM_ENTRY__INIT;
 	char what[200], addrs[128];
 	char *inq = NULL, *outq = NULL;
-	struct inet_dump *id;
 	int ret;
 
-	inet_conn_str(c, addrs, sizeof(addrs));
-	snprintf(what, sizeof(what), "fd %d of pid %d (TCP %s)", p->fd, fdump->dc->pid, addrs);
-	if (!(TCPF(ie->state) & TCP_STATES_OK)) {
-		pr_err("%s: connections in state %u cannot be dumped\n", what, ie->state);
-		return -EOPNOTSUPP;
-	}
-	id = session_inet(sess);
-	if (!id)
-		return -ENOMEM;
-	ret = net_guard_note(&id->guard, fdump->dc->pid, p->fd, p->st.st_ino);
-	ret = ret ?: net_lock_conn(&id->lock, c);
+	inet_conn_str(&t->conn, addrs, sizeof(addrs));
+	snprintf(what, sizeof(what), "fd %d of pid %d (TCP %s)", t->fd, t->pid, addrs);
+	/* the guard knows of it before anything can be left behind */
+	ret = net_guard_note(&id->guard, t->pid, t->fd, t->ino, t->sk);
+	ret = ret ?: net_lock_conn(&id->lock, &t->conn);
+	ret = ret ?: repair_set(t->sk, 1, what);
 	if (ret)
 		return ret;
-	/* tracked before anything else may fail: the end of the dump undoes it */
-	ret = repair_set(sk, 1, what);
-	if (ret)
-		return ret;
-	ret = track_repaired(id, sk, fdump->dc->pid, p->fd);
-	if (ret) {
-		repair_set(sk, 0, what);
-		return ret;
-	}
-	ret = read_stream(sk, ie->state, &tse, what);
-	ret = ret ?: peek_queue(sk, TCP_RECV_QUEUE, &tse.inq_seq, tse.inq_len, &inq, what);
-	ret = ret ?: peek_queue(sk, TCP_SEND_QUEUE, &tse.outq_seq, tse.outq_len, &outq, what);
-	ret = ret ?: write_stream(sess, ie->ino, &tse, inq, outq);
+	t->repaired = true;
+	ret = read_stream(t->sk, t->state, &tse, what);
+	ret = ret ?: peek_queue(t->sk, TCP_RECV_QUEUE, &tse.inq_seq, tse.inq_len, &inq, what);
+	ret = ret ?: peek_queue(t->sk, TCP_SEND_QUEUE, &tse.outq_seq, tse.outq_len, &outq, what);
+	ret = ret ?: write_stream(sess, t->ino, &tse, inq, outq);
 	if (!ret)
 		pr_info("%s: dumped in repair mode: receive queue %u bytes (seq %u), send "
 			"queue %u (%u unsent, seq %u)\n", what, tse.inq_len, tse.inq_seq,
 			tse.outq_len, tse.unsq_len, tse.outq_seq);
 	free(inq);
 	free(outq);
+	/*
+	 * Out of repair mode until the tasks are killed: locked, the
+	 * connection can't change but by its own timers, and a criu that
+	 * dies now leaves it working.
+	 */
+	if (!repair_set(t->sk, 0, what))
+		t->repaired = false;
+	else if (!ret)
+		ret = -EIO;
 	return ret;
 }
 
-void inet_dump_fini(struct dump_session *sess, bool ok)
+int inet_dump_streams(struct dump_session *sess)
+{
+	struct inet_dump *id = sess->inet;
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; id && i < id->nr_conns && !ret; i++)
+		ret = dump_stream(sess, id, &id->conns[i]);
+	return ret;
+}
+
+int inet_dump_fini(struct dump_session *sess, bool ok)
 {
 	struct inet_dump *id = sess->inet;
 	bool resume = !ok || opts.leave_running;
 	unsigned int i;
 	char what[64];
+	int ret = 0, err;
 
 	if (!id)
-		return;
+		return 0;
+	if (!resume && fault_injected(FI_DUMP_KILLED))
+		ret = -EIO;
 	for (i = 0; i < id->nr_conns; i++) {
 		struct tcp_repaired *t = &id->conns[i];
 
 		snprintf(what, sizeof(what), "fd %d of pid %d", t->fd, t->pid);
-		if (resume && !repair_set(t->sk, 0, what))
-			pr_info("%s: connection left repair mode\n", what);
+		/* the tasks are dead, criu's copy is the last: silence it */
+		err = repair_set(t->sk, !resume, what);
+		if (err)
+			pr_err("%s: its peer will see the connection end\n", what);
+		else if (resume)
+			pr_info("%s: connection goes on\n", what);
+		ret = ret ? ret : err;
 		close(t->sk);
 	}
 	if (resume && id->lock.created)
@@ -345,6 +385,7 @@ void inet_dump_fini(struct dump_session *sess, bool ok)
 	free(id->conns);
 	free(id);
 	sess->inet = NULL;
+	return ret;
 }
 
 /* --- restore ------------------------------------------------------------ */

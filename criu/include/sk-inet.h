@@ -55,8 +55,8 @@ int net_unlock(int method, pid_t root_pid);
 #define NET_LOCK_MARK	0xC114
 
 /*
- * net-guard.c: a child that, should criu die during the dump, takes the
- * connections it was told of out of repair mode and removes the lock.
+ * net-guard.c: a child that holds a copy of each connection and, should
+ * criu die during the dump, ends it the way the dump had got to.
  */
 struct net_guard {
 	pid_t pid;
@@ -64,8 +64,8 @@ struct net_guard {
 };
 
 int net_guard_start(struct net_guard *g, int method, pid_t root_pid);
-/* Socket @ino, fd @fd of @pid, is about to be locked and repaired. */
-int net_guard_note(struct net_guard *g, pid_t pid, int fd, unsigned long ino);
+/* Socket @ino, fd @fd of @pid (criu's copy @sk), is about to be locked and repaired. */
+int net_guard_note(struct net_guard *g, pid_t pid, int fd, unsigned long ino, int sk);
 /* criu did what had to be done: the guard exits untouched. */
 void net_guard_stop(struct net_guard *g);
 
@@ -77,6 +77,10 @@ struct inet_dump {
 		int sk;			/* criu's copy of the socket */
 		pid_t pid;
 		int fd;
+		uint32_t ino;
+		unsigned int state;	/* as files.img has it */
+		struct inet_conn conn;
+		bool repaired;		/* in repair mode now */
 	} *conns;
 	unsigned int nr_conns;
 };
@@ -88,17 +92,24 @@ int dump_inet_sk(struct files_dump *fdump, const struct fd_parms *p, int sk,
 int collect_inet_sk(struct rst_session *rs, const InetSkEntry *ie);
 
 /*
- * The end of a dump: @ok and the tree killed: close criu's copies
- * (the sockets die silently in repair mode) and keep the lock for
- * restore; @ok and --leave-running, or a failed dump: leave repair mode
- * and unlock, the connections go on.
+ * The end of a dump: @ok and the tree killed: each connection back in
+ * repair mode, criu's copies closed (the sockets die silently), the lock
+ * kept for restore; @ok and --leave-running, or a failed dump: unlocked,
+ * the connections go on. 0, or -errno if a connection could not be put
+ * back in repair mode (its peer will see it end).
  */
-void inet_dump_fini(struct dump_session *sess, bool ok);
+int inet_dump_fini(struct dump_session *sess, bool ok);
 
 /* The end of a restore: on success unlock and leave repair mode. */
 int inet_restore_fini(struct rst_session *rs, pid_t root_pid, bool ok);
 
-/* sk-tcp.c */
+/*
+ * sk-tcp.c. dump_tcp_conn() notes a connection while the descriptors
+ * are dumped; inet_dump_streams(), once every task is dumped, locks each
+ * and dumps it in repair mode: the window where a dying criu leaves a
+ * connection in repair mode is only the end of the dump.
+ */
+int inet_dump_streams(struct dump_session *sess);
 int dump_tcp_conn(struct files_dump *fdump, const struct fd_parms *p, int sk,
 		  const InetSkEntry *ie, const struct inet_conn *c);
 int restore_tcp_conn(struct rst_session *rs, int sk, const InetSkEntry *ie,

@@ -24,6 +24,10 @@
 #   kill            criu SIGKILLed at each fault point and after random
 #                   delays in dump and pre-dump: the target runs on intact
 #                   (kill.sh; KILL_DUMPS, KILL_PREDUMPS, KILL_MAX_MS)
+#   inet            TCP connections with a peer outside the tree (inet.sh):
+#                   refused without --tcp-established, kept across dump and
+#                   restore by the network lock, left working by a failed or
+#                   killed dump; an address in use at restore
 #
 # One line per test ("PASS name" / "FAIL name: why" / "SKIP name: why"),
 # then "N passed, N failed". Details of failures go to stderr.
@@ -791,6 +795,8 @@ cleanup() {
 
 # shellcheck source=kill.sh
 . "$HERE/kill.sh"
+# shellcheck source=inet.sh
+. "$HERE/inet.sh"
 
 main() {
 	local g args
@@ -800,7 +806,7 @@ main() {
 		--criu) CRIU_ORIG=$2; shift ;;
 		-k|--keep) KEEP=1 ;;
 		-v|--verbose) VERBOSE=1 ;;
-		-h|--help) sed -n '4,28p' "$0"; exit 0 ;;
+		-h|--help) sed -n '4,32p' "$0"; exit 0 ;;
 		-*) log "unknown option $1"; exit 2 ;;
 		*) GROUPS_TO_RUN+=("$1") ;;
 		esac
@@ -821,7 +827,7 @@ main() {
 		exec "$ZDTM/lib/subreaper" "$0" "${args[@]}" \
 			${GROUPS_TO_RUN[@]+"${GROUPS_TO_RUN[@]}"}
 	fi
-	[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(dump-faults restore-faults damaged input tree refused kill)
+	[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(dump-faults restore-faults damaged input tree refused kill inet)
 
 	ROOT=$(mktemp -d "${TMPDIR:-/dev/shm}/failures.XXXXXX") || exit 1
 	CRIU=$ROOT/criu
@@ -837,6 +843,7 @@ main() {
 		refused) group_refused ;;
 		tree) group_tree ;;
 		kill) group_kill ;;
+		inet) group_inet ;;
 		*) run_test "group_$g" why "unknown group" ;;
 		esac
 	done
