@@ -89,7 +89,7 @@ void inet_conn_str(const struct inet_conn *c, char *buf, size_t len)
 	}
 }
 
-static const char *sk_state_name(unsigned int st)
+const char *inet_state_name(unsigned int st)
 {
 	static const char *const names[] = {
 		[1] = "ESTABLISHED", [2] = "SYN-SENT", [3] = "SYN-RECV",
@@ -356,12 +356,12 @@ static int dump_tcp_part(struct files_dump *fdump, const struct fd_parms *p, int
 	inet_conn_str(c, addrs, sizeof(addrs));
 	if (opts.tcp_close) {
 		pr_info("%s: %s connection %s is dumped without its state (--tcp-close)\n",
-			what, sk_state_name(state), addrs);
+			what, inet_state_name(state), addrs);
 		return 0;
 	}
 	if (!opts.tcp_established) {
 		pr_err("%s: established TCP connection %s (%s); dump it with --tcp-established\n",
-		       what, addrs, sk_state_name(state));
+		       what, addrs, inet_state_name(state));
 		return -EOPNOTSUPP;
 	}
 	return dump_tcp_conn(fdump, p, sk, ie, c);
@@ -472,7 +472,7 @@ int dump_inet_sk(struct files_dump *fdump, const struct fd_parms *p, int sk, uin
 		char addrs[128];
 
 		inet_conn_str(&c, addrs, sizeof(addrs));
-		pr_info("%s: %s %s, id %u\n", what, sk_state_name(ie.state), addrs, ie.id);
+		pr_info("%s: %s %s, id %u\n", what, inet_state_name(ie.state), addrs, ie.id);
 		*id = ie.id;
 	}
 out:
@@ -678,7 +678,7 @@ static int restore_closed(int sk, const InetSkEntry *ie, const char *what)
 		return -errno;
 	}
 	pr_info("%s: %s connection restored closed (--tcp-close)\n", what,
-		sk_state_name(ie->state));
+		inet_state_name(ie->state));
 	return 0;
 }
 
@@ -747,7 +747,7 @@ int collect_inet_sk(struct rst_session *rs, const InetSkEntry *ie)
 	if (!ret && ie->proto == IPPROTO_TCP && tcp_connected_state(ie->state) && !opts.tcp_close)
 		ret = tcp_restore_track(rs, kept, ie);
 	if (!ret)
-		pr_info("%s: restored %s as fd %d\n", what, sk_state_name(ie->state), kept);
+		pr_info("%s: restored %s as fd %d\n", what, inet_state_name(ie->state), kept);
 	return ret;
 }
 

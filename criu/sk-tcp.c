@@ -292,8 +292,8 @@ int dump_tcp_conn(struct files_dump *fdump, const struct fd_parms *p, int sk,
 		char addrs[128];
 
 		inet_conn_str(c, addrs, sizeof(addrs));
-		pr_err("fd %d of pid %d (TCP %s): connections in state %u cannot be dumped\n",
-		       p->fd, fdump->dc->pid, addrs, ie->state);
+		pr_err("fd %d of pid %d (TCP %s): connections in state %s are not supported\n",
+		       p->fd, fdump->dc->pid, addrs, inet_state_name(ie->state));
 		return -EOPNOTSUPP;
 	}
 	id = session_inet(fdump->dc->sess);
@@ -678,7 +678,7 @@ int restore_tcp_conn(struct rst_session *rs, int sk, const InetSkEntry *ie,
 	inet_conn_str(c, addrs, sizeof(addrs));
 	snprintf(what, sizeof(what), "TCP socket:[%u] %s", ie->ino, addrs);
 	if (!(TCPF(ie->state) & TCP_STATES_OK)) {
-		pr_err("%s: state %u cannot be restored\n", what, ie->state);
+		pr_err("%s: state %s cannot be restored\n", what, inet_state_name(ie->state));
 		return -EOPNOTSUPP;
 	}
 	ret = read_stream_img(rs, ie, &tse, &inq, &outq, what);

@@ -27,6 +27,8 @@ struct inet_conn {
 	struct sockaddr_storage dst;	/* peer */
 };
 
+/* "ESTABLISHED", "FIN-WAIT1", ... */
+const char *inet_state_name(unsigned int state);
 /* "127.0.0.1:80 -> 127.0.0.1:4242" */
 void inet_conn_str(const struct inet_conn *c, char *buf, size_t len);
 

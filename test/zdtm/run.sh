@@ -51,7 +51,7 @@ TRACKER=${ZDTM_TRACKER:-auto}
 PYCRIU_PYTHON=${ZDTM_PYTHON:-/usr/bin/python3}
 
 # Tests whose criu runs need extra options, and tests run inside a pty.
-declare -A CRIU_OPTS=([shell_job]="--shell-job" [sk_tcp_established]="--tcp-established" [sk_tcp_states]="--tcp-established")
+declare -A CRIU_OPTS=([shell_job]="--shell-job" [sk_tcp_established]="--tcp-established" [sk_tcp_states]="--tcp-established" [sk_tcp_fin_states]="--tcp-established")
 declare -A IN_PTY=([shell_job]=1)
 # Tests that only pre-dumps can take (full dump refuses threads): no final
 # dump and no restore; the verdict is theirs (never disturbed) plus the
