@@ -194,13 +194,13 @@ static int check_udp(int sk, const char *what)
 		return -errno ? -errno : -EIO;
 	}
 	if (cork || outq) {
-		pr_err("%s: UDP socket is corked (UDP_CORK %d) or has %d bytes not yet sent; "
-		       "such data cannot be dumped\n", what, cork, outq);
+		pr_err("%s: UDP socket is corked (UDP_CORK %d) or has %d bytes not yet sent: "
+		       "data in flight is not supported\n", what, cork, outq);
 		return -EOPNOTSUPP;
 	}
 	if (inq) {
 		pr_err("%s: UDP socket has a datagram of %d bytes (and maybe more) waiting to be "
-		       "read; queued datagrams cannot be dumped\n", what, inq);
+		       "read: queued datagrams are not supported\n", what, inq);
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -723,6 +723,10 @@ int collect_inet_sk(struct rst_session *rs, const InetSkEntry *ie)
 		pr_perror("%s: socket(%u, %u, %u)", what, ie->family, ie->type, ie->proto);
 		return ret;
 	}
+	if (ie->proto == IPPROTO_TCP && tcp_connected_state(ie->state))
+		ret = tcp_restore_saw_conn(rs);
+	if (ret)
+		goto err;
 	if (ie->proto != IPPROTO_TCP || !tcp_connected_state(ie->state))
 		ret = restore_plain(sk, ie, &c, what);
 	else if (opts.tcp_close)
@@ -736,6 +740,7 @@ int collect_inet_sk(struct rst_session *rs, const InetSkEntry *ie)
 		ret = -errno;
 		pr_perror("%s: can't set flags %#x", what, ie->flags);
 	}
+err:
 	if (ret) {
 		close(sk);
 		return ret;

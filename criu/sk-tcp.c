@@ -393,7 +393,25 @@ int inet_dump_fini(struct dump_session *sess, bool ok)
 struct inet_rst {
 	int *sks;			/* pre-opened descriptors in repair mode */
 	unsigned int nr;
+	bool conns;			/* dumped connections were seen (locked) */
 };
+
+static struct inet_rst *rst_inet(struct rst_session *rs)
+{
+	if (!rs->inet)
+		rs->inet = calloc(1, sizeof(*rs->inet));
+	return rs->inet;
+}
+
+int tcp_restore_saw_conn(struct rst_session *rs)
+{
+	struct inet_rst *ir = rst_inet(rs);
+
+	if (!ir)
+		return -ENOMEM;
+	ir->conns = true;
+	return 0;
+}
 
 static int read_stream_img(struct rst_session *rs, const InetSkEntry *ie,
 			   TcpStreamEntry **tsep, char **inq, char **outq, const char *what)
@@ -698,11 +716,8 @@ int tcp_restore_track(struct rst_session *rs, int sk, const InetSkEntry *ie)
 {
 	int *t;
 
-	if (!rs->inet) {
-		rs->inet = calloc(1, sizeof(*rs->inet));
-		if (!rs->inet)
-			return -ENOMEM;
-	}
+	if (!rst_inet(rs))
+		return -ENOMEM;
 	t = realloc(rs->inet->sks, (rs->inet->nr + 1) * sizeof(*t));
 	if (!t)
 		return -ENOMEM;

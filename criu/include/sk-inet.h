@@ -116,6 +116,8 @@ int dump_tcp_conn(struct files_dump *fdump, const struct fd_parms *p, int sk,
 		  const InetSkEntry *ie, const struct inet_conn *c);
 int restore_tcp_conn(struct rst_session *rs, int sk, const InetSkEntry *ie,
 		     const struct inet_conn *c);
+/* A connection was dumped (and locked), even if restored closed. */
+int tcp_restore_saw_conn(struct rst_session *rs);
 /* Remember restored connection @sk (criu's pre-opened descriptor). */
 int tcp_restore_track(struct rst_session *rs, int sk, const InetSkEntry *ie);
 /* Leave repair mode on the sockets tracked. */

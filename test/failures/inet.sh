@@ -17,6 +17,15 @@
 #                       the connection still open in criu): the guard closes
 #                       it silently, the rules stay, and after restore the
 #                       connection works and the rules are gone
+#   inet_leave_running  dump -R --tcp-established: the server runs on and
+#                       answers at once, no rules left
+#   inet_tcp_close      dump --tcp-established, restore --tcp-close: the
+#                       connection is gone (the server serves a new one), no
+#                       rules left; a dump with --tcp-close has no stream,
+#                       and its restore without --tcp-close says so
+#   inet_in_flight      a client waiting in the server's accept queue: the
+#                       dump is refused naming --skip-in-flight; with it the
+#                       dump and restore work and the served client goes on
 #   inet_addr_in_use    restore while another socket holds the listener's
 #                       port: exit 1 naming bind and the address, no
 #                       process left; restore works once the port is free
@@ -156,6 +165,90 @@ inet_killed_after_kill() {
 	no_rules_left "$TPID" && stop_server "$TPID"
 }
 
+inet_leave_running() {
+	local dir=$ROOT/inet/leave fd
+
+	start_server "$dir" || return 1
+	exec {fd}<>"/dev/tcp/127.0.0.1/$TPORT" || why "can't connect" || return 1
+	ask "$fd" one || return 1
+	mkdir -p "$dir/img"
+	criu_run "$dir/dump" dump -t "$TPID" -D "$dir/img" -R --tcp-established -v4 -o dump.log
+	[ "$RC" -eq 0 ] || why "dump exited $RC$(err_tail)" || return 1
+	target_is "$TPID" inet_server || why "server $TPID is $(proc_state "$TPID")" || return 1
+	no_rules_left "$TPID" || return 1
+	ask "$fd" two || return 1
+	exec {fd}>&-
+	stop_server "$TPID"
+}
+
+inet_tcp_close() {
+	local dir=$ROOT/inet/close fd fd2 reply
+
+	start_server "$dir" || return 1
+	exec {fd}<>"/dev/tcp/127.0.0.1/$TPORT" || why "can't connect" || return 1
+	ask "$fd" one || return 1
+	mkdir -p "$dir/img"
+	criu_run "$dir/dump" dump -t "$TPID" -D "$dir/img" --tcp-established -v4 -o dump.log
+	[ "$RC" -eq 0 ] || why "dump exited $RC$(err_tail)" || return 1
+	wait_gone "$TPID" || why "pid $TPID alive after dump" || return 1
+	criu_run "$dir/restore" restore -D "$dir/img" -d --tcp-close -v4 -o restore.log
+	[ "$RC" -eq 0 ] || why "restore --tcp-close exited $RC$(err_tail)" || return 1
+	no_rules_left "$TPID" || return 1
+	# the server's end is closed: it takes the next client
+	exec {fd2}<>"/dev/tcp/127.0.0.1/$TPORT" || why "restored server does not accept" || return 1
+	ask "$fd2" new || return 1
+	echo two >&"$fd" 2>/dev/null
+	read -r -t 3 -u "$fd" reply 2>/dev/null && why "the closed connection answered '$reply'" && return 1
+	exec {fd}>&- {fd2}>&-
+	stop_server "$TPID"
+	# dumped with --tcp-close: no stream image, and restore needs the option
+	start_server "$dir" || return 1
+	exec {fd}<>"/dev/tcp/127.0.0.1/$TPORT" || why "can't connect" || return 1
+	ask "$fd" one || return 1
+	rm -rf "$dir/img2" && mkdir -p "$dir/img2"
+	criu_run "$dir/dump2" dump -t "$TPID" -D "$dir/img2" --tcp-close -v4 -o dump.log
+	[ "$RC" -eq 0 ] || why "dump --tcp-close exited $RC$(err_tail)" || return 1
+	wait_gone "$TPID" || why "pid $TPID alive after dump" || return 1
+	! ls "$dir/img2" | grep -q tcp-stream || why "dump --tcp-close wrote a stream" || return 1
+	no_rules_left "$TPID" || return 1
+	criu_run "$dir/restore2" restore -D "$dir/img2" -d -v4 -o restore2.log
+	expect_rc1 || return 1
+	err_has "tcp-stream-.*--tcp-close" "the missing stream and --tcp-close" || return 1
+	expect_no_process "$TPID" || return 1
+	criu_run "$dir/restore3" restore -D "$dir/img2" -d --tcp-close -v4 -o restore3.log
+	[ "$RC" -eq 0 ] || why "restore --tcp-close exited $RC$(err_tail)" || return 1
+	exec {fd}>&-
+	stop_server "$TPID"
+}
+
+inet_in_flight() {
+	local dir=$ROOT/inet/inflight fd fd2
+
+	start_server "$dir" || return 1
+	exec {fd}<>"/dev/tcp/127.0.0.1/$TPORT" || why "can't connect" || return 1
+	ask "$fd" one || return 1
+	# served one at a time: this one waits in the accept queue
+	exec {fd2}<>"/dev/tcp/127.0.0.1/$TPORT" || why "can't connect a second client" || return 1
+	sleep 0.1
+	snapshot "$TPID" "$dir/before"
+	mkdir -p "$dir/img"
+	criu_run "$dir/dump" dump -t "$TPID" -D "$dir/img" --tcp-established
+	expect_rc1 || return 1
+	err_has "pid $TPID.*1 connections wait in the listener's queue.*--skip-in-flight" \
+		"pid, the waiting connection and --skip-in-flight" || return 1
+	expect_untouched "$TPID" inet_server "$dir/before" "$dir/after" || return 1
+	no_rules_left "$TPID" || return 1
+	ask "$fd" two || return 1
+	criu_run "$dir/dump2" dump -t "$TPID" -D "$dir/img" --tcp-established --skip-in-flight -v4 -o dump.log
+	[ "$RC" -eq 0 ] || why "dump --skip-in-flight exited $RC$(err_tail)" || return 1
+	wait_gone "$TPID" || why "pid $TPID alive after dump" || return 1
+	criu_run "$dir/restore" restore -D "$dir/img" -d -v4 -o restore.log
+	[ "$RC" -eq 0 ] || why "restore exited $RC$(err_tail)" || return 1
+	ask "$fd" three || return 1
+	exec {fd}>&- {fd2}>&-
+	no_rules_left "$TPID" && stop_server "$TPID"
+}
+
 inet_addr_in_use() {
 	local dir=$ROOT/inet/inuse hold fd
 
@@ -191,5 +284,8 @@ group_inet() {
 	run_test inet_killed_3 inet_broken_dump 3 1
 	run_test inet_killed_4 inet_broken_dump 4 1
 	run_test inet_killed_5 inet_killed_after_kill
+	run_test inet_leave_running inet_leave_running
+	run_test inet_tcp_close inet_tcp_close
+	run_test inet_in_flight inet_in_flight
 	run_test inet_addr_in_use inet_addr_in_use
 }

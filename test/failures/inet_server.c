@@ -18,14 +18,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int listener(unsigned int port, unsigned int *bound)
+static int listener(unsigned int port, int reuse, unsigned int *bound)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
 	socklen_t len = sizeof(a);
 	int sk = socket(AF_INET, SOCK_STREAM, 0);
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (sk < 0 || bind(sk, (struct sockaddr *)&a, sizeof(a)) || listen(sk, 4) ||
+	/* as servers do: a restart while old connections linger must work */
+	if (sk < 0 || setsockopt(sk, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof(reuse)) || bind(sk, (struct sockaddr *)&a, sizeof(a)) || listen(sk, 4) ||
 	    getsockname(sk, (struct sockaddr *)&a, &len)) {
 		perror("listener");
 		return -1;
@@ -100,7 +101,7 @@ int main(int argc, char **argv)
 	ret = daemonize(ready);
 	if (ret >= 0)
 		return ret;
-	sk = listener(hold ? (unsigned int)atoi(argv[2]) : 0, &port);
+	sk = listener(hold ? (unsigned int)atoi(argv[2]) : 0, !hold, &port);
 	if (sk < 0 || write_file(pidfile, getpid()) || (!hold && write_file(argv[2], port)))
 		return 1;
 	freopen("/dev/null", "r", stdin);

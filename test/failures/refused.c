@@ -12,7 +12,10 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/seccomp.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sched.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +146,22 @@ static int exit_signal_child(int ready)
 	_exit(0);
 }
 
+/* A UDP socket on 127.0.0.1 with a datagram waiting to be read. */
+static int udp_queued(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int rx = socket(AF_INET, SOCK_DGRAM, 0), tx = socket(AF_INET, SOCK_DGRAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (rx < 0 || tx < 0 || bind(rx, (struct sockaddr *)&a, sizeof(a)) ||
+	    getsockname(rx, (struct sockaddr *)&a, &len) ||
+	    sendto(tx, "queued", 6, 0, (struct sockaddr *)&a, sizeof(a)) != 6)
+		return -1;
+	close(tx);
+	return 0;
+}
+
 /* 0 set up, SKIP can't be here, -1 failed */
 static int set_item(const char *item)
 {
@@ -197,6 +216,13 @@ static int set_item(const char *item)
 		return prctl(PR_SCHED_CORE, PR_SCHED_CORE_CREATE, 0, 0, 0) ? SKIP : 0;
 	if (!strcmp(item, "xcomp_perm"))	/* ARCH_REQ_XCOMP_PERM, AMX tile data */
 		return syscall(SYS_arch_prctl, 0x1023, 18) ? SKIP : 0;
+	if (!strcmp(item, "raw_socket"))
+		return socket(AF_INET, SOCK_RAW, IPPROTO_UDP) < 0 ? SKIP : 0;
+	if (!strcmp(item, "ping_socket"))
+		/* EACCES: this group is not in net.ipv4.ping_group_range */
+		return socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP) < 0 ? SKIP : 0;
+	if (!strcmp(item, "udp_queued"))
+		return udp_queued();
 	if (!strcmp(item, "strict"))
 		return 0;	/* entered in wait(), after the pid file */
 	fprintf(stderr, "unknown item %s\n", item);

@@ -674,6 +674,9 @@ REFUSED_ITEMS=(
 	"sched_core:core scheduling"
 	"xcomp_perm:ARCH_REQ_XCOMP_PERM"
 	"exit_signal:exit signal other than SIGCHLD"
+	"raw_socket:raw IPv4 socket"
+	"ping_socket:ICMP \\(ping\\) socket"
+	"udp_queued:waiting to be read"
 )
 
 # start_refused ITEM DIR: the refused helper with ITEM; its pid in TPID.
