@@ -63,6 +63,7 @@ static int parse_pre_dump_mode(const char *arg);
 static int parse_ghost_limit(const char *arg);
 static int parse_action_script(const char *arg);
 static int parse_network_lock(const char *arg);
+static int parse_ext_unix_sk(const char *arg);
 static int parse_manage_cgroups(const char *arg);
 static int parse_close(const char *arg);
 static int parse_check_all(const char *arg);
@@ -78,6 +79,7 @@ static const struct opt_desc opt_table[] = {
 	BOOL("daemon", 0, restore_detached),
 	STR("pidfile", 0, pidfile),
 	BOOL("shell-job", 'j', shell_job),
+	CALL("ext-unix-sk", 'x', optional_argument, parse_ext_unix_sk),
 	INT("timeout", 0, timeout),
 	STR("address", 0, addr),
 	INT("port", 0, port),
@@ -124,7 +126,6 @@ static const struct opt_desc opt_table[] = {
 	REFUSED("work-dir", 'W', required_argument),
 	REFUSED("root", 'r', required_argument),
 	REFUSED("join-ns", 'J', required_argument),
-	REFUSED("ext-unix-sk", 'x', optional_argument),
 	REFUSED("ext-mount-map", 'M', required_argument),
 	REFUSED_BOOL("file-locks", 'l'),
 	REFUSED_BOOL("evasive-devices", 0),
@@ -288,6 +289,23 @@ static int parse_action_script(const char *arg)
 		return -ENOMEM;
 	s[opts.nr_scripts++] = arg;
 	opts.scripts = s;
+	return 0;
+}
+
+/* -x, --ext-unix-sk[=INO,...]: peers outside the tree allowed, all or those listed. */
+static int parse_ext_unix_sk(const char *arg)
+{
+	const char *s = arg;
+	char *end;
+
+	while (s && *s) {
+		errno = 0;
+		if (strtoul(s, &end, 0) == 0 || end == s || errno || (*end && *end != ','))
+			return -EINVAL;
+		s = *end ? end + 1 : end;
+	}
+	opts.ext_unix_sk = true;
+	opts.ext_unix_sk_inos = arg && *arg ? arg : NULL;
 	return 0;
 }
 
@@ -746,6 +764,7 @@ void print_usage(FILE *out)
 "  -D|--images-dir DIR    folder of the images (must exist)\n"
 "  -R|--leave-running     leave the process running after dump\n"
 "  -j|--shell-job         the process belongs to this shell's session\n"
+"  -x|--ext-unix-sk[=INO,...]  allow unix peers outside the tree (those INOs)\n"
 "  -d|--restore-detached  return once the restored process runs (--daemon)\n"
 "     --pidfile FILE      write the restored pid to FILE (in DIR)\n"
 "     --timeout NUM       seconds to wait for the process to stop (10)\n"

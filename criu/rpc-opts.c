@@ -52,6 +52,28 @@ static int set_leave_running(const CriuOpts *ro, const struct rpc_peer *peer)
 	return 0;
 }
 
+/* ext_unix_sk, and unix_sk_ino: the inodes it allows (all when none). */
+static int set_ext_unix_sk(const CriuOpts *ro, const struct rpc_peer *peer)
+{
+	static char inos[4096];
+	size_t i, len = 0;
+	int n;
+
+	if (!ro->ext_unix_sk && !ro->n_unix_sk_ino)
+		return 0;
+	inos[0] = '\0';
+	for (i = 0; i < ro->n_unix_sk_ino; i++) {
+		n = snprintf(inos + len, sizeof(inos) - len, "%s%u", i ? "," : "",
+			     ro->unix_sk_ino[i]->inode);
+		if (n < 0 || (size_t)n >= sizeof(inos) - len)
+			return -E2BIG;
+		len += n;
+	}
+	opts.ext_unix_sk = true;
+	opts.ext_unix_sk_inos = len ? inos : NULL;
+	return 0;
+}
+
 static int set_shell_job(const CriuOpts *ro, const struct rpc_peer *peer)
 {
 	opts.shell_job = true;
@@ -145,7 +167,7 @@ static const struct rpc_opt rpc_opts[] = {
 	{ "images_dir",		"-D/--images-dir",	set_by_dirs },
 	{ "pid",		"-t/--tree",		set_pid },
 	{ "leave_running",	"-R/--leave-running",	set_leave_running },
-	{ "ext_unix_sk",	"-x/--ext-unix-sk",	NULL },
+	{ "ext_unix_sk",	"-x/--ext-unix-sk",	set_ext_unix_sk },
 	{ "tcp_established",	"--tcp-established",	set_tcp_established },
 	{ "evasive_devices",	"--evasive-devices",	NULL },
 	{ "shell_job",		"-j/--shell-job",	set_shell_job },
@@ -174,7 +196,7 @@ static const struct rpc_opt rpc_opts[] = {
 	{ "ext_masters",	"--enable-external-masters", NULL },
 	{ "skip_mnt",		"--skip-mnt",		NULL },
 	{ "enable_fs",		"--enable-fs",		NULL },
-	{ "unix_sk_ino",	"--ext-unix-sk",	NULL },
+	{ "unix_sk_ino",	"--ext-unix-sk",	set_ext_unix_sk },
 	{ "manage_cgroups_mode", "--manage-cgroups=MODE", NULL },
 	{ "ghost_limit",	"--ghost-limit",	set_ghost_limit },
 	{ "irmap_scan_paths",	"--irmap-scan-path",	NULL },

@@ -58,14 +58,11 @@ static int set_int(int sk, int opt, int val, const char *what, const char *name)
 	return 0;
 }
 
-/* Set @opt to @val and check that the kernel reports @want back. */
-static int set_int_checked(int sk, int opt, int val, int want, const char *what,
-			   const char *name)
+/* Set @opt to @val and check that the kernel reports @want back as @get_opt. */
+static int set_int_as(int sk, int opt, int get_opt, int val, int want, const char *what,
+		      const char *name)
 {
 	int got, ret;
-
-	/* the FORCE forms are set-only: their sizes read back as the plain ones */
-	int get_opt = opt == SO_SNDBUFFORCE ? SO_SNDBUF : opt == SO_RCVBUFFORCE ? SO_RCVBUF : opt;
 
 	ret = set_int(sk, opt, val, what, name);
 	if (!ret)
@@ -75,6 +72,12 @@ static int set_int_checked(int sk, int opt, int val, int want, const char *what,
 		ret = -EINVAL;
 	}
 	return ret;
+}
+
+static int set_int_checked(int sk, int opt, int val, int want, const char *what,
+			   const char *name)
+{
+	return set_int_as(sk, opt, opt, val, want, what, name);
 }
 
 static int get_tmo(int sk, int opt, uint64_t *sec, uint64_t *usec, const char *what,
@@ -363,11 +366,11 @@ static int restore_bufs(int sk, const SkOptsEntry *soe, const char *what)
 	int ret;
 
 	/* FORCE: past net.core.[rw]mem_max, as root may have set them */
-	ret = set_int_checked(sk, SO_SNDBUFFORCE, soe->so_sndbuf / 2, soe->so_sndbuf,
-			      what, "SO_SNDBUF");
+	ret = set_int_as(sk, SO_SNDBUFFORCE, SO_SNDBUF, soe->so_sndbuf / 2, soe->so_sndbuf,
+			 what, "SO_SNDBUF");
 	if (!ret)
-		ret = set_int_checked(sk, SO_RCVBUFFORCE, soe->so_rcvbuf / 2, soe->so_rcvbuf,
-				      what, "SO_RCVBUF");
+		ret = set_int_as(sk, SO_RCVBUFFORCE, SO_RCVBUF, soe->so_rcvbuf / 2,
+				 soe->so_rcvbuf, what, "SO_RCVBUF");
 	/* setting the sizes locked them; the dumped lock state wins */
 	if (!ret && soe->has_so_buf_lock)
 		ret = set_int_checked(sk, SO_BUF_LOCK, soe->so_buf_lock, soe->so_buf_lock,

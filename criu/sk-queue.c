@@ -14,6 +14,7 @@
  * tasks get the sockets.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,8 @@
 
 /* Larger messages than this in an image are taken for corruption. */
 #define SK_MSG_MAX		(64u << 20)
+/* More messages than this on one socket: something loops, not a queue. */
+#define SK_MSGS_MAX		(1u << 20)
 /* Room for the control messages of one peek (descriptors get closed). */
 #define SK_CMSG_ROOM		4096
 
@@ -94,9 +97,11 @@ static int check_cmsgs(struct msghdr *mh, const char *what)
  * stream has SIOCINQ), then the message. Its length (a datagram may be
  * empty), -EAGAIN at the end of the queue, or another -errno.
  */
-static ssize_t peek_one(int sk, bool stream, void **buf, size_t *cap, const char *what)
+static ssize_t peek_one(int sk, bool stream, bool anon, void **buf, size_t *cap,
+			const char *what)
 {
 	char cmsg[SK_CMSG_ROOM] __attribute__((aligned(8)));
+	struct sockaddr_storage from;
 	struct iovec iov = { .iov_base = NULL, .iov_len = 0 };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t len, n;
@@ -139,6 +144,8 @@ static ssize_t peek_one(int sk, bool stream, void **buf, size_t *cap, const char
 	iov.iov_len = len;
 	mh.msg_control = cmsg;
 	mh.msg_controllen = sizeof(cmsg);
+	mh.msg_name = &from;
+	mh.msg_namelen = sizeof(from);
 	n = recvmsg(sk, &mh, MSG_PEEK | MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return -EAGAIN;
@@ -152,6 +159,11 @@ static ssize_t peek_one(int sk, bool stream, void **buf, size_t *cap, const char
 		return ret;
 	if (stream && n == 0)
 		return -EAGAIN;
+	if (anon && mh.msg_namelen > sizeof(sa_family_t)) {
+		pr_err("%s: a queued message comes from a named socket, which restore cannot send it from\n",
+		       what);
+		return -EOPNOTSUPP;
+	}
 	return n;
 }
 
@@ -169,14 +181,30 @@ static int write_msg(struct sk_dump *sd, uint32_t id_for, const void *buf, size_
 }
 
 static int peek_all(struct files_dump *fdump, struct sk_dump *sd, int sk, bool stream,
-		    uint32_t id_for, const char *what, uint64_t *nr_bytes)
+		    bool anon, uint32_t id_for, const char *what, uint64_t *nr_bytes)
 {
 	void *buf = NULL;
-	size_t cap = 0;
+	size_t cap = 0, nr = 0;
 	ssize_t n;
 	int ret = 0;
 
-	while ((n = peek_one(sk, stream, &buf, &cap, what)) >= 0) {
+	struct pollfd pfd = { .fd = sk, .events = POLLRDHUP };
+	bool rdhup = poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLRDHUP);
+
+	while ((n = peek_one(sk, stream, anon, &buf, &cap, what)) >= 0) {
+		/*
+		 * Shut down for reading, a datagram socket reads 0 at the end
+		 * of its queue too: an empty message only if more follow (an
+		 * empty one at the very end can't be told from the end).
+		 */
+		if (!stream && !n && rdhup &&
+		    recv(sk, NULL, 0, MSG_PEEK | MSG_DONTWAIT | MSG_TRUNC) <= 0)
+			break;
+		if (++nr > SK_MSGS_MAX) {
+			pr_err("%s: more than %u queued messages\n", what, SK_MSGS_MAX);
+			ret = -E2BIG;
+			break;
+		}
 		ret = open_queues(fdump, sd);
 		if (!ret)
 			ret = write_msg(sd, id_for, buf, n);
@@ -202,7 +230,7 @@ static int set_peek_off(int sk, int off, const char *what)
 	return 0;
 }
 
-int sk_queue_dump(struct files_dump *fdump, int sk, uint32_t id_for,
+int sk_queue_dump(struct files_dump *fdump, int sk, uint32_t id_for, bool anon_senders,
 		  const char *what, uint64_t *nr_bytes)
 {
 	struct sk_dump *sd = sk_dump_state(fdump);
@@ -225,7 +253,8 @@ int sk_queue_dump(struct files_dump *fdump, int sk, uint32_t id_for,
 	ret = set_peek_off(sk, 0, what);
 	if (ret)
 		return ret;
-	ret = peek_all(fdump, sd, sk, type == SOCK_STREAM, id_for, what, nr_bytes);
+	ret = peek_all(fdump, sd, sk, type == SOCK_STREAM, anon_senders, id_for, what,
+		       nr_bytes);
 	/* the target's own offset back, whatever happened */
 	err = set_peek_off(sk, old, what);
 	return ret ? ret : err;
@@ -356,6 +385,11 @@ int sk_queue_restore(struct rst_session *rs, uint32_t id, int via,
 
 		if (m->id_for != id || m->used)
 			continue;
+		if (via < 0) {
+			pr_err("%s: it has queued messages but no peer or name to send them from\n",
+			       what);
+			return -EOPNOTSUPP;
+		}
 		ret = send_all(via, m, to, to_len, what);
 		if (ret)
 			return ret;

@@ -23,6 +23,7 @@
 #include "image.h"
 #include "log.h"
 #include "restore.h"
+#include "sk-unix.h"
 #include "sockets.h"
 
 struct sk_dump *sk_dump_state(struct files_dump *fdump)
@@ -281,6 +282,7 @@ void rst_sockets_fini(struct rst_session *rs, bool failed)
 {
 	if (!rs->sk)
 		return;
+	unix_rst_fini(rs, failed);
 	if (rs->sk->queues)
 		sk_queue_rst_fini(rs);
 	free(rs->sk);

@@ -38,6 +38,8 @@ struct cr_options {
 	int log_level;			/* -v0..-v4, --verbosity */
 	bool log_file_per_pid;		/* --log-pid: the log is FILE.PID */
 	bool shell_job;			/* -j, --shell-job */
+	bool ext_unix_sk;		/* -x, --ext-unix-sk[=INO,...] */
+	const char *ext_unix_sk_inos;	/* its inode list, NULL: all */
 	bool leave_running;		/* -R, --leave-running */
 	bool restore_detached;		/* -d, --restore-detached, --daemon */
 	const char *pidfile;		/* --pidfile; relative to imgs_dir */

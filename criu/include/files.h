@@ -82,6 +82,7 @@ extern const struct fd_kind fd_kind_reg;	/* files-reg.c */
 extern const struct fd_kind fd_kind_pipe;	/* pipes.c */
 extern const struct fd_kind fd_kind_tty;	/* tty.c */
 extern const struct fd_kind fd_kind_inet;	/* sk-inet.c */
+extern const struct fd_kind fd_kind_unixsk;	/* sk-unix.c */
 extern const struct fd_kind fd_kind_socket;	/* sockets.c: those no family took */
 
 /* A new files.img entry id. */

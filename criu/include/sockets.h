@@ -115,10 +115,12 @@ struct sk_queue_rst;
  * Copy every message queued for reading on @sk into sk-queues.img as
  * entries for socket @id_for, leaving the queue as it was (MSG_PEEK
  * with SO_PEEK_OFF stepped over the messages, then put back). Messages
- * that carry descriptors (SCM_RIGHTS) refuse the dump. *@nr_bytes
- * gets the bytes copied. 0 or -errno.
+ * that carry descriptors (SCM_RIGHTS) or credentials refuse the dump,
+ * and so do, with @anon_senders (restore will send them from an unnamed
+ * socket), messages from a named sender. *@nr_bytes gets the bytes
+ * copied. 0 or -errno.
  */
-int sk_queue_dump(struct files_dump *fdump, int sk, uint32_t id_for,
+int sk_queue_dump(struct files_dump *fdump, int sk, uint32_t id_for, bool anon_senders,
 		  const char *what, uint64_t *nr_bytes);
 /*
  * Send socket @id's queued messages (read from sk-queues.img on first
