@@ -2,6 +2,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
 #include <unistd.h>
@@ -170,6 +171,39 @@ int inet_drain(int sk, unsigned int id, uint64_t *off, uint64_t len, int ms)
 				return -1;
 			}
 		*off += n;
+	}
+	return 0;
+}
+
+int inet_getint(int sk, int level, int opt)
+{
+	socklen_t len = sizeof(int);
+	int v = -1;
+
+	if (getsockopt(sk, level, opt, &v, &len))
+		return -1;
+	return v;
+}
+
+int inet_tcp_state(int sk)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (getsockopt(sk, SOL_TCP, TCP_INFO, &ti, &len))
+		return -1;
+	return ti.tcpi_state;
+}
+
+int inet_read_is(int sk, const char *want, int ms, const char *what)
+{
+	char buf[64] = "";
+	long n = inet_read_wait(sk, buf, sizeof(buf) - 1, ms);
+
+	if (n != (long)strlen(want) || memcmp(buf, want, n)) {
+		fail("%s: read %ld bytes '%s', want '%s' (%s)", what, n, buf, want,
+		     n < 0 ? strerror(errno) : "data differs");
+		return -1;
 	}
 	return 0;
 }

@@ -40,4 +40,11 @@ int inet_drain(int sk, unsigned int id, uint64_t *off, uint64_t len, int ms);
 /* Read whatever comes within @ms: bytes read, 0 at end of file, -1 (errno ETIMEDOUT if nothing came). */
 long inet_read_wait(int sk, void *buf, size_t len, int ms);
 
+/* getsockopt() of an int, -1 if it fails. */
+int inet_getint(int sk, int level, int opt);
+/* The TCP state (TCP_INFO), -1 if it can't be read. */
+int inet_tcp_state(int sk);
+/* Read exactly @want within @ms ("" for end of file); fail()s otherwise. */
+int inet_read_is(int sk, const char *want, int ms, const char *what);
+
 #endif

@@ -33,15 +33,6 @@ static struct lsk lsks[] = {
 static int bound_sk, unbound_sk;
 static struct inet_addr bound_addr;
 
-static int getint(int sk, int level, int opt)
-{
-	socklen_t len = sizeof(int);
-	int v = -1;
-
-	getsockopt(sk, level, opt, &v, &len);
-	return v;
-}
-
 static int make(struct lsk *l)
 {
 	struct inet_addr a, self, peer;
@@ -100,19 +91,19 @@ static int check(struct lsk *l)
 		fail("listener of family %d: port %u lost", l->family, l->port);
 		return -1;
 	}
-	if (getint(l->sk, SOL_SOCKET, SO_ACCEPTCONN) != 1 || backlog_of(l->sk) != l->backlog) {
+	if (inet_getint(l->sk, SOL_SOCKET, SO_ACCEPTCONN) != 1 || backlog_of(l->sk) != l->backlog) {
 		fail("port %u: listening %d, backlog %d (want %d)", l->port,
-		     getint(l->sk, SOL_SOCKET, SO_ACCEPTCONN), backlog_of(l->sk), l->backlog);
+		     inet_getint(l->sk, SOL_SOCKET, SO_ACCEPTCONN), backlog_of(l->sk), l->backlog);
 		return -1;
 	}
-	if (l->v6only >= 0 && getint(l->sk, SOL_IPV6, IPV6_V6ONLY) != l->v6only) {
-		fail("port %u: v6only %d, want %d", l->port, getint(l->sk, SOL_IPV6, IPV6_V6ONLY),
+	if (l->v6only >= 0 && inet_getint(l->sk, SOL_IPV6, IPV6_V6ONLY) != l->v6only) {
+		fail("port %u: v6only %d, want %d", l->port, inet_getint(l->sk, SOL_IPV6, IPV6_V6ONLY),
 		     l->v6only);
 		return -1;
 	}
-	if (getint(l->sk, SOL_SOCKET, SO_REUSEADDR) != l->reuse) {
+	if (inet_getint(l->sk, SOL_SOCKET, SO_REUSEADDR) != l->reuse) {
 		fail("port %u: SO_REUSEADDR %d, want %d", l->port,
-		     getint(l->sk, SOL_SOCKET, SO_REUSEADDR), l->reuse);
+		     inet_getint(l->sk, SOL_SOCKET, SO_REUSEADDR), l->reuse);
 		return -1;
 	}
 	if (accepts(l->family, l->port, l->sk) || (l->any && accepts(AF_INET, l->port, l->sk))) {
@@ -150,7 +141,7 @@ int main(int argc, char **argv)
 		if (check(&lsks[i]))
 			return 1;
 	if (inet_names(bound_sk, &self, &peer) || !inet_same_addr(&self, &bound_addr) ||
-	    getint(bound_sk, SOL_SOCKET, SO_ACCEPTCONN) != 0 || listen(bound_sk, 1)) {
+	    inet_getint(bound_sk, SOL_SOCKET, SO_ACCEPTCONN) != 0 || listen(bound_sk, 1)) {
 		fail("bound TCP socket: address or state lost");
 		return 1;
 	}

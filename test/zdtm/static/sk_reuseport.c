@@ -25,15 +25,6 @@ static struct group groups[] = {
 };
 #define NR_GROUPS	(sizeof(groups) / sizeof(groups[0]))
 
-static int getint(int sk, int level, int opt)
-{
-	socklen_t len = sizeof(int);
-	int v = -1;
-
-	getsockopt(sk, level, opt, &v, &len);
-	return v;
-}
-
 static unsigned int port_of(int sk)
 {
 	struct inet_addr self, peer;
@@ -68,10 +59,10 @@ static int check(struct group *g)
 	int i, sk;
 
 	for (i = 0; i < 2; i++) {
-		if (getint(g->sk[i], SOL_SOCKET, SO_REUSEPORT) != 1 || port_of(g->sk[i]) != g->port ||
-		    (g->type == SOCK_STREAM && getint(g->sk[i], SOL_SOCKET, SO_ACCEPTCONN) != 1)) {
+		if (inet_getint(g->sk[i], SOL_SOCKET, SO_REUSEPORT) != 1 || port_of(g->sk[i]) != g->port ||
+		    (g->type == SOCK_STREAM && inet_getint(g->sk[i], SOL_SOCKET, SO_ACCEPTCONN) != 1)) {
 			fail("group %d/%d socket %d: reuseport %d port %u (want %u)", g->family, g->type,
-			     i, getint(g->sk[i], SOL_SOCKET, SO_REUSEPORT), port_of(g->sk[i]), g->port);
+			     i, inet_getint(g->sk[i], SOL_SOCKET, SO_REUSEPORT), port_of(g->sk[i]), g->port);
 			return -1;
 		}
 	}

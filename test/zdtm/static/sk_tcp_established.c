@@ -35,15 +35,6 @@ static int setint(int sk, int level, int opt, int val)
 	return setsockopt(sk, level, opt, &val, sizeof(val));
 }
 
-static int getint(int sk, int level, int opt)
-{
-	socklen_t len = sizeof(int);
-	int v = -1;
-
-	getsockopt(sk, level, opt, &v, &len);
-	return v;
-}
-
 static int setup(struct conn *c)
 {
 	c->lsk = inet_listener(c->family, 8, &c->port);
@@ -104,14 +95,14 @@ static int check(struct conn *c)
 		fail("family %d: server addresses changed", c->family);
 		return -1;
 	}
-	if (getint(c->cli, SOL_TCP, TCP_NODELAY) != 1 || getint(c->cli, SOL_SOCKET, SO_KEEPALIVE) != 1 ||
-	    getint(c->cli, SOL_TCP, TCP_KEEPIDLE) != 77) {
+	if (inet_getint(c->cli, SOL_TCP, TCP_NODELAY) != 1 || inet_getint(c->cli, SOL_SOCKET, SO_KEEPALIVE) != 1 ||
+	    inet_getint(c->cli, SOL_TCP, TCP_KEEPIDLE) != 77) {
 		fail("family %d: client options lost (nodelay %d keepalive %d idle %d)", c->family,
-		     getint(c->cli, SOL_TCP, TCP_NODELAY), getint(c->cli, SOL_SOCKET, SO_KEEPALIVE),
-		     getint(c->cli, SOL_TCP, TCP_KEEPIDLE));
+		     inet_getint(c->cli, SOL_TCP, TCP_NODELAY), inet_getint(c->cli, SOL_SOCKET, SO_KEEPALIVE),
+		     inet_getint(c->cli, SOL_TCP, TCP_KEEPIDLE));
 		return -1;
 	}
-	if (getint(c->srv, SOL_TCP, TCP_NODELAY) != 0) {
+	if (inet_getint(c->srv, SOL_TCP, TCP_NODELAY) != 0) {
 		fail("family %d: server has TCP_NODELAY", c->family);
 		return -1;
 	}

@@ -29,16 +29,6 @@
 static int lsk, w1c, w1s, lac, las, clc, cls;
 static unsigned int port;
 
-static int state_of(int sk)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	if (getsockopt(sk, SOL_TCP, TCP_INFO, &ti, &len))
-		return -1;
-	return ti.tcpi_state;
-}
-
 static unsigned int port_of(int sk, int peer)
 {
 	struct inet_addr self, other;
@@ -88,23 +78,11 @@ static int unblock(void)
 
 static int wait_state(int sk, int want, int ms)
 {
-	while (state_of(sk) != want && ms > 0) {
+	while (inet_tcp_state(sk) != want && ms > 0) {
 		usleep(10000);
 		ms -= 10;
 	}
-	return state_of(sk) == want ? 0 : -1;
-}
-
-static int read_is(int sk, const char *want, int ms, const char *what)
-{
-	char buf[32] = "";
-	long n = inet_read_wait(sk, buf, sizeof(buf) - 1, ms);
-
-	if (n != (long)strlen(want) || memcmp(buf, want, n)) {
-		fail("%s: read %ld bytes '%s', want '%s' (%m)", what, n, buf, want);
-		return -1;
-	}
-	return 0;
+	return inet_tcp_state(sk) == want ? 0 : -1;
 }
 
 static int setup(void)
@@ -124,14 +102,14 @@ static int setup(void)
 	    wait_state(cls, TCP_CLOSING, 5000))
 		return -1;
 	usleep(200000);
-	if (state_of(w1c) != TCP_FIN_WAIT1 || state_of(w1s) != TCP_CLOSE_WAIT ||
-	    state_of(lac) != TCP_FIN_WAIT2 || state_of(las) != TCP_LAST_ACK) {
-		fail("states before the dump: %d %d %d %d", state_of(w1c), state_of(w1s),
-		     state_of(lac), state_of(las));
+	if (inet_tcp_state(w1c) != TCP_FIN_WAIT1 || inet_tcp_state(w1s) != TCP_CLOSE_WAIT ||
+	    inet_tcp_state(lac) != TCP_FIN_WAIT2 || inet_tcp_state(las) != TCP_LAST_ACK) {
+		fail("states before the dump: %d %d %d %d", inet_tcp_state(w1c), inet_tcp_state(w1s),
+		     inet_tcp_state(lac), inet_tcp_state(las));
 		return -1;
 	}
-	if (state_of(cls) != TCP_CLOSING || state_of(clc) != TCP_FIN_WAIT1) {
-		fail("cl states before the dump: %d %d", state_of(cls), state_of(clc));
+	if (inet_tcp_state(cls) != TCP_CLOSING || inet_tcp_state(clc) != TCP_FIN_WAIT1) {
+		fail("cl states before the dump: %d %d", inet_tcp_state(cls), inet_tcp_state(clc));
 		return -1;
 	}
 	return 0;
@@ -157,11 +135,11 @@ int main(int argc, char **argv)
 	test_waitsig();
 	if (test_broken())
 		recv(w1s, b, 1, MSG_DONTWAIT);
-	if (state_of(w1c) != TCP_FIN_WAIT1 || state_of(w1s) != TCP_CLOSE_WAIT ||
-	    state_of(las) != TCP_LAST_ACK || state_of(cls) != TCP_CLOSING ||
-	    state_of(clc) != TCP_FIN_WAIT1) {
-		fail("states after restore: %d %d %d %d %d (want 4 8 9 11 4)", state_of(w1c),
-		     state_of(w1s), state_of(las), state_of(cls), state_of(clc));
+	if (inet_tcp_state(w1c) != TCP_FIN_WAIT1 || inet_tcp_state(w1s) != TCP_CLOSE_WAIT ||
+	    inet_tcp_state(las) != TCP_LAST_ACK || inet_tcp_state(cls) != TCP_CLOSING ||
+	    inet_tcp_state(clc) != TCP_FIN_WAIT1) {
+		fail("states after restore: %d %d %d %d %d (want 4 8 9 11 4)", inet_tcp_state(w1c),
+		     inet_tcp_state(w1s), inet_tcp_state(las), inet_tcp_state(cls), inet_tcp_state(clc));
 		unblock();
 		return 1;
 	}
@@ -169,23 +147,23 @@ int main(int argc, char **argv)
 		fail("can't remove the test's table");
 		return 1;
 	}
-	if (read_is(w1s, "w1data", 3000, "w1 server") || read_is(w1s, "", 3000, "w1 server EOF"))
+	if (inet_read_is(w1s, "w1data", 3000, "w1 server") || inet_read_is(w1s, "", 3000, "w1 server EOF"))
 		return 1;
 	if (wait_state(w1c, TCP_FIN_WAIT2, 10000)) {
-		fail("w1 client: state %d, its FIN never acknowledged", state_of(w1c));
+		fail("w1 client: state %d, its FIN never acknowledged", inet_tcp_state(w1c));
 		return 1;
 	}
-	if (shutdown(w1s, SHUT_WR) || read_is(w1c, "", 3000, "w1 client EOF"))
+	if (shutdown(w1s, SHUT_WR) || inet_read_is(w1c, "", 3000, "w1 client EOF"))
 		return 1;
-	if (read_is(lac, "", 10000, "la client EOF"))
+	if (inet_read_is(lac, "", 10000, "la client EOF"))
 		return 1;
 	if (wait_state(las, TCP_CLOSE, 10000)) {
-		fail("la server: state %d, its FIN never acknowledged", state_of(las));
+		fail("la server: state %d, its FIN never acknowledged", inet_tcp_state(las));
 		return 1;
 	}
-	if (read_is(clc, "", 10000, "cl client EOF") || wait_state(cls, TCP_CLOSE, 10000)) {
+	if (inet_read_is(clc, "", 10000, "cl client EOF") || wait_state(cls, TCP_CLOSE, 10000)) {
 		if (!test_failed())
-			fail("cl server: state %d, its FIN never acknowledged", state_of(cls));
+			fail("cl server: state %d, its FIN never acknowledged", inet_tcp_state(cls));
 		return 1;
 	}
 	pass();

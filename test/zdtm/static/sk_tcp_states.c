@@ -29,16 +29,6 @@ struct pairs {
 
 static struct pairs prs[2] = { { .family = AF_INET }, { .family = AF_INET6 } };
 
-static int state_of(int sk)
-{
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
-	if (getsockopt(sk, SOL_TCP, TCP_INFO, &ti, &len))
-		return -1;
-	return ti.tcpi_state;
-}
-
 static int make(struct pairs *p)
 {
 	char buf[16];
@@ -58,22 +48,10 @@ static int make(struct pairs *p)
 	if (recv(p->cc, buf, sizeof(buf), 0) != 0 || recv(p->cs, buf, sizeof(buf), 0) != 0)
 		return -1;
 	usleep(100000);
-	if (state_of(p->hc) != TCP_FIN_WAIT2 || state_of(p->hs) != TCP_CLOSE_WAIT ||
-	    state_of(p->cc) != TCP_CLOSE || state_of(p->cs) != TCP_CLOSE) {
-		fail("family %d: states %d %d %d %d before the dump", p->family, state_of(p->hc),
-		     state_of(p->hs), state_of(p->cc), state_of(p->cs));
-		return -1;
-	}
-	return 0;
-}
-
-static int read_is(int sk, const char *want, const char *what)
-{
-	char buf[32] = "";
-	long n = inet_read_wait(sk, buf, sizeof(buf) - 1, 3000);
-
-	if (n != (long)strlen(want) || memcmp(buf, want, n)) {
-		fail("%s: read %ld bytes '%s', want '%s' (%m)", what, n, buf, want);
+	if (inet_tcp_state(p->hc) != TCP_FIN_WAIT2 || inet_tcp_state(p->hs) != TCP_CLOSE_WAIT ||
+	    inet_tcp_state(p->cc) != TCP_CLOSE || inet_tcp_state(p->cs) != TCP_CLOSE) {
+		fail("family %d: states %d %d %d %d before the dump", p->family, inet_tcp_state(p->hc),
+		     inet_tcp_state(p->hs), inet_tcp_state(p->cc), inet_tcp_state(p->cs));
 		return -1;
 	}
 	return 0;
@@ -83,28 +61,28 @@ static int check(struct pairs *p)
 {
 	int f = p->family;
 
-	if (state_of(p->hc) != TCP_FIN_WAIT2 || state_of(p->hs) != TCP_CLOSE_WAIT ||
-	    state_of(p->rc) != TCP_ESTABLISHED) {
-		fail("family %d: states %d %d %d after restore", f, state_of(p->hc), state_of(p->hs),
-		     state_of(p->rc));
+	if (inet_tcp_state(p->hc) != TCP_FIN_WAIT2 || inet_tcp_state(p->hs) != TCP_CLOSE_WAIT ||
+	    inet_tcp_state(p->rc) != TCP_ESTABLISHED) {
+		fail("family %d: states %d %d %d after restore", f, inet_tcp_state(p->hc), inet_tcp_state(p->hs),
+		     inet_tcp_state(p->rc));
 		return -1;
 	}
-	if (read_is(p->hs, "early", "CLOSE-WAIT server") || read_is(p->hs, "", "CLOSE-WAIT EOF"))
+	if (inet_read_is(p->hs, "early", 3000, "CLOSE-WAIT server") || inet_read_is(p->hs, "", 3000, "CLOSE-WAIT EOF"))
 		return -1;
-	if (read_is(p->hc, "late", "FIN-WAIT2 client"))
+	if (inet_read_is(p->hc, "late", 3000, "FIN-WAIT2 client"))
 		return -1;
 	if (send(p->hc, "x", 1, MSG_NOSIGNAL) != -1 || errno != EPIPE) {
 		fail("family %d: the FIN-WAIT2 client can send", f);
 		return -1;
 	}
-	if (send(p->hs, "more", 4, 0) != 4 || read_is(p->hc, "more", "FIN-WAIT2 after") ||
-	    shutdown(p->hs, SHUT_WR) || read_is(p->hc, "", "FIN-WAIT2 EOF"))
+	if (send(p->hs, "more", 4, 0) != 4 || inet_read_is(p->hc, "more", 3000, "FIN-WAIT2 after") ||
+	    shutdown(p->hs, SHUT_WR) || inet_read_is(p->hc, "", 3000, "FIN-WAIT2 EOF"))
 		return -1;
-	if (read_is(p->rc, "", "read-shut client"))
+	if (inet_read_is(p->rc, "", 3000, "read-shut client"))
 		return -1;
-	if (send(p->rc, "still", 5, 0) != 5 || read_is(p->rs, "still", "read-shut peer"))
+	if (send(p->rc, "still", 5, 0) != 5 || inet_read_is(p->rs, "still", 3000, "read-shut peer"))
 		return -1;
-	if (read_is(p->cc, "", "closed client") || read_is(p->cs, "", "closed server"))
+	if (inet_read_is(p->cc, "", 3000, "closed client") || inet_read_is(p->cs, "", 3000, "closed server"))
 		return -1;
 	return 0;
 }

@@ -23,15 +23,6 @@ struct udp {
 
 static struct udp udps[2] = { { .family = AF_INET }, { .family = AF_INET6 } };
 
-static int getint(int sk, int level, int opt)
-{
-	socklen_t len = sizeof(int);
-	int v = -1;
-
-	getsockopt(sk, level, opt, &v, &len);
-	return v;
-}
-
 static int make(struct udp *u)
 {
 	struct inet_addr peer;
@@ -83,8 +74,8 @@ static int check(struct udp *u)
 		fail("family %d: unbound socket got bound", u->family);
 		return -1;
 	}
-	if ((u->family == AF_INET && getint(u->bound, SOL_SOCKET, SO_BROADCAST) != 1) ||
-	    getint(u->conn, SOL_IP, IP_FREEBIND) != 1) {
+	if ((u->family == AF_INET && inet_getint(u->bound, SOL_SOCKET, SO_BROADCAST) != 1) ||
+	    inet_getint(u->conn, SOL_IP, IP_FREEBIND) != 1) {
 		fail("family %d: SO_BROADCAST or IP_FREEBIND lost", u->family);
 		return -1;
 	}
