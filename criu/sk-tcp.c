@@ -20,11 +20,11 @@
  * Restore builds the connection in repair mode: the sequence numbers of
  * both queues, connect() (which, in repair mode, just makes the socket
  * established), the options, the queues' data (what had been sent as
- * sent: the kernel retransmits it if the peer did not get it), the
- * windows, then the FINs of a half-closed connection: our FIN by
- * shutdown(), the peer's by a segment criu sends to the socket
- * (sk-tcp-fin.c). Data never sent goes out of repair mode, as new data.
- * Repair mode is left when the whole tree is restored.
+ * sent, also what had not been sent: the kernel retransmits it, and
+ * nothing leaves before the whole tree is back), the windows, then the
+ * FINs of a half-closed connection: our FIN by shutdown(), the peer's by
+ * a segment criu sends to the socket (sk-tcp-fin.c). Repair mode is left
+ * when the whole tree is restored.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -617,7 +617,6 @@ static int build_conn(int sk, const InetSkEntry *ie, const struct inet_conn *c,
 {
 	unsigned int st = TCPF(ie->state);
 	uint32_t inq_seq = tse->inq_seq, outq_seq = tse->outq_seq;
-	uint32_t unsent = tse->has_unsq_len ? tse->unsq_len : 0;
 	socklen_t alen = c->family == AF_INET ? sizeof(struct sockaddr_in) :
 						 sizeof(struct sockaddr_in6);
 	int ret;
@@ -645,18 +644,15 @@ static int build_conn(int sk, const InetSkEntry *ie, const struct inet_conn *c,
 	}
 	ret = set_options(sk, tse, what);
 	ret = ret ?: fill_queue(sk, TCP_RECV_QUEUE, inq, tse->inq_len, what);
-	ret = ret ?: fill_queue(sk, TCP_SEND_QUEUE, outq, tse->outq_len - unsent, what);
+	/*
+	 * The data never sent goes in as sent too: nothing may leave before
+	 * the whole tree is back (a peer not yet rebuilt would answer with a
+	 * reset); the kernel sends it when it retransmits.
+	 */
+	ret = ret ?: fill_queue(sk, TCP_SEND_QUEUE, outq, tse->outq_len, what);
 	ret = ret ?: set_window(sk, tse, ie->state, what);
 	if (ret)
 		return ret;
-	if (unsent) {
-		/* never sent: new data for the kernel to send when it can */
-		ret = repair_set(sk, 0, what);
-		ret = ret ?: fill_queue(sk, -1, outq + tse->outq_len - unsent, unsent, what);
-		ret = ret ?: repair_set(sk, 1, what);
-		if (ret)
-			return ret;
-	}
 	/*
 	 * The FINs in the order they came: in LAST-ACK the peer's was first
 	 * (CLOSE-WAIT, then ours); in CLOSING ours was (FIN-WAIT1, then its).
