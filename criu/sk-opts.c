@@ -33,6 +33,21 @@
 /* More instructions than BPF_MAXINSNS is not a classic filter. */
 #define SK_FILTER_MAX		4096
 
+/* An option this socket or kernel may lack: -ENOPROTOOPT/-EOPNOTSUPP unlogged. */
+static int get_int_maybe(int sk, int opt, int *val, const char *what, const char *name)
+{
+	socklen_t len = sizeof(*val);
+	int ret;
+
+	if (getsockopt(sk, SOL_SOCKET, opt, val, &len)) {
+		ret = -errno;
+		if (ret != -ENOPROTOOPT && ret != -EOPNOTSUPP)
+			pr_perror("%s: can't read %s", what, name);
+		return ret;
+	}
+	return 0;
+}
+
 static int get_int(int sk, int opt, int *val, const char *what, const char *name)
 {
 	socklen_t len = sizeof(*val);
@@ -137,8 +152,8 @@ static int check_unsupported(int sk, const char *what)
 	int val, ret;
 
 	for (i = 0; i < sizeof(must_be_off) / sizeof(must_be_off[0]); i++) {
-		ret = get_int(sk, must_be_off[i].opt, &val, what, must_be_off[i].name);
-		if (ret == -ENOPROTOOPT)
+		ret = get_int_maybe(sk, must_be_off[i].opt, &val, what, must_be_off[i].name);
+		if (ret == -ENOPROTOOPT || ret == -EOPNOTSUPP)
 			continue;	/* this kernel does not have it */
 		if (ret)
 			return ret;
@@ -167,7 +182,7 @@ static int dump_bufs(int sk, SkOptsEntry *soe, const char *what)
 	}
 	soe->so_sndbuf = snd;
 	soe->so_rcvbuf = rcv;
-	ret = get_int(sk, SO_BUF_LOCK, &lock, what, "SO_BUF_LOCK");
+	ret = get_int_maybe(sk, SO_BUF_LOCK, &lock, what, "SO_BUF_LOCK");
 	if (ret && ret != -ENOPROTOOPT)
 		return ret;
 	if (!ret) {
@@ -207,11 +222,13 @@ static int dump_flags(int sk, SkOptsEntry *soe, const char *what)
 
 	for (i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
 		/* Linux 6.16+ keeps these for unix and netlink sockets only */
-		if ((b[i].opt == SO_PASSCRED || b[i].opt == SO_PASSSEC || b[i].opt == SO_PASSPIDFD) &&
-		    !sk_opt_exists(sk, b[i].opt))
+		if ((b[i].opt == SO_PASSCRED || b[i].opt == SO_PASSSEC) && !sk_opt_exists(sk, b[i].opt))
 			continue;
-		ret = get_int(sk, b[i].opt, &val, what, b[i].name);
-		if (ret == -ENOPROTOOPT && b[i].opt == SO_PASSPIDFD)
+		ret = b[i].opt == SO_PASSPIDFD ?
+			get_int_maybe(sk, b[i].opt, &val, what, b[i].name) :
+			get_int(sk, b[i].opt, &val, what, b[i].name);
+		/* SO_PASSPIDFD: Unix sockets only, and not on older kernels */
+		if ((ret == -ENOPROTOOPT || ret == -EOPNOTSUPP) && b[i].opt == SO_PASSPIDFD)
 			continue;
 		if (ret)
 			return ret;
@@ -247,7 +264,7 @@ static int dump_values(int sk, SkOptsEntry *soe, const char *what)
 		return ret;
 	soe->has_so_oobinline = true;
 	soe->so_oobinline = !!val;
-	ret = get_int(sk, SO_PEEK_OFF, &val, what, "SO_PEEK_OFF");
+	ret = get_int_maybe(sk, SO_PEEK_OFF, &val, what, "SO_PEEK_OFF");
 	if (ret && ret != -EOPNOTSUPP)
 		return ret;
 	if (!ret) {

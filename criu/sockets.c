@@ -283,6 +283,7 @@ void rst_sockets_fini(struct rst_session *rs, bool failed)
 	if (!rs->sk)
 		return;
 	unix_rst_fini(rs, failed);
+	netlink_rst_fini(rs);
 	if (rs->sk->queues)
 		sk_queue_rst_fini(rs);
 	free(rs->sk);

@@ -83,6 +83,7 @@ extern const struct fd_kind fd_kind_pipe;	/* pipes.c */
 extern const struct fd_kind fd_kind_tty;	/* tty.c */
 extern const struct fd_kind fd_kind_inet;	/* sk-inet.c */
 extern const struct fd_kind fd_kind_unixsk;	/* sk-unix.c */
+extern const struct fd_kind fd_kind_netlinksk;	/* sk-netlink.c */
 extern const struct fd_kind fd_kind_socket;	/* sockets.c: those no family took */
 
 /* A new files.img entry id. */

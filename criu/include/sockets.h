@@ -68,7 +68,7 @@ struct sk_dump {
 /* The socket kinds' part of a restore session (rst_session.sk). */
 struct sk_rst {
 	struct unix_rst *unix_sks;	/* sk-unix.c */
-	struct netlink_rst *netlink_sks; /* sk-netlink.c */
+	struct netlink_rst *netlink_sks; /* sk-netlink.c: ids from files.img */
 	struct sk_queue_rst *queues;	/* sk-queue.c: sk-queues.img, read once */
 };
 
@@ -138,5 +138,6 @@ int sk_queue_rst_fini(struct rst_session *rs);
  * it are removed again; the restore state is freed.
  */
 void rst_sockets_fini(struct rst_session *rs, bool failed);
+void netlink_rst_fini(struct rst_session *rs);	/* sk-netlink.c */
 
 #endif /* CRIU_SOCKETS_H */

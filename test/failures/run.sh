@@ -18,6 +18,9 @@
 #                   item): exit 1 naming the pid and the item, the target
 #                   left running unchanged; and seccomp strict mode, which
 #                   must dump and come back strict
+#   sockets         Unix sockets: a peer outside the tree refused (and
+#                   allowed with --ext-unix-sk), a descriptor in flight
+#                   refused, a bound path occupied at restore
 #   tree            a tree with a ptrace relation inside: dump refused naming
 #                   ptrace and the pid, the tree runs on unchanged (only when
 #                   asked, "make run-tree": today's dump refuses every tree)
@@ -743,6 +746,115 @@ group_refused() {
 	run_test refused_strict_restores refused_strict_restores
 }
 
+# ---------------------------------------------------------------- sockets
+
+# start_sk ARGS...: sk_helper's target with ARGS (its pid file last); pid in TPID.
+start_sk() {
+	local pidfile=${*: -1}
+
+	TPID=""
+	"$HERE/sk_helper" "$@" </dev/null >/dev/null 2>&1 || return 1
+	TPID=$(cat "$pidfile") || return 1
+	TARGETS+=("$TPID:sk_helper")
+}
+
+# start_holder NAME OUT: a datagram socket bound to @NAME outside any dumped tree.
+start_holder() {
+	"$HERE/sk_helper" hold "$1" "$2" </dev/null >/dev/null 2>&1 &
+	HOLDER=$!
+	disown "$HOLDER"
+	TARGETS+=("$HOLDER:sk_helper")
+	sleep 0.2
+}
+
+# refused_dump DIR WHAT REGEX: the dump of TPID fails naming the pid and REGEX,
+# and leaves the target as it was, with no images.
+refused_dump() {
+	local dir=$1 what=$2 re=$3 d
+
+	snapshot "$TPID" "$dir/before"
+	mkdir -p "$dir/img"
+	criu_run "$dir/dump" dump -t "$TPID" -D "$dir/img" -v4 -o dump.log
+	expect_rc1 || return 1
+	err_has "pid $TPID[: ].*$re" "pid $TPID and $what" || return 1
+	expect_untouched "$TPID" sk_helper "$dir/before" "$dir/after" || return 1
+	[ -z "$(ls -A "$dir/img" | grep -v dump.log)" ] ||
+		why "images left: $(ls "$dir/img" | head -3 | tr '\n' ' ')"
+}
+
+# A peer outside the tree without --ext-unix-sk: refused, the tree runs on.
+sk_ext_refused() {
+	local dir=$ROOT/sk/ext-refused name=zdtm-ext-$$
+
+	mkdir -p "$dir"
+	start_holder "$name" "$dir/got"
+	start_sk ext "$name" "$dir/pid" || why "can't start sk_helper ext" || return 1
+	refused_dump "$dir" "the outside peer" "outside the dumped tree.*ext-unix-sk" || return 1
+	kill -USR1 "$TPID"
+	sleep 0.2
+	grep -qx after "$dir/got" 2>/dev/null || why "the target can no longer send to its peer" || return 1
+	kill -9 "$TPID" "$HOLDER"
+}
+
+# With --ext-unix-sk the same target dumps, restores and is connected again.
+sk_ext_allowed() {
+	local dir=$ROOT/sk/ext-allowed name=zdtm-ext2-$$
+
+	mkdir -p "$dir/img"
+	start_holder "$name" "$dir/got"
+	start_sk ext "$name" "$dir/pid" || why "can't start sk_helper ext" || return 1
+	criu_run "$dir/dump" dump -t "$TPID" -D "$dir/img" --ext-unix-sk -v4 -o dump.log
+	[ "$RC" -eq 0 ] || why "dump with --ext-unix-sk exited $RC$(err_tail)" || return 1
+	wait_gone "$TPID" || why "pid $TPID still there after the dump" || return 1
+	criu_run "$dir/restore" restore -D "$dir/img" -d -v4 -o restore.log
+	[ "$RC" -eq 0 ] || why "restore exited $RC$(err_tail)" || return 1
+	kill -USR1 "$TPID"
+	sleep 0.2
+	grep -qx after "$dir/got" 2>/dev/null ||
+		why "the restored target's datagram did not reach the outside peer" || return 1
+	kill -9 "$TPID" "$HOLDER"
+}
+
+# A descriptor in flight (SCM_RIGHTS queued): refused, the message still there.
+sk_scm_refused() {
+	local dir=$ROOT/sk/scm
+
+	mkdir -p "$dir"
+	start_sk scm "$dir/pid" || why "can't start sk_helper scm" || return 1
+	refused_dump "$dir" "SCM_RIGHTS" "SCM_RIGHTS" || return 1
+	kill -9 "$TPID"
+}
+
+# A file where a socket is to be bound at restore: a clear error naming the
+# path, no process, the file untouched; once it is gone the restore works.
+sk_bound_occupied() {
+	local dir=$ROOT/sk/occupied path=$ROOT/sk/occupied/listener
+
+	mkdir -p "$dir/img"
+	start_sk bound "$path" "$dir/pid" || why "can't start sk_helper bound" || return 1
+	criu_run "$dir/dump" dump -t "$TPID" -D "$dir/img" -v4 -o dump.log
+	[ "$RC" -eq 0 ] || why "dump exited $RC$(err_tail)" || return 1
+	wait_gone "$TPID" || why "pid $TPID still there after the dump" || return 1
+	rm -f "$path" && echo occupant >"$path"
+	criu_run "$dir/restore" restore -D "$dir/img" -d -v4 -o restore.log
+	expect_rc1 || return 1
+	err_has "$path.*exists" "the occupied path $path" || return 1
+	expect_no_process "$TPID" || return 1
+	[ "$(cat "$path")" = occupant ] || why "the file at $path was changed" || return 1
+	rm -f "$path"
+	criu_run "$dir/restore2" restore -D "$dir/img" -d -v4 -o restore2.log
+	[ "$RC" -eq 0 ] || why "restore once the path is free exited $RC$(err_tail)" || return 1
+	[ -S "$path" ] || why "$path is not a socket after restore" || return 1
+	kill -9 "$TPID"
+}
+
+group_sockets() {
+	run_test sk_ext_refused sk_ext_refused
+	run_test sk_ext_allowed sk_ext_allowed
+	run_test sk_scm_refused sk_scm_refused
+	run_test sk_bound_occupied sk_bound_occupied
+}
+
 # ---------------------------------------------------------------- 5: trees
 
 # The tracee keeps its tracer: the same as before, traced by the test.
@@ -809,7 +921,7 @@ main() {
 		--criu) CRIU_ORIG=$2; shift ;;
 		-k|--keep) KEEP=1 ;;
 		-v|--verbose) VERBOSE=1 ;;
-		-h|--help) sed -n '4,32p' "$0"; exit 0 ;;
+		-h|--help) sed -n '4,33p' "$0"; exit 0 ;;
 		-*) log "unknown option $1"; exit 2 ;;
 		*) GROUPS_TO_RUN+=("$1") ;;
 		esac
@@ -830,7 +942,7 @@ main() {
 		exec "$ZDTM/lib/subreaper" "$0" "${args[@]}" \
 			${GROUPS_TO_RUN[@]+"${GROUPS_TO_RUN[@]}"}
 	fi
-	[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(dump-faults restore-faults damaged input tree refused kill inet)
+	[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(dump-faults restore-faults damaged input tree refused sockets kill inet)
 
 	ROOT=$(mktemp -d "${TMPDIR:-/dev/shm}/failures.XXXXXX") || exit 1
 	CRIU=$ROOT/criu
@@ -844,6 +956,7 @@ main() {
 		damaged) group_damaged ;;
 		input) group_input ;;
 		refused) group_refused ;;
+		sockets) group_sockets ;;
 		tree) group_tree ;;
 		kill) group_kill ;;
 		inet) group_inet ;;

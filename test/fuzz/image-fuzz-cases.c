@@ -8,6 +8,9 @@
 #include "pipe-data.pb-c.h"
 #include "pstree.pb-c.h"
 #include "seccomp.pb-c.h"
+#include "sk-netlink.pb-c.h"
+#include "sk-packet.pb-c.h"
+#include "sk-unix.pb-c.h"
 #include "stats.pb-c.h"
 #include "tty.pb-c.h"
 
@@ -31,6 +34,9 @@ const struct fuzz_case fuzz_cases[] = {
 	{ CR_FD_STATS_RESTORE, 0, FUZZ_ENTRIES, &stats_entry__descriptor },
 	{ CR_FD_PAGES, 1, FUZZ_RAW },
 	{ CR_FD_SECCOMP, 0, FUZZ_ENTRIES, &seccomp_entry__descriptor },
+	{ CR_FD_UNIXSK, 0, FUZZ_ENTRIES, &unix_sk_entry__descriptor },
+	{ CR_FD_NETLINK_SK, 0, FUZZ_ENTRIES, &netlink_sk_entry__descriptor },
+	{ CR_FD_SK_QUEUES, 0, FUZZ_PACKET_DATA, &sk_packet_entry__descriptor },
 };
 
 const unsigned int nr_fuzz_cases = sizeof(fuzz_cases) / sizeof(fuzz_cases[0]);

@@ -16,6 +16,7 @@ enum fuzz_read {
 	FUZZ_HEAD_ENTRIES,	/* one entry of head_desc, then desc entries */
 	FUZZ_ENTRY_DATA,	/* pipe_data_entry then its raw bytes, repeated */
 	FUZZ_RAW,		/* no framing: raw data only */
+	FUZZ_PACKET_DATA,	/* sk_packet_entry then its raw bytes, repeated */
 };
 
 struct fuzz_case {

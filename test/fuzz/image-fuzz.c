@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "pipe-data.pb-c.h"
+#include "sk-packet.pb-c.h"
 
 #include "image.h"
 #include "image-fuzz-cases.h"
@@ -118,6 +119,8 @@ static void read_entries(struct cr_img *img, const struct fuzz_case *fc)
 			return;
 		if (fc->how == FUZZ_ENTRY_DATA)
 			ret = read_data(img, ((PipeDataEntry *)msg)->bytes);
+		else if (fc->how == FUZZ_PACKET_DATA)
+			ret = read_data(img, ((SkPacketEntry *)msg)->length);
 		pb_free(msg);
 		if (ret)
 			return;

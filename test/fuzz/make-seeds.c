@@ -14,6 +14,60 @@
 #include "image-fixtures.h"
 #include "image-fuzz-cases.h"
 #include "seccomp.pb-c.h"
+#include "sk-netlink.pb-c.h"
+#include "sk-packet.pb-c.h"
+#include "sk-unix.pb-c.h"
+
+/* The socket images: a unix and a netlink socket, a queued message. */
+static int write_socket_seed(struct cr_img *img, const struct fuzz_case *fc)
+{
+	FownEntry fown = FOWN_ENTRY__INIT;
+	SkOptsEntry so = SK_OPTS_ENTRY__INIT;
+	UnixSkEntry us = UNIX_SK_ENTRY__INIT;
+	NetlinkSkEntry ns = NETLINK_SK_ENTRY__INIT;
+	SkPacketEntry pk = SK_PACKET_ENTRY__INIT;
+	uint32_t groups[1] = { 1 };
+	int ret;
+
+	so.so_sndbuf = so.so_rcvbuf = 212992;
+	switch (fc->type) {
+	case CR_FD_UNIXSK:
+		us.id = 6;
+		us.ino = 100;
+		us.type = 1;
+		us.state = 10;
+		us.backlog = 5;
+		us.fown = &fown;
+		us.opts = &so;
+		us.name.data = (uint8_t *)"\0zdtm";
+		us.name.len = 5;
+		ret = pb_write_one(img, &us, fc->desc);
+		us.id = 7;
+		us.ino = 101;
+		us.state = 1;
+		us.name.len = 0;
+		us.has_icon_of = 1;
+		us.icon_of = 100;
+		return ret | pb_write_one(img, &us, fc->desc);
+	case CR_FD_NETLINK_SK:
+		ns.id = 8;
+		ns.ino = 102;
+		ns.protocol = 0;
+		ns.portid = 4242;
+		ns.n_groups = 1;
+		ns.groups = groups;
+		ns.fown = &fown;
+		ns.opts = &so;
+		return pb_write_one(img, &ns, fc->desc);
+	case CR_FD_SK_QUEUES:
+		pk.id_for = 6;
+		pk.length = 5;
+		ret = pb_write_one(img, &pk, fc->desc);
+		return ret | write_img_buf(img, "hello", 5);
+	default:
+		return 0;
+	}
+}
 
 /* Write the messages of case @idx as its image in @dfd: 0 or -1. */
 static int write_case(int dfd, unsigned int idx)
@@ -119,6 +173,7 @@ static int write_case(int dfd, unsigned int idx)
 		ret = pb_write_one(img, &se, fc->desc);
 		break;
 	default:
+		ret = write_socket_seed(img, fc);
 		break;
 	}
 	if (close_image(img))
