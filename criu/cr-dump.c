@@ -31,6 +31,7 @@
 #include "mem.h"
 #include "pstree.h"
 #include "seize.h"
+#include "sk-inet.h"
 #include "stats.h"
 #include "task-state.h"
 #include "freeze-timer.h"
@@ -96,6 +97,8 @@ static int dump_frozen_tree(struct dump_session *sess, struct pstree *tree,
 		ret = -EIO;
 	for (i = 0; i < tree->nr && !ret; i++)
 		ret = dump_one_process(tree->items[i], ds);
+	if (!ret)
+		ret = inet_dump_streams(sess);
 	ds->memdump_us = stats_now_us() - t0;
 	if (dump_files_fini(sess) && !ret)
 		ret = -EIO;
@@ -156,6 +159,9 @@ int cr_dump_tasks(pid_t pid, int dfd)
 		unseize_tree(&tree);
 	else
 		ret = kill_tree(&tree);
+	/* after the kill: the connections die in repair mode, silently */
+	if (inet_dump_fini(&sess, true) && !ret)
+		ret = -EIO;
 	print_dump_stats(&ds);
 	pr_info("Dumping finished successfully\n");
 	goto out_fini;
@@ -163,6 +169,7 @@ fail:
 	pr_err("Dumping pid %d failed; it is left running\n", pid);
 	images_discard();
 	dump_remaps_undo(&sess);
+	inet_dump_fini(&sess, false);
 	dmp_tasks_undo_tracking(&tree, false);
 	unseize_tree(&tree);
 out_fini:

@@ -34,6 +34,7 @@
 #include "rst-fork.h"
 #include "rst-task.h"
 #include "stats.h"
+#include "sk-inet.h"
 #include "sockets.h"
 #include "action-scripts.h"
 
@@ -193,6 +194,8 @@ static int restore_tree(struct rst_session *rs, struct pstree *t,
 	t1 = stats_now_us();
 	st->forking_us = t1 - t0;
 	ret = build_tree(t, l, st);
+	if (inet_restore_fini(rs, pid, !ret) && !ret)
+		ret = -EIO;
 	rst_close_files(rs);
 	notify_set_root_pid(pid);
 	if (!ret)
@@ -247,6 +250,7 @@ int cr_restore_tasks(int dfd)
 		ret = wait_restored(pstree_root(&t)->pid);
 	goto out;
 out_close:
+	inet_restore_fini(&rs, 0, false);
 	rst_close_files(&rs);
 	rst_sockets_fini(&rs, true);
 out:

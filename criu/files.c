@@ -40,6 +40,7 @@ static const struct fd_kind *const fd_kinds[] = {
 	&fd_kind_tty,
 	&fd_kind_fifo,
 	&fd_kind_memfd,
+	&fd_kind_inet,
 	&fd_kind_unixsk,
 	&fd_kind_netlinksk,
 	&fd_kind_socket,	/* after every socket family's kind */

@@ -57,6 +57,7 @@ static const struct cr_img_desc img_descs[CR_FD_MAX] = {
 	IMG_COMMON_DESC(CR_FD_FIFO_DATA,	"fifo-data.img",	FIFO_DATA),
 	IMG_COMMON_DESC(CR_FD_MEMFD_INODE,	"memfd.img",		MEMFD_INODE),
 	IMG_COMMON_DESC(CR_FD_SHMEM_PAGEMAP,	"pagemap-shmem-%u.img",	SHMEM_PAGEMAP),
+	IMG_COMMON_DESC(CR_FD_TCP_STREAM,	"tcp-stream-%x.img",	TCP_STREAM),
 	IMG_COMMON_DESC(CR_FD_UNIXSK,		"unixsk.img",		UNIXSK),
 	IMG_COMMON_DESC(CR_FD_NETLINK_SK,	"netlinksk.img",	NETLINK_SK),
 	IMG_COMMON_DESC(CR_FD_SK_QUEUES,	"sk-queues.img",	SK_QUEUES),

@@ -91,6 +91,9 @@ static const struct opt_desc opt_table[] = {
 	CALL("action-script", 0, required_argument, parse_action_script),
 	INT("status-fd", 0, status_fd),
 	CALL("network-lock", 0, required_argument, parse_network_lock),
+	BOOL("tcp-established", 0, tcp_established),
+	BOOL("skip-in-flight", 0, tcp_skip_in_flight),
+	BOOL("tcp-close", 0, tcp_close),
 	CALL("manage-cgroups", 0, optional_argument, parse_manage_cgroups),
 	BOOL("mntns-compat-mode", 0, mntns_compat_mode),
 	BOOL("deprecated", 0, deprecated_ok),
@@ -126,9 +129,6 @@ static const struct opt_desc opt_table[] = {
 	REFUSED("root", 'r', required_argument),
 	REFUSED("join-ns", 'J', required_argument),
 	REFUSED("ext-mount-map", 'M', required_argument),
-	REFUSED_BOOL("tcp-established", 0),
-	REFUSED_BOOL("skip-in-flight", 0),
-	REFUSED_BOOL("tcp-close", 0),
 	REFUSED_BOOL("evasive-devices", 0),
 	REFUSED("veth-pair", 0, required_argument),
 	REFUSED("cpu-cap", 0, optional_argument),
@@ -774,7 +774,11 @@ void print_usage(FILE *out)
 "     --link-remap        reach files unlinked from their path by a hard link\n"
 "  -l|--file-locks        dump and restore file locks (else they are refused)\n"
 "     --manage-cgroups=ignore  cgroups are neither dumped nor restored\n"
-"     --network-lock M    iptables, nftables or skip (no net namespaces)\n"
+"     --network-lock M    iptables (default), nftables or skip: how the\n"
+"                         connections of --tcp-established are locked\n"
+"     --tcp-established   dump established TCP connections (TCP_REPAIR)\n"
+"     --tcp-close         restore dumped connections closed\n"
+"     --skip-in-flight    drop connections not yet accepted by listeners\n"
 "     --close FD          close FD before anything else\n"
 "\n"
 "  -o|--log-file FILE     log to FILE (relative to DIR)\n"

@@ -151,6 +151,24 @@ static int set_config_file(const CriuOpts *ro, const struct rpc_peer *peer)
 }
 
 /* Applied by rpc_setup_dirs(): listed so that they count as known. */
+static int set_tcp_established(const CriuOpts *ro, const struct rpc_peer *peer)
+{
+	opts.tcp_established = true;
+	return 0;
+}
+
+static int set_tcp_skip_in_flight(const CriuOpts *ro, const struct rpc_peer *peer)
+{
+	opts.tcp_skip_in_flight = true;
+	return 0;
+}
+
+static int set_tcp_close(const CriuOpts *ro, const struct rpc_peer *peer)
+{
+	opts.tcp_close = true;
+	return 0;
+}
+
 static int set_by_dirs(const CriuOpts *ro, const struct rpc_peer *peer)
 {
 	return 0;
@@ -162,7 +180,7 @@ static const struct rpc_opt rpc_opts[] = {
 	{ "pid",		"-t/--tree",		set_pid },
 	{ "leave_running",	"-R/--leave-running",	set_leave_running },
 	{ "ext_unix_sk",	"-x/--ext-unix-sk",	set_ext_unix_sk },
-	{ "tcp_established",	"--tcp-established",	NULL },
+	{ "tcp_established",	"--tcp-established",	set_tcp_established },
 	{ "evasive_devices",	"--evasive-devices",	NULL },
 	{ "shell_job",		"-j/--shell-job",	set_shell_job },
 	{ "file_locks",		"-l/--file-locks",	set_file_locks },
@@ -202,13 +220,13 @@ static const struct rpc_opt rpc_opts[] = {
 	{ "cgroup_dump_controller", "--cgroup-dump-controller", NULL },
 	{ "freeze_cgroup",	"--freeze-cgroup",	NULL },
 	{ "timeout",		"--timeout",		set_timeout },
-	{ "tcp_skip_in_flight",	"--skip-in-flight",	NULL },
+	{ "tcp_skip_in_flight",	"--skip-in-flight",	set_tcp_skip_in_flight },
 	{ "weak_sysctls",	"--weak-sysctls",	NULL },
 	{ "lazy_pages",		"--lazy-pages",		NULL },
 	{ "status_fd",		"--status-fd",		NULL },
 	{ "orphan_pts_master",	"--orphan-pts-master",	NULL },
 	{ "config_file",	"--config",		set_config_file },
-	{ "tcp_close",		"--tcp-close",		NULL },
+	{ "tcp_close",		"--tcp-close",		set_tcp_close },
 	{ "lsm_profile",	"--lsm-profile",	NULL },
 	{ "tls_cacert",		"--tls-cacert",		NULL },
 	{ "tls_cacrl",		"--tls-cacrl",		NULL },

@@ -192,6 +192,14 @@ static int dump_bufs(int sk, SkOptsEntry *soe, const char *what)
 	return 0;
 }
 
+static bool sk_opt_exists(int sk, int opt)
+{
+	socklen_t len = sizeof(int);
+	int val;
+
+	return getsockopt(sk, SOL_SOCKET, opt, &val, &len) == 0 || errno != EOPNOTSUPP;
+}
+
 static int dump_flags(int sk, SkOptsEntry *soe, const char *what)
 {
 	struct {
@@ -213,6 +221,9 @@ static int dump_flags(int sk, SkOptsEntry *soe, const char *what)
 	int val, ret;
 
 	for (i = 0; i < sizeof(b) / sizeof(b[0]); i++) {
+		/* Linux 6.16+ keeps these for unix and netlink sockets only */
+		if ((b[i].opt == SO_PASSCRED || b[i].opt == SO_PASSSEC) && !sk_opt_exists(sk, b[i].opt))
+			continue;
 		ret = b[i].opt == SO_PASSPIDFD ?
 			get_int_maybe(sk, b[i].opt, &val, what, b[i].name) :
 			get_int(sk, b[i].opt, &val, what, b[i].name);

@@ -63,6 +63,9 @@ struct cr_options {
 	bool deprecated_ok;		/* --deprecated, $CRIU_DEPRECATED */
 	bool mntns_compat_mode;		/* --mntns-compat-mode */
 	int network_lock_method;	/* --network-lock, enum network_lock_method */
+	bool tcp_established;		/* --tcp-established */
+	bool tcp_skip_in_flight;	/* --skip-in-flight */
+	bool tcp_close;			/* --tcp-close */
 	int manage_cgroups;		/* --manage-cgroups, enum cg_mode */
 	const char *addr;		/* --address: service socket or server */
 	int port;			/* --port */

@@ -11,6 +11,7 @@
 struct compel_ctl;
 struct cr_img;
 struct files_dump;
+struct inet_dump;
 struct pstree;
 struct pstree_item;
 struct reg_cache;
@@ -36,6 +37,7 @@ struct dump_session {
 	struct memfd_dump *memfds;	/* memfd.c: inodes dumped, memfd.img */
 	struct pstree *tree;		/* the tree being dumped */
 	struct seccomp_dump *seccomp;	/* seccomp.c: the filters for seccomp.img */
+	struct inet_dump *inet;		/* sk-tcp.c: connections in repair mode */
 };
 
 /*

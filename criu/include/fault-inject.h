@@ -17,6 +17,7 @@ enum fault_point {
 	FI_DUMP_INFECTED = 2,		/* scratch page mapped inside the target */
 	FI_DUMP_PAGES = 3,		/* half of the pages written */
 	FI_DUMP_BEFORE_INVENTORY = 4,	/* every image but inventory.img written */
+	FI_DUMP_KILLED = 5,		/* tree killed, its connections still open in criu */
 	FI_RESTORE_FORKED = 10,		/* child forked, still criu's copy */
 	FI_RESTORE_UNMAPPED = 11,	/* criu's memory gone from the child */
 	FI_RESTORE_MAPPED = 12,		/* dumped areas mapped and filled */

@@ -122,6 +122,7 @@ extern const struct fd_kind fd_kind_timerfd;	/* timerfd.c */
 extern const struct fd_kind fd_kind_inotify;	/* fsnotify.c */
 extern const struct fd_kind fd_kind_eventpoll;	/* eventpoll.c */
 extern const struct fd_kind fd_kind_anon_refused; /* files-anon.c */
+extern const struct fd_kind fd_kind_inet;	/* sk-inet.c */
 extern const struct fd_kind fd_kind_unixsk;	/* sk-unix.c */
 extern const struct fd_kind fd_kind_netlinksk;	/* sk-netlink.c */
 extern const struct fd_kind fd_kind_socket;	/* sockets.c: those no family took */

@@ -35,6 +35,7 @@ enum cr_img_type {
 	CR_FD_FIFO_DATA,	/* fifo-data.img: entry then raw bytes */
 	CR_FD_MEMFD_INODE,	/* memfd.img */
 	CR_FD_SHMEM_PAGEMAP,	/* pagemap-shmem-%u.img, shmid */
+	CR_FD_TCP_STREAM,	/* tcp-stream-%x.img, socket inode; entry then raw bytes */
 	CR_FD_UNIXSK,		/* unixsk.img */
 	CR_FD_NETLINK_SK,	/* netlinksk.img */
 	CR_FD_SK_QUEUES,	/* sk-queues.img: entry then raw bytes */

@@ -9,6 +9,7 @@
 struct compel_ctl;
 struct pstree_item;
 struct pipes_rst;
+struct inet_rst;
 struct reg_paths;
 struct remap_rst;
 struct fifos_rst;
@@ -43,6 +44,7 @@ struct rst_session {
 	struct fifos_rst *fifos;	/* fifo.c: FIFOs refilled */
 	struct memfds_rst *memfds;	/* memfd.c: inodes made */
 	struct epoll_rst *epolls;	/* eventpoll.c: registrations to make */
+	struct inet_rst *inet;		/* sk-tcp.c: connections in repair mode */
 	struct sk_rst *sk;		/* sockets.c: the socket kinds' state */
 };
 

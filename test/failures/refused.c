@@ -12,7 +12,10 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/seccomp.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sched.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,6 +226,22 @@ static int file_lock(void)
 	return fd < 0 ? -1 : flock(fd, LOCK_EX);
 }
 
+/* A UDP socket on 127.0.0.1 with a datagram waiting to be read. */
+static int udp_queued(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int rx = socket(AF_INET, SOCK_DGRAM, 0), tx = socket(AF_INET, SOCK_DGRAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (rx < 0 || tx < 0 || bind(rx, (struct sockaddr *)&a, sizeof(a)) ||
+	    getsockname(rx, (struct sockaddr *)&a, &len) ||
+	    sendto(tx, "queued", 6, 0, (struct sockaddr *)&a, sizeof(a)) != 6)
+		return -1;
+	close(tx);
+	return 0;
+}
+
 /* 0 set up, SKIP can't be here, -1 failed */
 static int set_item(const char *item, const char *pidfile)
 {
@@ -288,6 +307,13 @@ static int set_item(const char *item, const char *pidfile)
 		return file_lock();
 	if (!strcmp(item, "deleted_dir"))
 		return deleted_dir();
+	if (!strcmp(item, "raw_socket"))
+		return socket(AF_INET, SOCK_RAW, IPPROTO_UDP) < 0 ? SKIP : 0;
+	if (!strcmp(item, "ping_socket"))
+		/* EACCES: this group is not in net.ipv4.ping_group_range */
+		return socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP) < 0 ? SKIP : 0;
+	if (!strcmp(item, "udp_queued"))
+		return udp_queued();
 	if (!strcmp(item, "strict"))
 		return 0;	/* entered in wait(), after the pid file */
 	ret = set_fd_item(item);

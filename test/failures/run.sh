@@ -31,6 +31,10 @@
 #                   in restores of a tree and of threads: nothing is left
 #                   (kill.sh; KILL_DUMPS, KILL_PREDUMPS, KILL_RESTORES,
 #                   KILL_MAX_MS, KILL_RESTORE_MAX_MS)
+#   inet            TCP connections with a peer outside the tree (inet.sh):
+#                   refused without --tcp-established, kept across dump and
+#                   restore by the network lock, left working by a failed or
+#                   killed dump; an address in use at restore
 #
 # One line per test ("PASS name" / "FAIL name: why" / "SKIP name: why"),
 # then "N passed, N failed". Details of failures go to stderr.
@@ -700,6 +704,9 @@ REFUSED_ITEMS=(
 	"inotify_queued:events queued"
 	"inotify_async:inotify with O_ASYNC"
 	"epoll_target_elsewhere:no descriptor of the task holds"
+	"raw_socket:raw IPv4 socket"
+	"ping_socket:ICMP \\(ping\\) socket"
+	"udp_queued:waiting to be read"
 )
 
 # start_refused ITEM DIR: the refused helper with ITEM; its pid in TPID.
@@ -963,6 +970,8 @@ cleanup() {
 # shellcheck source=kill.sh
 . "$HERE/kill.sh"
 . "$HERE/damaged-fds.sh"
+# shellcheck source=inet.sh
+. "$HERE/inet.sh"
 
 main() {
 	local g args
@@ -972,7 +981,7 @@ main() {
 		--criu) CRIU_ORIG=$2; shift ;;
 		-k|--keep) KEEP=1 ;;
 		-v|--verbose) VERBOSE=1 ;;
-		-h|--help) sed -n '4,28p' "$0"; exit 0 ;;
+		-h|--help) sed -n '4,33p' "$0"; exit 0 ;;
 		-*) log "unknown option $1"; exit 2 ;;
 		*) GROUPS_TO_RUN+=("$1") ;;
 		esac
@@ -993,7 +1002,7 @@ main() {
 		exec "$ZDTM/lib/subreaper" "$0" "${args[@]}" \
 			${GROUPS_TO_RUN[@]+"${GROUPS_TO_RUN[@]}"}
 	fi
-	[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(dump-faults restore-faults damaged damaged-fds input tree refused sockets kill)
+	[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(dump-faults restore-faults damaged damaged-fds input tree refused sockets kill inet)
 
 	ROOT=$(mktemp -d "${TMPDIR:-/dev/shm}/failures.XXXXXX") || exit 1
 	CRIU=$ROOT/criu
@@ -1011,6 +1020,7 @@ main() {
 		sockets) group_sockets ;;
 		tree) group_tree ;;
 		kill) group_kill ;;
+		inet) group_inet ;;
 		*) run_test "group_$g" why "unknown group" ;;
 		esac
 	done

@@ -52,7 +52,8 @@ PYCRIU_PYTHON=${ZDTM_PYTHON:-/usr/bin/python3}
 
 # Tests whose criu runs need extra options, and tests run inside a pty.
 declare -A CRIU_OPTS=([shell_job]="--shell-job" [link_remap00]="--link-remap"
-	[file_locks00]="--file-locks" [file_locks01]="--file-locks" [file_locks02]="--file-locks")
+	[file_locks00]="--file-locks" [file_locks01]="--file-locks" [file_locks02]="--file-locks"
+	[sk_tcp_established]="--tcp-established" [sk_tcp_states]="--tcp-established" [sk_tcp_fin_states]="--tcp-established")
 declare -A IN_PTY=([shell_job]=1)
 # Tests that only pre-dumps can take (full dump refuses threads): no final
 # dump and no restore; the verdict is theirs (never disturbed) plus the
