@@ -210,7 +210,6 @@ static int netlink_collect(struct rst_session *rs, const FileEntry *fe)
 {
 	struct sk_rst *sr = sk_rst_state(rs);
 	struct netlink_rst *nr;
-	uint32_t *tmp;
 
 	if (!sr)
 		return -ENOMEM;
@@ -219,12 +218,7 @@ static int netlink_collect(struct rst_session *rs, const FileEntry *fe)
 	nr = sr->netlink_sks;
 	if (!nr)
 		return -ENOMEM;
-	tmp = realloc(nr->ids, (nr->nr_ids + 1) * sizeof(*tmp));
-	if (!tmp)
-		return -ENOMEM;
-	nr->ids = tmp;
-	nr->ids[nr->nr_ids++] = fe->id;
-	return 0;
+	return sk_add_id(&nr->ids, &nr->nr_ids, fe->id);
 }
 
 static int nl_bind(int sk, const NetlinkSkEntry *ne, const char *what)

@@ -74,16 +74,10 @@ static struct unix_rst *unix_rst_state(struct rst_session *rs)
 int unix_collect(struct rst_session *rs, const FileEntry *fe)
 {
 	struct unix_rst *ur = unix_rst_state(rs);
-	uint32_t *tmp;
 
 	if (!ur)
 		return -ENOMEM;
-	tmp = realloc(ur->ids, (ur->nr_ids + 1) * sizeof(*tmp));
-	if (!tmp)
-		return -ENOMEM;
-	ur->ids = tmp;
-	ur->ids[ur->nr_ids++] = fe->id;
-	return 0;
+	return sk_add_id(&ur->ids, &ur->nr_ids, fe->id);
 }
 
 /* --- reading and checking ------------------------------------------------ */

@@ -43,6 +43,17 @@ struct sk_rst *sk_rst_state(struct rst_session *rs)
 	return rs->sk;
 }
 
+int sk_add_id(uint32_t **ids, unsigned int *nr, uint32_t id)
+{
+	uint32_t *tmp = realloc(*ids, (*nr + 1) * sizeof(*tmp));
+
+	if (!tmp)
+		return -ENOMEM;
+	tmp[(*nr)++] = id;
+	*ids = tmp;
+	return 0;
+}
+
 const char *sk_family_name(int family)
 {
 	static char buf[32];

@@ -83,6 +83,8 @@ const struct sk_probe *sk_probe(struct files_dump *fdump, const struct fd_parms 
 struct sk_dump *sk_dump_state(struct files_dump *fdump);
 /* The socket kinds' restore state, created on first use; NULL on ENOMEM. */
 struct sk_rst *sk_rst_state(struct rst_session *rs);
+/* Append @id to the array *@ids of *@nr (a kind's collected files.img ids). */
+int sk_add_id(uint32_t **ids, unsigned int *nr, uint32_t id);
 /* "unix", "inet6", "packet", ... or "family N" (a static buffer). */
 const char *sk_family_name(int family);
 /* "stream", "dgram", "seqpacket", "raw", ... */
