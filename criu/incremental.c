@@ -61,17 +61,30 @@ static int check_parent_pid(int parent_dfd, pid_t pid, bool root, bool *found)
 	return ret < 0 ? ret : 0;
 }
 
-/* Every page the parent's pagemap records, copied there or further up. */
+/*
+ * Every page the parent's pagemap records, copied there or further up.
+ * A dump through a page server asks what the server's parent holds:
+ * the copy its parent kept of what it sent (page-xfer.c).
+ */
 static int read_parent_pages(int parent_dfd, pid_t pid, struct range_set *out)
 {
+	enum cr_img_type type = opts.use_page_server ? CR_FD_PAGEMAP_SENT : CR_FD_PAGEMAP;
 	PagemapHead *ph = NULL;
 	PagemapEntry *pe;
 	struct cr_img *img;
 	int ret;
 
-	img = open_image(parent_dfd, CR_FD_PAGEMAP, O_RSTR, pid);
+	img = open_image(parent_dfd, type, O_RSTR | O_OPT, pid);
 	if (!img)
 		return -EIO;
+	if (img_empty(img)) {
+		pr_err("The parent images %s hold no %s for pid %d: %s\n",
+		       opts.prev_images_dir, img_name(img), pid, opts.use_page_server ?
+		       "they were not sent to a page server" :
+		       "their pages went to a page server (dump with --page-server too)");
+		close_image(img);
+		return -ENOENT;
+	}
 	ret = pb_read_one_must(img, (void **)&ph, &pagemap_head__descriptor);
 	while (!ret) {
 		ret = pb_read_one(img, (void **)&pe, &pagemap_entry__descriptor);
