@@ -10,12 +10,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/falloc.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fault-inject.h"
 #include "image.h"
 #include "log.h"
 #include "mem.h"
@@ -419,6 +421,10 @@ static int recv_data(struct ps_session *s, int sk, uint64_t len)
 		ret = write_img_buf(s->pages, s->buf, chunk);
 		if (ret)
 			return ret;
+		if (!s->bytes && fault_injected(FI_PS_KILLED))
+			raise(SIGKILL);
+		if (!s->bytes && fault_injected(FI_PS_STALL))
+			sleep(60);	/* the tests drop the link meanwhile */
 		s->bytes += chunk;
 		len -= chunk;
 	}

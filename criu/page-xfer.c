@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -396,6 +397,7 @@ int page_server_connect(struct page_server_conn **pc)
 		return -ENOMEM;
 	}
 	c->sk = sk;
+	c->old_sigpipe = signal(SIGPIPE, SIG_IGN);	/* an EPIPE is reported instead */
 	c->addr = opts.addr;
 	c->port = opts.port;
 	pr_info("Sending pages to the page server at %s port %d\n",
@@ -442,5 +444,6 @@ void page_server_drop(struct page_server_conn *pc)
 	if (!pc)
 		return;
 	close(pc->sk);
+	signal(SIGPIPE, pc->old_sigpipe);
 	free(pc);
 }

@@ -84,6 +84,7 @@ int page_xfer_open(struct page_xfer *x, struct dump_ctx *dc);
  */
 struct page_server_conn {
 	int sk;
+	void (*old_sigpipe)(int);	/* splice() to a closed socket raises SIGPIPE */
 	const char *addr;
 	int port;
 	uint64_t bytes_sent;
