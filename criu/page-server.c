@@ -213,6 +213,65 @@ static int dedup_range(struct ps_session *s, unsigned int depth, uint64_t start,
 	return ret;
 }
 
+/*
+ * Parents are deduplicated only at FLUSH: until then the new pages may
+ * still be discarded, and the parents' copies must stay.
+ */
+static int note_dedup(struct ps_session *s, uint64_t start, uint64_t end)
+{
+	struct ps_dedup *d;
+
+	if (s->nr_dedup) {
+		d = &s->dedup[s->nr_dedup - 1];
+		if (d->id == s->id && d->end == start) {
+			d->end = end;
+			return 0;
+		}
+	}
+	if (s->nr_dedup == s->cap_dedup) {
+		unsigned int cap = s->cap_dedup ? s->cap_dedup * 2 : 64;
+
+		d = realloc(s->dedup, cap * sizeof(*d));
+		if (!d)
+			return -ENOMEM;
+		s->dedup = d;
+		s->cap_dedup = cap;
+	}
+	d = &s->dedup[s->nr_dedup++];
+	d->id = s->id;
+	d->start = start;
+	d->end = end;
+	return 0;
+}
+
+static int free_levels_and(struct ps_session *s, int ret)
+{
+	free_levels(s);
+	return ret;
+}
+
+/* Ranges are noted per pid in the order the pids came. */
+static int dedup_parents(struct ps_session *s)
+{
+	unsigned int i = 0, j;
+	int ret = 0;
+
+	while (i < s->nr_dedup && !ret) {
+		s->id = s->dedup[i].id;
+		ret = load_parent_chain(s);
+		for (j = i; !ret && j < s->nr_dedup && s->dedup[j].id == s->id; j++)
+			ret = dedup_range(s, 0, s->dedup[j].start, s->dedup[j].end);
+		ret = free_levels_and(s, ret);
+		while (i < s->nr_dedup && s->dedup[i].id == s->id)
+			i++;
+	}
+	s->nr_dedup = 0;
+	if (!ret && s->pages_deduped)
+		pr_info("Page server: --auto-dedup freed %llu pages of the parent images\n",
+			(unsigned long long)s->pages_deduped);
+	return ret;
+}
+
 /* --- files of the session ------------------------------------------------ */
 
 static int note_file(struct ps_session *s, const char *name)
@@ -269,6 +328,8 @@ static int commit_files(struct ps_session *s)
 		}
 		s->committed_any = true;
 	}
+	if (!ret && s->auto_dedup)
+		ret = dedup_parents(s);
 	return ret;
 }
 
@@ -456,8 +517,8 @@ static int serve_add(struct ps_session *s, int sk, const struct page_server_iov 
 	ret = pb_write_one(s->pagemap, &pe, &pagemap_entry__descriptor);
 	if (!ret && (flags & PE_PRESENT))
 		ret = recv_data(s, sk, end - pi->vaddr);
-	if (!ret && (flags & PE_PRESENT) && s->auto_dedup)
-		ret = dedup_range(s, 0, pi->vaddr, end);
+	if (!ret && (flags & PE_PRESENT) && s->auto_dedup && s->nr_levels)
+		ret = note_dedup(s, pi->vaddr, end);
 	if (!ret)
 		s->next_vaddr = end;
 	return ret;
@@ -573,6 +634,7 @@ void ps_session_fini(struct ps_session *s)
 		close(s->parent_dfd);
 	images_forget();
 	free(s->ids);
+	free(s->dedup);
 	free(s->files);
 	free(s->buf);
 	memset(s, 0, sizeof(*s));

@@ -21,8 +21,9 @@
 # test running (and its tracker usable: the retry on the same parent
 # restores right) and leave B no image in place; then the step again.
 # The final dump must record pages in the parent (only what changed
-# goes), B's images must decode with crit, restore in B must bring the
-# test back, and the test checks its state.
+# goes), B's images must decode with crit, the final server's
+# --auto-dedup must free the parents' copies of what it got, restore in
+# B must bring the test back, and the test checks its state.
 #
 # Then the server is fed bad input (garbage, a truncated command, a
 # range that overflows, pages of a pid it did not open, pages said to
@@ -93,11 +94,12 @@ cleanup() {
 
 # ------------------------------------------------------------ page servers
 
-# server DIR [PARENT [FAULT]]: a page server for one step, in B, detached.
+# server DIR [PARENT [FAULT [OPTION]]]: a page server for one step, in B, detached.
 server() {
 	local dir=$1 parent=$2 fault=$3 args=()
 
 	[ -n "$parent" ] && args=(--prev-images-dir "$parent")
+	[ -n "$4" ] && args+=("$4")
 	rm -f "$dir/ps.pid"
 	CRIU_FAULT=$fault in_b "$CRIU" page-server -D "$dir" --address "$ADDR_B" --port "$PORT" \
 		"${args[@]}" --timeout "$NET_TIMEOUT" -v4 -o ps.log -d --pidfile ps.pid \
@@ -146,13 +148,13 @@ step_cmd() {
 	[ -n "$parent" ] && CMD+=(--prev-images-dir "../$parent")
 }
 
-# A step that must go through: server on B, criu in A.
+# A step that must go through: server on B (with OPTION), criu in A.
 good_step() {
-	local kind=$1 step=$2 parent=$3
+	local kind=$1 step=$2 parent=$3 option=$4
 
 	rm -rf "$W/A/$step" "$W/B/$step"
 	mkdir -p "$W/A/$step" "$W/B/$step"
-	server "$W/B/$step" "${parent:+../$parent}" || return 1
+	server "$W/B/$step" "${parent:+../$parent}" "" "$option" || return 1
 	step_cmd "$kind" "$step" "$parent"
 	in_a "${CMD[@]}" >"$W/A/$step/$kind.out" 2>&1 ||
 		{ echo "criu $kind ($step) exited $?: $(tail -n1 "$W/A/$step/$kind.out")"; return 1; }
@@ -222,7 +224,7 @@ check_b_images() {
 }
 
 migrate_steps() {
-	local name=$1 verdict why
+	local name=$1 verdict why blocks
 
 	(cd "$W" && in_a timeout 300 "$ZDTM_DIR/static/$name" --pidfile "$W/pid" \
 		--outfile "$W/out" </dev/null >"$W/start.log" 2>&1) ||
@@ -237,7 +239,11 @@ migrate_steps() {
 	broken_step dump final pre2 kill || return 1
 	mutate "$W" "$PID" 3 3>&1 || return 1
 	tree_list "$PID" >"$W/tree"
-	good_step dump final pre2 || return 1
+	blocks=$(du -s --block-size=4096 "$W/B/pre1" | cut -f1)
+	good_step dump final pre2 --auto-dedup || return 1
+	# the parents' copies of the pages the final dump sent are freed
+	[ "$(du -s --block-size=4096 "$W/B/pre1" | cut -f1)" -lt "$blocks" ] ||
+		{ echo "--auto-dedup freed nothing in B/pre1 ($blocks blocks)"; return 1; }
 	wait_gone "$PID" || { echo "pid $PID alive after the dump"; return 1; }
 	why=$(wait_tree_freed "$W/tree") || { echo "pid $why of the tree still exists after dump"; return 1; }
 	check_b_images || return 1
