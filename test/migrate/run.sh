@@ -239,11 +239,13 @@ migrate_steps() {
 	broken_step dump final pre2 kill || return 1
 	mutate "$W" "$PID" 3 3>&1 || return 1
 	tree_list "$PID" >"$W/tree"
-	blocks=$(du -s --block-size=4096 "$W/B/pre1" | cut -f1)
+	blocks=$(du -cs --block-size=4096 "$W/B/pre1" "$W/B/pre2" | tail -n1 | cut -f1)
 	good_step dump final pre2 --auto-dedup || return 1
-	# the parents' copies of the pages the final dump sent are freed
-	[ "$(du -s --block-size=4096 "$W/B/pre1" | cut -f1)" -lt "$blocks" ] ||
-		{ echo "--auto-dedup freed nothing in B/pre1 ($blocks blocks)"; return 1; }
+	# the parents' copies of the pages the final dump sent are freed (a
+	# test that takes rounds rewrote pages the parents hold)
+	[ ! -e "$W/out.round" ] ||
+		[ "$(du -cs --block-size=4096 "$W/B/pre1" "$W/B/pre2" | tail -n1 | cut -f1)" -lt "$blocks" ] ||
+		{ echo "--auto-dedup freed nothing in B/pre1 and B/pre2 ($blocks blocks)"; return 1; }
 	wait_gone "$PID" || { echo "pid $PID alive after the dump"; return 1; }
 	why=$(wait_tree_freed "$W/tree") || { echo "pid $why of the tree still exists after dump"; return 1; }
 	check_b_images || return 1
