@@ -25,7 +25,9 @@
 # --auto-dedup must free the parents' copies of what it got, restore in
 # B must bring the test back, and the test checks its state.
 #
-# Then the server is fed bad input (garbage, a truncated command, a
+# A session written by an independent encoder of CRIU's protocol (as
+# CRIU's dump sends it) must be taken, answered and written right. Then
+# the server is fed bad input (garbage, a truncated command, a
 # range that overflows, pages of a pid it did not open, pages said to
 # be in a parent it does not have): it must refuse each with an error
 # naming it, exit 1 (no crash) and leave no image.
@@ -325,6 +327,66 @@ EOF
 	fi
 }
 
+# A session written from CRIU's protocol by an independent encoder (the
+# way CRIU's dump talks): the replies, the exit status and the images.
+good_session() {
+	local dir=$ROOT/good spid rc i why=ok
+
+	mkdir -p "$dir"
+	in_b "$CRIU" page-server -D "$dir" --address "$ADDR_B" --port "$PORT" \
+		--timeout "$NET_TIMEOUT" -v4 -o ps.log >"$dir/ps.out" 2>&1 &
+	spid=$!
+	for ((i = 0; i < 100; i++)); do
+		grep -q "listening on" "$dir/ps.log" 2>/dev/null && break
+		sleep 0.05
+	done
+	in_a python3 - "$ADDR_B" "$PORT" <<'EOF' >"$dir/client.log" 2>&1 || why="client: $(tail -n1 "$dir/client.log")"
+import socket, struct, sys
+def iov(cmd, nr, vaddr, dst, flags=0):
+    return struct.pack("<IIQQ", cmd | flags << 16, nr, vaddr, dst)
+def recv(s, n):
+    b = b""
+    while len(b) < n:
+        c = s.recv(n - len(b))
+        assert c, "server closed"
+        b += c
+    return b
+pid = 4321 << 8 | 1
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+s.sendall(iov(5, 0, 0, pid))                      # PARENT
+assert struct.unpack("<i", recv(s, 4))[0] == 0, "PARENT said yes"
+s.sendall(iov(4, 0, 0, pid))                      # OPEN2
+assert recv(s, 1) == b"\0", "OPEN2 said it has a parent"
+s.sendall(iov(6, 2, 0x10000, pid, 4) + b"\x11" * 4096 + b"\x22" * 4096)
+s.sendall(iov(1, 1, 0x20000, pid) + b"\x33" * 4096)   # old ADD
+s.sendall(iov(6, 3, 0x30000, pid, 2))             # lazy, no data
+s.sendall(iov(0x1024, 0, 0, 0))                   # FLUSH_N_CLOSE
+assert struct.unpack("<i", recv(s, 4))[0] == 0, "FLUSH failed"
+s.close()
+EOF
+	for ((i = 0; i < 100; i++)); do
+		[ -e "/proc/$spid" ] || break
+		sleep 0.05
+	done
+	[ -e "/proc/$spid" ] && { kill -9 "$spid"; why="server still running"; }
+	wait "$spid"
+	rc=$?
+	[ "$why" = ok ] && [ "$rc" != 0 ] && why="server exited $rc: $(grep Error "$dir/ps.log" | tail -n1)"
+	[ "$why" = ok ] && [ "$(crit decode --pretty -i "$dir/pagemap-4321.img" 2>&1 | grep -c '"vaddr"')" != 3 ] &&
+		why="pagemap-4321.img does not hold the 3 entries"
+	[ "$why" = ok ] && ! python3 -c 'import sys
+sys.exit(open(sys.argv[1], "rb").read() != b"\x11" * 4096 + b"\x22" * 4096 + b"\x33" * 4096)' \
+		"$dir/pages-1.img" && why="pages-1.img does not hold the 3 pages in order"
+	[ "$why" = ok ] && [ -n "$(ls -A "$dir" | grep '^\.page-server')" ] && why="its hidden folder is left"
+	if [ "$why" = ok ]; then
+		echo "PASS ps_takes_criu_session"
+		PASSED=$((PASSED + 1))
+	else
+		echo "FAIL ps_takes_criu_session: $why"
+		FAILED=$((FAILED + 1))
+	fi
+}
+
 bad_inputs() {
 	local open='iov(4, 0, 0, 1234 << 8 | 1)'
 	bad_input garbage 'bytes(range(256)) * 8'
@@ -381,6 +443,7 @@ main_migrate() {
 	net_up || { log "can't create the network namespaces"; echo "0 passed, 1 failed"; FAILED=1; exit 1; }
 
 	bind_check
+	good_session
 	bad_inputs
 	for t in "${tests[@]}"; do
 		migrate_test "$t"
