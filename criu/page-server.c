@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fault-inject.h"
@@ -586,6 +587,29 @@ int ps_session_serve(struct ps_session *s, int sk)
 	}
 }
 
+/*
+ * A fresh hidden folder, never one found there (a killed server's, or
+ * anybody's): what is created inside must not follow links.
+ */
+static int make_tmp_dir(struct ps_session *s)
+{
+	struct timespec ts;
+	unsigned int i;
+
+	for (i = 0; i < 16; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		snprintf(s->tmp_name, sizeof(s->tmp_name), ".page-server.%d.%lx",
+			 getpid(), (unsigned long)ts.tv_nsec ^ i);
+		if (!mkdirat(s->dfd, s->tmp_name, 0700))
+			return 0;
+		if (errno != EEXIST)
+			break;
+	}
+	pr_perror("Page server: can't create a folder %s in the image folder", s->tmp_name);
+	s->tmp_name[0] = 0;
+	return -EIO;
+}
+
 int ps_session_init(struct ps_session *s, int dfd, const char *parent, bool auto_dedup)
 {
 	int ret;
@@ -607,16 +631,14 @@ int ps_session_init(struct ps_session *s, int dfd, const char *parent, bool auto
 			return ret;
 		}
 	}
-	snprintf(s->tmp_name, sizeof(s->tmp_name), ".page-server.%d", getpid());
-	if (mkdirat(dfd, s->tmp_name, 0700) && errno != EEXIST) {
-		ret = -errno;
-		pr_perror("Page server: can't create %s in the image folder", s->tmp_name);
+	ret = make_tmp_dir(s);
+	if (ret)
 		return ret;
-	}
 	s->tmp_dfd = openat(dfd, s->tmp_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (s->tmp_dfd < 0) {
 		ret = -errno;
 		pr_perror("Page server: can't open %s", s->tmp_name);
+		unlinkat(dfd, s->tmp_name, AT_REMOVEDIR);
 		return ret;
 	}
 	return 0;

@@ -11,7 +11,7 @@ struct cr_img;
  * One session of the receiving page server: a dump's commands on one
  * connection, written as pagemap-PID.img and pages-N.img into the image
  * folder. Until a FLUSH the files live in a hidden folder inside it
- * (.page-server.PID); FLUSH renames them into place, and a session that
+ * (.page-server.PID.N); FLUSH renames them into place, and a session that
  * ends without one removes them, so that a dropped link leaves nothing
  * that looks like a complete image.
  */
