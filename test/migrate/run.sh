@@ -403,15 +403,19 @@ bad_inputs() {
 	bad_input no_flush "$open + iov(6, 1, 0x1000, 1234 << 8 | 1, 4) + bytes(4096)"
 }
 
-# It listens on the address given, and only there.
+# It listens on the address given, and only there; --daemon returns
+# once it listens, and --status-fd got a zero byte by then.
 bind_check() {
-	local dir=$ROOT/bind listening
+	local dir=$ROOT/bind listening status
 
 	mkdir -p "$dir"
-	if server "$dir"; then
+	if in_b "$CRIU" page-server -D "$dir" --address "$ADDR_B" --port "$PORT" -d \
+		--pidfile ps.pid --status-fd 5 -o ps.log 5>"$dir/status"; then
 		listening=$(in_b ss -Hltn "sport = :$PORT" | awk '{print $4}')
+		status=$(od -An -tx1 "$dir/status" | tr -d ' ')
 		server_stop "$dir"
 	fi
+	[ "$status" = 00 ] || listening="(status fd got '$status', not one zero byte) $listening"
 	if [ "$listening" = "$ADDR_B:$PORT" ]; then
 		echo "PASS ps_binds_address_given"
 		PASSED=$((PASSED + 1))
