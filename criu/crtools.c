@@ -16,6 +16,7 @@
 #include "cr_options.h"
 #include "log.h"
 #include "options.h"
+#include "page-xfer.h"
 #include "plugin.h"
 #include "rpc.h"
 #include "tracking.h"
@@ -80,6 +81,11 @@ static int dump_command(bool pre_dump)
 		       pre_dump ? "pre-dump" : "dump");
 		return -EINVAL;
 	}
+	if (opts.auto_dedup) {
+		pr_err("--auto-dedup on %s is not supported by criu-ooh yet "
+		       "(criu page-server --auto-dedup does it)\n", pre_dump ? "pre-dump" : "dump");
+		return -EINVAL;
+	}
 	if (opts.dirty_tracker && !opts.track_mem)
 		pr_warn("--dirty-tracker has no effect without --track-mem\n");
 	dfd = open_images_dir(true);
@@ -104,6 +110,8 @@ static int run_command(const char *cmd)
 		return dump_command(true);
 	if (!strcmp(cmd, "dump"))
 		return dump_command(false);
+	if (!strcmp(cmd, "page-server"))
+		return cr_page_server();
 	/* restore */
 	dfd = open_images_dir(false);
 	if (dfd < 0)
@@ -117,7 +125,7 @@ static int run_command(const char *cmd)
 static bool refused_command(const char *cmd)
 {
 	static const char *const refused[] = {
-		"page-server", "lazy-pages", "dedup", "cpuinfo", "exec", "show",
+		"lazy-pages", "dedup", "cpuinfo", "exec", "show",
 	};
 	unsigned int i;
 
@@ -162,7 +170,8 @@ int main(int argc, char **argv)
 	if (refused_command(cmd))
 		return 1;
 	if (strcmp(cmd, "dump") && strcmp(cmd, "pre-dump") &&
-	    strcmp(cmd, "restore") && strcmp(cmd, "check")) {
+	    strcmp(cmd, "restore") && strcmp(cmd, "check") &&
+	    strcmp(cmd, "page-server")) {
 		fprintf(stderr, "Error: unknown command '%s'\n", cmd);
 		print_usage(stderr);
 		return 1;

@@ -61,6 +61,8 @@ static const struct cr_img_desc img_descs[CR_FD_MAX] = {
 	IMG_COMMON_DESC(CR_FD_UNIXSK,		"unixsk.img",		UNIXSK),
 	IMG_COMMON_DESC(CR_FD_NETLINK_SK,	"netlinksk.img",	NETLINK_SK),
 	IMG_COMMON_DESC(CR_FD_SK_QUEUES,	"sk-queues.img",	SK_QUEUES),
+	/* criu-ooh's own: the entries a dump sent to a page server, as a pagemap */
+	IMG_COMMON_DESC(CR_FD_PAGEMAP_SENT,	"pagemap-sent-%d.img",	PAGEMAP),
 };
 
 const struct cr_img_desc *img_desc(enum cr_img_type type)

@@ -69,6 +69,8 @@ struct cr_options {
 	int manage_cgroups;		/* --manage-cgroups, enum cg_mode */
 	const char *addr;		/* --address: service socket or server */
 	int port;			/* --port */
+	bool use_page_server;		/* dump: --page-server (at --address --port) */
+	bool auto_dedup;		/* --auto-dedup */
 	const char *config_file;	/* --config */
 	bool no_default_config;		/* --no-default-config */
 };

@@ -12,6 +12,7 @@ struct compel_ctl;
 struct cr_img;
 struct files_dump;
 struct inet_dump;
+struct page_server_conn;
 struct pstree;
 struct pstree_item;
 struct reg_cache;
@@ -38,6 +39,7 @@ struct dump_session {
 	struct pstree *tree;		/* the tree being dumped */
 	struct seccomp_dump *seccomp;	/* seccomp.c: the filters for seccomp.img */
 	struct inet_dump *inet;		/* sk-tcp.c: connections in repair mode */
+	struct page_server_conn *ps;	/* page-xfer.c: --page-server, or NULL */
 };
 
 /*

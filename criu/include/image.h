@@ -39,6 +39,7 @@ enum cr_img_type {
 	CR_FD_UNIXSK,		/* unixsk.img */
 	CR_FD_NETLINK_SK,	/* netlinksk.img */
 	CR_FD_SK_QUEUES,	/* sk-queues.img: entry then raw bytes */
+	CR_FD_PAGEMAP_SENT,	/* pagemap-sent-%d.img: what a page server got */
 	CR_FD_MAX
 };
 
