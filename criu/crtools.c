@@ -14,6 +14,7 @@
 
 #include "cr-dump.h"
 #include "cr_options.h"
+#include "lazy-pages.h"
 #include "log.h"
 #include "options.h"
 #include "plugin.h"
@@ -80,6 +81,10 @@ static int dump_command(bool pre_dump)
 		       pre_dump ? "pre-dump" : "dump");
 		return -EINVAL;
 	}
+	if (opts.lazy_pages && !pre_dump) {
+		pr_err("dump --lazy-pages needs the page server, which criu-ooh does not have yet\n");
+		return -EOPNOTSUPP;
+	}
 	if (opts.dirty_tracker && !opts.track_mem)
 		pr_warn("--dirty-tracker has no effect without --track-mem\n");
 	dfd = open_images_dir(true);
@@ -104,11 +109,11 @@ static int run_command(const char *cmd)
 		return dump_command(true);
 	if (!strcmp(cmd, "dump"))
 		return dump_command(false);
-	/* restore */
+	/* restore, lazy-pages */
 	dfd = open_images_dir(false);
 	if (dfd < 0)
 		return dfd;
-	ret = cr_restore_tasks(dfd);
+	ret = strcmp(cmd, "lazy-pages") ? cr_restore_tasks(dfd) : cr_lazy_pages(dfd);
 	close(dfd);
 	return ret;
 }
@@ -117,7 +122,7 @@ static int run_command(const char *cmd)
 static bool refused_command(const char *cmd)
 {
 	static const char *const refused[] = {
-		"page-server", "lazy-pages", "dedup", "cpuinfo", "exec", "show",
+		"page-server", "dedup", "cpuinfo", "exec", "show",
 	};
 	unsigned int i;
 
@@ -162,7 +167,7 @@ int main(int argc, char **argv)
 	if (refused_command(cmd))
 		return 1;
 	if (strcmp(cmd, "dump") && strcmp(cmd, "pre-dump") &&
-	    strcmp(cmd, "restore") && strcmp(cmd, "check")) {
+	    strcmp(cmd, "restore") && strcmp(cmd, "check") && strcmp(cmd, "lazy-pages")) {
 		fprintf(stderr, "Error: unknown command '%s'\n", cmd);
 		print_usage(stderr);
 		return 1;

@@ -93,6 +93,7 @@ static const struct opt_desc opt_table[] = {
 	CALL("ms", 0, no_argument, parse_ms),
 	/* memory */
 	BOOL("track-mem", 0, track_mem),
+	BOOL("lazy-pages", 0, lazy_pages),
 	STR("prev-images-dir", 0, prev_images_dir),
 	CALL("pre-dump-mode", 0, required_argument, parse_pre_dump_mode),
 	STR("dirty-tracker", 0, dirty_tracker),
@@ -134,7 +135,6 @@ static const struct opt_desc opt_table[] = {
 	REFUSED("exec-cmd", 0, no_argument),
 	REFUSED("freeze-cgroup", 0, required_argument),
 	REFUSED_BOOL("weak-sysctls", 0),
-	REFUSED("lazy-pages", 0, no_argument),
 	REFUSED_BOOL("stream", 0),
 	REFUSED("external", 0, required_argument),
 	REFUSED("inherit-fd", 0, required_argument),

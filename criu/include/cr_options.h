@@ -62,6 +62,7 @@ struct cr_options {
 	int manage_cgroups;		/* --manage-cgroups, enum cg_mode */
 	const char *addr;		/* --address: service socket or server */
 	int port;			/* --port */
+	bool lazy_pages;		/* --lazy-pages */
 	const char *config_file;	/* --config */
 	bool no_default_config;		/* --no-default-config */
 };

@@ -34,6 +34,7 @@ struct rst_session {
 	unsigned int nr_files;
 	struct pipes_rst *pipes;	/* pipes.c: ends collected from files.img */
 	struct reg_paths *reg_paths;	/* files-reg.c: paths of REG entries */
+	int lazy_sk;			/* uffd.c: the lazy-pages daemon, or -1 */
 };
 
 /* fs-PID.img of one task, read before the fork. */
