@@ -82,7 +82,7 @@ static int dump_command(bool pre_dump)
 		return -EINVAL;
 	}
 	if (opts.lazy_pages && !pre_dump) {
-		pr_err("dump --lazy-pages needs the page server, which criu-ooh does not have yet\n");
+		pr_err("dump --lazy-pages is not supported by criu-ooh yet: it needs the page server\n");
 		return -EOPNOTSUPP;
 	}
 	if (opts.dirty_tracker && !opts.track_mem)

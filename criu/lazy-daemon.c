@@ -25,6 +25,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "action-scripts.h"
 #include "lazy-daemon.h"
 #include "lazy-pages.h"
 #include "log.h"
@@ -492,6 +493,8 @@ int cr_lazy_pages(int dfd)
 		if (d.wsk < 0)
 			ret = d.wsk;
 	}
+	if (!ret)
+		ret = status_ready();
 	if (!ret) {
 		pr_info("lazy-pages: waiting for the restore on %s\n", LAZY_SOCKET_NAME);
 		ret = serve(&d);
