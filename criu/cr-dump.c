@@ -24,6 +24,7 @@
 #include "dump.h"
 #include "dump-task.h"
 #include "fault-inject.h"
+#include "page-xfer.h"
 #include "image.h"
 #include "incremental.h"
 #include "log.h"
@@ -118,6 +119,8 @@ int cr_dump_tasks(pid_t pid, int dfd)
 	pr_info("Dumping pid %d\n", pid);
 	ret = check_dump_root(pid);
 	if (!ret)
+		ret = page_server_connect(&sess.ps);	/* before anything stops */
+	if (!ret)
 		ret = run_scripts(ACT_PRE_DUMP);
 	if (ret)
 		goto out_fini;
@@ -137,6 +140,10 @@ int cr_dump_tasks(pid_t pid, int dfd)
 		goto fail;
 	ds.frozen_us = stats_now_us() - t_frozen;
 	ret = write_dump_stats(dfd, &ds);
+	/* the server's images are complete once it confirmed them */
+	if (!ret)
+		ret = page_server_finish(sess.ps);
+	sess.ps = NULL;
 	if (!ret && fault_injected(FI_DUMP_BEFORE_INVENTORY))
 		ret = -EIO;
 	if (!ret)
@@ -162,6 +169,7 @@ fail:
 	dmp_tasks_undo_tracking(&tree, false);
 	unseize_tree(&tree);
 out_fini:
+	page_server_drop(sess.ps);
 	dmp_tasks_free(&tree);
 	kid_free(&sess.ids);
 	reg_cache_free(&sess);

@@ -27,6 +27,7 @@
 #include "incremental.h"
 #include "log.h"
 #include "mem.h"
+#include "page-xfer.h"
 #include "proc_parse.h"
 #include "stats.h"
 #include "freeze-timer.h"
@@ -114,6 +115,8 @@ int cr_pre_dump_tasks(pid_t pid, int dfd)
 	pr_info("Pre-dumping pid %d\n", pid);
 	ret = check_dump_root(pid);
 	if (!ret)
+		ret = page_server_connect(&sess.ps);	/* before anything stops */
+	if (!ret)
 		ret = run_scripts(ACT_PRE_DUMP);
 	if (ret)
 		goto out;
@@ -135,6 +138,9 @@ int cr_pre_dump_tasks(pid_t pid, int dfd)
 	pr_info("Pid %d ran again after %.3f ms\n", pid, ds.frozen_us / 1000.0);
 
 	ret = pre_dump_write(&tree, &ds);
+	if (!ret)
+		ret = page_server_finish(sess.ps);
+	sess.ps = NULL;
 	ds.memdump_us = stats_now_us() - t1;
 	if (!ret)
 		ret = pstree_write(dfd, &tree);
@@ -159,6 +165,7 @@ fail:
 	pr_err("Pre-dump of pid %d failed; it is left running\n", pid);
 	images_discard();
 out:
+	page_server_drop(sess.ps);
 	dmp_tasks_free(&tree);
 	kid_free(&sess.ids);
 	pstree_free(&tree);

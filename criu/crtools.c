@@ -17,6 +17,7 @@
 #include "lazy-pages.h"
 #include "log.h"
 #include "options.h"
+#include "page-xfer.h"
 #include "plugin.h"
 #include "rpc.h"
 #include "tracking.h"
@@ -109,6 +110,8 @@ static int run_command(const char *cmd)
 		return dump_command(true);
 	if (!strcmp(cmd, "dump"))
 		return dump_command(false);
+	if (!strcmp(cmd, "page-server"))
+		return cr_page_server();
 	/* restore, lazy-pages */
 	dfd = open_images_dir(false);
 	if (dfd < 0)
@@ -122,7 +125,7 @@ static int run_command(const char *cmd)
 static bool refused_command(const char *cmd)
 {
 	static const char *const refused[] = {
-		"page-server", "dedup", "cpuinfo", "exec", "show",
+		"dedup", "cpuinfo", "exec", "show",
 	};
 	unsigned int i;
 
@@ -167,7 +170,8 @@ int main(int argc, char **argv)
 	if (refused_command(cmd))
 		return 1;
 	if (strcmp(cmd, "dump") && strcmp(cmd, "pre-dump") &&
-	    strcmp(cmd, "restore") && strcmp(cmd, "check") && strcmp(cmd, "lazy-pages")) {
+	    strcmp(cmd, "restore") && strcmp(cmd, "check") &&
+	    strcmp(cmd, "page-server") && strcmp(cmd, "lazy-pages")) {
 		fprintf(stderr, "Error: unknown command '%s'\n", cmd);
 		print_usage(stderr);
 		return 1;

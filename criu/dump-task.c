@@ -481,6 +481,8 @@ void dmp_tasks_undo_tracking(struct pstree *t, bool seize)
 	for (i = 0; i < t->nr; i++) {
 		struct dmp_task *dt = t->items[i]->dmp;
 
+		if (dt)
+			incr_keep_lost(&dt->ic);
 		if (!dt || !incr_started(&dt->ic))
 			continue;
 		if (seize && compel_seize(dt->dc.pid))

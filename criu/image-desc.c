@@ -51,6 +51,8 @@ static const struct cr_img_desc img_descs[CR_FD_MAX] = {
 	IMG_COMMON_DESC(CR_FD_PIPES_DATA,	"pipes-data.img",	PIPES_DATA),
 	IMG_COMMON_DESC(CR_FD_TTY_INFO,	"tty-info.img",		TTY_INFO),
 	IMG_COMMON_DESC(CR_FD_SECCOMP,		"seccomp.img",		SECCOMP),
+	/* criu-ooh's own: the entries a dump sent to a page server, as a pagemap */
+	IMG_COMMON_DESC(CR_FD_PAGEMAP_SENT,	"pagemap-sent-%d.img",	PAGEMAP),
 };
 
 const struct cr_img_desc *img_desc(enum cr_img_type type)

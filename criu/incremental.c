@@ -61,17 +61,30 @@ static int check_parent_pid(int parent_dfd, pid_t pid, bool root, bool *found)
 	return ret < 0 ? ret : 0;
 }
 
-/* Every page the parent's pagemap records, copied there or further up. */
+/*
+ * Every page the parent's pagemap records, copied there or further up.
+ * A dump through a page server asks what the server's parent holds:
+ * the copy its parent kept of what it sent (page-xfer.c).
+ */
 static int read_parent_pages(int parent_dfd, pid_t pid, struct range_set *out)
 {
+	enum cr_img_type type = opts.use_page_server ? CR_FD_PAGEMAP_SENT : CR_FD_PAGEMAP;
 	PagemapHead *ph = NULL;
 	PagemapEntry *pe;
 	struct cr_img *img;
 	int ret;
 
-	img = open_image(parent_dfd, CR_FD_PAGEMAP, O_RSTR, pid);
+	img = open_image(parent_dfd, type, O_RSTR | O_OPT, pid);
 	if (!img)
 		return -EIO;
+	if (img_empty(img)) {
+		pr_err("The parent images %s hold no %s for pid %d: %s\n",
+		       opts.prev_images_dir, img_name(img), pid, opts.use_page_server ?
+		       "they were not sent to a page server" :
+		       "their pages went to a page server (dump with --page-server too)");
+		close_image(img);
+		return -ENOENT;
+	}
 	ret = pb_read_one_must(img, (void **)&ph, &pagemap_head__descriptor);
 	while (!ret) {
 		ret = pb_read_one(img, (void **)&pe, &pagemap_entry__descriptor);
@@ -218,6 +231,81 @@ bool incr_started(const struct incr_ctx *ic)
 	return ic->mm.started;
 }
 
+/*
+ * A (pre-)dump that fails after the tracker answered has re-armed it:
+ * what it reported would be lost for the retry against the same parent.
+ * It is kept in the parent folder ("dirty-carry", "dirty-carry-PID"),
+ * added to the next answer, and dropped once a dump on that parent
+ * succeeds.
+ */
+static void carry_name(const struct incr_ctx *ic, char *buf, size_t len)
+{
+	if (ic->root)
+		snprintf(buf, len, "dirty-carry");
+	else
+		snprintf(buf, len, "dirty-carry-%d", ic->pid);
+}
+
+static int carry_load(struct incr_ctx *ic)
+{
+	unsigned long start, end;
+	char name[48];
+	FILE *f;
+	int fd, ret = 0;
+
+	carry_name(ic, name, sizeof(name));
+	fd = openat(ic->parent_dfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (!ret && fscanf(f, "%lx %lx", &start, &end) == 2)
+		ret = start < end ? range_set_add(&ic->mm.dirty, start, end) : -EINVAL;
+	if (!ret && !feof(f))
+		ret = -EINVAL;
+	fclose(f);
+	if (ret)
+		pr_err("Bad %s in the parent images: %d\n", name, ret);
+	else
+		pr_info("Pid %d: adding the pages a failed dump was told of (%s)\n",
+			ic->pid, name);
+	range_set_normalize(&ic->mm.dirty);
+	return ret;
+}
+
+void incr_keep_lost(struct incr_ctx *ic)
+{
+	const struct range_set *d = &ic->mm.dirty;
+	char name[48];
+	unsigned int i;
+	FILE *f;
+	int fd;
+
+	if (!ic->mm.dirty_valid || ic->parent_dfd < 0)
+		return;
+	carry_name(ic, name, sizeof(name));
+	fd = openat(ic->parent_dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	for (i = 0; f && i < d->nr; i++)
+		fprintf(f, "%lx %lx\n", d->r[i].start, d->r[i].end);
+	if (!f || fclose(f)) {
+		/* the next dump on this parent could miss pages: make it fail */
+		pr_perror("Can't keep the written pages of pid %d in %s/%s: "
+			  "don't dump on these parent images again", ic->pid,
+			  opts.prev_images_dir, name);
+		if (fd >= 0 && !f)
+			close(fd);
+		unlinkat(ic->parent_dfd, ic->state_file, 0);
+		return;
+	}
+	ic->mm.dirty_valid = false;	/* kept once */
+	pr_info("Pid %d: the written pages this dump was told of are kept in %s\n",
+		ic->pid, name);
+}
+
 int incr_collect(struct incr_ctx *ic, struct dump_ctx *dc,
 		 const struct vma_list *vmas)
 {
@@ -232,6 +320,8 @@ int incr_collect(struct incr_ctx *ic, struct dump_ctx *dc,
 	/* Without --track-mem the chain ends: nothing to start. */
 	ret = track_mm_collect(&ic->mm, &t, opts.track_mem);
 	track_target_fini(&t);
+	if (!ret && ic->mm.dirty_valid && ic->parent_dfd >= 0)
+		ret = carry_load(ic);
 	return ret;
 }
 
@@ -267,6 +357,13 @@ int incr_commit(struct incr_ctx *ic, int dfd, bool keep_tracking)
 			pr_perror("Can't link parent images %s", opts.prev_images_dir);
 			return ret;
 		}
+	}
+	if (ic->parent_dfd >= 0) {
+		char name[48];
+
+		carry_name(ic, name, sizeof(name));
+		if (unlinkat(ic->parent_dfd, name, 0) && errno != ENOENT)
+			pr_perror("Can't remove %s from the parent images", name);
 	}
 	if (!ic->mm.tracker || !keep_tracking)
 		return 0;

@@ -6,7 +6,8 @@
  * whether it must be copied. write_pages() then writes pagemap-PID.img
  * and copies the data into pages-1.img through a bounded buffer,
  * straight from the stopped target, or for a pre-dump from the copy
- * stage_pages() took, after the target runs again.
+ * stage_pages() took, after the target runs again. Where they go (local
+ * images or a page server) is page-xfer.c's business.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -24,6 +25,7 @@
 #include "log.h"
 #include "pstree.h"
 #include "mem.h"
+#include "page-xfer.h"
 #include "stats.h"
 #include "vma.h"
 
@@ -295,17 +297,6 @@ int capture_plan(struct dump_ctx *dc, const struct vma_list *vmas,
 	return ret;
 }
 
-static int write_entry(struct cr_img *pagemap, const struct pm_run *r)
-{
-	PagemapEntry pe = PAGEMAP_ENTRY__INIT;
-
-	pe.vaddr = r->start;
-	pe.nr_pages = (r->end - r->start) >> PAGE_SHIFT;
-	pe.has_flags = true;
-	pe.flags = r->in_parent ? PE_PARENT : PE_PRESENT;
-	return pb_write_one(pagemap, &pe, &pagemap_entry__descriptor);
-}
-
 /*
  * Copying straight from the stopped target: runs are gathered into the
  * buffer, up to IOV_BATCH of them, and read with one process_vm_readv()
@@ -316,7 +307,7 @@ static int write_entry(struct cr_img *pagemap, const struct pm_run *r)
 
 struct page_copier {
 	pid_t pid;
-	struct cr_img *pages;
+	struct page_xfer *xfer;
 	char *buf;			/* XFER_BUF_SIZE bytes */
 	size_t fill;
 	struct iovec remote[IOV_BATCH];
@@ -328,7 +319,7 @@ static int copier_write(struct page_copier *c)
 {
 	int ret;
 
-	ret = write_img_buf(c->pages, c->buf, c->fill);
+	ret = c->xfer->ops->write_data(c->xfer, c->buf, c->fill);
 	if (ret)
 		return ret;
 	c->fill = 0;
@@ -405,13 +396,12 @@ static int copy_run(struct page_copier *c, const struct vma_area *vma,
 int write_pages(struct dump_ctx *dc, const struct vma_list *vmas,
 		struct mem_plan *plan, struct mem_dump_stats *st)
 {
-	PagemapHead ph = PAGEMAP_HEAD__INIT;
-	struct cr_img *pagemap = NULL, *pages = NULL;
 	struct page_copier *copier;
+	struct page_xfer xfer;
 	char *buf = NULL;
 	uint64_t t0 = stats_now_us();
 	unsigned int i;
-	int ret = -EIO;
+	int ret;
 
 	copier = calloc(1, sizeof(*copier));
 	if (!copier)
@@ -425,23 +415,19 @@ int write_pages(struct dump_ctx *dc, const struct vma_list *vmas,
 			return -ENOMEM;
 		}
 	}
-	pagemap = open_image(dc->sess->dfd, CR_FD_PAGEMAP, O_DUMP, dc->item->pid);
-	if (!pagemap)
-		goto out;
-	pages = open_image(dc->sess->dfd, CR_FD_PAGES, O_DUMP, dc->pages_id);
-	if (!pages)
-		goto out;
+	ret = page_xfer_open(&xfer, dc);
+	if (ret)
+		goto out_buf;
 	copier->pid = dc->pid;
-	copier->pages = pages;
+	copier->xfer = &xfer;
 	copier->buf = buf;
 	copier->st = st;
-	ph.pages_id = dc->pages_id;
-	ret = pb_write_one(pagemap, &ph, &pagemap_head__descriptor);
 	for (i = 0; i < plan->nr && !ret; i++) {
 		const struct pm_run *r = &plan->runs[i];
 		unsigned long len = r->end - r->start;
 
-		ret = write_entry(pagemap, r);
+		ret = xfer.ops->write_entry(&xfer, r->start, len >> PAGE_SHIFT,
+					    r->in_parent ? PE_PARENT : PE_PRESENT);
 		if (ret || r->in_parent) {
 			st->pages_in_parent += r->in_parent ? len >> PAGE_SHIFT : 0;
 			continue;
@@ -458,18 +444,18 @@ int write_pages(struct dump_ctx *dc, const struct vma_list *vmas,
 	if (!ret && plan->captured) {
 		st->page_pipes = 1;
 		st->page_pipe_bufs = plan->pipes.nr;
-		ret = flush_page_pipes(&plan->pipes, pages);
+		ret = flush_page_pipes(&plan->pipes, &xfer);
 	}
 	if (!ret)
-		pr_info("Dumped %llu pages, %llu in parent, of %llu scanned in pid %d\n",
+		ret = xfer.ops->close(&xfer);
+	else
+		xfer.ops->abort(&xfer);
+	if (!ret)
+		pr_info("Dumped %llu pages, %llu in parent, of %llu scanned in pid %d (%s)\n",
 			(unsigned long long)st->pages_written,
 			(unsigned long long)st->pages_in_parent,
-			(unsigned long long)st->pages_scanned, dc->pid);
-out:
-	if (pages && close_image(pages) && !ret)
-		ret = -EIO;
-	if (pagemap && close_image(pagemap) && !ret)
-		ret = -EIO;
+			(unsigned long long)st->pages_scanned, dc->pid, xfer.ops->name);
+out_buf:
 	if (buf && buf != MAP_FAILED)
 		munmap(buf, XFER_BUF_SIZE);
 	free(copier);

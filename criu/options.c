@@ -94,6 +94,8 @@ static const struct opt_desc opt_table[] = {
 	/* memory */
 	BOOL("track-mem", 0, track_mem),
 	BOOL("lazy-pages", 0, lazy_pages),
+	BOOL("page-server", 0, use_page_server),
+	BOOL("auto-dedup", 0, auto_dedup),
 	STR("prev-images-dir", 0, prev_images_dir),
 	CALL("pre-dump-mode", 0, required_argument, parse_pre_dump_mode),
 	STR("dirty-tracker", 0, dirty_tracker),
@@ -156,8 +158,6 @@ static const struct opt_desc opt_table[] = {
 	REFUSED_BOOL("skip-file-rwx-check", 0),
 	REFUSED_BOOL("unprivileged", 0),
 	REFUSED_BOOL("allow-uprobes", 0),
-	REFUSED_BOOL("page-server", 0),
-	REFUSED_BOOL("auto-dedup", 0),
 	REFUSED("ps-socket", 0, required_argument),
 	REFUSED_BOOL("tls", 0),
 	REFUSED("tls-cacert", 0, required_argument),
@@ -730,6 +730,7 @@ void print_usage(FILE *out)
 "  criu dump|pre-dump -t PID -D DIR [<options>]\n"
 "  criu restore -D DIR [<options>]\n"
 "  criu lazy-pages -D DIR [<options>]\n"
+"  criu page-server -D DIR [--address ADDR] [--port PORT] [<options>]\n"
 "  criu check [--feature FEAT] [--extra] [--experimental] [--all]\n"
 "\n"
 "criu-ooh implements the command line of CRIU %s; options of CRIU that\n"
@@ -741,6 +742,7 @@ void print_usage(FILE *out)
 "  pre-dump       checkpoint memory only, leaving the process running\n"
 "  restore        restore a process from images\n"
 "  lazy-pages     serve the memory of a restore --lazy-pages\n"
+"  page-server    receive the pages of a dump over TCP into DIR\n"
 "  check          check that the kernel has what criu needs\n"
 "\n"
 "Options:\n"
@@ -767,6 +769,12 @@ void print_usage(FILE *out)
 "     --track-mem         track written pages for the next (pre-)dump\n"
 "     --prev-images-dir P parent images (relative to DIR)\n"
 "     --pre-dump-mode M   splice (default) or read\n"
+"     --page-server       dump: send the pages to a page server at\n"
+"                         --address ADDR --port PORT (other images stay in DIR)\n"
+"     --address ADDR      the page server's address (page-server: the one to\n"
+"                         listen on, default all)\n"
+"     --port PORT         the page server's port (page-server: 0 picks one)\n"
+"     --auto-dedup        page-server: free the parent's copy of each page received\n"
 "     --dirty-tracker=T   auto|pagemap-scan|soft-dirty|none|ooh (default auto)\n"
 "     --ooh               short for --dirty-tracker=ooh\n"
 "  -L|--libdir DIR        load plugins from DIR\n"

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "mem.h"
 #include "page-pipe.h"
+#include "page-xfer.h"
 #include "vma.h"
 
 #define PIPE_WANTED_SIZE	(1UL << 20)
@@ -290,25 +291,14 @@ out:
 	return ret;
 }
 
-int flush_page_pipes(struct page_pipes *pp, struct cr_img *pages)
+int flush_page_pipes(struct page_pipes *pp, struct page_xfer *x)
 {
-	int out = img_raw_fd(pages);
 	unsigned int i;
-	ssize_t n;
+	int ret = 0;
 
-	for (i = 0; i < pp->nr; i++) {
-		size_t left = pp->bytes[i];
-
-		while (left) {
-			n = splice(pp->fds[i], NULL, out, NULL, left, SPLICE_F_MOVE);
-			if (n <= 0) {
-				pr_perror("splice of %zu bytes into pages-1.img", left);
-				return n < 0 ? -errno : -EIO;
-			}
-			left -= n;
-		}
-	}
-	return 0;
+	for (i = 0; i < pp->nr && !ret; i++)
+		ret = x->ops->splice_data(x, pp->fds[i], pp->bytes[i]);
+	return ret;
 }
 
 void free_page_pipes(struct page_pipes *pp)

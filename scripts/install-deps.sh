@@ -6,7 +6,8 @@ set -e
 
 build_pkgs="gcc make protobuf-c-compiler libprotobuf-c-dev pkg-config"
 # test/rpc: the Python client (python3-protobuf, protoc), runc and a busybox rootfs.
-test_pkgs="$build_pkgs criu python3 clang libclang-rt-14-dev util-linux python3-protobuf protobuf-compiler runc busybox-static"
+# test/migrate: ip and ss (network namespaces, a veth pair), nsenter (util-linux).
+test_pkgs="$build_pkgs criu python3 clang libclang-rt-14-dev util-linux python3-protobuf protobuf-compiler runc busybox-static iproute2"
 bench_pkgs="$build_pkgs gnuplot-nox time criu python3 redis-server redis-tools"
 # test/vm: QEMU, the initramfs (busybox, cpio, bash, script from bsdutils),
 # kernel unpacking (dpkg, xz, zstd, readelf), module copying (kmod), static probe.

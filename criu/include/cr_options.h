@@ -63,6 +63,8 @@ struct cr_options {
 	const char *addr;		/* --address: service socket or server */
 	int port;			/* --port */
 	bool lazy_pages;		/* --lazy-pages */
+	bool use_page_server;		/* dump: --page-server (at --address --port) */
+	bool auto_dedup;		/* --auto-dedup */
 	const char *config_file;	/* --config */
 	bool no_default_config;		/* --no-default-config */
 };

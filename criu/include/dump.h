@@ -11,6 +11,7 @@
 struct compel_ctl;
 struct cr_img;
 struct files_dump;
+struct page_server_conn;
 struct pstree;
 struct pstree_item;
 struct reg_cache;
@@ -31,6 +32,7 @@ struct dump_session {
 	struct reg_cache *reg_cache;	/* files-reg.c: entries of mapped files */
 	struct pstree *tree;		/* the tree being dumped */
 	bool seccomp_written;		/* seccomp.c: seccomp.img, one per dump */
+	struct page_server_conn *ps;	/* page-xfer.c: --page-server, or NULL */
 };
 
 /*

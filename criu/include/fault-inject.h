@@ -22,6 +22,8 @@ enum fault_point {
 	FI_RESTORE_MAPPED = 12,		/* dumped areas mapped and filled */
 	FI_RESTORE_FDS = 13,		/* descriptors in place */
 	FI_RESTORE_BEFORE_REGS = 14,	/* everything but the registers */
+	FI_PS_KILLED = 20,		/* page server: SIGKILLed at the first pages */
+	FI_PS_STALL = 21,		/* page server: stops reading at the first pages */
 };
 
 bool fault_injected(enum fault_point fp);

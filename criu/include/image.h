@@ -29,6 +29,7 @@ enum cr_img_type {
 	CR_FD_PIPES_DATA,	/* pipes-data.img: entry then raw bytes */
 	CR_FD_TTY_INFO,		/* tty-info.img */
 	CR_FD_SECCOMP,		/* seccomp.img */
+	CR_FD_PAGEMAP_SENT,	/* pagemap-sent-%d.img: what a page server got */
 	CR_FD_MAX
 };
 

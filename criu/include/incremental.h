@@ -51,6 +51,11 @@ void incr_mem_opts(const struct incr_ctx *ic, struct mem_dump_opts *mo);
  * target needs nothing; one that fails must undo a start).
  */
 int incr_stop(struct incr_ctx *ic, struct dump_ctx *dc, const struct vma_list *vmas);
+/*
+ * After a failure: keep what the tracker reported (it is re-armed) in the
+ * parent folder, for the retry on the same parent.
+ */
+void incr_keep_lost(struct incr_ctx *ic);
 /* After success: save the tracker state, link "parent". 0 or -errno. */
 int incr_commit(struct incr_ctx *ic, int dfd, bool keep_tracking);
 void incr_fini(struct incr_ctx *ic);

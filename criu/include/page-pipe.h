@@ -7,7 +7,7 @@
 struct dump_ctx;
 struct mem_plan;
 struct vma_list;
-struct cr_img;
+struct page_xfer;
 
 /*
  * Pages held in pipes: while the target is stopped, the target itself
@@ -26,8 +26,8 @@ struct page_pipes {
 /* Capture the data runs of @plan; the target must be infected. */
 int capture_pages(struct dump_ctx *dc, const struct vma_list *vmas,
 		  const struct mem_plan *plan, struct page_pipes *pp);
-/* Move everything held into @pages, in capture order. */
-int flush_page_pipes(struct page_pipes *pp, struct cr_img *pages);
+/* Hand everything held to @x (its data stream), in capture order. */
+int flush_page_pipes(struct page_pipes *pp, struct page_xfer *x);
 void free_page_pipes(struct page_pipes *pp);
 
 #endif /* CRIU_PAGE_PIPE_H */

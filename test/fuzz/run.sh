@@ -1,7 +1,10 @@
 #!/bin/bash
 # Fuzz the image reader for $FUZZ_SECONDS (default 30) seconds, starting
 # from freshly generated valid images plus whatever earlier runs found
-# (build/corpus). A crash is saved as build/crash-* and fails the run.
+# (build/corpus), then the page server's command parser for
+# $PS_FUZZ_SECONDS (default: the same) from seed sessions (ps-seeds.py,
+# build/ps-corpus). A crash is saved as build/crash-* (build/ps-crash-*)
+# and fails the run.
 set -u
 cd "$(dirname "$0")"
 
@@ -26,11 +29,41 @@ rc=$?
 grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ +DONE)' \
 	"$work/fuzz.log" | sed 's/^/    /'
 
+passed=0
+failed=0
 if [ $rc -ne 0 ]; then
 	grep -E 'ERROR|SUMMARY|Test unit written' "$work/fuzz.log" | sed 's/^/    /'
 	echo "FAIL: image_fuzz (log: test/fuzz/$work/fuzz.log)"
-	echo "0 passed, 1 failed"
-	exit 1
+	failed=$((failed + 1))
+else
+	echo "PASS: image_fuzz (${seconds}s)"
+	passed=$((passed + 1))
 fi
-echo "PASS: image_fuzz (${seconds}s)"
-echo "1 passed, 0 failed"
+
+ps_seconds=${PS_FUZZ_SECONDS:-$seconds}
+ps_seeds=$work/ps-seeds
+ps_corpus=$work/ps-corpus
+rm -rf "$ps_seeds"
+mkdir -p "$ps_seeds" "$ps_corpus" || exit 1
+if ! python3 ./ps-seeds.py "$ps_seeds"; then
+	echo "FAIL: ps_fuzz (can't write the seed sessions)"
+	failed=$((failed + 1))
+else
+	./ps-fuzz -max_total_time="$ps_seconds" -max_len=65536 -timeout=10 \
+		-rss_limit_mb=2048 -print_final_stats=1 \
+		-artifact_prefix="$work/ps-" "$ps_corpus" "$ps_seeds" > "$work/ps-fuzz.log" 2>&1
+	rc=$?
+	grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ +DONE)' \
+		"$work/ps-fuzz.log" | sed 's/^/    /'
+	if [ $rc -ne 0 ]; then
+		grep -E 'ERROR|SUMMARY|Test unit written|unexpected|outside|in place' \
+			"$work/ps-fuzz.log" | sed 's/^/    /'
+		echo "FAIL: ps_fuzz (log: test/fuzz/$work/ps-fuzz.log)"
+		failed=$((failed + 1))
+	else
+		echo "PASS: ps_fuzz (${ps_seconds}s)"
+		passed=$((passed + 1))
+	fi
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

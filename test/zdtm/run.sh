@@ -568,4 +568,5 @@ main() {
 	[ "$failed" -eq 0 ]
 }
 
-main "$@"
+# ZDTM_LIB_ONLY=1: sourced for its building blocks (test/migrate).
+[ -n "${ZDTM_LIB_ONLY:-}" ] || main "$@"
