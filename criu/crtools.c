@@ -75,23 +75,31 @@ static int setup_log(void)
 
 static int dump_command(bool pre_dump)
 {
-	int dfd, ret;
+	int dfd, ret, lsk = -1;
 
 	if (!opts.pid) {
 		pr_err("%s needs the pid of the process: -t PID\n",
 		       pre_dump ? "pre-dump" : "dump");
 		return -EINVAL;
 	}
-	if (opts.lazy_pages && !pre_dump) {
-		pr_err("dump --lazy-pages is not supported by criu-ooh yet: it needs the page server\n");
-		return -EOPNOTSUPP;
-	}
 	if (opts.dirty_tracker && !opts.track_mem)
 		pr_warn("--dirty-tracker has no effect without --track-mem\n");
 	dfd = open_images_dir(true);
 	if (dfd < 0)
 		return dfd;
+	/* the port first: a dump that could not serve its pages never runs */
+	if (opts.lazy_pages && !pre_dump) {
+		lsk = lazy_dump_listen();
+		if (lsk < 0) {
+			close(dfd);
+			return lsk;
+		}
+	}
 	ret = pre_dump ? cr_pre_dump_tasks(opts.pid, dfd) : cr_dump_tasks(opts.pid, dfd);
+	if (!ret && lsk >= 0)
+		ret = lazy_dump_serve(dfd, lsk);
+	if (lsk >= 0)
+		close(lsk);
 	close(dfd);
 	return ret;
 }

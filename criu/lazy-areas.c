@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "lazy-pages.h"
+#include "cr_options.h"
+#include "log.h"
 #include "mem.h"
 
 static int push_range(struct pagemap_set *ps, const struct page_range *r)
@@ -88,5 +90,23 @@ int lazy_split_pagemap(const MmEntry *mm, struct pagemap_set *ps,
 	ps->ranges = eager.ranges;
 	ps->nr = eager.nr;
 	ps->cap = eager.cap;
+	return 0;
+}
+
+int pagemap_check_local(const struct pagemap_set *ps, int pid)
+{
+	unsigned int i;
+
+	for (i = 0; i < ps->nr; i++) {
+		const struct page_range *r = &ps->ranges[i];
+
+		if (r->src != PAGES_SRC_REMOTE)
+			continue;
+		pr_err("pagemap-%d.img: pages %lx-%lx stayed on the source's page server"
+		       " (dump --lazy-pages)%s\n", pid, r->vaddr, r->vaddr + r->len,
+		       opts.lazy_pages ? ", outside an area a lazy restore can leave to the daemon"
+				       : ": restore them with --lazy-pages");
+		return -EINVAL;
+	}
 	return 0;
 }

@@ -28,6 +28,7 @@
 #include "action-scripts.h"
 #include "lazy-daemon.h"
 #include "lazy-pages.h"
+#include "cr_options.h"
 #include "log.h"
 #include "pstree.h"
 #include "rst-task.h"
@@ -38,6 +39,7 @@ struct lazy_daemon {
 	int lsk;			/* listening socket, -1 once the tree is complete */
 	int csk;			/* the restore's connection, or -1 */
 	int wsk;			/* the watchdog */
+	int ps_sk;			/* the source's page server, or -1 */
 	struct pstree t;		/* with each process's pagemap (rst_task) */
 	bool *taken;			/* per pstree item: its userfaultfd came */
 	unsigned int nr_taken;		/* from the current connection */
@@ -96,6 +98,35 @@ static void free_tree(struct lazy_daemon *d)
 	rst_tasks_free(&d->t);
 	pstree_free(&d->t);
 	free(d->taken);
+}
+
+/* Pages that stayed with the source (dump --lazy-pages) need its page server. */
+static int connect_source(struct lazy_daemon *d)
+{
+	unsigned int i, j, remote = 0;
+
+	for (i = 0; i < d->t.nr; i++) {
+		const struct rst_task *rt = d->t.items[i]->rst;
+
+		for (j = 0; rt && j < rt->lazy.nr; j++)
+			remote += rt->lazy.ranges[j].src == PAGES_SRC_REMOTE;
+		if (rt && !d->t.items[i]->zombie && !rt->vm_shared &&
+		    pagemap_check_local(&rt->ps, rt->rc.pid))
+			return -EINVAL;
+	}
+	if (!opts.use_page_server) {
+		if (!remote)
+			return 0;
+		pr_err("%u page ranges stayed on the source (dump --lazy-pages):"
+		       " run lazy-pages with --page-server --address --port\n", remote);
+		return -EINVAL;
+	}
+	d->ps_sk = lazy_remote_connect();
+	if (d->ps_sk < 0)
+		return d->ps_sk;
+	pr_info("lazy-pages: %u page ranges come from the page server at %s port %d\n", remote,
+		opts.addr ? opts.addr : "localhost", opts.port);
+	return 0;
 }
 
 static int listen_socket(struct lazy_daemon *d)
@@ -209,6 +240,7 @@ static int take_task(struct lazy_daemon *d, pid_t pid, int fd)
 	p = lazy_proc_new(pid, fd, &rt->lazy, &rt->ps);
 	if (!p)
 		return -ENOMEM;
+	p->ps_sk = d->ps_sk;
 	p->pidfd = syscall(SYS_pidfd_open, pid, 0);
 	if (p->pidfd < 0) {
 		pr_perror("pidfd_open of pid %d", pid);
@@ -413,7 +445,7 @@ static int serve(struct lazy_daemon *d)
 	int ret = 0;
 
 	while (!ret && !(d->complete && !pending(d, &retry) && !retry)) {
-		if (cap < 2 * d->nr + 2) {
+		if (cap < 2 * d->nr + 3) {
 			cap = 2 * d->nr + 16;
 			free(pfd);
 			free(map);
@@ -437,11 +469,18 @@ static int serve(struct lazy_daemon *d)
 		}
 		pfd[n] = (struct pollfd){ .fd = d->lsk, .events = POLLIN };
 		pfd[n + 1] = (struct pollfd){ .fd = d->csk, .events = POLLIN };
-		if (poll(pfd, n + 2, poll_timeout(d)) < 0) {
+		/* the source says nothing unasked: anything from it is its end */
+		pfd[n + 2] = (struct pollfd){ .fd = d->ps_sk, .events = POLLIN };
+		if (poll(pfd, n + 3, poll_timeout(d)) < 0) {
 			if (errno == EINTR)
 				continue;
 			pr_perror("poll in the lazy-pages daemon");
 			ret = -errno;
+			break;
+		}
+		if (d->ps_sk >= 0 && pfd[n + 2].revents) {
+			pr_err("The source's page server went away before every page was in place\n");
+			ret = -ECONNABORTED;
 			break;
 		}
 		ret = serve_events(d, pfd, map, n);
@@ -475,7 +514,7 @@ static void print_totals(const struct lazy_daemon *d)
 
 int cr_lazy_pages(int dfd)
 {
-	struct lazy_daemon d = { .dfd = dfd, .lsk = -1, .csk = -1, .wsk = -1 };
+	struct lazy_daemon d = { .dfd = dfd, .lsk = -1, .csk = -1, .wsk = -1, .ps_sk = -1 };
 	const char *delay = getenv("CRIU_LAZY_PUSH_DELAY_MS");
 	unsigned int i;
 	int ret;
@@ -486,6 +525,8 @@ int cr_lazy_pages(int dfd)
 	if (!d.buf)
 		return -ENOMEM;
 	ret = read_tree(&d);
+	if (!ret)
+		ret = connect_source(&d);
 	if (!ret)
 		ret = listen_socket(&d);
 	if (!ret) {
@@ -499,10 +540,14 @@ int cr_lazy_pages(int dfd)
 		pr_info("lazy-pages: waiting for the restore on %s\n", LAZY_SOCKET_NAME);
 		ret = serve(&d);
 	}
+	if (!ret && d.ps_sk >= 0)
+		ret = lazy_remote_close(d.ps_sk);
 	if (!ret) {
 		ret = lazy_watchdog_done(d.wsk);
 		print_totals(&d);
 	}
+	if (d.ps_sk >= 0)
+		close(d.ps_sk);
 	if (ret)
 		pr_err("lazy-pages failed (%d): the restored tree is killed\n", ret);
 	stop_listening(&d);

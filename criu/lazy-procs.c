@@ -65,6 +65,8 @@ struct lazy_proc *lazy_proc_new(pid_t pid, int uffd, const struct pagemap_set *l
 	p->uffd = uffd;
 	p->pidfd = -1;
 	p->src = src;
+	p->img_pid = pid;
+	p->ps_sk = -1;
 	if (reserve(p, lazy->nr + 1)) {
 		free(p);
 		return NULL;
@@ -79,8 +81,11 @@ struct lazy_proc *lazy_proc_fork(const struct lazy_proc *parent, int uffd)
 	struct pagemap_set pending = { .ranges = parent->r, .nr = parent->nr };
 	struct lazy_proc *p = lazy_proc_new(0, uffd, &pending, parent->src);
 
-	if (p)
+	if (p) {
 		p->parent = parent->pid ? parent->pid : parent->parent;
+		p->img_pid = parent->img_pid;
+		p->ps_sk = parent->ps_sk;
+	}
 	return p;
 }
 
@@ -239,10 +244,16 @@ static long copy_pages(struct lazy_proc *p, int i, unsigned long addr,
 	ssize_t n;
 	int ret;
 
-	n = pread(p->src->pages_fds[r->src], buf, len, off);
-	if (n != (ssize_t)len) {
-		pr_perror("%s: short read of pages at %lu for %lx", WHO(p), off, addr);
-		return -EIO;
+	if (r->src == PAGES_SRC_REMOTE) {
+		ret = lazy_remote_get(p->ps_sk, p->img_pid, off, npages, buf);
+		if (ret)
+			return ret;
+	} else {
+		n = pread(p->src->pages_fds[r->src], buf, len, off);
+		if (n != (ssize_t)len) {
+			pr_perror("%s: short read of pages at %lu for %lx", WHO(p), off, addr);
+			return -EIO;
+		}
 	}
 	if (ioctl(p->uffd, UFFDIO_COPY, &uc) == 0) {
 		ret = cut(p, addr, addr + len, NULL);

@@ -232,6 +232,8 @@ int rst_tasks_prepare(struct rst_session *rs, struct pstree *t)
 						 keep_pages_fd, rs, &rt->ps);
 		if (!ret && !rt->vm_shared && opts.lazy_pages)
 			ret = lazy_split_pagemap(rt->mm, &rt->ps, &rt->lazy);
+		if (!ret && !rt->vm_shared)
+			ret = pagemap_check_local(&rt->ps, rt->rc.pid);
 	}
 	return ret;
 }

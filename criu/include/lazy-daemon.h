@@ -22,6 +22,8 @@ struct lazy_proc {
 	int uffd;
 	int pidfd;			/* -1 for a process forked after the restore */
 	const struct pagemap_set *src;	/* its image folders' pages files */
+	pid_t img_pid;			/* whose images its pages are (a forked child: the parent's) */
+	int ps_sk;			/* the source's page server (PAGES_SRC_REMOTE), or -1 */
 	struct page_range *r;
 	unsigned int nr, cap;
 	unsigned long *retry;		/* faults to serve again (events came first) */
@@ -47,6 +49,12 @@ int lazy_proc_events(struct lazy_proc *p, char *buf, struct lazy_proc **child);
 long lazy_proc_push(struct lazy_proc *p, char *buf, unsigned long max);
 /* Forget the process: it exited. */
 void lazy_proc_gone(struct lazy_proc *p, const char *why);
+
+/* lazy-remote.c: pages from the source's page server (PS_IOV_GET). 0 or -errno. */
+int lazy_remote_connect(void);
+int lazy_remote_get(int sk, pid_t img_pid, unsigned long img_addr, unsigned long npages,
+		    char *buf);
+int lazy_remote_close(int sk);
 
 /* The copy buffer the daemon hands to lazy_proc_*(). */
 #define LAZY_BUF_PAGES	64

@@ -75,6 +75,12 @@ struct rst_session;
 int lazy_split_pagemap(const MmEntry *mm, struct pagemap_set *ps,
 		       struct pagemap_set *lazy);
 
+/*
+ * Pages that a dump --lazy-pages left on the source (PAGES_SRC_REMOTE)
+ * can't be filled by the restore: -EINVAL naming the first in @ps.
+ */
+int pagemap_check_local(const struct pagemap_set *ps, int pid);
+
 /* uffd.c, the restore side. 0 or -errno. */
 /* Connect to the daemon of image folder @rs->dfd before anything is created. */
 int lazy_connect(struct rst_session *rs);
@@ -85,6 +91,14 @@ int lazy_finish(struct rst_session *rs);
 void lazy_disconnect(struct rst_session *rs);
 /* check: userfaultfd with the events a lazy restore needs. 0, or -errno and @why. */
 int lazy_uffd_probe(char *why, size_t len);
+
+/*
+ * lazy-dump.c: dump --lazy-pages. Listen on --address/--port before the
+ * dump (a socket or -errno); after it, keep the lazy pages out of the
+ * images and serve them to the daemon until it has them all. 0 or -errno.
+ */
+int lazy_dump_listen(void);
+int lazy_dump_serve(int dfd, int lsk);
 
 /* lazy-daemon.c: `criu lazy-pages -D DIR`. */
 int cr_lazy_pages(int dfd);

@@ -16,6 +16,12 @@
 #                   non-zero and its socket is gone; then a restore PASSes
 #   daemon_killed   the daemon SIGKILLed while pages are missing: the restored
 #                   tree is killed (the watchdog), nothing is left
+#   page_server     dump --lazy-pages keeps the pages on "A" and serves them on
+#                   loopback; lazy-pages --page-server and restore --lazy-pages
+#                   on "B" from the images without them: the test PASSes, B
+#                   never held those pages, both ends exit 0
+#   source_killed   the dumping criu (the source) SIGKILLed while pages are
+#                   missing: the daemon fails and the restored tree is killed
 #   zdtm            ../zdtm/run.sh --lazy: every zdtm test restored lazily
 #
 # One line per case, then "N passed, N failed". Runs as root. TMPDIR sets
@@ -203,6 +209,77 @@ case_daemon_killed() {
 	none_left "$w" || { echo "a process of the test is left"; return 1; }
 }
 
+# dump --lazy-pages on "A" (folder src, the pages served on loopback), the
+# images without those pages copied to "B" (folder dst), lazy-pages
+# --page-server and restore --lazy-pages there. $2: the daemon's push delay.
+# Leaves $SPID (the dumping criu), $DPID and $TPID.
+lazy_migrate() {
+	local w=$1 delay=$2 port=$((27000 + RANDOM % 2000)) i
+
+	mkdir -p "$w/src" "$w/dst"
+	"$CRIU" dump -t "$TPID" -D "$w/src" --lazy-pages --address 127.0.0.1 --port "$port" \
+		-v4 -o dump.log </dev/null >"$w/dump.out" 2>&1 &
+	SPID=$!
+	for ((i = 0; i < 200; i++)); do
+		grep -q "waiting for the lazy-pages daemon" "$w/src/dump.log" 2>/dev/null && break
+		kill -0 "$SPID" 2>/dev/null || { echo "dump --lazy-pages exited"; return 1; }
+		sleep 0.05
+	done
+	wait_gone "$TPID" 50 || { echo "pid $TPID still runs after the dump"; return 1; }
+	cp -a "$w/src/." "$w/dst/" && rm -f "$w/dst/dump.log"
+	CRIU_LAZY_PUSH_DELAY_MS=$delay "$CRIU" lazy-pages -D "$w/dst" --page-server \
+		--address 127.0.0.1 --port "$port" -v4 -o lazy-pages.log </dev/null >"$w/lazy.out" 2>&1 &
+	DPID=$!
+	for ((i = 0; i < 100; i++)); do
+		[ -S "$w/dst/lazy-pages.socket" ] && break
+		sleep 0.05
+	done
+	"$CRIU" restore -D "$w/dst" -d --lazy-pages -v4 -o restore.log >"$w/restore.out" 2>&1 ||
+		{ echo "restore --lazy-pages failed"; return 1; }
+}
+
+# Bytes of pages-*.img in folder $1.
+pages_bytes() {
+	cat "$1"/pages-*.img | wc -c
+}
+
+case_page_server() {
+	local w=$1 sent kept
+
+	start_target lazy_mm_events "$w" || { echo "can't start the test"; return 1; }
+	ZDTM_LAZY=1 lazy_migrate "$w" 300 || return 1
+	verdict "$w" || { echo "the test did not PASS: $(cat "$w/out" 2>/dev/null)"; return 1; }
+	wait "$DPID" || { echo "the daemon exited $?"; return 1; }
+	wait "$SPID" || { echo "dump --lazy-pages exited $?"; return 1; }
+	grep -q "come from the page server" "$w/dst/lazy-pages.log" ||
+		{ echo "the daemon did not use the page server"; return 1; }
+	# the lazy pages stayed on A: what went to B is a small part
+	sent=$(pages_bytes "$w/dst")
+	kept=$(grep -o "written [0-9]*" "$w/src/dump.log" | tail -1 | grep -o "[0-9]*")
+	[ -n "$kept" ] && [ "$sent" -lt $((kept * 4096 / 4)) ] ||
+		{ echo "B got $sent bytes of pages of $((kept * 4096)) dumped"; return 1; }
+	crit decode -i "$w/dst/pagemap-$TPID.img" --pretty >/dev/null 2>&1 ||
+		{ echo "crit can't decode the rewritten pagemap"; return 1; }
+}
+
+case_source_killed() {
+	local w=$1
+
+	start_target lazy_mm_events "$w" || { echo "can't start the test"; return 1; }
+	ZDTM_LAZY=1 lazy_migrate "$w" 60000 || return 1
+	alive "$TPID" || { echo "pid $TPID not running after restore"; return 1; }
+	kill -KILL "$SPID"
+	wait "$SPID" 2>/dev/null
+	wait_gone "$TPID" 50 || { echo "pid $TPID still runs without its source"; return 1; }
+	[ -s "$w/out" ] && { echo "the test gave a verdict with pages missing: $(cat "$w/out")"; return 1; }
+	wait_gone "$DPID" 50 || { echo "the daemon still runs"; return 1; }
+	wait "$DPID" && { echo "the daemon exited 0"; return 1; }
+	grep -q "page server went away" "$w/dst/lazy-pages.log" ||
+		{ echo "the daemon did not say the source went away"; return 1; }
+	sleep 0.2
+	none_left "$w" || { echo "a process of the test is left"; return 1; }
+}
+
 case_zdtm() {
 	local out
 
@@ -220,14 +297,15 @@ run_case() {
 		echo "PASS $c"; PASSED=$((PASSED + 1))
 	else
 		echo "FAIL $c: $why"; FAILED=$((FAILED + 1))
-		for f in "$w/img/restore.log" "$w/img/lazy-pages.log"; do
+		for f in "$w"/*/restore.log "$w"/*/lazy-pages.log "$w"/*/dump.log; do
 			[ -s "$f" ] && { log "---- tail of $f"; tail -n 8 "$f" >&2; }
 		done
 	fi
 	# what this case started, by pid
 	[ -n "$DPID" ] && kill -KILL "$DPID" 2>/dev/null
+	[ -n "$SPID" ] && kill -KILL "$SPID" 2>/dev/null
 	[ -n "$TPID" ] && alive "$TPID" && kill -KILL "$TPID" 2>/dev/null
-	DPID= TPID=
+	DPID= TPID= SPID=
 }
 
 while [ $# -gt 0 ]; do
@@ -240,7 +318,8 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ ${#CASES[@]} -gt 0 ] || CASES=(no_daemon bad_input restore_fault daemon_killed zdtm)
+[ ${#CASES[@]} -gt 0 ] || CASES=(no_daemon bad_input restore_fault daemon_killed page_server
+				 source_killed zdtm)
 [ -x "$CRIU" ] || { log "no criu at $CRIU"; exit 2; }
 CRIU=$(cd "$(dirname "$CRIU")" && pwd)/$(basename "$CRIU")
 make -s -C "$ZDTM" >&2 || exit 1
