@@ -525,15 +525,16 @@ int cr_lazy_pages(int dfd)
 	if (!d.buf)
 		return -ENOMEM;
 	ret = read_tree(&d);
-	if (!ret)
-		ret = connect_source(&d);
-	if (!ret)
-		ret = listen_socket(&d);
+	/* before the sockets: the watchdog must not keep them open */
 	if (!ret) {
 		d.wsk = lazy_watchdog_start();
 		if (d.wsk < 0)
 			ret = d.wsk;
 	}
+	if (!ret)
+		ret = connect_source(&d);
+	if (!ret)
+		ret = listen_socket(&d);
 	if (!ret)
 		ret = status_ready();
 	if (!ret) {

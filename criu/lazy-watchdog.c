@@ -36,39 +36,14 @@ struct watchdog {
 	unsigned int nr, cap;
 };
 
-static int wd_send(int wsk, uint32_t type, pid_t pid, int fd)
-{
-	struct lazy_msg m = { .magic = LAZY_MSG_MAGIC, .type = type, .pid = pid };
-	char cbuf[CMSG_SPACE(sizeof(int))] = {};
-	struct iovec iov = { &m, sizeof(m) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (fd >= 0) {
-		struct cmsghdr *c;
-
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	if (sendmsg(wsk, &mh, MSG_NOSIGNAL) != sizeof(m)) {
-		pr_perror("Can't hand pid %d to the lazy-pages watchdog", pid);
-		return -EPIPE;
-	}
-	return 0;
-}
-
 int lazy_watchdog_add(int wsk, pid_t pid, int uffd)
 {
-	return wd_send(wsk, LAZY_MSG_TASK, pid, uffd);
+	return lazy_msg_send(wsk, LAZY_MSG_TASK, pid, uffd);
 }
 
 int lazy_watchdog_done(int wsk)
 {
-	return wd_send(wsk, LAZY_MSG_DONE, 0, -1);
+	return lazy_msg_send(wsk, LAZY_MSG_DONE, 0, -1);
 }
 
 /* SIGKILL @pid's descendants, deepest first, then @pid itself. */

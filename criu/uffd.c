@@ -70,26 +70,11 @@ void lazy_disconnect(struct rst_session *rs)
 /* One message, with @fd attached when >= 0, and the daemon's answer. */
 static int lazy_send(int sk, uint32_t type, pid_t pid, int fd)
 {
-	struct lazy_msg m = { .magic = LAZY_MSG_MAGIC, .type = type, .pid = pid };
-	char cbuf[CMSG_SPACE(sizeof(int))] = {};
-	struct iovec iov = { &m, sizeof(m) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct lazy_reply r;
 	ssize_t n;
 
-	if (fd >= 0) {
-		struct cmsghdr *c;
-
-		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
-	if (sendmsg(sk, &mh, MSG_NOSIGNAL) != sizeof(m)) {
-		pr_perror("Can't send pid %d to the lazy-pages daemon", pid);
+	if (lazy_msg_send(sk, type, pid, fd)) {
+		pr_err("Can't send pid %d to the lazy-pages daemon\n", pid);
 		return -EPIPE;
 	}
 	n = recv(sk, &r, sizeof(r), 0);

@@ -50,6 +50,9 @@ struct lazy_reply {
 struct rst_task;
 struct pagemap_set;
 
+/* lazy-msg.c: send one message, @fd attached when >= 0. 0 or -EPIPE. */
+int lazy_msg_send(int sk, uint32_t type, int pid, int fd);
+
 /*
  * An area whose pages a lazy restore leaves to the daemon, as CRIU
  * chooses them: private anonymous memory, not locked (mlock would fault
