@@ -308,6 +308,7 @@ run_case() {
 	DPID= TPID= SPID=
 }
 
+ARGS=("$@")
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--criu) CRIU=$2; shift ;;
@@ -323,6 +324,12 @@ done
 [ -x "$CRIU" ] || { log "no criu at $CRIU"; exit 2; }
 CRIU=$(cd "$(dirname "$CRIU")" && pwd)/$(basename "$CRIU")
 make -s -C "$ZDTM" >&2 || exit 1
+# as zdtm's runner: the daemonized tests are reaped here, never left zombies
+# holding the pids a restore needs
+if [ -z "$LAZY_REAPED" ]; then
+	export LAZY_REAPED=1 ZDTM_REAPED=1
+	exec "$ZDTM/lib/subreaper" "$0" ${ARGS[@]+"${ARGS[@]}"}
+fi
 ROOT=$(mktemp -d "${TMPDIR:-/dev/shm}/lazy.XXXXXX") || exit 1
 for c in "${CASES[@]}"; do
 	run_case "$c"
