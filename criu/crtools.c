@@ -82,6 +82,11 @@ static int dump_command(bool pre_dump)
 		       pre_dump ? "pre-dump" : "dump");
 		return -EINVAL;
 	}
+	if (opts.auto_dedup) {
+		pr_err("--auto-dedup on %s is not supported by criu-ooh yet "
+		       "(criu page-server --auto-dedup does it)\n", pre_dump ? "pre-dump" : "dump");
+		return -EINVAL;
+	}
 	if (opts.dirty_tracker && !opts.track_mem)
 		pr_warn("--dirty-tracker has no effect without --track-mem\n");
 	dfd = open_images_dir(true);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fault-inject.h"
@@ -213,6 +214,65 @@ static int dedup_range(struct ps_session *s, unsigned int depth, uint64_t start,
 	return ret;
 }
 
+/*
+ * Parents are deduplicated only at FLUSH: until then the new pages may
+ * still be discarded, and the parents' copies must stay.
+ */
+static int note_dedup(struct ps_session *s, uint64_t start, uint64_t end)
+{
+	struct ps_dedup *d;
+
+	if (s->nr_dedup) {
+		d = &s->dedup[s->nr_dedup - 1];
+		if (d->id == s->id && d->end == start) {
+			d->end = end;
+			return 0;
+		}
+	}
+	if (s->nr_dedup == s->cap_dedup) {
+		unsigned int cap = s->cap_dedup ? s->cap_dedup * 2 : 64;
+
+		d = realloc(s->dedup, cap * sizeof(*d));
+		if (!d)
+			return -ENOMEM;
+		s->dedup = d;
+		s->cap_dedup = cap;
+	}
+	d = &s->dedup[s->nr_dedup++];
+	d->id = s->id;
+	d->start = start;
+	d->end = end;
+	return 0;
+}
+
+static int free_levels_and(struct ps_session *s, int ret)
+{
+	free_levels(s);
+	return ret;
+}
+
+/* Ranges are noted per pid in the order the pids came. */
+static int dedup_parents(struct ps_session *s)
+{
+	unsigned int i = 0, j;
+	int ret = 0;
+
+	while (i < s->nr_dedup && !ret) {
+		s->id = s->dedup[i].id;
+		ret = load_parent_chain(s);
+		for (j = i; !ret && j < s->nr_dedup && s->dedup[j].id == s->id; j++)
+			ret = dedup_range(s, 0, s->dedup[j].start, s->dedup[j].end);
+		ret = free_levels_and(s, ret);
+		while (i < s->nr_dedup && s->dedup[i].id == s->id)
+			i++;
+	}
+	s->nr_dedup = 0;
+	if (!ret && s->pages_deduped)
+		pr_info("Page server: --auto-dedup freed %llu pages of the parent images\n",
+			(unsigned long long)s->pages_deduped);
+	return ret;
+}
+
 /* --- files of the session ------------------------------------------------ */
 
 static int note_file(struct ps_session *s, const char *name)
@@ -269,6 +329,8 @@ static int commit_files(struct ps_session *s)
 		}
 		s->committed_any = true;
 	}
+	if (!ret && s->auto_dedup)
+		ret = dedup_parents(s);
 	return ret;
 }
 
@@ -456,8 +518,8 @@ static int serve_add(struct ps_session *s, int sk, const struct page_server_iov 
 	ret = pb_write_one(s->pagemap, &pe, &pagemap_entry__descriptor);
 	if (!ret && (flags & PE_PRESENT))
 		ret = recv_data(s, sk, end - pi->vaddr);
-	if (!ret && (flags & PE_PRESENT) && s->auto_dedup)
-		ret = dedup_range(s, 0, pi->vaddr, end);
+	if (!ret && (flags & PE_PRESENT) && s->auto_dedup && s->nr_levels)
+		ret = note_dedup(s, pi->vaddr, end);
 	if (!ret)
 		s->next_vaddr = end;
 	return ret;
@@ -525,6 +587,29 @@ int ps_session_serve(struct ps_session *s, int sk)
 	}
 }
 
+/*
+ * A fresh hidden folder, never one found there (a killed server's, or
+ * anybody's): what is created inside must not follow links.
+ */
+static int make_tmp_dir(struct ps_session *s)
+{
+	struct timespec ts;
+	unsigned int i;
+
+	for (i = 0; i < 16; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		snprintf(s->tmp_name, sizeof(s->tmp_name), ".page-server.%d.%lx",
+			 getpid(), (unsigned long)ts.tv_nsec ^ i);
+		if (!mkdirat(s->dfd, s->tmp_name, 0700))
+			return 0;
+		if (errno != EEXIST)
+			break;
+	}
+	pr_perror("Page server: can't create a folder %s in the image folder", s->tmp_name);
+	s->tmp_name[0] = 0;
+	return -EIO;
+}
+
 int ps_session_init(struct ps_session *s, int dfd, const char *parent, bool auto_dedup)
 {
 	int ret;
@@ -546,16 +631,14 @@ int ps_session_init(struct ps_session *s, int dfd, const char *parent, bool auto
 			return ret;
 		}
 	}
-	snprintf(s->tmp_name, sizeof(s->tmp_name), ".page-server.%d", getpid());
-	if (mkdirat(dfd, s->tmp_name, 0700) && errno != EEXIST) {
-		ret = -errno;
-		pr_perror("Page server: can't create %s in the image folder", s->tmp_name);
+	ret = make_tmp_dir(s);
+	if (ret)
 		return ret;
-	}
 	s->tmp_dfd = openat(dfd, s->tmp_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (s->tmp_dfd < 0) {
 		ret = -errno;
 		pr_perror("Page server: can't open %s", s->tmp_name);
+		unlinkat(dfd, s->tmp_name, AT_REMOVEDIR);
 		return ret;
 	}
 	return 0;
@@ -573,6 +656,7 @@ void ps_session_fini(struct ps_session *s)
 		close(s->parent_dfd);
 	images_forget();
 	free(s->ids);
+	free(s->dedup);
 	free(s->files);
 	free(s->buf);
 	memset(s, 0, sizeof(*s));

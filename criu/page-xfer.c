@@ -274,16 +274,29 @@ static int data_sent(struct page_xfer *x, size_t n)
 	return x->q_left ? 0 : queue_pump(x);
 }
 
-static int server_write_data(struct page_xfer *x, const void *buf, size_t len)
+/* One piece of the data stream to the socket: from a buffer or a pipe. */
+typedef int (*send_piece_fn)(int sk, const void *src, size_t off, size_t n);
+
+static int piece_from_buf(int sk, const void *src, size_t off, size_t n)
 {
-	const char *p = buf;
-	size_t chunk;
+	return ps_send_all(sk, (const char *)src + off, n);
+}
+
+static int piece_from_pipe(int sk, const void *src, size_t off, size_t n)
+{
+	return ps_splice_to(sk, *(const int *)src, n);
+}
+
+static int server_stream(struct page_xfer *x, size_t len, send_piece_fn send_piece,
+			 const void *src)
+{
+	size_t off = 0, chunk;
 	int ret;
 
-	while (len) {
-		ret = data_room(x, len, &chunk);
+	while (off < len) {
+		ret = data_room(x, len - off, &chunk);
 		if (!ret) {
-			ret = ps_send_all(x->conn->sk, p, chunk);
+			ret = send_piece(x->conn->sk, src, off, chunk);
 			if (ret)
 				return ps_failed(x, "sending pages", ret);
 		}
@@ -291,31 +304,19 @@ static int server_write_data(struct page_xfer *x, const void *buf, size_t len)
 			ret = data_sent(x, chunk);
 		if (ret)
 			return ret;
-		p += chunk;
-		len -= chunk;
+		off += chunk;
 	}
 	return 0;
 }
 
+static int server_write_data(struct page_xfer *x, const void *buf, size_t len)
+{
+	return server_stream(x, len, piece_from_buf, buf);
+}
+
 static int server_splice_data(struct page_xfer *x, int pipe_fd, size_t len)
 {
-	size_t chunk;
-	int ret;
-
-	while (len) {
-		ret = data_room(x, len, &chunk);
-		if (!ret) {
-			ret = ps_splice_to(x->conn->sk, pipe_fd, chunk);
-			if (ret)
-				return ps_failed(x, "sending pages", ret);
-		}
-		if (!ret)
-			ret = data_sent(x, chunk);
-		if (ret)
-			return ret;
-		len -= chunk;
-	}
-	return 0;
+	return server_stream(x, len, piece_from_pipe, &pipe_fd);
 }
 
 static void server_free(struct page_xfer *x)

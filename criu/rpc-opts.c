@@ -123,6 +123,21 @@ static int set_config_file(const CriuOpts *ro, const struct rpc_peer *peer)
 }
 
 /* Applied by rpc_setup_dirs(): listed so that they count as known. */
+/* ps: the page server to dump to (address, port); a connected socket (fd) is not taken. */
+static int set_ps(const CriuOpts *ro, const struct rpc_peer *peer)
+{
+	if (ro->ps->has_fd) {
+		pr_err("RPC ps.fd (a connected page server socket, --ps-socket) "
+		       "is not supported by criu-ooh yet\n");
+		return -EINVAL;
+	}
+	opts.use_page_server = true;
+	opts.addr = ro->ps->address;
+	if (ro->ps->has_port)
+		opts.port = ro->ps->port;
+	return 0;
+}
+
 static int set_by_dirs(const CriuOpts *ro, const struct rpc_peer *peer)
 {
 	return 0;
@@ -140,7 +155,7 @@ static const struct rpc_opt rpc_opts[] = {
 	{ "file_locks",		"-l/--file-locks",	NULL },
 	{ "log_level",		"-v",			set_log_level },
 	{ "log_file",		"-o/--log-file",	set_by_dirs },
-	{ "ps",			"--page-server/--address/--port", NULL },
+	{ "ps",			"--page-server/--address/--port", set_ps },
 	{ "notify_scripts",	"--action-script (RPC notifications)", set_notify_scripts },
 	{ "root",		"-r/--root",		NULL },
 	{ "parent_img",		"--prev-images-dir",	set_parent_img },

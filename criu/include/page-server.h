@@ -11,7 +11,7 @@ struct cr_img;
  * One session of the receiving page server: a dump's commands on one
  * connection, written as pagemap-PID.img and pages-N.img into the image
  * folder. Until a FLUSH the files live in a hidden folder inside it
- * (.page-server.PID); FLUSH renames them into place, and a session that
+ * (.page-server.PID.N); FLUSH renames them into place, and a session that
  * ends without one removes them, so that a dropped link leaves nothing
  * that looks like a complete image.
  */
@@ -30,6 +30,12 @@ struct ps_level {
 
 #define PS_MAX_LEVELS		64
 
+/* Pages received for pid @id, whose copies up the chain --auto-dedup frees. */
+struct ps_dedup {
+	unsigned long id;
+	uint64_t start, end;
+};
+
 struct ps_session {
 	int dfd;			/* the image folder, -D */
 	int tmp_dfd;			/* images not yet flushed */
@@ -47,6 +53,8 @@ struct ps_session {
 	struct ps_level levels[PS_MAX_LEVELS];
 	unsigned int nr_levels;
 
+	struct ps_dedup *dedup;		/* --auto-dedup: ranges received, until FLUSH */
+	unsigned int nr_dedup, cap_dedup;
 	unsigned long *ids;		/* pids opened in this session */
 	unsigned int nr_ids, cap_ids;
 	char (*files)[40];		/* files in the hidden folder */

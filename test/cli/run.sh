@@ -683,13 +683,16 @@ t_close() {
 t_commands() {
 	local out c
 
-	for c in page-server dedup "cpuinfo dump"; do
+	for c in dedup "cpuinfo dump"; do
 		out=$("$CRIU" $c 2>&1) && { echo "$c accepted"; return 1; }
 		grep -q "not supported by criu-ooh yet" <<<"$out" || { echo "$c: $out"; return 1; }
 	done
 	out=$("$CRIU" lazy-pages 2>&1) && { echo "lazy-pages without -D accepted"; return 1; }
 	grep -q "images folder is needed" <<<"$out" || { echo "lazy-pages: $out"; return 1; }
 	out=$("$CRIU" frobnicate 2>&1) && { echo "unknown command accepted"; return 1; }
+	# page-server is real (test/migrate): without -D it says what it needs
+	out=$("$CRIU" page-server 2>&1) && { echo "page-server without -D accepted"; return 1; }
+	grep -q "needs an images folder" <<<"$out" || { echo "page-server: $out"; return 1; }
 	"$CRIU" --help | grep -q "^Usage:" || { echo "no usage from --help"; return 1; }
 	# --help wins over a broken configuration file, as in CRIU
 	echo "no-such-option" >"$USERCONF"

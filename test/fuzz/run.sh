@@ -21,49 +21,44 @@ if ! ./make-seeds "$seeds"; then
 	exit 1
 fi
 
-# Leaks are checked too (libFuzzer's -detect_leaks, on by default).
-./image-fuzz -max_total_time="$seconds" -max_len=65536 -timeout=10 \
-	-rss_limit_mb=2048 -print_final_stats=1 \
-	-artifact_prefix="$work/" "$corpus" "$seeds" > "$work/fuzz.log" 2>&1
-rc=$?
-grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ +DONE)' \
-	"$work/fuzz.log" | sed 's/^/    /'
-
 passed=0
 failed=0
-if [ $rc -ne 0 ]; then
-	grep -E 'ERROR|SUMMARY|Test unit written' "$work/fuzz.log" | sed 's/^/    /'
-	echo "FAIL: image_fuzz (log: test/fuzz/$work/fuzz.log)"
-	failed=$((failed + 1))
-else
-	echo "PASS: image_fuzz (${seconds}s)"
-	passed=$((passed + 1))
-fi
+
+# fuzz NAME TARGET SECONDS PREFIX DIR...: one libFuzzer run, its verdict.
+# Leaks are checked too (libFuzzer's -detect_leaks, on by default).
+fuzz() {
+	local name=$1 target=$2 secs=$3 prefix=$4 rc
+
+	shift 4
+	"./$target" -max_total_time="$secs" -max_len=65536 -timeout=10 \
+		-rss_limit_mb=2048 -print_final_stats=1 \
+		-artifact_prefix="$work/$prefix" "$@" > "$work/$target.log" 2>&1
+	rc=$?
+	grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ +DONE)' \
+		"$work/$target.log" | sed 's/^/    /'
+	if [ $rc -ne 0 ]; then
+		grep -E 'ERROR|SUMMARY|Test unit written|unexpected|outside|in place' \
+			"$work/$target.log" | sed 's/^/    /'
+		echo "FAIL: $name (log: test/fuzz/$work/$target.log)"
+		failed=$((failed + 1))
+	else
+		echo "PASS: $name (${secs}s)"
+		passed=$((passed + 1))
+	fi
+}
+
+fuzz image_fuzz image-fuzz "$seconds" "" "$corpus" "$seeds"
 
 ps_seconds=${PS_FUZZ_SECONDS:-$seconds}
 ps_seeds=$work/ps-seeds
 ps_corpus=$work/ps-corpus
 rm -rf "$ps_seeds"
 mkdir -p "$ps_seeds" "$ps_corpus" || exit 1
-if ! python3 ./ps-seeds.py "$ps_seeds"; then
+if python3 ./ps-seeds.py "$ps_seeds"; then
+	fuzz ps_fuzz ps-fuzz "$ps_seconds" ps- "$ps_corpus" "$ps_seeds"
+else
 	echo "FAIL: ps_fuzz (can't write the seed sessions)"
 	failed=$((failed + 1))
-else
-	./ps-fuzz -max_total_time="$ps_seconds" -max_len=65536 -timeout=10 \
-		-rss_limit_mb=2048 -print_final_stats=1 \
-		-artifact_prefix="$work/ps-" "$ps_corpus" "$ps_seeds" > "$work/ps-fuzz.log" 2>&1
-	rc=$?
-	grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ +DONE)' \
-		"$work/ps-fuzz.log" | sed 's/^/    /'
-	if [ $rc -ne 0 ]; then
-		grep -E 'ERROR|SUMMARY|Test unit written|unexpected|outside|in place' \
-			"$work/ps-fuzz.log" | sed 's/^/    /'
-		echo "FAIL: ps_fuzz (log: test/fuzz/$work/ps-fuzz.log)"
-		failed=$((failed + 1))
-	else
-		echo "PASS: ps_fuzz (${ps_seconds}s)"
-		passed=$((passed + 1))
-	fi
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

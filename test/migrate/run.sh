@@ -21,10 +21,13 @@
 # test running (and its tracker usable: the retry on the same parent
 # restores right) and leave B no image in place; then the step again.
 # The final dump must record pages in the parent (only what changed
-# goes), B's images must decode with crit, restore in B must bring the
-# test back, and the test checks its state.
+# goes), B's images must decode with crit, the final server's
+# --auto-dedup must free the parents' copies of what it got, restore in
+# B must bring the test back, and the test checks its state.
 #
-# Then the server is fed bad input (garbage, a truncated command, a
+# A session written by an independent encoder of CRIU's protocol (as
+# CRIU's dump sends it) must be taken, answered and written right. Then
+# the server is fed bad input (garbage, a truncated command, a
 # range that overflows, pages of a pid it did not open, pages said to
 # be in a parent it does not have): it must refuse each with an error
 # naming it, exit 1 (no crash) and leave no image.
@@ -93,11 +96,12 @@ cleanup() {
 
 # ------------------------------------------------------------ page servers
 
-# server DIR [PARENT [FAULT]]: a page server for one step, in B, detached.
+# server DIR [PARENT [FAULT [OPTION]]]: a page server for one step, in B, detached.
 server() {
 	local dir=$1 parent=$2 fault=$3 args=()
 
 	[ -n "$parent" ] && args=(--prev-images-dir "$parent")
+	[ -n "$4" ] && args+=("$4")
 	rm -f "$dir/ps.pid"
 	CRIU_FAULT=$fault in_b "$CRIU" page-server -D "$dir" --address "$ADDR_B" --port "$PORT" \
 		"${args[@]}" --timeout "$NET_TIMEOUT" -v4 -o ps.log -d --pidfile ps.pid \
@@ -146,13 +150,13 @@ step_cmd() {
 	[ -n "$parent" ] && CMD+=(--prev-images-dir "../$parent")
 }
 
-# A step that must go through: server on B, criu in A.
+# A step that must go through: server on B (with OPTION), criu in A.
 good_step() {
-	local kind=$1 step=$2 parent=$3
+	local kind=$1 step=$2 parent=$3 option=$4
 
 	rm -rf "$W/A/$step" "$W/B/$step"
 	mkdir -p "$W/A/$step" "$W/B/$step"
-	server "$W/B/$step" "${parent:+../$parent}" || return 1
+	server "$W/B/$step" "${parent:+../$parent}" "" "$option" || return 1
 	step_cmd "$kind" "$step" "$parent"
 	in_a "${CMD[@]}" >"$W/A/$step/$kind.out" 2>&1 ||
 		{ echo "criu $kind ($step) exited $?: $(tail -n1 "$W/A/$step/$kind.out")"; return 1; }
@@ -222,7 +226,7 @@ check_b_images() {
 }
 
 migrate_steps() {
-	local name=$1 verdict why
+	local name=$1 verdict why blocks
 
 	(cd "$W" && in_a timeout 300 "$ZDTM_DIR/static/$name" --pidfile "$W/pid" \
 		--outfile "$W/out" </dev/null >"$W/start.log" 2>&1) ||
@@ -237,7 +241,13 @@ migrate_steps() {
 	broken_step dump final pre2 kill || return 1
 	mutate "$W" "$PID" 3 3>&1 || return 1
 	tree_list "$PID" >"$W/tree"
-	good_step dump final pre2 || return 1
+	blocks=$(du -cs --block-size=4096 "$W/B/pre1" "$W/B/pre2" | tail -n1 | cut -f1)
+	good_step dump final pre2 --auto-dedup || return 1
+	# the parents' copies of the pages the final dump sent are freed (a
+	# test that takes rounds rewrote pages the parents hold)
+	[ ! -e "$W/out.round" ] ||
+		[ "$(du -cs --block-size=4096 "$W/B/pre1" "$W/B/pre2" | tail -n1 | cut -f1)" -lt "$blocks" ] ||
+		{ echo "--auto-dedup freed nothing in B/pre1 and B/pre2 ($blocks blocks)"; return 1; }
 	wait_gone "$PID" || { echo "pid $PID alive after the dump"; return 1; }
 	why=$(wait_tree_freed "$W/tree") || { echo "pid $why of the tree still exists after dump"; return 1; }
 	check_b_images || return 1
@@ -317,6 +327,66 @@ EOF
 	fi
 }
 
+# A session written from CRIU's protocol by an independent encoder (the
+# way CRIU's dump talks): the replies, the exit status and the images.
+good_session() {
+	local dir=$ROOT/good spid rc i why=ok
+
+	mkdir -p "$dir"
+	in_b "$CRIU" page-server -D "$dir" --address "$ADDR_B" --port "$PORT" \
+		--timeout "$NET_TIMEOUT" -v4 -o ps.log >"$dir/ps.out" 2>&1 &
+	spid=$!
+	for ((i = 0; i < 100; i++)); do
+		grep -q "listening on" "$dir/ps.log" 2>/dev/null && break
+		sleep 0.05
+	done
+	in_a python3 - "$ADDR_B" "$PORT" <<'EOF' >"$dir/client.log" 2>&1 || why="client: $(tail -n1 "$dir/client.log")"
+import socket, struct, sys
+def iov(cmd, nr, vaddr, dst, flags=0):
+    return struct.pack("<IIQQ", cmd | flags << 16, nr, vaddr, dst)
+def recv(s, n):
+    b = b""
+    while len(b) < n:
+        c = s.recv(n - len(b))
+        assert c, "server closed"
+        b += c
+    return b
+pid = 4321 << 8 | 1
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+s.sendall(iov(5, 0, 0, pid))                      # PARENT
+assert struct.unpack("<i", recv(s, 4))[0] == 0, "PARENT said yes"
+s.sendall(iov(4, 0, 0, pid))                      # OPEN2
+assert recv(s, 1) == b"\0", "OPEN2 said it has a parent"
+s.sendall(iov(6, 2, 0x10000, pid, 4) + b"\x11" * 4096 + b"\x22" * 4096)
+s.sendall(iov(1, 1, 0x20000, pid) + b"\x33" * 4096)   # old ADD
+s.sendall(iov(6, 3, 0x30000, pid, 2))             # lazy, no data
+s.sendall(iov(0x1024, 0, 0, 0))                   # FLUSH_N_CLOSE
+assert struct.unpack("<i", recv(s, 4))[0] == 0, "FLUSH failed"
+s.close()
+EOF
+	for ((i = 0; i < 100; i++)); do
+		[ -e "/proc/$spid" ] || break
+		sleep 0.05
+	done
+	[ -e "/proc/$spid" ] && { kill -9 "$spid"; why="server still running"; }
+	wait "$spid"
+	rc=$?
+	[ "$why" = ok ] && [ "$rc" != 0 ] && why="server exited $rc: $(grep Error "$dir/ps.log" | tail -n1)"
+	[ "$why" = ok ] && [ "$(crit decode --pretty -i "$dir/pagemap-4321.img" 2>&1 | grep -c '"vaddr"')" != 3 ] &&
+		why="pagemap-4321.img does not hold the 3 entries"
+	[ "$why" = ok ] && ! python3 -c 'import sys
+sys.exit(open(sys.argv[1], "rb").read() != b"\x11" * 4096 + b"\x22" * 4096 + b"\x33" * 4096)' \
+		"$dir/pages-1.img" && why="pages-1.img does not hold the 3 pages in order"
+	[ "$why" = ok ] && [ -n "$(ls -A "$dir" | grep '^\.page-server')" ] && why="its hidden folder is left"
+	if [ "$why" = ok ]; then
+		echo "PASS ps_takes_criu_session"
+		PASSED=$((PASSED + 1))
+	else
+		echo "FAIL ps_takes_criu_session: $why"
+		FAILED=$((FAILED + 1))
+	fi
+}
+
 bad_inputs() {
 	local open='iov(4, 0, 0, 1234 << 8 | 1)'
 	bad_input garbage 'bytes(range(256)) * 8'
@@ -333,15 +403,19 @@ bad_inputs() {
 	bad_input no_flush "$open + iov(6, 1, 0x1000, 1234 << 8 | 1, 4) + bytes(4096)"
 }
 
-# It listens on the address given, and only there.
+# It listens on the address given, and only there; --daemon returns
+# once it listens, and --status-fd got a zero byte by then.
 bind_check() {
-	local dir=$ROOT/bind listening
+	local dir=$ROOT/bind listening status
 
 	mkdir -p "$dir"
-	if server "$dir"; then
+	if in_b "$CRIU" page-server -D "$dir" --address "$ADDR_B" --port "$PORT" -d \
+		--pidfile ps.pid --status-fd 5 -o ps.log 5>"$dir/status"; then
 		listening=$(in_b ss -Hltn "sport = :$PORT" | awk '{print $4}')
+		status=$(od -An -tx1 "$dir/status" | tr -d ' ')
 		server_stop "$dir"
 	fi
+	[ "$status" = 00 ] || listening="(status fd got '$status', not one zero byte) $listening"
 	if [ "$listening" = "$ADDR_B:$PORT" ]; then
 		echo "PASS ps_binds_address_given"
 		PASSED=$((PASSED + 1))
@@ -373,6 +447,7 @@ main_migrate() {
 	net_up || { log "can't create the network namespaces"; echo "0 passed, 1 failed"; FAILED=1; exit 1; }
 
 	bind_check
+	good_session
 	bad_inputs
 	for t in "${tests[@]}"; do
 		migrate_test "$t"
