@@ -21,6 +21,7 @@
 
 #include "check.h"
 #include "compel.h"
+#include "lazy-pages.h"
 #include "log.h"
 #include "rseq.h"
 #include "tracking.h"
@@ -85,7 +86,7 @@ static int probe_uffd(char *why, size_t len)
 		return -errno;
 	}
 	close(fd);
-	snprintf(why, len, "used by the pagemap-scan tracker; criu-ooh has no lazy pages");
+	snprintf(why, len, "used by the pagemap-scan tracker and lazy pages");
 	return 0;
 }
 
@@ -178,8 +179,8 @@ static const struct feature features[] = {
 	{ "tcp_half_closed", CAT_EXTRA, NULL, NOT_NET },
 	{ "compat_cr", CAT_EXPERIMENTAL, NULL, "criu-ooh dumps 64-bit processes only" },
 	{ "uffd", CAT_EXTRA, probe_uffd, NULL },
-	{ "uffd-noncoop", CAT_EXTRA, NULL, "criu-ooh has no lazy pages yet" },
-	{ "lazy_pages", CAT_NAMED, NULL, "criu-ooh has no lazy pages yet" },
+	{ "uffd-noncoop", CAT_EXTRA, lazy_uffd_probe, NULL },
+	{ "lazy_pages", CAT_NAMED, lazy_uffd_probe, NULL },
 	{ "can_map_vdso", CAT_EXTRA, NULL, "criu-ooh moves the vdso it has instead of mapping one" },
 	{ "sk_ns", CAT_EXTRA, NULL, NOT_NET },
 	{ "sk_unix_file", CAT_NAMED, NULL, NOT_NET },

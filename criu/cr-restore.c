@@ -27,6 +27,7 @@
 #include "cr_options.h"
 #include "fault-inject.h"
 #include "image.h"
+#include "lazy-pages.h"
 #include "log.h"
 #include "pstree.h"
 #include "restore.h"
@@ -119,6 +120,9 @@ static int build_shape(struct pstree *t, const struct rst_layout *l,
 			ret = rst_lead_session(item->rst, i == 0);
 		for (j = 0; j < item->nr_children && !ret; j++)
 			ret = rst_fork_child(item->rst, item->children[j], l);
+		/* after the forks: a child builds its memory from its own images */
+		if (!ret)
+			ret = lazy_register_task(item->rst);
 	}
 	for (i = 0; i < t->nr && !ret; i++)
 		ret = rst_join_group(t->items[i]->rst, i == 0);
@@ -208,6 +212,8 @@ static int restore_tree(struct rst_session *rs, struct pstree *t,
 	if (!ret)
 		run_scripts(ACT_PRE_RESUME);
 	if (!ret)
+		ret = lazy_finish(rs);
+	if (!ret)
 		ret = rst_release_tree(t);
 	if (ret) {
 		pr_err("Restoring pid %d failed; every task created is killed\n", pid);
@@ -218,7 +224,7 @@ static int restore_tree(struct rst_session *rs, struct pstree *t,
 
 int cr_restore_tasks(int dfd)
 {
-	struct rst_session rs = { .dfd = dfd };
+	struct rst_session rs = { .dfd = dfd, .lazy_sk = -1 };
 	struct restore_stats st = {};
 	struct rst_layout l = {};
 	struct pstree t = {};
@@ -234,7 +240,9 @@ int cr_restore_tasks(int dfd)
 	if (ret)
 		goto out;
 	pick_fd_base(&rs, &t);
-	ret = rst_tasks_prepare(&rs, &t);
+	ret = lazy_connect(&rs);
+	if (!ret)
+		ret = rst_tasks_prepare(&rs, &t);
 	if (ret)
 		goto out_close;
 	ret = restore_tree(&rs, &t, &l, &st);
@@ -254,6 +262,7 @@ out_close:
 	rst_close_files(&rs);
 	rst_sockets_fini(&rs, true);
 out:
+	lazy_disconnect(&rs);
 	rst_reg_paths_free(&rs);
 	rst_tasks_free(&t);
 	free_vma_list(&l.self);

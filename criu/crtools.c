@@ -14,6 +14,7 @@
 
 #include "cr-dump.h"
 #include "cr_options.h"
+#include "lazy-pages.h"
 #include "log.h"
 #include "options.h"
 #include "page-xfer.h"
@@ -74,7 +75,7 @@ static int setup_log(void)
 
 static int dump_command(bool pre_dump)
 {
-	int dfd, ret;
+	int dfd, ret, lsk = -1;
 
 	if (!opts.pid) {
 		pr_err("%s needs the pid of the process: -t PID\n",
@@ -91,7 +92,19 @@ static int dump_command(bool pre_dump)
 	dfd = open_images_dir(true);
 	if (dfd < 0)
 		return dfd;
+	/* the port first: a dump that could not serve its pages never runs */
+	if (opts.lazy_pages && !pre_dump) {
+		lsk = lazy_dump_listen();
+		if (lsk < 0) {
+			close(dfd);
+			return lsk;
+		}
+	}
 	ret = pre_dump ? cr_pre_dump_tasks(opts.pid, dfd) : cr_dump_tasks(opts.pid, dfd);
+	if (!ret && lsk >= 0)
+		ret = lazy_dump_serve(dfd, lsk);
+	if (lsk >= 0)
+		close(lsk);
 	close(dfd);
 	return ret;
 }
@@ -112,11 +125,11 @@ static int run_command(const char *cmd)
 		return dump_command(false);
 	if (!strcmp(cmd, "page-server"))
 		return cr_page_server();
-	/* restore */
+	/* restore, lazy-pages */
 	dfd = open_images_dir(false);
 	if (dfd < 0)
 		return dfd;
-	ret = cr_restore_tasks(dfd);
+	ret = strcmp(cmd, "lazy-pages") ? cr_restore_tasks(dfd) : cr_lazy_pages(dfd);
 	close(dfd);
 	return ret;
 }
@@ -125,7 +138,7 @@ static int run_command(const char *cmd)
 static bool refused_command(const char *cmd)
 {
 	static const char *const refused[] = {
-		"lazy-pages", "dedup", "cpuinfo", "exec", "show",
+		"dedup", "cpuinfo", "exec", "show",
 	};
 	unsigned int i;
 
@@ -171,7 +184,7 @@ int main(int argc, char **argv)
 		return 1;
 	if (strcmp(cmd, "dump") && strcmp(cmd, "pre-dump") &&
 	    strcmp(cmd, "restore") && strcmp(cmd, "check") &&
-	    strcmp(cmd, "page-server")) {
+	    strcmp(cmd, "page-server") && strcmp(cmd, "lazy-pages")) {
 		fprintf(stderr, "Error: unknown command '%s'\n", cmd);
 		print_usage(stderr);
 		return 1;

@@ -35,6 +35,7 @@ struct pm_ent {
 	unsigned long start, end;
 	unsigned long off;		/* in the folder's pages-1.img */
 	bool in_parent;
+	bool lazy;			/* left on the source's page server */
 };
 
 /* One image folder of the chain: its pagemap, sorted by address. */
@@ -81,6 +82,12 @@ static bool entry_in_parent(const PagemapEntry *pe)
 	       (pe->has_flags && (pe->flags & PE_PARENT));
 }
 
+/* dump --lazy-pages: the data stayed with the source's page server. */
+static bool entry_lazy(const PagemapEntry *pe)
+{
+	return !entry_in_parent(pe) && pe->has_flags && (pe->flags & PE_LAZY);
+}
+
 static int check_entry(const struct cr_img *img, const PagemapEntry *pe,
 		       const MmEntry *mm, unsigned long off, unsigned long size,
 		       unsigned long prev_end)
@@ -98,7 +105,7 @@ static int check_entry(const struct cr_img *img, const PagemapEntry *pe,
 		       img_name(img), (unsigned long long)pe->vaddr, pe->nr_pages);
 		return -EINVAL;
 	}
-	if (!entry_in_parent(pe) && (off + len > size || off + len < off)) {
+	if (!entry_in_parent(pe) && !entry_lazy(pe) && (off + len > size || off + len < off)) {
 		pr_err("%s: entry %llx+%u points past the end of its pages image (%lu bytes)\n",
 		       img_name(img), (unsigned long long)pe->vaddr, pe->nr_pages, size);
 		return -EINVAL;
@@ -123,6 +130,7 @@ static int add_ent(struct chain_level *lv, unsigned int *cap, const PagemapEntry
 	e->end = pe->vaddr + (unsigned long)pe->nr_pages * PAGE_SIZE;
 	e->off = off;
 	e->in_parent = entry_in_parent(pe);
+	e->lazy = entry_lazy(pe);
 	return 0;
 }
 
@@ -178,7 +186,7 @@ static int read_level(int dfd, unsigned int level, int pid, const MmEntry *mm,
 		ret = check_entry(img, pe, mm, off, st.st_size, prev_end);
 		if (!ret)
 			ret = add_ent(lv, &cap, pe, off);
-		if (!entry_in_parent(pe))
+		if (!entry_in_parent(pe) && !entry_lazy(pe))
 			off += (unsigned long)pe->nr_pages * PAGE_SIZE;
 		prev_end = pe->vaddr + (unsigned long)pe->nr_pages * PAGE_SIZE;
 		pb_free(pe);
@@ -259,6 +267,8 @@ static int resolve(struct chain *ch, unsigned int level, unsigned long start,
 		t = e->end < end ? e->end : end;
 		if (e->in_parent)
 			ret = resolve(ch, level + 1, s, t, ps);
+		else if (e->lazy)	/* fetched by its address */
+			ret = add_range(ps, s, t - s, s, PAGES_SRC_REMOTE);
 		else
 			ret = add_range(ps, s, t - s, e->off + (s - e->start), level);
 		if (ret)
@@ -332,6 +342,9 @@ int read_pagemap_chain(int dfd, int pid, const MmEntry *mm,
 
 		if (e->in_parent)
 			ret = resolve(ch, 1, e->start, e->end, ps);
+		else if (e->lazy)
+			ret = add_range(ps, e->start, e->end - e->start, e->start,
+					PAGES_SRC_REMOTE);
 		else
 			ret = add_range(ps, e->start, e->end - e->start, e->off, 0);
 	}

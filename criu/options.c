@@ -100,6 +100,7 @@ static const struct opt_desc opt_table[] = {
 	CALL("ms", 0, no_argument, parse_ms),
 	/* memory */
 	BOOL("track-mem", 0, track_mem),
+	BOOL("lazy-pages", 0, lazy_pages),
 	BOOL("page-server", 0, use_page_server),
 	BOOL("auto-dedup", 0, auto_dedup),
 	STR("prev-images-dir", 0, prev_images_dir),
@@ -137,7 +138,6 @@ static const struct opt_desc opt_table[] = {
 	REFUSED("exec-cmd", 0, no_argument),
 	REFUSED("freeze-cgroup", 0, required_argument),
 	REFUSED_BOOL("weak-sysctls", 0),
-	REFUSED("lazy-pages", 0, no_argument),
 	REFUSED_BOOL("stream", 0),
 	REFUSED("external", 0, required_argument),
 	REFUSED("inherit-fd", 0, required_argument),
@@ -747,6 +747,7 @@ void print_usage(FILE *out)
 "Usage:\n"
 "  criu dump|pre-dump -t PID -D DIR [<options>]\n"
 "  criu restore -D DIR [<options>]\n"
+"  criu lazy-pages -D DIR [<options>]\n"
 "  criu page-server -D DIR [--address ADDR] [--port PORT] [<options>]\n"
 "  criu check [--feature FEAT] [--extra] [--experimental] [--all]\n"
 "\n"
@@ -758,6 +759,7 @@ void print_usage(FILE *out)
 "  dump           checkpoint a process into a folder of images\n"
 "  pre-dump       checkpoint memory only, leaving the process running\n"
 "  restore        restore a process from images\n"
+"  lazy-pages     serve the memory of a restore --lazy-pages\n"
 "  page-server    receive the pages of a dump over TCP into DIR\n"
 "  check          check that the kernel has what criu needs\n"
 "\n"
@@ -769,6 +771,7 @@ void print_usage(FILE *out)
 "  -x|--ext-unix-sk[=INO,...]  allow unix peers outside the tree (those INOs)\n"
 "  -d|--restore-detached  return once the restored process runs (--daemon)\n"
 "     --pidfile FILE      write the restored pid to FILE (in DIR)\n"
+"     --lazy-pages        restore: leave private anonymous memory to lazy-pages\n"
 "     --timeout NUM       seconds to wait for the process to stop (10)\n"
 "     --action-script F   run F at each step, see criu(8)\n"
 "     --status-fd FD      write a zero byte to FD when ready to serve\n"

@@ -86,6 +86,12 @@ static int set_track_mem(const CriuOpts *ro, const struct rpc_peer *peer)
 	return 0;
 }
 
+static int set_lazy_pages(const CriuOpts *ro, const struct rpc_peer *peer)
+{
+	opts.lazy_pages = true;
+	return 0;
+}
+
 static int set_parent_img(const CriuOpts *ro, const struct rpc_peer *peer)
 {
 	opts.prev_images_dir = ro->parent_img;
@@ -237,7 +243,7 @@ static const struct rpc_opt rpc_opts[] = {
 	{ "timeout",		"--timeout",		set_timeout },
 	{ "tcp_skip_in_flight",	"--skip-in-flight",	set_tcp_skip_in_flight },
 	{ "weak_sysctls",	"--weak-sysctls",	NULL },
-	{ "lazy_pages",		"--lazy-pages",		NULL },
+	{ "lazy_pages",		"--lazy-pages",		set_lazy_pages },
 	{ "status_fd",		"--status-fd",		NULL },
 	{ "orphan_pts_master",	"--orphan-pts-master",	NULL },
 	{ "config_file",	"--config",		set_config_file },

@@ -20,6 +20,7 @@
 #include "cr_options.h"
 #include "fault-inject.h"
 #include "image.h"
+#include "lazy-pages.h"
 #include "log.h"
 #include "mm.h"
 #include "pstree.h"
@@ -229,6 +230,10 @@ int rst_tasks_prepare(struct rst_session *rs, struct pstree *t)
 		if (!ret && !rt->vm_shared)
 			ret = read_pagemap_chain(rs->dfd, rt->rc.pid, rt->mm,
 						 keep_pages_fd, rs, &rt->ps);
+		if (!ret && !rt->vm_shared && opts.lazy_pages)
+			ret = lazy_split_pagemap(rt->mm, &rt->ps, &rt->lazy);
+		if (!ret && !rt->vm_shared)
+			ret = pagemap_check_local(&rt->ps, rt->rc.pid);
 	}
 	return ret;
 }
@@ -243,6 +248,7 @@ void rst_tasks_free(struct pstree *t)
 		if (!rt)
 			continue;
 		free_pagemap(&rt->ps);
+		free(rt->lazy.ranges);
 		free(rt->cores);
 		free(rt->threads);
 		free(rt);

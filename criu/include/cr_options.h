@@ -69,6 +69,7 @@ struct cr_options {
 	int manage_cgroups;		/* --manage-cgroups, enum cg_mode */
 	const char *addr;		/* --address: service socket or server */
 	int port;			/* --port */
+	bool lazy_pages;		/* --lazy-pages */
 	bool use_page_server;		/* dump: --page-server (at --address --port) */
 	bool auto_dedup;		/* --auto-dedup */
 	const char *config_file;	/* --config */

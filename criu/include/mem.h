@@ -94,9 +94,12 @@ int file_cache_ranges(int pagemap_fd, unsigned long start, unsigned long end,
 struct page_range {
 	unsigned long vaddr;
 	unsigned long len;
-	unsigned long off;
+	unsigned long off;		/* PAGES_SRC_REMOTE: the address in the images */
 	unsigned int src;		/* index of the image folder in the chain */
 };
+
+/* src of pages a dump --lazy-pages left on the source's page server (PE_LAZY). */
+#define PAGES_SRC_REMOTE	(~0U)
 
 struct pagemap_set {
 	struct page_range *ranges;

@@ -43,6 +43,7 @@ struct rst_session {
 	struct remap_rst *remaps;	/* files-remap.c: remap-fpath.img, ghosts made */
 	struct fifos_rst *fifos;	/* fifo.c: FIFOs refilled */
 	struct memfds_rst *memfds;	/* memfd.c: inodes made */
+	int lazy_sk;			/* uffd.c: the lazy-pages daemon, or -1 */
 	struct epoll_rst *epolls;	/* eventpoll.c: registrations to make */
 	struct inet_rst *inet;		/* sk-tcp.c: connections in repair mode */
 	struct sk_rst *sk;		/* sockets.c: the socket kinds' state */

@@ -29,6 +29,7 @@ struct rst_task {
 	unsigned int nr_created;	/* threads created (not the leader) */
 	MmEntry *mm;			/* NULL for a zombie */
 	struct pagemap_set ps;
+	struct pagemap_set lazy;	/* --lazy-pages: ranges left to the daemon */
 	int max_fd;			/* highest dumped descriptor number */
 	bool created;			/* the process exists (must be killed on failure) */
 	/*

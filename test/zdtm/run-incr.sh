@@ -5,7 +5,8 @@
 #
 # Runs run.sh in passes: the incr_* tests with 1, 3 and 5 pre-dumps (the
 # default tracker), with 2 pre-dumps and --tracker none (everything must
-# still restore; the size checks that need a tracker are off), and the
+# still restore; the size checks that need a tracker are off), with 2
+# pre-dumps and a lazy restore (--lazy), and the
 # other tests with 2 pre-dumps as a smoke test. Prints every test line with
 # its pass, then the total "N passed, N failed"; exits non-zero on any
 # failure. The tests are run.sh's default list; with --tree, its threads
@@ -57,6 +58,8 @@ for n in 1 3 5; do
 	run_pass "pre-dump $n" --pre-dump "$n" "${incr[@]}"
 done
 run_pass "pre-dump 2, tracker none" --pre-dump 2 --tracker none "${incr[@]}"
+# lazy restore from a chain: the daemon resolves each page through the parents
+run_pass "pre-dump 2, lazy" --pre-dump 2 --lazy "${incr[@]}"
 run_pass "pre-dump 2" --pre-dump 2 "${other[@]}"
 
 line="$passed passed, $failed failed"

@@ -28,6 +28,10 @@
 #   --tree         run the threads and trees tests (TREE_TESTS) instead of
 #                  the default list, which leaves them out
 #   --list         print the tests that would run, one a line, and exit
+#   --lazy         restore with --lazy-pages, served by a "criu lazy-pages"
+#                  daemon that pushes nothing in the background until
+#                  ZDTM_LAZY_DELAY_MS (default 500) after the restore; the
+#                  daemon must then exit 0 with every page in place
 #
 # Environment: ZDTM_IMG_HOOK="CMD" runs "CMD WORKDIR" after the last dump,
 # before the images are checked and restored (./break-images.sh MODE damages
@@ -46,6 +50,7 @@ TIMEOUT=${ZDTM_TIMEOUT:-30}
 # Pre-dump mode lives in the environment: it survives the re-exec under the
 # subreaper and the pty of shell_job. Empty: plain dump/restore.
 PRE_DUMPS=${ZDTM_PRE_DUMPS:-}
+LAZY=${ZDTM_LAZY:-}
 TRACKER=${ZDTM_TRACKER:-auto}
 # Debian's python, the one with crit's pycriu module.
 PYCRIU_PYTHON=${ZDTM_PYTHON:-/usr/bin/python3}
@@ -64,6 +69,8 @@ declare -A PREDUMP_ONLY=()
 # and the kernel resumes it through restart_syscall(), whose restart
 # block lives in the kernel; a final dump that finds the thread there
 # makes the call return EINTR after restore, as CRIU does.
+# Tests whose check cannot hold with --lazy, with the reason.
+declare -A NO_LAZY=([cow00]="a lazy restore gives each process its own copy of the pages (as CRIU's): copy-on-write sharing with a parent cannot survive it")
 declare -A NO_PREDUMP=([thread_syscalls]="pre-dumps leave its sleepers in restart_syscall(), which restore can only end with EINTR (as CRIU)")
 # Tests whose round 1 dirties a known set of pages: pre2, which follows it,
 # must write at least that many pages (a tracker that misses writes fails,
@@ -274,11 +281,50 @@ dump_final() {
 		{ echo "FAIL: pid $left of the tree still exists after dump" >&3; return 1; }
 }
 
-restore() {
-	local name=$1 w=$2 pid=$3 opts=$4 why
+# --lazy: the lazy-pages daemon first, in the background (its pid in
+# $w/lazy.pid), its background push held back ZDTM_LAZY_DELAY_MS after
+# the restore so that the test's check runs while pages are missing.
+start_lazy_daemon() {
+	local w=$1 i
 
+	CRIU_LAZY_PUSH_DELAY_MS=${ZDTM_LAZY_DELAY_MS:-500} \
+		"$CRIU" lazy-pages -D "$w/img" -v4 -o lazy-pages.log \
+		</dev/null >"$w/lazy-pages.out" 2>&1 3>&- &
+	echo $! >"$w/lazy.pid"
+	for ((i = 0; i < 100; i++)); do
+		[ -S "$w/img/lazy-pages.socket" ] && return 0
+		kill -0 "$(cat "$w/lazy.pid")" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "FAIL: the lazy-pages daemon did not start" >&3
+	return 1
+}
+
+# After the verdict: the daemon put every page in place and exited 0.
+wait_lazy_daemon() {
+	local w=$1 dpid i
+
+	[ -n "$LAZY" ] && [ -s "$w/lazy.pid" ] || return 0
+	dpid=$(cat "$w/lazy.pid")
+	for ((i = 0; i < 20 * TIMEOUT; i++)); do
+		kill -0 "$dpid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -0 "$dpid" 2>/dev/null && { echo "FAIL: the lazy-pages daemon still runs" >&3; return 1; }
+	wait "$dpid" || { echo "FAIL: the lazy-pages daemon exited $?" >&3; return 1; }
+	grep -q "pages copied" "$w/img/lazy-pages.log" ||
+		{ echo "FAIL: the lazy-pages daemon did not finish" >&3; return 1; }
+}
+
+restore() {
+	local name=$1 w=$2 pid=$3 opts=$4 why lazy=()
+
+	if [ -n "$LAZY" ]; then
+		start_lazy_daemon "$w" || return 1
+		lazy=(--lazy-pages)
+	fi
 	# shellcheck disable=SC2086
-	"$CRIU" restore -D "$w/img" -d -v4 -o restore.log $opts >"$w/restore.out" 2>&1 ||
+	"$CRIU" restore -D "$w/img" -d -v4 -o restore.log "${lazy[@]}" $opts >"$w/restore.out" 2>&1 ||
 		{ echo "FAIL: criu restore exited $?" >&3; return 1; }
 	[ "$(proc_state "$pid")" = alive ] || { echo "FAIL: pid $pid not alive after restore" >&3; return 1; }
 	of_test "$w" "$pid" || { echo "FAIL: pid $pid after restore is not $name" >&3; return 1; }
@@ -356,6 +402,7 @@ cycle_steps() {
 		{ echo "FAIL: can't send SIGTERM to $pid" >&3; return; }
 	wait_file "$w/out" "$TIMEOUT" || { echo "FAIL: no verdict within ${TIMEOUT}s (state $(proc_state "$pid"))" >&3; return; }
 	verdict=$(head -n1 "$w/out")
+	wait_lazy_daemon "$w" || return
 	case "$verdict" in
 	PASS*|SKIP:*|FAIL:*) echo "$verdict" >&3 ;;
 	*) echo "FAIL: bad verdict '$verdict'" >&3 ;;
@@ -377,7 +424,8 @@ show_logs() {
 	local w=$1 f
 	for f in "$w/start.log" "$w"/pre*/pre-dump.out "$w"/pre*/pre-dump.log \
 		 "$w/dump.out" "$w/img/dump.log" "$w/restore.out" \
-		 "$w/img/restore.log" "$w/check-images.log" "$w/out.log" "$w/pty.log"; do
+		 "$w/img/restore.log" "$w/check-images.log" "$w/out.log" "$w/pty.log" \
+		 "$w/lazy-pages.out" "$w/img/lazy-pages.log"; do
 		[ -s "$f" ] || continue
 		log "---- tail of $f"
 		tail -n 15 "$f" >&2
@@ -397,6 +445,10 @@ run_test() {
 	fi
 	if [ -n "${NO_PREDUMP[$name]}" ] && [ "$USE_CRIU" = 1 ] && [ "${PRE_DUMPS:-0}" -gt 0 ]; then
 		echo "SKIP: ${NO_PREDUMP[$name]}"
+		return
+	fi
+	if [ -n "${NO_LAZY[$name]}" ] && [ "$USE_CRIU" = 1 ] && [ -n "$LAZY" ]; then
+		echo "SKIP: ${NO_LAZY[$name]}"
 		return
 	fi
 	rm -rf "$w"
@@ -460,6 +512,7 @@ main() {
 		--tracker) export ZDTM_TRACKER=$2; TRACKER=$2; shift ;;
 		--_cycle) cycle "$2" "$3"; exit 0 ;;
 		--tree) TREE=1 ;;
+		--lazy) export ZDTM_LAZY=1; LAZY=1 ;;
 		--list) LIST=1 ;;
 		-h|--help) sed -n '4,36p' "$0"; exit 0 ;;
 		-*) log "unknown option $1"; exit 2 ;;

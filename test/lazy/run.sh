@@ -1,0 +1,340 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# run.sh - the lazy restore tier: what must hold when a lazy restore or
+# its daemon goes wrong, then the zdtm tests restored lazily.
+#
+#   run.sh [--criu PATH] [-k|--keep] [CASE...]
+#
+# CASEs (default: all, in this order):
+#   no_daemon       restore --lazy-pages with no daemon: exit 1 naming it, nothing runs
+#   bad_input       garbage, a pid of no image, a message without a userfaultfd
+#                   on lazy-pages.socket: refused with an error, the daemon
+#                   serves the real restore after that and the test PASSes
+#   restore_fault   the restore fails half-way (CRIU_FAULT=12, 14): no task is
+#                   left; after 14 (processes handed over) the daemon exits
+#                   non-zero and its socket is gone; then a restore PASSes
+#   daemon_killed   the daemon SIGKILLed while pages are missing: the restored
+#                   tree is killed (the watchdog), nothing is left
+#   page_server     dump --lazy-pages keeps the pages on "A" and serves them on
+#                   loopback; lazy-pages --page-server and restore --lazy-pages
+#                   on "B" from the images without them: the test PASSes, B
+#                   never held those pages, both ends exit 0
+#   source_killed   the dumping criu (the source) SIGKILLed while pages are
+#                   missing: the daemon fails and the restored tree is killed
+#   zdtm            ../zdtm/run.sh --lazy: every zdtm test restored lazily
+#
+# One line per case, then "N passed, N failed". Runs as root. TMPDIR sets
+# the work root (default /dev/shm).
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ZDTM=$HERE/../zdtm
+CRIU=$HERE/../../criu/criu
+KEEP=0
+PASSED=0
+FAILED=0
+CASES=()
+
+log() { echo "$*" >&2; }
+
+# A zdtm test started in folder $2; its pid in $TPID.
+start_target() {
+	local name=$1 w=$2
+
+	mkdir -p "$w/img"
+	(cd "$w" && ZDTM_ANON_MB=64 timeout 300 "$ZDTM/static/$name" --pidfile "$w/pid" \
+		--outfile "$w/out" </dev/null >"$w/start.log" 2>&1) || return 1
+	TPID=$(cat "$w/pid")
+}
+
+alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*[ZX]' "/proc/$1/status" 2>/dev/null; }
+
+# Wait up to $2 tenths of a second for pid $1 to be gone.
+wait_gone() {
+	local i
+	for ((i = 0; i < $2; i++)); do
+		alive "$1" || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# No process of the test of folder $1 (it and its children) is left.
+none_left() {
+	! pgrep -f -- "--pidfile $1/pid" >/dev/null
+}
+
+dump_target() {
+	local w=$1
+
+	"$CRIU" dump -t "$TPID" -D "$w/img" -v4 -o dump.log >"$w/dump.out" 2>&1 &&
+		wait_gone "$TPID" 50
+}
+
+# The daemon in the background, its push held back $2 ms; its pid in $DPID.
+start_daemon() {
+	local w=$1 delay=$2 i
+
+	CRIU_LAZY_PUSH_DELAY_MS=$delay "$CRIU" lazy-pages -D "$w/img" -v4 -o lazy-pages.log \
+		</dev/null >"$w/lazy.out" 2>&1 &
+	DPID=$!
+	for ((i = 0; i < 100; i++)); do
+		[ -S "$w/img/lazy-pages.socket" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+verdict() {
+	local w=$1 i
+
+	kill -TERM "$TPID" || return 1
+	for ((i = 0; i < 300; i++)); do
+		[ -s "$w/out" ] && break
+		sleep 0.1
+	done
+	grep -q '^PASS' "$w/out" 2>/dev/null
+}
+
+case_no_daemon() {
+	local w=$1
+
+	start_target maps_anon_1g "$w" || { echo "can't start the test"; return 1; }
+	dump_target "$w" || { echo "dump failed"; return 1; }
+	if "$CRIU" restore -D "$w/img" -d --lazy-pages -v4 -o restore.log >"$w/restore.out" 2>&1; then
+		echo "restore without a daemon exited 0"; return 1
+	fi
+	grep -q "lazy-pages daemon" "$w/img/restore.log" || { echo "no error naming the daemon"; return 1; }
+	alive "$TPID" && { echo "pid $TPID runs"; return 1; }
+	return 0
+}
+
+# Send one datagram to the daemon's socket, print its answer (or "none").
+# $2: hex of the message; $3: "uffd" to attach a fresh userfaultfd.
+send_raw() {
+	python3 - "$1" "$2" "${3:-}" <<'PY'
+import ctypes, os, socket, struct, sys
+path, data, attach = sys.argv[1], bytes.fromhex(sys.argv[2]), sys.argv[3]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(path)
+fds = []
+if attach == "uffd":
+    fd = ctypes.CDLL(None, use_errno=True).syscall(323, os.O_CLOEXEC)
+    if fd < 0:
+        print("no userfaultfd"); sys.exit(0)
+    fds = [fd]
+s.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("i" * len(fds), *fds))] if fds else [])
+s.settimeout(5)
+try:
+    r = s.recv(16)
+    print(struct.unpack("i", r)[0] if len(r) == 4 else "none")
+except Exception:
+    print("none")
+PY
+}
+
+case_bad_input() {
+	local w=$1 sk r msg
+
+	start_target maps_anon_1g "$w" || { echo "can't start the test"; return 1; }
+	dump_target "$w" || { echo "dump failed"; return 1; }
+	start_daemon "$w" 0 || { echo "the daemon did not start"; return 1; }
+	sk=$w/img/lazy-pages.socket
+	r=$(send_raw "$sk" "deadbeef00") 
+	[ "$r" = "-22" ] || { echo "garbage answered '$r', not -EINVAL"; return 1; }
+	grep -q "Garbage on lazy-pages.socket" "$w/img/lazy-pages.log" || { echo "no error for garbage"; return 1; }
+	# LAZY_MSG_TASK for pid 1, which no image has, with a real userfaultfd
+	msg=$(python3 -c 'import struct; print(struct.pack("IIiI", 0x4c5a5047, 1, 1, 0).hex())')
+	r=$(send_raw "$sk" "$msg" uffd)
+	[ "$r" = "-3" ] || { echo "a foreign pid answered '$r', not -ESRCH"; return 1; }
+	grep -q "Refused pid 1: not a process of the images" "$w/img/lazy-pages.log" ||
+		{ echo "no error for the foreign pid"; return 1; }
+	# the right pid, but no descriptor attached
+	msg=$(python3 -c "import struct; print(struct.pack('IIiI', 0x4c5a5047, 1, $TPID, 0).hex())")
+	r=$(send_raw "$sk" "$msg")
+	[ "$r" = "-9" ] || { echo "a message without userfaultfd answered '$r', not -EBADF"; return 1; }
+	kill -0 "$DPID" || { echo "the daemon died of bad input"; return 1; }
+	"$CRIU" restore -D "$w/img" -d --lazy-pages -v4 -o restore.log >"$w/restore.out" 2>&1 ||
+		{ echo "the restore after bad input failed"; return 1; }
+	verdict "$w" || { echo "the test did not PASS: $(cat "$w/out" 2>/dev/null)"; return 1; }
+	wait "$DPID" || { echo "the daemon exited $?"; return 1; }
+}
+
+case_restore_fault() {
+	local w=$1 f
+
+	start_target maps_anon_1g "$w" || { echo "can't start the test"; return 1; }
+	dump_target "$w" || { echo "dump failed"; return 1; }
+	start_daemon "$w" 60000 || { echo "the daemon did not start"; return 1; }
+	# 12: before any process was handed over; 14: after all were
+	for f in 12 14; do
+		if CRIU_FAULT=$f "$CRIU" restore -D "$w/img" -d --lazy-pages -v4 -o restore.log \
+			>"$w/restore.out" 2>&1; then
+			echo "restore with fault $f exited 0"; return 1
+		fi
+		wait_gone "$TPID" 50 || { echo "fault $f: pid $TPID left running"; return 1; }
+		sleep 0.2
+		none_left "$w" || { echo "fault $f: a process of the test is left"; return 1; }
+	done
+	# a restore that handed nothing over leaves the daemon waiting for the
+	# next one; one that had handed its processes over ends it
+	wait_gone "$DPID" 100 || { echo "fault 14: the daemon still runs"; return 1; }
+	wait "$DPID" && { echo "fault 14: the daemon exited 0"; return 1; }
+	grep -q "Restore went away\|The restore went away" "$w/img/lazy-pages.log" ||
+		{ echo "the daemon did not say the restore went away"; return 1; }
+	[ -e "$w/img/lazy-pages.socket" ] && { echo "fault 14: the socket is left"; return 1; }
+	start_daemon "$w" 0 || { echo "the daemon did not start again"; return 1; }
+	"$CRIU" restore -D "$w/img" -d --lazy-pages -v4 -o restore.log >"$w/restore.out" 2>&1 ||
+		{ echo "the restore after the faults failed"; return 1; }
+	verdict "$w" || { echo "the test did not PASS: $(cat "$w/out" 2>/dev/null)"; return 1; }
+	wait "$DPID" || { echo "the daemon exited $?"; return 1; }
+}
+
+case_daemon_killed() {
+	local w=$1
+
+	start_target lazy_mm_events "$w" || { echo "can't start the test"; return 1; }
+	dump_target "$w" || { echo "dump failed"; return 1; }
+	start_daemon "$w" 60000 || { echo "the daemon did not start"; return 1; }
+	ZDTM_LAZY=1 "$CRIU" restore -D "$w/img" -d --lazy-pages -v4 -o restore.log \
+		>"$w/restore.out" 2>&1 || { echo "restore failed"; return 1; }
+	alive "$TPID" || { echo "pid $TPID not running after restore"; return 1; }
+	kill -KILL "$DPID"
+	wait "$DPID" 2>/dev/null
+	wait_gone "$TPID" 50 || { echo "pid $TPID still runs without its daemon"; return 1; }
+	[ -s "$w/out" ] && { echo "the test gave a verdict with its pages missing: $(cat "$w/out")"; return 1; }
+	grep -q "watchdog: pid $TPID killed" "$w/img/lazy-pages.log" ||
+		{ echo "the watchdog did not say it killed pid $TPID"; return 1; }
+	sleep 0.2
+	none_left "$w" || { echo "a process of the test is left"; return 1; }
+}
+
+# dump --lazy-pages on "A" (folder src, the pages served on loopback), the
+# images without those pages copied to "B" (folder dst), lazy-pages
+# --page-server and restore --lazy-pages there. $2: the daemon's push delay.
+# Leaves $SPID (the dumping criu), $DPID and $TPID.
+lazy_migrate() {
+	local w=$1 delay=$2 port=$((27000 + RANDOM % 2000)) i
+
+	mkdir -p "$w/src" "$w/dst"
+	"$CRIU" dump -t "$TPID" -D "$w/src" --lazy-pages --address 127.0.0.1 --port "$port" \
+		-v4 -o dump.log </dev/null >"$w/dump.out" 2>&1 &
+	SPID=$!
+	for ((i = 0; i < 200; i++)); do
+		grep -q "waiting for the lazy-pages daemon" "$w/src/dump.log" 2>/dev/null && break
+		kill -0 "$SPID" 2>/dev/null || { echo "dump --lazy-pages exited"; return 1; }
+		sleep 0.05
+	done
+	wait_gone "$TPID" 50 || { echo "pid $TPID still runs after the dump"; return 1; }
+	cp -a "$w/src/." "$w/dst/" && rm -f "$w/dst/dump.log"
+	CRIU_LAZY_PUSH_DELAY_MS=$delay "$CRIU" lazy-pages -D "$w/dst" --page-server \
+		--address 127.0.0.1 --port "$port" -v4 -o lazy-pages.log </dev/null >"$w/lazy.out" 2>&1 &
+	DPID=$!
+	for ((i = 0; i < 100; i++)); do
+		[ -S "$w/dst/lazy-pages.socket" ] && break
+		sleep 0.05
+	done
+	"$CRIU" restore -D "$w/dst" -d --lazy-pages -v4 -o restore.log >"$w/restore.out" 2>&1 ||
+		{ echo "restore --lazy-pages failed"; return 1; }
+}
+
+# Bytes of pages-*.img in folder $1.
+pages_bytes() {
+	cat "$1"/pages-*.img | wc -c
+}
+
+case_page_server() {
+	local w=$1 sent kept
+
+	start_target lazy_mm_events "$w" || { echo "can't start the test"; return 1; }
+	ZDTM_LAZY=1 lazy_migrate "$w" 300 || return 1
+	verdict "$w" || { echo "the test did not PASS: $(cat "$w/out" 2>/dev/null)"; return 1; }
+	wait "$DPID" || { echo "the daemon exited $?"; return 1; }
+	wait "$SPID" || { echo "dump --lazy-pages exited $?"; return 1; }
+	grep -q "come from the page server" "$w/dst/lazy-pages.log" ||
+		{ echo "the daemon did not use the page server"; return 1; }
+	# the lazy pages stayed on A: what went to B is a small part
+	sent=$(pages_bytes "$w/dst")
+	kept=$(grep -o "written [0-9]*" "$w/src/dump.log" | tail -1 | grep -o "[0-9]*")
+	[ -n "$kept" ] && [ "$sent" -lt $((kept * 4096 / 4)) ] ||
+		{ echo "B got $sent bytes of pages of $((kept * 4096)) dumped"; return 1; }
+	crit decode -i "$w/dst/pagemap-$TPID.img" --pretty >/dev/null 2>&1 ||
+		{ echo "crit can't decode the rewritten pagemap"; return 1; }
+}
+
+case_source_killed() {
+	local w=$1
+
+	start_target lazy_mm_events "$w" || { echo "can't start the test"; return 1; }
+	ZDTM_LAZY=1 lazy_migrate "$w" 60000 || return 1
+	alive "$TPID" || { echo "pid $TPID not running after restore"; return 1; }
+	kill -KILL "$SPID"
+	wait "$SPID" 2>/dev/null
+	wait_gone "$TPID" 50 || { echo "pid $TPID still runs without its source"; return 1; }
+	[ -s "$w/out" ] && { echo "the test gave a verdict with pages missing: $(cat "$w/out")"; return 1; }
+	wait_gone "$DPID" 50 || { echo "the daemon still runs"; return 1; }
+	wait "$DPID" && { echo "the daemon exited 0"; return 1; }
+	grep -q "page server went away" "$w/dst/lazy-pages.log" ||
+		{ echo "the daemon did not say the source went away"; return 1; }
+	sleep 0.2
+	none_left "$w" || { echo "a process of the test is left"; return 1; }
+}
+
+case_zdtm() {
+	local out
+
+	out=$(ZDTM_ANON_MB=64 "$ZDTM/run.sh" --criu "$CRIU" --lazy --keep-going 2>&1)
+	echo "$out" | grep -E '^(FAIL|[0-9]+ passed)' | head -20
+	echo "$out" | grep -q ' 0 failed'
+}
+
+run_case() {
+	local c=$1 w=$ROOT/$1 why
+
+	mkdir -p "$w"
+	why=$("case_$c" "$w" 2>>"$w/stderr")
+	if [ $? -eq 0 ]; then
+		echo "PASS $c"; PASSED=$((PASSED + 1))
+	else
+		echo "FAIL $c: $why"; FAILED=$((FAILED + 1))
+		for f in "$w"/*/restore.log "$w"/*/lazy-pages.log "$w"/*/dump.log; do
+			[ -s "$f" ] && { log "---- tail of $f"; tail -n 8 "$f" >&2; }
+		done
+	fi
+	# what this case started, by pid
+	[ -n "$DPID" ] && kill -KILL "$DPID" 2>/dev/null
+	[ -n "$SPID" ] && kill -KILL "$SPID" 2>/dev/null
+	[ -n "$TPID" ] && alive "$TPID" && kill -KILL "$TPID" 2>/dev/null
+	DPID= TPID= SPID=
+}
+
+ARGS=("$@")
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--criu) CRIU=$2; shift ;;
+	-k|--keep) KEEP=1 ;;
+	-h|--help) sed -n '4,20p' "$0"; exit 0 ;;
+	-*) log "unknown option $1"; exit 2 ;;
+	*) CASES+=("$1") ;;
+	esac
+	shift
+done
+[ ${#CASES[@]} -gt 0 ] || CASES=(no_daemon bad_input restore_fault daemon_killed page_server
+				 source_killed zdtm)
+[ -x "$CRIU" ] || { log "no criu at $CRIU"; exit 2; }
+CRIU=$(cd "$(dirname "$CRIU")" && pwd)/$(basename "$CRIU")
+make -s -C "$ZDTM" >&2 || exit 1
+# as zdtm's runner: the daemonized tests are reaped here, never left zombies
+# holding the pids a restore needs
+if [ -z "$LAZY_REAPED" ]; then
+	export LAZY_REAPED=1 ZDTM_REAPED=1
+	exec "$ZDTM/lib/subreaper" "$0" ${ARGS[@]+"${ARGS[@]}"}
+fi
+ROOT=$(mktemp -d "${TMPDIR:-/dev/shm}/lazy.XXXXXX") || exit 1
+for c in "${CASES[@]}"; do
+	run_case "$c"
+done
+echo "$PASSED passed, $FAILED failed"
+[ "$KEEP" = 1 ] || [ "$FAILED" -gt 0 ] || rm -rf "$ROOT"
+[ "$FAILED" -gt 0 ] && log "work folders kept in $ROOT"
+[ "$FAILED" -eq 0 ]
