@@ -7,7 +7,12 @@ set -e
 build_pkgs="gcc make protobuf-c-compiler libprotobuf-c-dev pkg-config"
 # test/rpc: the Python client (python3-protobuf, protoc), runc and a busybox rootfs.
 test_pkgs="$build_pkgs criu python3 clang libclang-rt-14-dev util-linux python3-protobuf protobuf-compiler runc busybox-static"
-bench_pkgs="$build_pkgs gnuplot-nox time criu python3 redis-server redis-tools"
+# test/apps: the real programs checkpointed under load, and their clients
+# (redis-benchmark and redis-cli are in redis-tools; curl for nginx and Python).
+apps_pkgs="redis-server redis-tools memcached nginx-light curl python3"
+test_pkgs="$test_pkgs $apps_pkgs"
+# bench-apps: the same programs, and matplotlib for its plot.
+bench_pkgs="$build_pkgs gnuplot-nox time criu python3 $apps_pkgs python3-matplotlib"
 # test/vm: QEMU, the initramfs (busybox, cpio, bash, script from bsdutils),
 # kernel unpacking (dpkg, xz, zstd, readelf), module copying (kmod), static probe.
 vm_pkgs="$build_pkgs qemu-system-x86 busybox-static cpio bsdutils dpkg xz-utils zstd binutils kmod libc6-dev"
@@ -43,5 +48,36 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+
+# Debian starts redis-server, memcached and nginx as system services when
+# they are installed. The tests start their own instances on ports they
+# pick and never use these, so the packages are installed with service
+# starts denied (invoke-rc.d honours policy-rc.d; exit 101 = action
+# forbidden); an existing policy-rc.d of the host is left as it is.
+policy=/usr/sbin/policy-rc.d
+own_policy=""
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\n# scripts/install-deps.sh: no service starts while installing\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	own_policy=1
+	trap 'rm -f "$policy"' EXIT
+fi
+
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+[ -n "$own_policy" ] && rm -f "$policy" && trap - EXIT
+
+# A service of the newly installed packages that started anyway (a host
+# whose policy-rc.d allows it) is stopped and kept from starting at boot.
+for svc in redis-server memcached nginx; do
+	case " $missing " in
+	*" $svc "* | *" $svc-light "*) ;;
+	*) continue ;;
+	esac
+	if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+		systemctl disable --now "$svc" >/dev/null 2>&1 || true
+	elif command -v service >/dev/null; then
+		service "$svc" stop >/dev/null 2>&1 || true
+	fi
+done
+exit 0
