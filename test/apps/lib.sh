@@ -8,6 +8,10 @@
 # (a --dirty-tracker name), and sources apps/NAME.sh for each program.
 
 APPS_DIR=${APPS_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
+# Debian's Python (the one its python3-* packages serve), not whichever
+# python3 comes first in PATH.
+PYTHON=${PYTHON:-/usr/bin/python3}
+[ -x "$PYTHON" ] || PYTHON=python3
 
 log() { echo "$*" >&2; }
 
@@ -15,7 +19,7 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # A TCP port on 127.0.0.1 that nothing listens on now (the kernel's pick).
 free_port() {
-	python3 -c 'import socket
+	"$PYTHON" -c 'import socket
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])'
@@ -100,7 +104,7 @@ kill_pids() {
 # A field of the stats-dump image of folder $1 (crit of Debian's criu).
 dump_stat() {
 	crit decode -i "$1/stats-dump" 2>/dev/null |
-		python3 -c 'import json, sys
+		"$PYTHON" -c 'import json, sys
 e = json.load(sys.stdin)["entries"][0]["dump"]
 print(e.get(sys.argv[1], 0))' "$2"
 }

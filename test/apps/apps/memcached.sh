@@ -14,12 +14,12 @@ memcached_start() {
 }
 
 memcached_fill() {
-	python3 "$APPS_DIR/mc-client.py" fill "$APP_PORT" "$WORK/keys.json" 20000 \
+	"$PYTHON" "$APPS_DIR/mc-client.py" fill "$APP_PORT" "$WORK/keys.json" 20000 \
 		>"$WORK/fill.out" 2>&1 || { WHY="fill: $(cat "$WORK/fill.out")"; return 1; }
 }
 
 memcached_load_start() {
-	spawn "$WORK/load.out" python3 "$APPS_DIR/mc-client.py" churn "$APP_PORT" \
+	spawn "$WORK/load.out" "$PYTHON" "$APPS_DIR/mc-client.py" churn "$APP_PORT" \
 		"$WORK/keys.json"
 	LOAD_PID=$SPAWNED_PID
 }
@@ -34,7 +34,7 @@ memcached_load_stop() {
 
 memcached_snapshot() {
 	# No key may have been evicted before the dump: the check counts on all.
-	python3 "$APPS_DIR/mc-client.py" check "$APP_PORT" "$WORK/keys.json" \
+	"$PYTHON" "$APPS_DIR/mc-client.py" check "$APP_PORT" "$WORK/keys.json" \
 		>"$WORK/check-before.out" 2>&1 ||
 		{ WHY="before the dump: $(cat "$WORK/check-before.out")"; return 1; }
 }
@@ -44,7 +44,7 @@ memcached_before_dump() { :; }
 memcached_criu_opts() { :; }
 
 memcached_check() {
-	python3 "$APPS_DIR/mc-client.py" check "$APP_PORT" "$WORK/keys.json" \
+	"$PYTHON" "$APPS_DIR/mc-client.py" check "$APP_PORT" "$WORK/keys.json" \
 		>"$WORK/check.out" 2>&1 || { WHY="after restore: $(cat "$WORK/check.out")"; return 1; }
 }
 

@@ -7,7 +7,7 @@ pyhttp_start() {
 	APP_PORT=$(free_port)
 	APP_COMM=python3
 	www_make
-	spawn "$WORK/pyhttp.log" python3 -m http.server --bind 127.0.0.1 \
+	spawn "$WORK/pyhttp.log" "$PYTHON" -m http.server --bind 127.0.0.1 \
 		--directory "$WORK/www" "$APP_PORT"
 	APP_PID=$SPAWNED_PID
 	wait_port "$APP_PORT"

@@ -47,7 +47,7 @@ redis_snapshot() {
 # SIGUSR1 on its open connection, then sends DBSIZE.
 redis_before_dump() {
 	rm -f "$WORK/conn.ready"
-	spawn "$WORK/conn.out" python3 "$APPS_DIR/redis-conn.py" "$APP_PORT" "$WORK/conn.ready"
+	spawn "$WORK/conn.out" "$PYTHON" "$APPS_DIR/redis-conn.py" "$APP_PORT" "$WORK/conn.ready"
 	CONN_PID=$SPAWNED_PID
 	local i
 	for ((i = 0; i < 100; i++)); do
