@@ -7,6 +7,8 @@
                                        until SIGTERM, then write MANIFEST
   mc-client.py check PORT MANIFEST     every key of MANIFEST returned with
                                        its value; exit 1 naming what is not
+  mc-client.py break PORT MANIFEST     one key rewritten with a value that
+                                       MANIFEST does not expect (run.sh --break)
 
 Each value is a function of its key and generation (how many times it
 was rewritten), so the manifest only keeps the generation of each key.
@@ -125,6 +127,13 @@ def check(port, manifest):
     return 0
 
 
+def damage(port, manifest):
+    gens = load(manifest)
+    key = sorted(gens)[len(gens) // 2]
+    Conn(port).set(key, gens[key] + 1)
+    return 0
+
+
 def save(path, gens):
     with open(path, "w") as f:
         json.dump(gens, f)
@@ -145,10 +154,12 @@ def main():
             return churn(port, manifest)
         if cmd == "check":
             return check(port, manifest)
+        if cmd == "break":
+            return damage(port, manifest)
     except (OSError, ConnectionError) as e:
         print("%s: %s" % (cmd, e))
         return 1
-    print("usage: mc-client.py fill|churn|check PORT MANIFEST [N]")
+    print("usage: mc-client.py fill|churn|check|break PORT MANIFEST [N]")
     return 2
 
 

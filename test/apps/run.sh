@@ -4,7 +4,7 @@
 # run.sh - the apps tier: real programs from Debian checkpointed under
 # load and checked after restore.
 #
-#   run.sh [--criu PATH] [--tracker T] [-k|--keep] [APP...]
+#   run.sh [--criu PATH] [--tracker T] [--no-criu] [--break] [-k|--keep] [APP...]
 #
 # APPs (default: all, in this order): redis memcached nginx pyhttp
 # (python3 -m http.server). For each: start it on 127.0.0.1 on a free
@@ -24,6 +24,11 @@
 #
 #   --criu PATH    criu binary (default ../../criu/criu), copied first
 #   --tracker T    --dirty-tracker of the pre-dumps and dump (default auto)
+#   --no-criu      no final dump and restore: the checks run on the program
+#                  as it runs after the pre-dumps (validates the checks)
+#   --break        damage the program's data just before its check (a key
+#                  rewritten, a served file changed): a check's FAIL is then
+#                  a PASS ("damage caught"), its PASS a FAIL
 #   -k|--keep      keep the work folder (default: removed when all passed)
 #
 # Runs as root; the programs come from scripts/install-deps.sh test.
@@ -40,6 +45,8 @@ ALL_APPS="redis memcached nginx pyhttp"
 CRIU_ORIG=$HERE/../../criu/criu
 TRACKER=auto
 KEEP=0
+USE_CRIU=1
+BREAK=0
 APPS=()
 PASSED=0
 FAILED=0
@@ -49,6 +56,8 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--criu) CRIU_ORIG=$2; shift 2 ;;
 	--tracker) TRACKER=$2; shift 2 ;;
+	--no-criu) USE_CRIU=0; shift ;;
+	--break) BREAK=1; shift ;;
 	-k|--keep) KEEP=1; shift ;;
 	-h|--help) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	-*) log "unknown option $1"; exit 2 ;;
@@ -110,6 +119,7 @@ cycle() {
 	"${app}_snapshot" || return 1
 	"${app}_before_dump" || return 1
 	mapfile -t APP_PIDS < <(tree_pids "$APP_PID")
+	[ "$USE_CRIU" = 1 ] || { check_app "$app"; return; }
 	read -ra opts <<<"$("${app}_criu_opts")"
 	final_dump "$NPRE" "$APP_PID" "${opts[@]}" || {
 		fail_criu "dump" "$WORK/img"
@@ -121,13 +131,29 @@ cycle() {
 	[ "$(cat "/proc/$APP_PID/comm")" = "$APP_COMM" ] ||
 		{ WHY="pid $APP_PID after restore is not $APP_COMM"; return 1; }
 	wait_port "$APP_PORT" || { WHY="$app does not accept connections after restore"; return 1; }
-	"${app}_check"
+	check_app "$app"
+}
+
+# The program's check; under --break on damaged data, where only a FAIL
+# of the check passes.
+check_app() {
+	local app=$1
+
+	[ "$BREAK" = 1 ] || { "${app}_check"; return; }
+	"${app}_break" || { WHY="damaging $app failed"; return 1; }
+	if "${app}_check"; then
+		WHY="damage not caught by the check of $app"
+		return 1
+	fi
+	BROKEN_WHY=$WHY
+	return 0
 }
 
 for app in "${APPS[@]}"; do
 	WHY=""
+	BROKEN_WHY=""
 	if cycle "$app"; then
-		echo "PASS $app"
+		echo "PASS $app${BROKEN_WHY:+ (damage caught: $BROKEN_WHY)}"
 		PASSED=$((PASSED + 1))
 	else
 		echo "FAIL $app: $WHY"

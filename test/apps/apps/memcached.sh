@@ -48,4 +48,9 @@ memcached_check() {
 		>"$WORK/check.out" 2>&1 || { WHY="after restore: $(cat "$WORK/check.out")"; return 1; }
 }
 
+# One key rewritten with a value the manifest does not expect.
+memcached_break() {
+	"$PYTHON" "$APPS_DIR/mc-client.py" break "$APP_PORT" "$WORK/keys.json" >/dev/null
+}
+
 memcached_cleanup() { kill_pids python3 "${LOAD_PID:-}"; }

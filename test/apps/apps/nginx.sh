@@ -43,4 +43,5 @@ nginx_snapshot() { www_snapshot; }
 nginx_before_dump() { :; }
 nginx_criu_opts() { :; }
 nginx_check() { www_check; }
+nginx_break() { www_break; }
 nginx_cleanup() { kill_pids bash "${LOAD_PID:-}"; }

@@ -20,4 +20,5 @@ pyhttp_snapshot() { www_snapshot; }
 pyhttp_before_dump() { :; }
 pyhttp_criu_opts() { :; }
 pyhttp_check() { www_check; }
+pyhttp_break() { www_break; }
 pyhttp_cleanup() { kill_pids bash "${LOAD_PID:-}"; }

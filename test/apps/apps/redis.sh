@@ -88,4 +88,12 @@ redis_check() {
 		WHY="SET/GET after restore failed"; return 1; }
 }
 
+# One key renamed: the same DBSIZE, another digest.
+redis_break() {
+	local key
+
+	key=$(redis_cli RANDOMKEY) && [ -n "$key" ] &&
+		[ "$(redis_cli RENAME "$key" "$key.x")" = OK ]
+}
+
 redis_cleanup() { kill_pids python3 "${CONN_PID:-}"; kill_pids redis-benchmark "${LOAD_PID:-}"; }

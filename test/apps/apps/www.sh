@@ -63,3 +63,8 @@ www_check() {
 		WHY="after restore the served files differ: $(diff "$WORK/www.sha256" "$WORK/served-after.sha256" | grep '^>' | head -n2 | tr '\n' ' ')"
 		return 1; }
 }
+
+# One byte of the biggest file changed where it is served from.
+www_break() {
+	printf 'X' | dd of="$WORK/www/big.bin" bs=1 seek=1000 conv=notrunc status=none
+}
