@@ -252,6 +252,7 @@ RESULTS=$ROOT/results
 	echo "# runs $RUNS"
 	echo "# requests $REQUESTS"
 	echo "# host CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) cpus; kernel $(uname -r); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "# host criu: $CRIU ($("$CRIU" --version 2>/dev/null | sed -n 's/^GitID: //p'))"
 	echo "# host $(redis-server --version | cut -d' ' -f1-3), $(memcached -V), $(nginx -v 2>&1 | sed 's/.*: //'), $("$PYTHON" --version)"
 } >"$RESULTS"
 
