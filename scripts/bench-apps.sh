@@ -92,15 +92,6 @@ redis_rps() {
 		-d 64 -c 20 --csv 2>/dev/null | awk -F'"' '$2 == "SET" { print $4 }'
 }
 
-app_cleanup() {
-	"${APP}_cleanup"
-	[ ${#APP_PIDS[@]} -gt 0 ] && kill_pids "$APP_COMM" "${APP_PIDS[@]}"
-	[ -n "${APP_PID:-}" ] && kill_pids "$APP_COMM" "$APP_PID"
-	[ ${#APP_PIDS[@]} -gt 0 ] && wait_gone "${APP_PIDS[@]}"
-	APP_PIDS=()
-	APP_PID=""
-}
-
 # One run of one program with one tracker.
 bench_run() {
 	local opts bench_pid
@@ -245,7 +236,7 @@ TRACKERS=${BENCH_TRACKERS:-$(usable_trackers | tr '\n' ' ')}
 [ -n "${TRACKERS// /}" ] || fail "no usable dirty tracker"
 
 ROOT=$(mktemp -d "${TMPDIR:-/dev/shm}/bench-apps.XXXXXX") || exit 1
-trap 'app_cleanup 2>/dev/null; rm -rf "$ROOT"' EXIT
+trap '[ -n "${APP:-}" ] && app_cleanup "$APP" 2>/dev/null; rm -rf "$ROOT"' EXIT
 RESULTS=$ROOT/results
 {
 	echo "# date $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -262,7 +253,7 @@ for APP in $APPS; do
 		for ((RUN = 1; RUN <= RUNS; RUN++)); do
 			log "bench-apps: $APP, tracker $TRACKER, run $RUN"
 			bench_run || log "bench-apps: $APP run $RUN did not complete"
-			app_cleanup
+			app_cleanup "$APP"
 			rm -rf "$WORK"
 		done
 	done

@@ -7,12 +7,7 @@ set -e
 build_pkgs="gcc make protobuf-c-compiler libprotobuf-c-dev pkg-config"
 # test/rpc: the Python client (python3-protobuf, protoc), runc and a busybox rootfs.
 test_pkgs="$build_pkgs criu python3 clang libclang-rt-14-dev util-linux python3-protobuf protobuf-compiler runc busybox-static"
-# test/apps: the real programs checkpointed under load, and their clients
-# (redis-benchmark and redis-cli are in redis-tools; curl for nginx and Python).
-apps_pkgs="redis-server redis-tools memcached nginx-light curl python3"
-test_pkgs="$test_pkgs $apps_pkgs"
-# bench-apps: the same programs, and matplotlib for its plot.
-bench_pkgs="$build_pkgs gnuplot-nox time criu python3 $apps_pkgs python3-matplotlib"
+bench_pkgs="$build_pkgs gnuplot-nox time criu python3 redis-server redis-tools"
 # test/vm: QEMU, the initramfs (busybox, cpio, bash, script from bsdutils),
 # kernel unpacking (dpkg, xz, zstd, readelf), module copying (kmod), static probe.
 vm_pkgs="$build_pkgs qemu-system-x86 busybox-static cpio bsdutils dpkg xz-utils zstd binutils kmod libc6-dev"
@@ -24,6 +19,12 @@ ooh_pkgs="$vm_pkgs gcc-12"
 # linux-source-X.Y and linux-headers-<kver> are resolved and installed by
 # ooh-kmod/host/build-kvm.sh for the kernel the VM tier boots.
 ooh_host_pkgs="$vm_pkgs patch diffutils tar"
+# test/apps: the real programs checkpointed under load, and their clients
+# (redis-benchmark and redis-cli are in redis-tools; curl for nginx and
+# Python); bench-apps: the same, and matplotlib (Debian's) for its plot.
+apps_pkgs="redis-server redis-tools memcached nginx-light curl python3"
+test_pkgs="$test_pkgs $apps_pkgs"
+bench_pkgs="$bench_pkgs $apps_pkgs python3-matplotlib"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;

@@ -176,3 +176,14 @@ criu_error() {
 	[ -n "$e" ] || e=$(tail -qn1 "$1"/*.out 2>/dev/null | head -n1)
 	echo "$e"
 }
+
+# app_cleanup APP: everything a program's run started, whatever state it
+# stopped in: its helpers (APP_cleanup), the tree (APP_PIDS) and APP_PID.
+app_cleanup() {
+	"${1}_cleanup"
+	[ ${#APP_PIDS[@]} -gt 0 ] && kill_pids "$APP_COMM" "${APP_PIDS[@]}"
+	[ -n "${APP_PID:-}" ] && kill_pids "$APP_COMM" "$APP_PID"
+	[ ${#APP_PIDS[@]} -gt 0 ] && wait_gone "${APP_PIDS[@]}"
+	APP_PIDS=()
+	APP_PID=""
+}

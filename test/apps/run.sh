@@ -81,18 +81,7 @@ CRIU=$ROOT/criu
 cp "$CRIU_ORIG" "$CRIU" || exit 2
 APP_PIDS=()
 
-# Everything a program's test started, whatever state it stopped in.
-cleanup_app() {
-	local app=$1
-
-	"${app}_cleanup"
-	[ ${#APP_PIDS[@]} -gt 0 ] && kill_pids "$APP_COMM" "${APP_PIDS[@]}"
-	[ -n "${APP_PID:-}" ] && kill_pids "$APP_COMM" "$APP_PID"
-	[ ${#APP_PIDS[@]} -gt 0 ] && wait_gone "${APP_PIDS[@]}"
-	APP_PIDS=()
-	APP_PID=""
-}
-trap 'for a in "${APPS[@]}"; do cleanup_app "$a" 2>/dev/null; done' EXIT
+trap 'for a in "${APPS[@]}"; do app_cleanup "$a" 2>/dev/null; done' EXIT
 
 # fail_criu STEP DIR: WHY is the step and criu's first error there.
 fail_criu() {
@@ -162,7 +151,7 @@ for app in "${APPS[@]}"; do
 		log_tails
 		KEEP_FAILED=1
 	fi
-	cleanup_app "$app"
+	app_cleanup "$app"
 done
 trap - EXIT
 
