@@ -31,6 +31,7 @@
 #                          the plot: .png beside it)
 #   BENCH_RESULTS=FILE     no runs: render the table and plot again from the
 #                          results file of an earlier run
+#   BENCH_NOTE="text"      a paragraph for the report (what criu this was)
 #   CRIU=path              criu binary (default criu/criu of this tree)
 set -uo pipefail
 
@@ -162,6 +163,10 @@ render() {
 		echo "Medians of $(sed -n 's/^# runs //p' "$RESULTS") runs per program and tracker."
 		echo
 		sed -n 's/^# host /- /p' "$RESULTS"
+		if grep -q '^# note ' "$RESULTS"; then
+			echo
+			sed -n 's/^# note //p' "$RESULTS"
+		fi
 		echo "- trackers run: ${trackers% }. soft-dirty and ooh are VM-only"
 		echo "  (this kernel has no CONFIG_MEM_SOFT_DIRTY, and ooh needs the guest"
 		echo "  module and the patched KVM host): see track.md and ooh.md for them."
@@ -244,6 +249,7 @@ RESULTS=$ROOT/results
 	echo "# requests $REQUESTS"
 	echo "# host CPU: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1), $(nproc) cpus; kernel $(uname -r); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "# host criu: $CRIU ($("$CRIU" --version 2>/dev/null | sed -n 's/^GitID: //p'))"
+	[ -n "${BENCH_NOTE:-}" ] && echo "# note $BENCH_NOTE"
 	echo "# host $(redis-server --version | cut -d' ' -f1-3), $(memcached -V), $(nginx -v 2>&1 | sed 's/.*: //'), $("$PYTHON" --version)"
 } >"$RESULTS"
 
