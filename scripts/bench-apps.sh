@@ -124,7 +124,7 @@ bench_run() {
 		"${APP}_load_stop"
 	fi
 	record_stats pre2 "$WORK/pre2"
-	"${APP}_before_dump" || { log "bench-apps: $APP: ${WHY:-}"; return 1; }
+	"${APP}_snapshot" && "${APP}_before_dump" || { log "bench-apps: $APP: ${WHY:-}"; return 1; }
 	mapfile -t APP_PIDS < <(tree_pids "$APP_PID")
 	read -ra opts <<<"$("${APP}_criu_opts")"
 	final_dump "$NPRE" "$APP_PID" "${opts[@]}" || { record_fail dump "$WORK/img"; return 0; }
