@@ -178,11 +178,13 @@ criu_error() {
 }
 
 # app_cleanup APP: everything a program's run started, whatever state it
-# stopped in: its helpers (APP_cleanup), the tree (APP_PIDS) and APP_PID.
+# stopped in: its helpers (APP_cleanup), the tree as dumped (APP_PIDS)
+# and as it is now (APP_PID and its descendants).
 app_cleanup() {
 	"${1}_cleanup"
+	# The tree as it is now too: nginx's workers outlive their master.
+	[ -n "${APP_PID:-}" ] && alive "$APP_PID" && mapfile -t -O ${#APP_PIDS[@]} APP_PIDS < <(tree_pids "$APP_PID")
 	[ ${#APP_PIDS[@]} -gt 0 ] && kill_pids "$APP_COMM" "${APP_PIDS[@]}"
-	[ -n "${APP_PID:-}" ] && kill_pids "$APP_COMM" "$APP_PID"
 	[ ${#APP_PIDS[@]} -gt 0 ] && wait_gone "${APP_PIDS[@]}"
 	APP_PIDS=()
 	APP_PID=""
