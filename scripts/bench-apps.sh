@@ -163,17 +163,19 @@ render() {
 		echo "Medians of $(sed -n 's/^# runs //p' "$RESULTS") runs per program and tracker."
 		echo
 		sed -n 's/^# host /- /p' "$RESULTS"
-		if grep -q '^# note ' "$RESULTS"; then
-			echo
-			sed -n 's/^# note //p' "$RESULTS"
-		fi
 		echo "- trackers run: ${trackers% }. soft-dirty and ooh are VM-only"
 		echo "  (this kernel has no CONFIG_MEM_SOFT_DIRTY, and ooh needs the guest"
 		echo "  module and the patched KVM host): see track.md and ooh.md for them."
 		echo "- load during the pre-dumps: the apps tier's (test/apps/apps/*.sh):"
 		echo "  redis-benchmark in a loop, mc-client.py churn, a curl loop; the load"
 		echo "  is stopped before the final dump."
+		echo "- the machine is shared with other jobs (load average above): the"
+		echo "  throughput figures are noisy; compare them within one run."
 		echo
+		if grep -q '^# note ' "$RESULTS"; then
+			sed -n 's/^# note //p' "$RESULTS" | fold -s -w 72 | sed 's/ *$//'
+			echo
+		fi
 		echo "Times are milliseconds (wall time of the criu command; frozen: the"
 		echo "stats-dump frozen_time); pages: stats-dump pages_written."
 		echo
@@ -201,7 +203,9 @@ render() {
 		if grep -q ' fail ' "$RESULTS"; then
 			echo "Steps that failed (the runs after such a step are left out):"
 			echo
-			awk '$4 == "fail" { $3 = ""; print }' "$RESULTS" | sort -u |
+			# Once per message: pids and inode numbers differ from run to run.
+			awk '$4 == "fail" { $3 = ""; print }' "$RESULTS" |
+				sed -E 's/(pid|thread) [0-9]+/\1 N/g; s/:\[[0-9]+\]/:[N]/g' | sort -u |
 				awk '{ a = $1; t = $2; $1 = $2 = ""; sub(/^ *fail /, ""); print "- " a " / " t ": " $0 }'
 			echo
 		fi
