@@ -77,7 +77,7 @@ clean:
 	$(MAKE) -C lib/c clean || true
 	$(MAKE) -C test/rpc clean || true
 
-.PHONY: all deps plugins libcriu clean demo test test-vm test-nested test-apps run-tree bench bench-track bench-ooh bench-apps fuzz install
+.PHONY: all deps plugins libcriu clean demo test test-vm test-nested test-nested-epml test-apps run-tree bench bench-track bench-ooh bench-apps fuzz install
 .SECONDARY: $(PB_C) $(PB_H)
 
 # --- user-facing jobs -------------------------------------------------------
@@ -102,10 +102,8 @@ test:
 	$(MAKE) -C test/fuzz run FUZZ_SECONDS=30
 	$(MAKE) -C test/vm run
 	$(MAKE) -C test/ooh run
+	$(MAKE) -C test/vm/nested run
 	$(MAKE) -C test/apps run
-	@echo "make test: the nested OoH tier is not part of this run (it hangs in"
-	@echo "spml-test's written-by-process-vm-writev since level 1 shadows the"
-	@echo "nested guest's page tables for EPML); run it with: make test-nested"
 
 # Tests written ahead of the dump of threads and trees (not in make test
 # until they pass): zdtm plain and incremental, and the failures group.
@@ -122,6 +120,11 @@ test-vm: all
 
 test-nested: all
 	$(MAKE) -C test/vm/nested run
+
+# EPML's tests: level 1 with shadow paging (not in make test: EPML still
+# misses writes in two incremental tests, Documentation/ooh-host.md).
+test-nested-epml: all
+	$(MAKE) -C test/vm/nested run-epml
 
 test-apps: all
 	scripts/install-deps.sh test

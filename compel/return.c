@@ -219,6 +219,29 @@ int compel_home_remove(struct compel_ctl *ctl)
 	return ret;
 }
 
+/*
+ * The new registers are loaded at the exit stop of the last call, so
+ * nothing runs at the (maybe unmapped) site afterwards. The blocked
+ * mask stays as infect set it: the caller sets the task's own one with
+ * compel_set_sigmask(). There is no way home after this (the caller
+ * chose where the task goes): the stack bytes are put back first.
+ */
+int compel_syscall_and_set_regs(struct compel_ctl *ctl, long nr, long *ret,
+				unsigned long a1, unsigned long a2,
+				const struct user_regs_struct *regs)
+{
+	int err;
+
+	err = compel_syscall(ctl, nr, ret, a1, a2, 0, 0, 0, 0);
+	if (!err)
+		err = compel_set_regs(ctl->pid, regs);
+	if (!err && !ctl->legacy)
+		err = compel_home_remove(ctl);
+	free(ctl->area_saved);
+	free(ctl);
+	return err;
+}
+
 static unsigned long release_frame(unsigned int i, unsigned long final)
 {
 	return final - (i + 1) * COMPEL_FRAME_SIZE;

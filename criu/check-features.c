@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -42,6 +43,26 @@ struct feature {
 	/* criu-ooh does not use it (yet): why the answer is no */
 	const char *unused;
 };
+
+/* A child that pauses until killed: the features are tried on it. */
+pid_t check_spawn_sleeper(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	if (pid < 0)
+		pr_perror("fork");
+	return pid;
+}
+
+void check_reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
 
 static int probe_mem_dirty_track(char *why, size_t len)
 {

@@ -23,26 +23,6 @@
 #include "rseq.h"
 #include "tracking.h"
 
-
-pid_t check_spawn_sleeper(void)
-{
-	pid_t pid = fork();
-
-	if (pid == 0) {
-		for (;;)
-			pause();
-	}
-	if (pid < 0)
-		pr_perror("fork");
-	return pid;
-}
-
-void check_reap(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}
-
 /* Seize, read registers and memory, run a call inside, let go. */
 static int check_ptrace(pid_t pid)
 {

@@ -31,7 +31,7 @@
 #include "pstree.h"
 #include "seize.h"
 #include "stats.h"
-#include "action-scripts.h"
+#include "task-state.h"
 #include "freeze-timer.h"
 
 #include "inventory.pb-c.h"
@@ -97,6 +97,8 @@ static int dump_frozen_tree(struct dump_session *sess, struct pstree *tree,
 		ret = dump_one_process(tree->items[i], ds);
 	ds->memdump_us = stats_now_us() - t0;
 	if (dump_files_fini(sess) && !ret)
+		ret = -EIO;
+	if (dump_seccomp_fini(sess, !ret) && !ret)
 		ret = -EIO;
 	if (close_image(sess->files_img) && !ret)
 		ret = -EIO;

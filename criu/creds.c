@@ -245,15 +245,6 @@ static int image_to_creds(pid_t pid, const CredsEntry *ce,
 	return 0;
 }
 
-/* An injected call that must succeed: 0 or the negative errno. */
-static int rst_call(struct rst_ctx *rc, const char *what, long nr,
-		    unsigned long a1, unsigned long a2, unsigned long a3)
-{
-	long ret = rst_syscall(rc, what, nr, a1, a2, a3, 0, 0, 0);
-
-	return ret < 0 ? ret : 0;
-}
-
 static int set_capsets(struct rst_ctx *rc, uint64_t eff, uint64_t prm,
 		       uint64_t inh)
 {
@@ -274,7 +265,7 @@ static int set_capsets(struct rst_ctx *rc, uint64_t eff, uint64_t prm,
 	a_data = rst_scratch_put(rc, data, sizeof(data));
 	if (!a_hdr || !a_data)
 		return -ENOMEM;
-	return rst_call(rc, "capset", __NR_capset, a_hdr, a_data, 0);
+	return rst_call(rc, "capset", __NR_capset, a_hdr, a_data, 0, 0);
 }
 
 static int drop_bounding(struct rst_ctx *rc, uint64_t drop)
@@ -286,7 +277,7 @@ static int drop_bounding(struct rst_ctx *rc, uint64_t drop)
 		if (!(drop & (1ULL << cap)))
 			continue;
 		ret = rst_call(rc, "prctl(PR_CAPBSET_DROP)", __NR_prctl,
-			       PR_CAPBSET_DROP, cap, 0);
+			       PR_CAPBSET_DROP, cap, 0, 0);
 		if (ret)
 			return ret;
 	}
@@ -324,14 +315,14 @@ static int set_gids(struct rst_ctx *rc, const struct task_creds *want,
 		if (!addr && want->n_groups)
 			return -ENOMEM;
 		ret = rst_call(rc, "setgroups", __NR_setgroups,
-			       want->n_groups, addr, 0);
+			       want->n_groups, addr, 0, 0);
 		if (ret)
 			return ret;
 	}
 	if (!memcmp(want->gids, cur->gids, sizeof(want->gids)))
 		return 0;
 	ret = rst_call(rc, "setresgid", __NR_setresgid, want->gids[0],
-		       want->gids[1], want->gids[2]);
+		       want->gids[1], want->gids[2], 0);
 	if (ret)
 		return ret;
 	/* still privileged here: any fsgid is allowed */
@@ -351,10 +342,10 @@ static int set_uids(struct rst_ctx *rc, const struct task_creds *want,
 	if (!memcmp(want->uids, cur->uids, sizeof(want->uids)))
 		return 0;
 	ret = rst_call(rc, "prctl(PR_SET_KEEPCAPS)", __NR_prctl,
-		       PR_SET_KEEPCAPS, 1, 0);
+		       PR_SET_KEEPCAPS, 1, 0, 0);
 	if (!ret)
 		ret = rst_call(rc, "setresuid", __NR_setresuid, want->uids[0],
-			       want->uids[1], want->uids[2]);
+			       want->uids[1], want->uids[2], 0);
 	if (!ret)
 		ret = set_capsets(rc, cur->cap_prm, cur->cap_prm, want->cap_inh);
 	if (!ret)
@@ -373,7 +364,7 @@ static int set_secbits(struct rst_ctx *rc, uint32_t want)
 	if ((uint32_t)now == want)
 		return 0;
 	return rst_call(rc, "prctl(PR_SET_SECUREBITS)", __NR_prctl,
-			PR_SET_SECUREBITS, want, 0);
+			PR_SET_SECUREBITS, want, 0, 0);
 }
 
 static bool creds_match(const struct task_creds *a, const struct task_creds *b)

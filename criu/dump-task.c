@@ -374,7 +374,7 @@ static int collect_inside(struct dmp_task *dt)
 	if (!ret)
 		ret = dump_prctl_state(dc, dt->cores[0]);
 	if (!ret)
-		ret = dump_seccomp(dc, dt->cores[0]);
+		ret = dump_seccomp(dc, dt->cores);
 	if (!ret)
 		ret = dump_mlock(dc);			/* needs the scratch area */
 	if (!ret)

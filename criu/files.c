@@ -39,6 +39,12 @@ static const struct fd_kind *const fd_kinds[] = {
 	&fd_kind_pipe,
 	&fd_kind_tty,
 	&fd_kind_reg,
+	&fd_kind_eventfd,
+	&fd_kind_signalfd,
+	&fd_kind_timerfd,
+	&fd_kind_inotify,
+	&fd_kind_eventpoll,
+	&fd_kind_anon_refused,	/* every other anon_inode: refused by name */
 };
 
 #define NR_FD_KINDS	(sizeof(fd_kinds) / sizeof(fd_kinds[0]))
@@ -416,6 +422,9 @@ int prepare_files(struct rst_session *rs)
 	for (i = 0; i < NR_FD_KINDS && !ret; i++)
 		if (fd_kinds[i]->open)
 			ret = fd_kinds[i]->open(rs);
+	for (i = 0; i < NR_FD_KINDS && !ret; i++)
+		if (fd_kinds[i]->link)
+			ret = fd_kinds[i]->link(rs);
 	return ret;
 }
 

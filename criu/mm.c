@@ -30,6 +30,14 @@ static int check_vma(pid_t pid, const struct vma_area *vma)
 
 	if (vma->status & VMA_AREA_SYSVIPC)
 		what = "SysV shared memory";
+	else if (vma->path && !strncmp(vma->path, "/[aio]", 6))
+		what = "an AIO ring (io_setup)";
+	else if (vma->path && !strncmp(vma->path, "anon_inode:[io_uring]", 21))
+		what = "io_uring rings";
+	else if (vma->path && !strncmp(vma->path, "anon_inode:[perf_event]", 23))
+		what = "a perf event buffer";
+	else if (vma->path && !strncmp(vma->path, "anon_inode:", 11))
+		what = "an anonymous inode";
 	else if (vma->status & VMA_UNSUPP)
 		what = "an unsupported special mapping";
 	else if (vma->path && strstr(vma->path, " (deleted)") &&

@@ -160,20 +160,6 @@ static const char *status_field(const char *buf, const char *key)
 	return p + strspn(p, " \t");
 }
 
-static bool seccomp_filtered(pid_t pid)
-{
-	char *buf;
-	const char *v;
-	bool on;
-
-	if (read_proc_file(pid, "status", &buf) < 0)
-		return true;	/* can't tell: refuse rather than lose it */
-	v = status_field(buf, "Seccomp:");
-	on = v && atoi(v) == 2;
-	free(buf);
-	return on;
-}
-
 static int check_status(pid_t pid, bool *strict)
 {
 	const char *v;
@@ -348,11 +334,6 @@ int check_thread_state(struct dump_ctx *dc)
 			return ret;
 	}
 	ret = check_status(dc->pid, &strict);
-	/* the threads' filters would need TSYNC and shared seccomp.img entries */
-	if (!ret && !leader && strict)
-		ret = refuse(dc->pid, "seccomp strict mode in a thread other than the leader");
-	if (!ret && !leader && seccomp_filtered(dc->pid))
-		ret = refuse(dc->pid, "seccomp filters in a thread other than the leader");
 	if (!ret)
 		ret = check_pointer_getters(dc, strict);
 	if (!ret)

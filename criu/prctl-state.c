@@ -203,14 +203,6 @@ int dump_prctl_state(struct dump_ctx *dc, CoreEntry *core)
 
 /* ---- restore ---- */
 
-int rst_call(struct rst_ctx *rc, const char *what, long nr, unsigned long a1,
-	     unsigned long a2, unsigned long a3, unsigned long a4)
-{
-	long ret = rst_syscall(rc, what, nr, a1, a2, a3, a4, 0, 0);
-
-	return ret < 0 ? ret : 0;
-}
-
 /* Only a task itself may set its loginuid, through its own /proc file. */
 static int restore_loginuid(struct rst_ctx *rc, uint32_t want)
 {

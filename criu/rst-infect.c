@@ -18,6 +18,14 @@ long rst_syscall(struct rst_ctx *rc, const char *what, long nr,
 	return inject_syscall(rc->ctl, rc->pid, what, nr, a1, a2, a3, a4, a5, a6);
 }
 
+int rst_call(struct rst_ctx *rc, const char *what, long nr, unsigned long a1,
+	     unsigned long a2, unsigned long a3, unsigned long a4)
+{
+	long ret = rst_syscall(rc, what, nr, a1, a2, a3, a4, 0, 0);
+
+	return ret < 0 ? ret : 0;
+}
+
 unsigned long rst_scratch_put(struct rst_ctx *rc, const void *data, size_t len)
 {
 	size_t off = (rc->scratch_used + 15) & ~15UL;

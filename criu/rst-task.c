@@ -317,7 +317,7 @@ int rst_build_task(struct rst_task *rt, const struct rst_layout *l,
 	if (!ret)
 		ret = restore_timers(&rt->rc, rt->cores[0]);
 	if (!ret)
-		ret = restore_seccomp(&rt->rc, rt->cores[0]);
+		ret = restore_seccomp(rt);
 	if (!ret)
 		ret = finish_process(rt, l);
 	if (!ret)

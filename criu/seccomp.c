@@ -30,6 +30,8 @@
 #include "log.h"
 #include "proc_parse.h"
 #include "restore.h"
+#include "pstree.h"
+#include "rst-task.h"
 #include "task-state.h"
 
 #include "seccomp.pb-c.h"
@@ -46,6 +48,12 @@
 struct seccomp_meta {
 	uint64_t filter_off;
 	uint64_t flags;
+};
+
+/* The dump's list of filters, seccomp.img's one entry. */
+struct seccomp_dump {
+	SeccompEntry se;
+	size_t cap;			/* slots in se.seccomp_filters */
 };
 
 /* struct sock_fprog as seccomp() takes it (x86_64) */
@@ -93,7 +101,8 @@ static int read_filter(pid_t pid, unsigned long idx, SeccompFilter *sf)
 		return ret;
 	}
 	seccomp_filter__init(sf);
-	sf->filter.data = (uint8_t *)insns;
+	/* the buffer was sized for the longest program */
+	sf->filter.data = realloc(insns, n * sizeof(*insns)) ?: (uint8_t *)insns;
 	sf->filter.len = n * sizeof(*insns);
 	if (meta.flags) {
 		sf->has_flags = true;
@@ -102,33 +111,77 @@ static int read_filter(pid_t pid, unsigned long idx, SeccompFilter *sf)
 	return 0;
 }
 
-/* Filters oldest first; each names the one before it. */
-static int dump_filters(pid_t pid, int nr, SeccompEntry *se)
+/*
+ * The filters of every thread of the tree go into one list, each filter
+ * naming the one it was stacked on. A filter is entered once for all the
+ * threads that have it (inherited through fork or clone, or synced with
+ * TSYNC): same program, same flags, same filter below it.
+ */
+static int find_or_add(SeccompEntry *se, size_t *cap, SeccompFilter *sf,
+		       uint32_t *idx)
 {
-	SeccompFilter *sfs;
-	int i, ret;
+	SeccompFilter **v;
+	size_t i;
 
-	sfs = calloc(nr, sizeof(*sfs));
-	se->seccomp_filters = calloc(nr, sizeof(*se->seccomp_filters));
-	if (!sfs || !se->seccomp_filters) {
-		free(sfs);
-		return -ENOMEM;
-	}
-	for (i = 0; i < nr; i++) {
-		ret = read_filter(pid, nr - 1 - i, &sfs[i]);
-		if (ret)
-			return ret;
-		if (i) {
-			sfs[i].has_prev = true;
-			sfs[i].prev = i - 1;
+	for (i = 0; i < se->n_seccomp_filters; i++) {
+		const SeccompFilter *o = se->seccomp_filters[i];
+
+		if (o->has_prev == sf->has_prev && o->prev == sf->prev &&
+		    o->has_flags == sf->has_flags && o->flags == sf->flags &&
+		    o->filter.len == sf->filter.len &&
+		    !memcmp(o->filter.data, sf->filter.data, sf->filter.len)) {
+			free(sf->filter.data);
+			free(sf);
+			*idx = i;
+			return 0;
 		}
-		se->seccomp_filters[i] = &sfs[i];
 	}
-	se->n_seccomp_filters = nr;
+	if (se->n_seccomp_filters == *cap) {
+		size_t n = *cap ? *cap * 2 : 8;
+
+		v = realloc(se->seccomp_filters, n * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		se->seccomp_filters = v;
+		*cap = n;
+	}
+	*idx = se->n_seccomp_filters;
+	se->seccomp_filters[se->n_seccomp_filters++] = sf;
 	return 0;
 }
 
-int dump_seccomp_thread(pid_t tid, ThreadCoreEntry *thc, SeccompEntry *se)
+/* Thread @tid's chain, oldest first (index @nr - 1) to newest (0). */
+static int dump_filters(pid_t tid, int nr, struct seccomp_dump *sd, uint32_t *newest)
+{
+	SeccompFilter *sf;
+	uint32_t prev = 0;
+	int i, ret;
+
+	for (i = nr - 1; i >= 0; i--) {
+		sf = malloc(sizeof(*sf));
+		if (!sf)
+			return -ENOMEM;
+		ret = read_filter(tid, i, sf);
+		if (ret) {
+			free(sf);
+			return ret;
+		}
+		if (i != nr - 1) {
+			sf->has_prev = true;
+			sf->prev = prev;
+		}
+		ret = find_or_add(&sd->se, &sd->cap, sf, &prev);
+		if (ret) {
+			free(sf->filter.data);
+			free(sf);
+			return ret;
+		}
+	}
+	*newest = prev;
+	return 0;
+}
+
+static int dump_seccomp_thread(pid_t tid, ThreadCoreEntry *thc, struct seccomp_dump *sd)
 {
 	int mode = 0, nr = 0, ret;
 
@@ -143,78 +196,93 @@ int dump_seccomp_thread(pid_t tid, ThreadCoreEntry *thc, SeccompEntry *se)
 		pr_err("Thread %d is in seccomp filter mode without filters\n", tid);
 		return -EINVAL;
 	}
-	if (se->n_seccomp_filters) {
-		pr_err("criu: pid %d: seccomp filters of more than one thread: not supported yet\n",
-		       tid);
-		return -EOPNOTSUPP;
-	}
-	ret = dump_filters(tid, nr, se);
-	if (ret)
-		return ret;
-	thc->has_seccomp_filter = true;
-	thc->seccomp_filter = nr - 1;
-	return 0;
+	ret = dump_filters(tid, nr, sd, &thc->seccomp_filter);
+	thc->has_seccomp_filter = !ret;
+	return ret;
 }
 
-static void free_filters(SeccompEntry *se)
+int dump_seccomp(struct dump_ctx *dc, CoreEntry **cores)
 {
+	const struct pstree_item *item = dc->item;
+	struct seccomp_dump *sd = dc->sess->seccomp;
+	unsigned int i;
+	int ret = 0;
+
+	if (!sd) {
+		sd = calloc(1, sizeof(*sd));
+		if (!sd)
+			return -ENOMEM;
+		seccomp_entry__init(&sd->se);
+		dc->sess->seccomp = sd;
+	}
+	/* an exited leader has no filters left to read */
+	for (i = item->leader_dead ? 1 : 0; i < item->nr_threads && !ret; i++)
+		ret = dump_seccomp_thread(item->threads[i], cores[i]->thread_core, sd);
+	return ret;
+}
+
+int dump_seccomp_fini(struct dump_session *sess, bool write)
+{
+	struct seccomp_dump *sd = sess->seccomp;
 	size_t i;
+	int ret = 0;
 
-	for (i = 0; i < se->n_seccomp_filters; i++)
-		free(se->seccomp_filters[i]->filter.data);
-	if (se->seccomp_filters)
-		free(se->seccomp_filters[0]);
-	free(se->seccomp_filters);
-}
-
-int dump_seccomp(struct dump_ctx *dc, CoreEntry *core)
-{
-	SeccompEntry se = SECCOMP_ENTRY__INIT;
-	int ret;
-
-	ret = dump_seccomp_thread(dc->pid, core->thread_core, &se);
-	if (!ret && se.n_seccomp_filters && dc->sess->seccomp_written) {
-		pr_err("criu: pid %d: seccomp filters in more than one process: not supported yet\n",
-		       dc->pid);
-		ret = -EOPNOTSUPP;
-	}
-	if (!ret && se.n_seccomp_filters) {
-		ret = pb_write_image(dc->sess->dfd, CR_FD_SECCOMP, 0, &se,
+	if (!sd)
+		return 0;
+	if (write && sd->se.n_seccomp_filters)
+		ret = pb_write_image(sess->dfd, CR_FD_SECCOMP, 0, &sd->se,
 				     &seccomp_entry__descriptor);
-		dc->sess->seccomp_written = !ret;
+	for (i = 0; i < sd->se.n_seccomp_filters; i++) {
+		free(sd->se.seccomp_filters[i]->filter.data);
+		free(sd->se.seccomp_filters[i]);
 	}
-	free_filters(&se);
+	free(sd->se.seccomp_filters);
+	free(sd);
+	sess->seccomp = NULL;
 	return ret;
 }
 
 /* ---- restore ---- */
 
-/* The options compel_wait_traceme_child() set, and seccomp suspended. */
-static int suspend_child_seccomp(pid_t pid)
+/*
+ * The options the child or thread was traced with, and its seccomp
+ * suspended: from the first filter on, a filter would apply to the calls
+ * criu still injects.
+ */
+static int suspend_seccomp(pid_t tid, bool thread)
 {
 	long opts = PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD | PTRACE_O_SUSPEND_SECCOMP;
 
-	if (ptrace(PTRACE_SETOPTIONS, pid, 0, opts)) {
-		pr_perror("Can't suspend seccomp in pid %d (PTRACE_O_SUSPEND_SECCOMP)", pid);
+	if (!thread)
+		opts |= PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK;
+	if (ptrace(PTRACE_SETOPTIONS, tid, 0, opts)) {
+		pr_perror("Can't suspend seccomp in %d (PTRACE_O_SUSPEND_SECCOMP)", tid);
 		return -errno;
 	}
 	return 0;
 }
 
-static int install_filter(struct rst_ctx *rc, const SeccompFilter *sf)
+static int install_filter(struct rst_ctx *rc, const SeccompFilter *sf, bool tsync)
 {
 	struct kfprog prog = { .len = sf->filter.len / sizeof(struct sock_filter) };
-	unsigned long a_prog;
+	unsigned long a_prog, flags = sf->has_flags ? sf->flags : 0;
 	long ret;
 
+	if (tsync)
+		flags |= SECCOMP_FILTER_FLAG_TSYNC;
 	prog.filter = rst_scratch_put(rc, sf->filter.data, sf->filter.len);
 	a_prog = rst_scratch_put(rc, &prog, sizeof(prog));
 	if (!prog.filter || !a_prog)
 		return -ENOSPC;
 	ret = rst_syscall(rc, "seccomp(SECCOMP_SET_MODE_FILTER)", __NR_seccomp,
-			  SECCOMP_SET_MODE_FILTER, sf->has_flags ? sf->flags : 0,
-			  a_prog, 0, 0, 0);
+			  SECCOMP_SET_MODE_FILTER, flags, a_prog, 0, 0, 0);
 	rst_scratch_reset(rc);
+	if (ret > 0) {
+		/* TSYNC names the thread it could not bring along */
+		pr_err("seccomp TSYNC from %d: thread %ld has other filters\n",
+		       rc->pid, ret);
+		return -EBUSY;
+	}
 	return ret < 0 ? ret : 0;
 }
 
@@ -249,69 +317,135 @@ static int filter_chain(const SeccompEntry *se, uint32_t newest,
 	return 0;
 }
 
-static int restore_filters(struct rst_ctx *rc, const ThreadCoreEntry *thc,
-			   const SeccompEntry *se)
+/* One thread of the process being restored, and its filters. */
+struct seccomp_thread {
+	struct rst_ctx *rc;
+	const ThreadCoreEntry *thc;
+	const SeccompFilter **chain;	/* oldest first */
+	size_t len;
+};
+
+static int thread_chain(const SeccompEntry *se, struct seccomp_thread *st)
 {
-	const SeccompFilter **order;
-	size_t n = 0, i;
+	const ThreadCoreEntry *thc = st->thc;
 	int ret;
 
-	order = calloc(se->n_seccomp_filters ?: 1, sizeof(*order));
-	ret = order ? filter_chain(se, thc->seccomp_filter, order, &n) : -ENOMEM;
+	st->len = 0;
+	if (!thc->has_seccomp_mode || thc->seccomp_mode != SECCOMP_MODE_FILTER)
+		return 0;
+	if (!thc->has_seccomp_filter) {
+		pr_err("core-%d.img: seccomp filter mode without a filter\n", st->rc->pid);
+		return -EINVAL;
+	}
+	if (!se) {
+		pr_err("seccomp.img is missing for pid %d\n", st->rc->pid);
+		return -ENOENT;
+	}
+	st->chain = calloc(se->n_seccomp_filters, sizeof(*st->chain));
+	if (!st->chain)
+		return -ENOMEM;
+	ret = filter_chain(se, thc->seccomp_filter, st->chain, &st->len);
 	if (ret == -EINVAL)
 		pr_err("seccomp.img: bad filter chain from filter %u of pid %d\n",
-		       thc->seccomp_filter, rc->pid);
-	if (!ret)
-		ret = suspend_child_seccomp(rc->pid);
-	for (i = 0; i < n && !ret; i++)
-		ret = install_filter(rc, order[i]);
-	free(order);
+		       thc->seccomp_filter, st->rc->pid);
 	return ret;
 }
 
-int restore_seccomp_thread(struct rst_ctx *rc, const ThreadCoreEntry *thc,
-			   const SeccompEntry *se)
+/* How many filters, oldest first, every live thread has in common. */
+static size_t common_filters(const struct seccomp_thread *st, unsigned int n)
 {
-	long ret;
+	size_t len = st[0].len, j;
+	unsigned int i;
 
-	if (!thc->has_seccomp_mode || thc->seccomp_mode == SECCOMP_MODE_DISABLED)
-		return 0;
-	if (thc->seccomp_mode == SECCOMP_MODE_FILTER) {
-		if (!thc->has_seccomp_filter) {
-			pr_err("core-%d.img: seccomp filter mode without a filter\n", rc->pid);
-			return -EINVAL;
-		}
-		if (!se) {
-			pr_err("seccomp.img is missing for pid %d\n", rc->pid);
-			return -ENOENT;
-		}
-		return restore_filters(rc, thc, se);
+	for (i = 1; i < n; i++) {
+		for (j = 0; j < len && j < st[i].len && st[i].chain[j] == st[0].chain[j]; j++)
+			;
+		len = j;
 	}
-	if (thc->seccomp_mode != SECCOMP_MODE_STRICT) {
-		pr_err("core-%d.img: unknown seccomp mode %d\n", rc->pid, thc->seccomp_mode);
-		return -EINVAL;
-	}
-	ret = suspend_child_seccomp(rc->pid);
-	if (!ret)
-		ret = rst_syscall(rc, "prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT)",
-				  __NR_prctl, PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0,
-				  0, 0);
+	return len;
+}
+
+static int restore_strict(struct rst_ctx *rc)
+{
+	long ret = rst_syscall(rc, "prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT)",
+			       __NR_prctl, PR_SET_SECCOMP, SECCOMP_MODE_STRICT, 0, 0, 0, 0);
+
 	return ret < 0 ? ret : 0;
 }
 
-int restore_seccomp(struct rst_ctx *rc, const CoreEntry *core)
+/*
+ * The filters all threads share go in once, from the first thread, with
+ * TSYNC: the threads then share the same filter objects, as they did,
+ * and a later TSYNC of the program's own succeeds as before. Each thread
+ * then stacks the filters of its own.
+ */
+static int install_threads(struct seccomp_thread *st, unsigned int n, bool any_filter)
 {
-	const ThreadCoreEntry *thc = core->thread_core;
-	SeccompEntry *se = NULL;
-	int ret;
+	size_t common, j;
+	unsigned int i;
+	int ret = 0;
 
-	if (thc->has_seccomp_mode && thc->seccomp_mode == SECCOMP_MODE_FILTER) {
-		ret = pb_read_image(rc->sess->dfd, CR_FD_SECCOMP, 0, (void **)&se,
-				    &seccomp_entry__descriptor);
-		if (ret)
-			return ret;
+	for (i = 0; i < n && !ret; i++)
+		if (any_filter || st[i].thc->seccomp_mode == SECCOMP_MODE_STRICT)
+			ret = suspend_seccomp(st[i].rc->pid, i > 0);
+	common = n ? common_filters(st, n) : 0;
+	for (j = 0; j < common && !ret; j++)
+		ret = install_filter(st[0].rc, st[0].chain[j], n > 1);
+	for (i = 0; i < n && !ret; i++) {
+		for (j = common; j < st[i].len && !ret; j++)
+			ret = install_filter(st[i].rc, st[i].chain[j], false);
+		if (!ret && st[i].thc->has_seccomp_mode &&
+		    st[i].thc->seccomp_mode == SECCOMP_MODE_STRICT)
+			ret = restore_strict(st[i].rc);
+		else if (!ret && st[i].thc->has_seccomp_mode &&
+			 st[i].thc->seccomp_mode > SECCOMP_MODE_FILTER) {
+			pr_err("core-%d.img: unknown seccomp mode %d\n", st[i].rc->pid,
+			       st[i].thc->seccomp_mode);
+			ret = -EINVAL;
+		}
 	}
-	ret = restore_seccomp_thread(rc, thc, se);
+	return ret;
+}
+
+static bool wants_filters(const struct rst_task *rt)
+{
+	unsigned int i;
+
+	for (i = 0; i < rt->rc.item->nr_threads; i++) {
+		const ThreadCoreEntry *thc = rt->cores[i]->thread_core;
+
+		if (thc->has_seccomp_mode && thc->seccomp_mode == SECCOMP_MODE_FILTER)
+			return true;
+	}
+	return false;
+}
+
+int restore_seccomp(struct rst_task *rt)
+{
+	const struct pstree_item *item = rt->rc.item;
+	unsigned int i, n = 0, first = item->leader_dead ? 1 : 0;
+	struct seccomp_thread *st;
+	SeccompEntry *se = NULL;
+	bool any_filter = wants_filters(rt);
+	int ret = 0;
+
+	if (any_filter)
+		ret = pb_read_image(rt->rc.sess->dfd, CR_FD_SECCOMP, 0, (void **)&se,
+				    &seccomp_entry__descriptor);
+	st = calloc(item->nr_threads, sizeof(*st));
+	if (!st)
+		ret = ret ? ret : -ENOMEM;
+	/* an exited leader exits again soon: only the live threads count */
+	for (i = first; i < item->nr_threads && !ret; i++, n++) {
+		st[n].rc = i ? &rt->threads[i - 1] : &rt->rc;
+		st[n].thc = rt->cores[i]->thread_core;
+		ret = thread_chain(se, &st[n]);
+	}
+	if (!ret)
+		ret = install_threads(st, n, any_filter);
+	for (i = 0; st && i < item->nr_threads; i++)
+		free(st[i].chain);
+	free(st);
 	if (se)
 		pb_free(se);
 	return ret;

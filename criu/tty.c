@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <termios.h>
 #include <unistd.h>
@@ -37,19 +36,6 @@
 #define PTY_SLAVE_MAJOR		136	/* 136-143 */
 #define PTY_MAJORS		8
 #define KERNEL_NCCS		19	/* c_cc entries of the kernel's termios */
-
-/* A duplicate of the target's descriptor, for ioctls; -errno on failure. */
-static int get_target_fd(struct files_dump *fdump, int fd)
-{
-	int lfd;
-
-	lfd = syscall(SYS_pidfd_getfd, fdump->pidfd, fd, 0);
-	if (lfd < 0) {
-		lfd = -errno;
-		pr_perror("pidfd_getfd of fd %d of pid %d", fd, fdump->dc->pid);
-	}
-	return lfd;
-}
 
 static bool is_tty_major(dev_t rdev)
 {
@@ -74,7 +60,7 @@ static bool fd_is_tty(struct files_dump *fdump, const struct fd_parms *p)
 	if (major(p->st.st_rdev) == 1)
 		return false;
 	/* other drivers (USB serial...) answer TCGETS if they are terminals */
-	lfd = get_target_fd(fdump, p->fd);
+	lfd = files_target_fd(fdump, p->fd);
 	if (lfd < 0)
 		return false;
 	tty = isatty(lfd);
@@ -216,7 +202,7 @@ static int tty_info_id(struct files_dump *fdump, const struct fd_parms *p,
 			return -EOPNOTSUPP;
 		}
 	}
-	lfd = get_target_fd(fdump, p->fd);
+	lfd = files_target_fd(fdump, p->fd);
 	if (lfd < 0)
 		return lfd;
 	*info_id = dump_new_file_id(fdump->dc);

@@ -14,6 +14,7 @@ struct files_dump;
 struct pstree;
 struct pstree_item;
 struct reg_cache;
+struct seccomp_dump;
 
 /*
  * What one dump (or pre-dump) shares across all tasks of the tree: the
@@ -30,7 +31,7 @@ struct dump_session {
 	struct files_dump *files;	/* files.c, created on first use */
 	struct reg_cache *reg_cache;	/* files-reg.c: entries of mapped files */
 	struct pstree *tree;		/* the tree being dumped */
-	bool seccomp_written;		/* seccomp.c: seccomp.img, one per dump */
+	struct seccomp_dump *seccomp;	/* seccomp.c: the filters for seccomp.img */
 };
 
 /*

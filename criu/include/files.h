@@ -50,6 +50,7 @@ struct files_dump {
 		uint32_t info_id;	/* its tty-info.img entry */
 	} ttys[2];			/* /dev/tty and the terminal itself */
 	unsigned int nr_ttys;
+	struct epoll_dump *epolls;	/* eventpoll.c: written at finish */
 };
 
 /*
@@ -64,7 +65,9 @@ struct files_dump {
  * Restore, in criu before the first fork: @collect takes one files.img
  * entry of this type; @open, once every entry was collected, opens what
  * was collected and registers each descriptor with rst_add_file()
- * (pipes need both ends first). Either may be NULL.
+ * (pipes need both ends first); @link, once every kind has opened its
+ * files, connects files to each other (epoll registrations). Any may be
+ * NULL.
  */
 struct fd_kind {
 	const char *name;
@@ -74,16 +77,41 @@ struct fd_kind {
 	int (*finish)(struct files_dump *fdump);
 	int (*collect)(struct rst_session *rs, const FileEntry *fe);
 	int (*open)(struct rst_session *rs);
+	int (*link)(struct rst_session *rs);
 };
 
 extern const struct fd_kind fd_kind_reg;	/* files-reg.c */
 extern const struct fd_kind fd_kind_pipe;	/* pipes.c */
 extern const struct fd_kind fd_kind_tty;	/* tty.c */
+extern const struct fd_kind fd_kind_eventfd;	/* eventfd.c */
+extern const struct fd_kind fd_kind_signalfd;	/* signalfd.c */
+extern const struct fd_kind fd_kind_timerfd;	/* timerfd.c */
+extern const struct fd_kind fd_kind_inotify;	/* fsnotify.c */
+extern const struct fd_kind fd_kind_eventpoll;	/* eventpoll.c */
+extern const struct fd_kind fd_kind_anon_refused; /* files-anon.c */
 
 /* A new files.img entry id. */
 uint32_t dump_new_file_id(struct dump_ctx *dc);
 
 /* The path of REG entry @id as files.img gave it, NULL if unknown. */
 const char *rst_reg_path(const struct rst_session *rs, uint32_t id);
+
+/* "anon_inode:[NAME]" (or "anon_inode:NAME") names @name. */
+bool is_anon_link(const struct fd_parms *p, const char *name);
+/* A duplicate of the target's descriptor @fd (pidfd_getfd), or -errno. */
+int files_target_fd(struct files_dump *fdump, int fd);
+/* The text of /proc/PID/fdinfo/FD of descriptor @p (malloc'ed), or -errno. */
+int files_fdinfo_text(struct files_dump *fdump, const struct fd_parms *p, char **text);
+/* What follows "@key" at the start of a line of @text, or NULL. */
+const char *fdinfo_field(const char *text, const char *key);
+/*
+ * The anonymous-inode kinds restore the access mode and O_NONBLOCK; a
+ * descriptor with O_ASYNC (its owner and signal not kept) is refused.
+ */
+int anon_check_flags(struct files_dump *fdump, const struct fd_parms *p, const char *kind);
+/* Write @fe to files.img. */
+int files_write_entry(struct files_dump *fdump, const FileEntry *fe);
+/* Move @fd, just opened for files.img entry @id, into the pre-opened set. */
+int rst_keep_file(struct rst_session *rs, uint32_t id, int fd, const char *kind);
 
 #endif /* CRIU_FILES_H */

@@ -10,6 +10,7 @@ struct compel_ctl;
 struct pstree_item;
 struct pipes_rst;
 struct reg_paths;
+struct epoll_rst;
 
 /*
  * Restore builds the tree from outside. criu opens every file the tasks
@@ -34,6 +35,7 @@ struct rst_session {
 	unsigned int nr_files;
 	struct pipes_rst *pipes;	/* pipes.c: ends collected from files.img */
 	struct reg_paths *reg_paths;	/* files-reg.c: paths of REG entries */
+	struct epoll_rst *epolls;	/* eventpoll.c: registrations to make */
 };
 
 /* fs-PID.img of one task, read before the fork. */
@@ -75,6 +77,9 @@ void rst_close_files(struct rst_session *rs);
 long rst_syscall(struct rst_ctx *rc, const char *what, long nr,
 		 unsigned long a1, unsigned long a2, unsigned long a3,
 		 unsigned long a4, unsigned long a5, unsigned long a6);
+/* The same for a call that must succeed: 0 or its negative errno. */
+int rst_call(struct rst_ctx *rc, const char *what, long nr, unsigned long a1,
+	     unsigned long a2, unsigned long a3, unsigned long a4);
 /* Copy @len bytes into the task's scratch page; returns the address or 0. */
 unsigned long rst_scratch_put(struct rst_ctx *rc, const void *data, size_t len);
 /* Forget everything put in the scratch page. */

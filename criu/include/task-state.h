@@ -41,9 +41,6 @@ int dump_call(struct dump_ctx *dc, const char *what, long *ret, long nr,
  */
 int dump_probe(struct dump_ctx *dc, long nr, long *ret, unsigned long a1,
 	       unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5);
-/* An injected call in the child being restored: 0 or its negative errno. */
-int rst_call(struct rst_ctx *rc, const char *what, long nr, unsigned long a1,
-	     unsigned long a2, unsigned long a3, unsigned long a4);
 
 /* timers.c: setitimer() timers and POSIX timers (per process) */
 int dump_timers(struct dump_ctx *dc, CoreEntry *core);
@@ -69,21 +66,23 @@ int restore_prctl_state(struct rst_ctx *rc, const CoreEntry *core);
 int restore_dumpable(struct rst_ctx *rc, const MmEntry *mm);
 
 /*
- * seccomp.c: the filters of a thread (mode 2, BPF programs) or strict
- * mode. dump_seccomp_thread() adds thread @tid's filters to @se (one
- * seccomp.img for the whole dump); dump_seccomp() does it for the task's
- * only thread and writes seccomp.img.
+ * seccomp.c: the filters of each thread (mode 2, BPF programs) or strict
+ * mode. dump_seccomp() adds the filters of every thread of @dc's task to
+ * the dump's list (one seccomp.img for the whole tree, a filter shared by
+ * threads or processes entered once); dump_seccomp_fini() writes it
+ * (when @write) and frees it.
  */
-int dump_seccomp_thread(pid_t tid, ThreadCoreEntry *thc, SeccompEntry *se);
-int dump_seccomp(struct dump_ctx *dc, CoreEntry *core);
+int dump_seccomp(struct dump_ctx *dc, CoreEntry **cores);
+struct dump_session;
+int dump_seccomp_fini(struct dump_session *sess, bool write);
 /*
- * Install them after everything else but the final registers; criu
- * keeps the child's seccomp suspended (PTRACE_O_SUSPEND_SECCOMP) until
- * it detaches, so the remaining injected calls are not filtered.
+ * Install them after everything else but the credentials and the final
+ * registers; criu keeps the threads' seccomp suspended
+ * (PTRACE_O_SUSPEND_SECCOMP) until it detaches, so the remaining
+ * injected calls are not filtered.
  */
-int restore_seccomp_thread(struct rst_ctx *rc, const ThreadCoreEntry *thc,
-			   const SeccompEntry *se);
-int restore_seccomp(struct rst_ctx *rc, const CoreEntry *core);
+struct rst_task;
+int restore_seccomp(struct rst_task *rt);
 
 /* mlock.c: locked areas (VM_LOCKED) and mlockall(MCL_FUTURE) */
 int dump_mlock(struct dump_ctx *dc);

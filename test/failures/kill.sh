@@ -4,11 +4,15 @@
 # its own registers, vector registers, blocked mask, pending signal,
 # alternate stack and memory all the time; after each kill it must run
 # on untraced with the same maps, masks and descriptors and no complaint.
+# Restores of a tree and of threads are killed the same way: nothing of a
+# killed restore may be left running.
 
 VICTIM=$HERE/../compel/victim
 KILL_DUMPS=${KILL_DUMPS:-80}
 KILL_PREDUMPS=${KILL_PREDUMPS:-80}
 KILL_MAX_MS=${KILL_MAX_MS:-50}
+KILL_RESTORES=${KILL_RESTORES:-30}
+KILL_RESTORE_MAX_MS=${KILL_RESTORE_MAX_MS:-150}	# a restore takes longer
 KILL_DEAD=0		# targets that did not survive, for the summary line
 
 # start_victim DIR: a session leader running the self-check; pid in TPID.
@@ -136,6 +140,57 @@ kill_at_fault() {
 	return $ret
 }
 
+# kill_restore_tries NAME N: dump zdtm test NAME once, then N restores
+# SIGKILLed at random delays. A restore killed before it finished must
+# leave no process of the tree (every restored task carries the test's
+# folder on its command line); one that finished is checked and ended.
+kill_restore_tries() {
+	local name=$1 n=$2 dir=$ROOT/kill-restore-$1 i j ms pid done=0 p
+
+	start_target "$name" "$dir" || why "can't start $name" || return 1
+	pid=$TPID
+	mkdir -p "$dir/img"
+	criu_run "$dir/dump" dump -t "$pid" -D "$dir/img" -v4 -o dump.log
+	[ "$RC" -eq 0 ] || why "dump of $name failed (exit $RC)$(err_tail)" || return 1
+	wait_gone "$pid" || why "pid $pid alive after dump" || return 1
+	FAILS=""
+	for ((i = 0; i < n; i++)); do
+		ms=$((RANDOM % (KILL_RESTORE_MAX_MS + 1)))
+		rm -f "$dir/img/restore.log"
+		env -u CRIU_FAULT "$CRIU" restore -d -D "$dir/img" -v4 -o restore.log \
+			>/dev/null 2>"$dir/restore.err" </dev/null &
+		p=$!
+		disown "$p"
+		[ "$ms" -gt 0 ] && sleep "$(printf '0.%03d' "$ms")"
+		kill -9 "$p" 2>/dev/null
+		while [ -d "/proc/$p" ] && [ "$(proc_state "$p")" != zombie ]; do
+			sleep 0.005
+		done
+		if grep -q 'finished successfully' "$dir/img/restore.log" 2>/dev/null; then
+			done=$((done + 1))
+			target_is "$pid" "$name" ||
+				{ FAILS="$FAILS|try $i ($ms ms): finished but pid $pid is not $name"; break; }
+			rm -f "$dir/out"
+			verdict "$pid" "$dir" ||
+				{ FAILS="$FAILS|try $i ($ms ms): finished: $WHY"; break; }
+			continue
+		fi
+		# the tracees die with their tracer (PTRACE_O_EXITKILL): give them time
+		for ((j = 0; j < 30; j++)); do
+			expect_no_process_in "$dir" "" && break
+			sleep 0.1
+		done
+		if ! expect_no_process_in "$dir" ""; then
+			FAILS="$FAILS|try $i ($ms ms, killed): $WHY"
+			break
+		fi
+		wait_gone "$pid" 30 || { FAILS="$FAILS|try $i ($ms ms): pid $pid not free"; break; }
+	done
+	log "kill restore $name: $n tries, $done finished before the kill"
+	[ -z "$FAILS" ] || why "${FAILS#|}" | cut -c1-400
+	[ -z "$FAILS" ]
+}
+
 group_kill() {
 	local f
 
@@ -146,5 +201,7 @@ group_kill() {
 	run_test kill_predump_at_fault2 kill_at_fault pre-dump 2
 	run_test "kill_dump_random_x$KILL_DUMPS" kill_random dump "$KILL_DUMPS"
 	run_test "kill_predump_random_x$KILL_PREDUMPS" kill_random pre-dump "$KILL_PREDUMPS"
+	run_test "kill_restore_pstree_x$KILL_RESTORES" kill_restore_tries pstree "$KILL_RESTORES"
+	run_test "kill_restore_threads_x$KILL_RESTORES" kill_restore_tries thread_fpu_regs "$KILL_RESTORES"
 	log "kill: $KILL_DEAD targets died"
 }

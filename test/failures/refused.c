@@ -25,6 +25,10 @@
 #include <unistd.h>
 
 #define SKIP	77
+#define NOT_MINE 1000
+
+/* refused-fds.c: the descriptor and mapping items */
+int set_fd_item(const char *item);
 
 #ifndef PR_SET_VMA
 #define PR_SET_VMA		0x53564d41
@@ -147,6 +151,7 @@ static int exit_signal_child(int ready)
 static int set_item(const char *item)
 {
 	char *p;
+	int ret;
 
 	if (!strcmp(item, "nnp"))
 		return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
@@ -199,6 +204,9 @@ static int set_item(const char *item)
 		return syscall(SYS_arch_prctl, 0x1023, 18) ? SKIP : 0;
 	if (!strcmp(item, "strict"))
 		return 0;	/* entered in wait(), after the pid file */
+	ret = set_fd_item(item);
+	if (ret != NOT_MINE)
+		return ret;
 	fprintf(stderr, "unknown item %s\n", item);
 	return -1;
 }

@@ -12,18 +12,22 @@
 #                   process; a restore without the fault then PASSes
 #   damaged         damaged image sets: exit 1, the file named, no crash,
 #                   no process left
+#   damaged-fds     the same for files.img entries of event descriptors
+#                   (damaged-fds.sh): epoll, eventfd, timerfd, inotify
 #   input           wrong input: missing pid, zombie, kernel thread, criu
 #                   itself, bad folders, pid taken, bad command lines
 #   refused         state criu can't restore exactly (refused.c sets one
 #                   item): exit 1 naming the pid and the item, the target
 #                   left running unchanged; and seccomp strict mode, which
 #                   must dump and come back strict
-#   tree            a tree with a ptrace relation inside: dump refused naming
-#                   ptrace and the pid, the tree runs on unchanged (only when
-#                   asked, "make run-tree": today's dump refuses every tree)
+#   tree            a tree with a ptrace relation inside, and a parent waiting
+#                   in vfork(): dump refused naming it and the pid, the tree
+#                   runs on unchanged
 #   kill            criu SIGKILLed at each fault point and after random
-#                   delays in dump and pre-dump: the target runs on intact
-#                   (kill.sh; KILL_DUMPS, KILL_PREDUMPS, KILL_MAX_MS)
+#                   delays in dump and pre-dump: the target runs on intact;
+#                   in restores of a tree and of threads: nothing is left
+#                   (kill.sh; KILL_DUMPS, KILL_PREDUMPS, KILL_RESTORES,
+#                   KILL_MAX_MS, KILL_RESTORE_MAX_MS)
 #
 # One line per test ("PASS name" / "FAIL name: why" / "SKIP name: why"),
 # then "N passed, N failed". Details of failures go to stderr.
@@ -670,6 +674,20 @@ REFUSED_ITEMS=(
 	"sched_core:core scheduling"
 	"xcomp_perm:ARCH_REQ_XCOMP_PERM"
 	"exit_signal:exit signal other than SIGCHLD"
+	"io_uring:fd [0-9]+ is an io_uring instance"
+	"io_uring_map:io_uring rings"
+	"bpf_map:fd [0-9]+ is a BPF map"
+	"bpf_prog:fd [0-9]+ is a BPF program"
+	"perf_event:fd [0-9]+ is a perf event"
+	"perf_map:a perf event buffer"
+	"userfaultfd:fd [0-9]+ is a userfaultfd"
+	"pidfd:fd [0-9]+ is a pidfd"
+	"fanotify:fd [0-9]+ is a fanotify group"
+	"anon_unknown:fd [0-9]+ is an anonymous inode criu-ooh does not know"
+	"aio_ring:an AIO ring"
+	"inotify_queued:events queued"
+	"inotify_async:inotify with O_ASYNC"
+	"epoll_target_elsewhere:no descriptor of the task holds"
 )
 
 # start_refused ITEM DIR: the refused helper with ITEM; its pid in TPID.
@@ -769,8 +787,36 @@ tree_ptrace() {
 	verdict "$pid" "$dir"
 }
 
+# A parent waiting inside vfork() (zdtm's vfork00: the test's child
+# vforks): no ptrace stop reaches it until its child execs or exits, so
+# its registers can't be read. Refused naming it; the tree runs on.
+tree_vfork() {
+	local dir=$ROOT/vfork pid cpid i
+
+	start_target vfork00 "$dir" || why "can't start vfork00" || return 1
+	pid=$TPID
+	for ((i = 0; i < 50; i++)); do
+		cpid=$(cat "/proc/$pid/task/$pid/children" 2>/dev/null | tr -d ' ')
+		[ -n "$cpid" ] && [ "$(awk '{print $3}' "/proc/$cpid/stat" 2>/dev/null)" = D ] && break
+		sleep 0.1
+	done
+	[ -n "$cpid" ] || why "vfork00 $pid has no child" || return 1
+	snapshot "$pid" "$dir/before"
+	rm -rf "$dir/img" && mkdir "$dir/img"
+	criu_run "$dir/dump" dump -t "$pid" -D "$dir/img" -v4 -o dump.log
+	expect_rc1 || return 1
+	err_has "vfork" "vfork" || return 1
+	err_has "$cpid" "the vfork parent's pid $cpid" || return 1
+	expect_untouched "$pid" vfork00 "$dir/before" "$dir/after" || return 1
+	[ "$(awk '{print $3}' "/proc/$cpid/stat" 2>/dev/null)" = D ] ||
+		why "the vfork parent $cpid left its vfork() wait" || return 1
+	[ ! -e "$dir/img/inventory.img" ] || why "inventory.img left behind" || return 1
+	verdict "$pid" "$dir"
+}
+
 group_tree() {
 	run_test tree_ptrace_refused tree_ptrace
+	run_test tree_vfork_refused tree_vfork
 }
 
 # ---------------------------------------------------------------- main
@@ -791,6 +837,7 @@ cleanup() {
 
 # shellcheck source=kill.sh
 . "$HERE/kill.sh"
+. "$HERE/damaged-fds.sh"
 
 main() {
 	local g args
@@ -821,7 +868,7 @@ main() {
 		exec "$ZDTM/lib/subreaper" "$0" "${args[@]}" \
 			${GROUPS_TO_RUN[@]+"${GROUPS_TO_RUN[@]}"}
 	fi
-	[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(dump-faults restore-faults damaged input tree refused kill)
+	[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(dump-faults restore-faults damaged damaged-fds input tree refused kill)
 
 	ROOT=$(mktemp -d "${TMPDIR:-/dev/shm}/failures.XXXXXX") || exit 1
 	CRIU=$ROOT/criu
@@ -833,6 +880,7 @@ main() {
 		dump-faults) group_dump_faults ;;
 		restore-faults) group_restore_faults ;;
 		damaged) group_damaged ;;
+		damaged-fds) group_damaged_fds ;;
 		input) group_input ;;
 		refused) group_refused ;;
 		tree) group_tree ;;

@@ -13,7 +13,102 @@
 
 #include "image-fixtures.h"
 #include "image-fuzz-cases.h"
+#include "eventfd.pb-c.h"
+#include "eventpoll.pb-c.h"
+#include "fsnotify.pb-c.h"
 #include "seccomp.pb-c.h"
+#include "signalfd.pb-c.h"
+#include "timerfd.pb-c.h"
+
+/*
+ * files.img entries of the anonymous-inode kinds: an eventfd, a signalfd,
+ * a timerfd, an inotify with a watch and an epoll with two registrations.
+ */
+static int write_anon_files(struct cr_img *img, const ProtobufCMessageDescriptor *desc)
+{
+	FownEntry fown = FOWN_ENTRY__INIT;
+	EventfdFileEntry efd = EVENTFD_FILE_ENTRY__INIT;
+	SignalfdEntry sfd = SIGNALFD_ENTRY__INIT;
+	TimerfdEntry tfd = TIMERFD_ENTRY__INIT;
+	FhEntry fh = FH_ENTRY__INIT;
+	InotifyWdEntry wd = INOTIFY_WD_ENTRY__INIT, *wdp = &wd;
+	InotifyFileEntry ify = INOTIFY_FILE_ENTRY__INIT;
+	EventpollTfdEntry t[2] = { EVENTPOLL_TFD_ENTRY__INIT, EVENTPOLL_TFD_ENTRY__INIT };
+	EventpollTfdEntry *tp[2] = { &t[0], &t[1] };
+	EventpollFileEntry ep = EVENTPOLL_FILE_ENTRY__INIT;
+	FileEntry fe = FILE_ENTRY__INIT;
+	uint64_t handle[2] = { 0x1122334455667788ULL, 0x99aa };
+	int ret;
+
+	efd.id = fe.id = 10;
+	efd.fown = &fown;
+	efd.counter = 1ULL << 40;
+	efd.has_semaphore = efd.semaphore = 1;
+	fe.type = FD_TYPES__EVENTFD;
+	fe.efd = &efd;
+	ret = pb_write_one(img, &fe, desc);
+	fe.efd = NULL;
+
+	sfd.id = fe.id = 11;
+	sfd.fown = &fown;
+	sfd.sigmask = 0x200;
+	fe.type = FD_TYPES__SIGNALFD;
+	fe.sgfd = &sfd;
+	ret |= pb_write_one(img, &fe, desc);
+	fe.sgfd = NULL;
+
+	tfd.id = fe.id = 12;
+	tfd.fown = &fown;
+	tfd.clockid = 1;
+	tfd.ticks = 3;
+	tfd.vnsec = 5000;
+	tfd.isec = 1;
+	tfd.has_dump_clock_ns = 1;
+	tfd.dump_clock_ns = 123456789;
+	fe.type = FD_TYPES__TIMERFD;
+	fe.tfd = &tfd;
+	ret |= pb_write_one(img, &fe, desc);
+	fe.tfd = NULL;
+
+	fh.bytes = 12;
+	fh.type = 1;
+	fh.n_handle = 2;
+	fh.handle = handle;
+	fh.path = "/tmp";
+	wd.id = ify.id = fe.id = 13;
+	wd.i_ino = 2;
+	wd.mask = 0x300;
+	wd.s_dev = 27;
+	wd.wd = 3;
+	wd.f_handle = &fh;
+	ify.fown = &fown;
+	ify.n_wd = 1;
+	ify.wd = &wdp;
+	fe.type = FD_TYPES__INOTIFY;
+	fe.ify = &ify;
+	ret |= pb_write_one(img, &fe, desc);
+	fe.ify = NULL;
+
+	ep.id = fe.id = 14;
+	ep.flags = 2;
+	ep.fown = &fown;
+	t[0].id = t[1].id = 14;
+	t[0].tfd = 5;
+	t[0].events = 0x19;
+	t[0].data = 0xdeadbeef;
+	t[0].has_target_id = 1;
+	t[0].target_id = 10;
+	t[1].tfd = 6;
+	t[1].events = 0x40000000;
+	t[1].has_target_id = 1;
+	t[1].target_id = 12;
+	ep.n_tfd = 2;
+	ep.tfd = tp;
+	fe.type = FD_TYPES__EVENTPOLL;
+	fe.epfd = &ep;
+	ret |= pb_write_one(img, &fe, desc);
+	return ret;
+}
 
 /* Write the messages of case @idx as its image in @dfd: 0 or -1. */
 static int write_case(int dfd, unsigned int idx)
@@ -91,6 +186,7 @@ static int write_case(int dfd, unsigned int idx)
 		ret = pb_write_one(img, &fx.files.reg, fc->desc);
 		ret |= pb_write_one(img, &fx.files.pipe, fc->desc);
 		ret |= pb_write_one(img, &fx.files.tty, fc->desc);
+		ret |= write_anon_files(img, fc->desc);
 		break;
 	case CR_FD_FDINFO:
 		fde.type = FD_TYPES__PIPE;

@@ -25,9 +25,10 @@
 # Environment: OOH_KO (default: ooh-kmod/guest's built ooh.ko, if any), L2_ENV,
 # CRIU (default criu/criu, if built), ZDTM_TESTS, ZDTM_ANON_MB (default 64),
 # L1_MEM (default 3G), L2_MEM (default 1G), L2_TIMEOUT, VM_TIMEOUT,
-# L1_NPT (kvm_amd's npt in level 1, default 0: shadow paging, which EPML
-# needs; 1 gives nested paging, where only SPML works), L2_ONLY (the parts
-# of l2-tests.sh to run: hctest spml fuzz criu zdtm),
+# L1_NPT (kvm_amd's npt in level 1, default 1: nested paging, where only
+# SPML works; 0 gives shadow paging, which EPML needs, and then level 2
+# runs EPML's parts), L2_ONLY (the parts of l2-tests.sh to run: hctest spml
+# epml fuzz criu zdtm zdtm-epml),
 # KEEP=DIR (keep the initramfs work and console logs there).
 
 NESTED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -108,7 +109,7 @@ build_l2() {
 		echo "$L2_ENV bash /vmtest/l2-script.sh" >"$WORK/l2-cmd"
 	else
 		printf 'ZDTM_TESTS=%q ZDTM_ANON_MB=%q L2_ONLY=%q L1_NPT=%q bash /vmtest/l2-tests.sh\n' \
-			"$ZDTM_TESTS" "${ZDTM_ANON_MB:-64}" "$L2_ONLY" "${L1_NPT:-0}" >"$WORK/l2-cmd"
+			"$ZDTM_TESTS" "${ZDTM_ANON_MB:-64}" "$L2_ONLY" "${L1_NPT:-1}" >"$WORK/l2-cmd"
 	fi
 	"$VM_DIR/build-initramfs.sh" -o "$out" --cmd-file "$WORK/l2-cmd" \
 		--kernel-dir "$kdir" --module zram "${adds[@]}"
@@ -123,7 +124,7 @@ l1_adds() {
 		 --add "$WORK/l2.cpio:/l2/initramfs.cpio"
 		 --add "$NESTED_DIR/l1-run.sh:/vmtest/l1-run.sh")
 	printf 'L2_MEM=%q L2_TIMEOUT=%q bash /vmtest/l1-run.sh\n' \
-		"${L2_MEM:-1G}" "${L2_TIMEOUT:-480}" >"$WORK/l1-cmd"
+		"${L2_MEM:-1G}" "${L2_TIMEOUT:-1200}" >"$WORK/l1-cmd"
 	for f in $FIRMWARE; do
 		[ -e "/usr/share/qemu/$f" ] && L1_ADDS+=(--add "/usr/share/qemu/$f:/usr/share/qemu/$f")
 	done
@@ -138,8 +139,9 @@ kvm_modules() {
 	fi
 	moddir=$("$TOP/ooh-kmod/host/build-kvm.sh" --kernel "$kdir" | tail -n1)
 	[ -e "$moddir/kvm-amd.ko" ] || return 1
-	# Shadow paging by default: EPML needs KVM to walk the guest's tables.
-	L1_MODULES=(--module "$moddir/kvm.ko" --module "$moddir/kvm-amd.ko npt=${L1_NPT:-0}")
+	# Nested paging by default; EPML needs shadow paging (L1_NPT=0), where
+	# KVM walks the guest's tables itself.
+	L1_MODULES=(--module "$moddir/kvm.ko" --module "$moddir/kvm-amd.ko npt=${L1_NPT:-1}")
 }
 
 main() {
@@ -163,7 +165,7 @@ main() {
 	log "setup took $((SECONDS - t0)) s; booting level 1"
 	t1=$SECONDS
 	out=$WORK/results
-	"$VM_DIR/run-vm.sh" --kernel "$kdir" --timeout "${VM_TIMEOUT:-600}" \
+	"$VM_DIR/run-vm.sh" --kernel "$kdir" --timeout "${VM_TIMEOUT:-1500}" \
 		${KEEP:+--log-dir "$WORK/l1"} "${L1_MODULES[@]}" "${L1_ADDS[@]}" \
 		--mem "${L1_MEM:-3G}" --cmd-file "$WORK/l1-cmd" | tee "$out"
 	rc=${PIPESTATUS[0]}

@@ -171,6 +171,11 @@ int tree_sync_post(void);
 void tree_sync_close(void);
 int tree_sync_wait(int nr);
 
+/* lib/fds.c: move @fd to number @at (closing @fd), or fail(); 0 or -1. */
+int test_move_fd(int fd, int at);
+/* The text of /proc/self/fdinfo/@fd in @buf (NUL-terminated), or fail(); 0 or -1. */
+int test_fdinfo(int fd, char *buf, size_t size);
+
 #define TEST_PAGE_SIZE	4096UL
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
