@@ -4,9 +4,13 @@
 #   make demo       checkpoint, restore and verify a sample workload
 #   make test       unit tests, image fuzz smoke run, zdtm suite
 #   make test-vm    the VM tiers only (also part of make test)
+#   make test-apps  the apps tier only: redis, memcached, nginx, Python's
+#                   http.server checkpointed under load (also in make test)
 #   make run-tree   the threads and trees tests that today's dump refuses
 #   make bench      dump/restore speed of 1 GiB and 4 GiB workloads
 #   make bench-track, make bench-ooh   the dirty trackers compared
+#   make bench-apps the apps tier's programs: dump times, frozen time,
+#                   pages, restore time, redis throughput while tracked
 #   make install    criu, its plugins, libcriu, the man page, an example
 #                   /etc/criu/default.conf (PREFIX=/usr/local, DESTDIR)
 
@@ -73,7 +77,7 @@ clean:
 	$(MAKE) -C lib/c clean || true
 	$(MAKE) -C test/rpc clean || true
 
-.PHONY: all deps plugins libcriu clean demo test test-vm test-nested test-nested-epml run-tree bench bench-track bench-ooh fuzz install
+.PHONY: all deps plugins libcriu clean demo test test-vm test-nested test-nested-epml test-apps run-tree bench bench-track bench-ooh bench-apps fuzz install
 .SECONDARY: $(PB_C) $(PB_H)
 
 # --- user-facing jobs -------------------------------------------------------
@@ -99,6 +103,7 @@ test:
 	$(MAKE) -C test/vm run
 	$(MAKE) -C test/ooh run
 	$(MAKE) -C test/vm/nested run
+	$(MAKE) -C test/apps run
 
 # Tests written ahead of the dump of threads and trees (not in make test
 # until they pass): zdtm plain and incremental, and the failures group.
@@ -121,6 +126,10 @@ test-nested: all
 test-nested-epml: all
 	$(MAKE) -C test/vm/nested run-epml
 
+test-apps: all
+	scripts/install-deps.sh test
+	$(MAKE) -C test/apps run
+
 fuzz: all
 	scripts/install-deps.sh test
 	$(MAKE) -C test/fuzz run
@@ -136,6 +145,10 @@ bench-track: all
 bench-ooh: all
 	scripts/install-deps.sh bench
 	scripts/bench-ooh.sh
+
+bench-apps: all
+	scripts/install-deps.sh bench
+	scripts/bench-apps.sh
 
 # --- install ------------------------------------------------------------------
 

@@ -21,6 +21,12 @@ ooh_pkgs="$vm_pkgs gcc-12"
 # linux-source-X.Y and linux-headers-<kver> are resolved and installed by
 # ooh-kmod/host/build-kvm.sh for the kernel the VM tier boots.
 ooh_host_pkgs="$vm_pkgs patch diffutils tar"
+# test/apps: the real programs checkpointed under load, and their clients
+# (redis-benchmark and redis-cli are in redis-tools; curl for nginx and
+# Python); bench-apps: the same, and matplotlib (Debian's) for its plot.
+apps_pkgs="redis-server redis-tools memcached nginx-light curl python3"
+test_pkgs="$test_pkgs $apps_pkgs"
+bench_pkgs="$bench_pkgs $apps_pkgs python3-matplotlib"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;
@@ -45,5 +51,36 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "installing:$missing"
 export DEBIAN_FRONTEND=noninteractive
+
+# Debian starts redis-server, memcached and nginx as system services when
+# they are installed. The tests start their own instances on ports they
+# pick and never use these, so the packages are installed with service
+# starts denied (invoke-rc.d honours policy-rc.d; exit 101 = action
+# forbidden); an existing policy-rc.d of the host is left as it is.
+policy=/usr/sbin/policy-rc.d
+own_policy=""
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\n# scripts/install-deps.sh: no service starts while installing\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	own_policy=1
+	trap 'rm -f "$policy"' EXIT
+fi
+
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+[ -n "$own_policy" ] && rm -f "$policy" && trap - EXIT
+
+# A service of the newly installed packages that started anyway (a host
+# whose policy-rc.d allows it) is stopped and kept from starting at boot.
+for svc in redis-server memcached nginx; do
+	case " $missing " in
+	*" $svc "* | *" $svc-light "*) ;;
+	*) continue ;;
+	esac
+	if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+		systemctl disable --now "$svc" >/dev/null 2>&1 || true
+	elif command -v service >/dev/null; then
+		service "$svc" stop >/dev/null 2>&1 || true
+	fi
+done
+exit 0
