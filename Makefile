@@ -97,6 +97,8 @@ test:
 	$(MAKE) -C test/trackers run
 	$(MAKE) -C test/plugin run
 	$(MAKE) -C test/failures run
+	$(MAKE) -C test/migrate run
+	$(MAKE) -C test/lazy run
 	$(MAKE) -C test/cli run
 	$(MAKE) -C test/rpc run
 	$(MAKE) -C test/fuzz run FUZZ_SECONDS=30
