@@ -318,9 +318,9 @@ t_config_tracker() {
 	out=$("$CRIU" pre-dump -t "$PID" -D "$d" --track-mem 2>&1) &&
 		{ echo "ooh tracker without its plugin accepted"; return 1; }
 	grep -qi "ooh" <<<"$out" || { echo "failure does not name ooh: $out"; return 1; }
-	echo "file-locks" >"$GLOBAL"
+	echo "evasive-devices" >"$GLOBAL"
 	out=$("$CRIU" check 2>&1) && { echo "refused option accepted from a file"; return 1; }
-	grep -q "file-locks is not supported by criu-ooh yet" <<<"$out" ||
+	grep -q "evasive-devices is not supported by criu-ooh yet" <<<"$out" ||
 		{ echo "no refusal message: $out"; return 1; }
 	reset_configs
 	kill -9 "$PID"
