@@ -240,9 +240,9 @@ static int test_unsupported_setter(void)
 
 	pid = prepare_dump("unsup", log, sizeof(log));
 	CHECK(pid > 0, "victim did not start");
-	criu_set_tcp_established(true);
+	criu_set_evasive_devices(true);
 	ret = criu_dump();
-	CHECK(ret == -EBADE && errno == EOPNOTSUPP, "criu_dump with tcp_established: %d errno %d",
+	CHECK(ret == -EBADE && errno == EOPNOTSUPP, "criu_dump with evasive_devices: %d errno %d",
 	      ret, errno);
 	ret = kill(pid, 0);
 	stop_victim(pid);

@@ -182,12 +182,12 @@ def test_unsupported_fields(tmp):
     v = Victim(tmp)
     try:
         fd = dir_fd(tmp)
-        q = rc.req(pb.DUMP, pid=v.pid, images_dir_fd=fd, tcp_established=True,
+        q = rc.req(pb.DUMP, pid=v.pid, images_dir_fd=fd, evasive_devices=True,
                    root='/', file_locks=False)
         q.opts.external.append('mnt[]:m')
         r = one(q)
         os.close(fd)
-        expect_refusal(r, pb.DUMP, ['tcp_established', 'root', 'external', '--tcp-established'])
+        expect_refusal(r, pb.DUMP, ['evasive_devices', 'root', 'external', '--evasive-devices'])
         expect('file_locks' not in r.cr_errmsg, 'a false bool counted as used')
         expect(os.path.exists('/proc/%d' % v.pid), 'victim gone after a refused dump')
         v.wait_lines(0, v.wait_lines(1) + 1)
