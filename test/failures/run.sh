@@ -21,8 +21,9 @@
 #                   left running unchanged; and seccomp strict mode, which
 #                   must dump and come back strict
 #   sockets         Unix sockets: a peer outside the tree refused (and
-#                   allowed with --ext-unix-sk), a descriptor in flight
-#                   refused, a bound path occupied at restore
+#                   allowed with --ext-unix-sk, and gone before the
+#                   restore), a descriptor in flight refused, a bound path
+#                   occupied at restore
 #   tree            a tree with a ptrace relation inside, and a parent waiting
 #                   in vfork(): dump refused naming it and the pid, the tree
 #                   runs on unchanged
@@ -846,6 +847,25 @@ sk_ext_allowed() {
 	kill -9 "$TPID" "$HOLDER"
 }
 
+# The outside peer gone between dump and restore: the restore fails with a
+# clear error and leaves no process.
+sk_ext_vanished() {
+	local dir=$ROOT/sk/ext-vanished name=zdtm-ext3-$$
+
+	mkdir -p "$dir/img"
+	start_holder "$name" "$dir/got"
+	start_sk ext "$name" "$dir/pid" || why "can't start sk_helper ext" || return 1
+	criu_run "$dir/dump" dump -t "$TPID" -D "$dir/img" --ext-unix-sk -v4 -o dump.log
+	[ "$RC" -eq 0 ] || why "dump with --ext-unix-sk exited $RC$(err_tail)" || return 1
+	wait_gone "$TPID" || why "pid $TPID still there after the dump" || return 1
+	kill -9 "$HOLDER"
+	wait_gone "$HOLDER"
+	criu_run "$dir/restore" restore -D "$dir/img" -d -v4 -o restore.log
+	expect_rc1 || return 1
+	[ -s "$LAST_ERR" ] || why "no error message on stderr" || return 1
+	expect_no_process "$TPID"
+}
+
 # A descriptor in flight (SCM_RIGHTS queued): refused, the message still there.
 sk_scm_refused() {
 	local dir=$ROOT/sk/scm
@@ -882,6 +902,7 @@ sk_bound_occupied() {
 group_sockets() {
 	run_test sk_ext_refused sk_ext_refused
 	run_test sk_ext_allowed sk_ext_allowed
+	run_test sk_ext_vanished sk_ext_vanished
 	run_test sk_scm_refused sk_scm_refused
 	run_test sk_bound_occupied sk_bound_occupied
 }
