@@ -19,7 +19,9 @@ hctest() {
 	local out
 
 	[ -e /root/hctest.ko ] || { echo "SKIP hctest: no hctest.ko"; return; }
-	insmod /root/hctest.ko || echo "FAIL hctest: insmod failed"
+	# EPML is offered only when level 1 shadows our page tables (npt=0)
+	insmod /root/hctest.ko epml=$([ "${L1_NPT:-1}" = 0 ] && echo 1 || echo 0) ||
+		echo "FAIL hctest: insmod failed"
 	rmmod hctest 2>/dev/null
 	out=$(dmesg | sed -n 's/.*hctest: \(PASS\|FAIL\) /\1 hctest\//p')
 	if [ -z "$out" ]; then

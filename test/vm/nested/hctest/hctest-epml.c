@@ -7,6 +7,7 @@
  * done here as ooh.ko does it: clean the PTE's dirty bit, flush the TLB.
  */
 #include <linux/kernel.h>
+#include <linux/module.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
 #include <linux/sched/mm.h>
@@ -280,6 +281,11 @@ out:
 	free_pages_exact(tiny.hdr, tiny.size);
 }
 
+/* Level 1 offers EPML only with shadow paging (npt=0); l2-tests.sh says. */
+static bool epml = true;
+module_param(epml, bool, 0444);
+MODULE_PARM_DESC(epml, "the host offers EPML (level 1 with shadow paging)");
+
 void test_epml(struct page *probes)
 {
 	struct epml_ring r;
@@ -287,6 +293,11 @@ void test_epml(struct page *probes)
 	long ret;
 
 	ret = kvm_hypercall0(KVM_HC_OOH_EPML_QUERY);
+	if (!epml) {
+		/* nested paging: KVM never walks the guest's tables, no EPML */
+		expect(ret, -EOPNOTSUPP, "epml-refused-under-nested-paging");
+		return;
+	}
 	expect(ret, OOH_EPML_VERSION, "epml-query-version");
 	if (ret != OOH_EPML_VERSION)
 		return;
