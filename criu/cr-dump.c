@@ -183,7 +183,7 @@ out_fini:
 	page_server_drop(sess.ps);
 	dmp_tasks_free(&tree);
 	kid_free(&sess.ids);
-	reg_cache_free(&sess);
+	dump_files_free(&sess);
 	pstree_free(&tree);
 	return ret;
 }

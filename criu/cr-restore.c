@@ -263,7 +263,7 @@ out_close:
 	rst_sockets_fini(&rs, true);
 out:
 	lazy_disconnect(&rs);
-	rst_reg_paths_free(&rs);
+	rst_files_fini(&rs, true);
 	rst_tasks_free(&t);
 	free_vma_list(&l.self);
 	pstree_free(&t);

@@ -350,6 +350,15 @@ int dump_files_fini(struct dump_session *sess)
 	return ret;
 }
 
+void dump_files_free(struct dump_session *sess)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_FD_KINDS; i++)
+		if (fd_kinds[i]->dump_free)
+			fd_kinds[i]->dump_free(sess);
+}
+
 /* --- restore ------------------------------------------------------------ */
 
 struct fdinfo_table {
@@ -436,6 +445,16 @@ int prepare_files(struct rst_session *rs)
 		if (fd_kinds[i]->link)
 			ret = fd_kinds[i]->link(rs);
 	return ret;
+}
+
+/* In table order: the socket families' before fd_kind_socket's, which frees what they share. */
+void rst_files_fini(struct rst_session *rs, bool failed)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_FD_KINDS; i++)
+		if (fd_kinds[i]->rst_fini)
+			fd_kinds[i]->rst_fini(rs, failed);
 }
 
 /* Every descriptor must have its file, and a number below the pre-opened set. */

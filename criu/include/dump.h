@@ -78,8 +78,9 @@ int write_inventory(int dfd, const struct pstree_item *root);
 int dump_files(struct dump_ctx *dc, uint32_t files_id);	/* files.c */
 /* Close what the descriptor kinds kept open across tasks. */
 int dump_files_fini(struct dump_session *sess);			/* files.c */
+/* Once the dump is over, done or failed: the kinds' session state freed. */
+void dump_files_free(struct dump_session *sess);		/* files.c */
 int dump_fs(struct dump_ctx *dc);				/* fs.c */
-void reg_cache_free(struct dump_session *sess);			/* files-reg.c */
 /* sysv-ipc.c: refuse thread @tid of @pid if it has a semaphore undo list. */
 int check_sysv_undo(pid_t pid, pid_t tid);
 
