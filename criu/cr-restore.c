@@ -36,7 +36,6 @@
 #include "rst-task.h"
 #include "stats.h"
 #include "sk-inet.h"
-#include "sockets.h"
 #include "action-scripts.h"
 
 #include "inventory.pb-c.h"
@@ -247,7 +246,7 @@ int cr_restore_tasks(int dfd)
 		goto out_close;
 	ret = restore_tree(&rs, &t, &l, &st);
 	/* before the wait: its result is the restored tree's, not ours */
-	rst_sockets_fini(&rs, ret != 0);
+	rst_files_fini(&rs, ret != 0);
 	if (ret)
 		goto out;
 	print_restore_stats(&st);
@@ -260,10 +259,9 @@ int cr_restore_tasks(int dfd)
 out_close:
 	inet_restore_fini(&rs, 0, false);
 	rst_close_files(&rs);
-	rst_sockets_fini(&rs, true);
+	rst_files_fini(&rs, true);
 out:
 	lazy_disconnect(&rs);
-	rst_files_fini(&rs, true);
 	rst_tasks_free(&t);
 	free_vma_list(&l.self);
 	pstree_free(&t);

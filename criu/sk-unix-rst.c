@@ -664,6 +664,8 @@ void unix_rst_fini(struct rst_session *rs, bool failed)
 	struct unix_rst *ur = rs->sk ? rs->sk->unix_sks : NULL;
 	unsigned int i;
 
+	/* what sk-queues.img held is only ever sent on Unix sockets */
+	sk_queue_rst_free(rs);
 	if (!ur)
 		return;
 	free_sks(ur);

@@ -582,4 +582,5 @@ const struct fd_kind fd_kind_unixsk = {
 	.finish = unix_dump_fini,
 	.collect = unix_collect,
 	.open = unix_open,
+	.rst_fini = unix_rst_fini,
 };
