@@ -32,7 +32,7 @@
 #include "mem.h"
 #include "pstree.h"
 #include "seize.h"
-#include "sk-inet.h"
+#include "sk-tcp.h"
 #include "stats.h"
 #include "task-state.h"
 #include "freeze-timer.h"

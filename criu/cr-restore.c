@@ -35,7 +35,7 @@
 #include "rst-fork.h"
 #include "rst-task.h"
 #include "stats.h"
-#include "sk-inet.h"
+#include "sk-tcp.h"
 #include "action-scripts.h"
 
 #include "inventory.pb-c.h"
