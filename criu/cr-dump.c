@@ -20,6 +20,7 @@
 #include "compel.h"
 #include "core-parts.h"
 #include "cr-dump.h"
+#include "inventory.h"
 #include "cr_options.h"
 #include "dump.h"
 #include "files.h"
@@ -36,32 +37,6 @@
 #include "stats.h"
 #include "task-state.h"
 #include "freeze-timer.h"
-
-#include "inventory.pb-c.h"
-
-/* inventory_entry.img_version: CRTOOLS_IMAGES_V1_1 */
-#define CRTOOLS_IMAGES_V1_1	2
-
-int write_inventory(int dfd, const struct pstree_item *root)
-{
-	InventoryEntry inv = INVENTORY_ENTRY__INIT;
-	TaskKobjIdsEntry ids = root->ids;
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	inv.img_version = CRTOOLS_IMAGES_V1_1;
-	inv.has_fdinfo_per_id = true;
-	inv.fdinfo_per_id = true;
-	inv.root_ids = &ids;
-	inv.has_ns_per_id = true;
-	inv.ns_per_id = true;
-	inv.has_lsmtype = true;
-	inv.lsmtype = LSMTYPE__NO_LSM;
-	inv.has_dump_uptime = true;
-	inv.dump_uptime = ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
-	return pb_write_image(dfd, CR_FD_INVENTORY, 0, &inv,
-			      &inventory_entry__descriptor);
-}
 
 /* Everything of one process while the tree is frozen. */
 static int dump_one_process(struct pstree_item *item, struct dump_stats *ds)

@@ -16,7 +16,7 @@
 
 #include "action-scripts.h"
 #include "compel.h"
-#include "cr-dump.h"
+#include "cr-pre-dump.h"
 #include "cr_options.h"
 #include "dump.h"
 #include "dump-task.h"

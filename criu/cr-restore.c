@@ -23,7 +23,8 @@
 
 #include "action-scripts.h"
 #include "compel.h"
-#include "cr-dump.h"
+#include "cr-restore.h"
+#include "inventory.h"
 #include "cr_options.h"
 #include "fault-inject.h"
 #include "image.h"
@@ -38,29 +39,8 @@
 #include "sk-tcp.h"
 #include "action-scripts.h"
 
-#include "inventory.pb-c.h"
-
-#define CRTOOLS_IMAGES_V1_1	2
 /* Lowest number for criu's pre-opened descriptors. */
 #define FD_BASE_MIN		64
-
-static int read_inventory(int dfd)
-{
-	InventoryEntry *inv;
-	int ret;
-
-	ret = pb_read_image(dfd, CR_FD_INVENTORY, 0, (void **)&inv,
-			    &inventory_entry__descriptor);
-	if (ret)
-		return ret;
-	if (inv->img_version != CRTOOLS_IMAGES_V1_1) {
-		pr_err("inventory.img: image version %u, expected %u\n",
-		       inv->img_version, CRTOOLS_IMAGES_V1_1);
-		ret = -EINVAL;
-	}
-	pb_free(inv);
-	return ret;
-}
 
 /* Every image of the tree, checked before anything is created. */
 static int read_images(int dfd, struct pstree *t)

@@ -12,7 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "cr-dump.h"
+#include "cr-pre-dump.h"
+#include "cr-restore.h"
 #include "cr_options.h"
 #include "lazy-pages.h"
 #include "log.h"

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "inventory.h"		/* every dumper ends with write_inventory() */
 #include "kcmp-ids.h"
 
 struct compel_ctl;
@@ -70,9 +71,6 @@ struct dump_ctx {
  */
 int dump_reg_file(struct dump_ctx *dc, const char *proc_path,
 		  uint32_t flags, uint64_t pos, uint32_t *id);
-
-/* inventory.img goes last: without it the folder is not an image set. */
-int write_inventory(int dfd, const struct pstree_item *root);
 
 /* Per-kind dumpers, in the order cr-dump.c runs them. 0 or -errno. */
 int dump_files(struct dump_ctx *dc, uint32_t files_id);	/* files.c */
