@@ -72,8 +72,13 @@ struct dump_ctx {
 int dump_reg_file(struct dump_ctx *dc, const char *proc_path,
 		  uint32_t flags, uint64_t pos, uint32_t *id);
 
-/* Per-kind dumpers, in the order cr-dump.c runs them. 0 or -errno. */
-int dump_files(struct dump_ctx *dc, uint32_t files_id);	/* files.c */
+/*
+ * Per-kind dumpers, in the order cr-dump.c runs them. 0 or -errno.
+ * files.c: table @files_id of @dc's task but the @nr_criu_fds numbers at
+ * @criu_fds, criu's own descriptors parked in it (dirty trackers').
+ */
+int dump_files(struct dump_ctx *dc, uint32_t files_id, const int *criu_fds,
+	       unsigned int nr_criu_fds);
 /* Close what the descriptor kinds kept open across tasks. */
 int dump_files_fini(struct dump_session *sess);			/* files.c */
 /* Once the dump is over, done or failed: the kinds' session state freed. */
