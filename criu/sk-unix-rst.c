@@ -34,7 +34,8 @@
 #include "image.h"
 #include "log.h"
 #include "restore.h"
-#include "sk-unix.h"
+#include "sk-unix-rst.h"
+#include "unixsk.h"
 #include "sockets.h"
 
 #include "fdinfo.pb-c.h"

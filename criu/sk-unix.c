@@ -31,7 +31,8 @@
 #include "files.h"
 #include "image.h"
 #include "log.h"
-#include "sk-unix.h"
+#include "sk-unix-rst.h"
+#include "unixsk.h"
 #include "sockets.h"
 
 #include "fdinfo.pb-c.h"
