@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "log.h"
 #include "serve.h"
 
@@ -57,15 +58,17 @@ int serve_file(struct session *ss)
 	char path[MIG_MAX_NAME + 8];
 	int ret;
 
-	if (!ss->final_done || ss->placed || ss->file_fd >= 0)
-		return serve_fail(ss, -EPROTO, "FILE %s", ss->file_fd >= 0 ?
-				  "before the previous one is complete" : "outside the final round");
-	if (!mig_plain_name(name, len) || memchr(name, 0, len))
+	if (!mig_plain_name(name, len))
 		return serve_fail(ss, -EINVAL, "FILE with a name that is not a plain file name (%.*s)",
 				  (int)len, name);
 	if (size > MIG_MAX_FILE || mode & ~0777u)
 		return serve_fail(ss, -EFBIG, "FILE %.*s of %llu bytes, mode 0%o refused", (int)len,
 				  name, (unsigned long long)size, mode);
+	if (!ss->final_done || ss->placed || ss->file_fd >= 0)
+		return serve_fail(ss, -EPROTO, "FILE %.*s %s", (int)len, name, ss->file_fd >= 0 ?
+				  "before the previous one is complete" : "outside the final round");
+	if (!ss->nr_files && mig_fault("stall-files"))
+		pause();	/* the test kills serve now */
 	ret = add_staged(ss, name, len);
 	if (ret)
 		return ret;

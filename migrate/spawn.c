@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -60,6 +61,9 @@ static void child_exec(struct argv *a, const char *out, int status_fd)
 {
 	int fd;
 
+	/* a page server or lazy daemon does not outlive the serve that runs it */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
+		_exit(127);
 	fd = open("/dev/null", O_RDONLY);
 	if (fd < 0 || dup2(fd, 0) < 0)
 		_exit(127);
