@@ -20,6 +20,11 @@ CFLAGS		+= -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS		+= -D_GNU_SOURCE -std=gnu11
 CPPFLAGS	+= -Icriu/include -Icompel/include -Iimages/gen
 LDLIBS		+= -lprotobuf-c -ldl
+# --tls (criu/tls.c)
+GNUTLS_CFLAGS	:= $(shell pkg-config --cflags gnutls 2>/dev/null)
+GNUTLS_LIBS	:= $(shell pkg-config --libs gnutls 2>/dev/null || echo -lgnutls)
+CPPFLAGS	+= $(GNUTLS_CFLAGS)
+LDLIBS		+= $(GNUTLS_LIBS)
 # criu --version: "GitID: criu-ooh-<git describe>" (the version without git)
 CRIU_OOH_GITID	:= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.1)
 

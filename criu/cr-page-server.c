@@ -19,6 +19,7 @@
 #include "page-server.h"
 #include "page-server-proto.h"
 #include "page-xfer.h"
+#include "tls.h"
 
 static int write_ps_pidfile(int dfd, pid_t pid)
 {
@@ -125,8 +126,10 @@ static int serve(int dfd, int lsk)
 	}
 	ret = opts.timeout ? ps_set_timeout(sk, opts.timeout) : 0;
 	if (!ret)
+		ret = tls_secure_server(sk, "Page server");
+	if (!ret)
 		ret = ps_session_serve(&s, sk);
-	close(sk);
+	ps_close(sk);
 	if (!ret)
 		pr_info("Page server: %llu bytes of pages received%s\n",
 			(unsigned long long)s.bytes, opts.auto_dedup ? ", parents deduplicated" : "");
@@ -151,13 +154,20 @@ int cr_page_server(void)
 		pr_perror("Can't open images folder %s", opts.imgs_dir);
 		return ret;
 	}
+	/* a missing certificate fails here, before any dump connects */
+	ret = tls_load();
+	if (ret) {
+		close(dfd);
+		return ret;
+	}
 	lsk = ps_listen(opts.addr, opts.port, &port);
 	if (lsk < 0) {
 		close(dfd);
 		return lsk;
 	}
-	pr_info("Page server: listening on %s port %d, images into %s\n",
-		opts.addr ? opts.addr : "every address", port, opts.imgs_dir);
+	pr_info("Page server: listening on %s port %d%s, images into %s\n",
+		opts.addr ? opts.addr : "every address", port, opts.tls ? " (TLS)" : "",
+		opts.imgs_dir);
 	if (!opts.port)
 		pr_msg("Page server port %d\n", port);
 	tell_status_fd();

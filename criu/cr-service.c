@@ -28,6 +28,7 @@
 #include "ns-check.h"
 #include "plugin.h"
 #include "rpc.h"
+#include "tls.h"
 #include "rpc-notify.h"
 #include "tracking.h"
 
@@ -111,6 +112,8 @@ static int child_dump(const CriuReq *req, const struct rpc_peer *peer)
 	int ret, dfd;
 
 	ret = rpc_setup_opts(ro, peer, true);
+	if (!ret)
+		ret = tls_check_options(pre ? "pre-dump" : "dump");
 	if (!opts.pid)
 		opts.pid = peer->pid;	/* CRIU: no pid dumps the client */
 	if (ret) {
@@ -133,6 +136,8 @@ static int child_check(const CriuReq *req, const struct rpc_peer *peer)
 	int ret;
 
 	ret = rpc_setup_opts(req->opts ? req->opts : &empty, peer, false);
+	if (!ret)
+		ret = tls_check_options("check");
 	if (ret)
 		return ret;
 	/* "Looks good." belongs in the log, not on the client's stdout. */
@@ -270,6 +275,8 @@ static int handle_restore(const CriuReq *req, const struct rpc_peer *peer)
 
 	log_forget_first_error();
 	ret = rpc_setup_opts(req->opts ? req->opts : &empty, peer, true);
+	if (!ret)
+		ret = tls_check_options("restore");
 	/* The session, not the client, is the parent: it must not wait. */
 	opts.restore_detached = true;
 	if (!ret) {

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "options.h"
 #include "page-xfer.h"
+#include "tls.h"
 #include "plugin.h"
 #include "rpc.h"
 #include "tracking.h"
@@ -121,6 +122,9 @@ static int run_command(const char *cmd)
 {
 	int dfd, ret;
 
+	ret = tls_check_options(cmd);
+	if (ret)
+		return ret;
 	register_builtin_trackers();
 	ret = load_plugins(opts.libdir);
 	if (ret)

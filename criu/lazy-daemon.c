@@ -30,6 +30,7 @@
 #include "lazy-pages.h"
 #include "cr_options.h"
 #include "log.h"
+#include "page-server-proto.h"
 #include "pstree.h"
 #include "rst-task.h"
 #include "stats.h"
@@ -100,16 +101,41 @@ static void free_tree(struct lazy_daemon *d)
 	free(d->taken);
 }
 
+/*
+ * One page the source must have, asked for before the restore begins: a
+ * source that refuses this end (a TLS server checks the client's
+ * certificate after the client's handshake is done) or speaks otherwise
+ * fails the daemon here, before any process exists.
+ */
+static int probe_source(struct lazy_daemon *d, pid_t pid, unsigned long img_addr)
+{
+	int ret = lazy_remote_get(d->ps_sk, pid, img_addr, 1, d->buf);
+
+	if (ret)
+		pr_err("lazy-pages: the page server at %s port %d does not serve this restore%s\n",
+		       opts.addr ? opts.addr : "127.0.0.1", opts.port,
+		       opts.tls ? "" : " (a dump --lazy-pages --tls closes connections without TLS)");
+	return ret;
+}
+
 /* Pages that stayed with the source (dump --lazy-pages) need its page server. */
 static int connect_source(struct lazy_daemon *d)
 {
 	unsigned int i, j, remote = 0;
+	unsigned long first_addr = 0;
+	pid_t first_pid = 0;
 
 	for (i = 0; i < d->t.nr; i++) {
 		const struct rst_task *rt = d->t.items[i]->rst;
 
-		for (j = 0; rt && j < rt->lazy.nr; j++)
-			remote += rt->lazy.ranges[j].src == PAGES_SRC_REMOTE;
+		for (j = 0; rt && j < rt->lazy.nr; j++) {
+			if (rt->lazy.ranges[j].src != PAGES_SRC_REMOTE)
+				continue;
+			if (!remote++) {
+				first_pid = d->t.items[i]->pid;
+				first_addr = rt->lazy.ranges[j].off;
+			}
+		}
 		if (rt && !d->t.items[i]->zombie && !rt->vm_shared &&
 		    pagemap_check_local(&rt->ps, rt->rc.pid))
 			return -EINVAL;
@@ -124,8 +150,10 @@ static int connect_source(struct lazy_daemon *d)
 	d->ps_sk = lazy_remote_connect();
 	if (d->ps_sk < 0)
 		return d->ps_sk;
-	pr_info("lazy-pages: %u page ranges come from the page server at %s port %d\n", remote,
-		opts.addr ? opts.addr : "localhost", opts.port);
+	if (remote && probe_source(d, first_pid, first_addr))
+		return -ECONNREFUSED;
+	pr_info("lazy-pages: %u page ranges come from the page server at %s port %d%s\n", remote,
+		opts.addr ? opts.addr : "localhost", opts.port, opts.tls ? " over TLS" : "");
 	return 0;
 }
 
@@ -547,8 +575,7 @@ int cr_lazy_pages(int dfd)
 		ret = lazy_watchdog_done(d.wsk);
 		print_totals(&d);
 	}
-	if (d.ps_sk >= 0)
-		close(d.ps_sk);
+	ps_close(d.ps_sk);
 	if (ret)
 		pr_err("lazy-pages failed (%d): the restored tree is killed\n", ret);
 	stop_listening(&d);

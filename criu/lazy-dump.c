@@ -30,6 +30,7 @@
 #include "page-server-proto.h"
 #include "pstree.h"
 #include "rst-task.h"
+#include "tls.h"
 
 #include "pagemap.pb-c.h"
 
@@ -347,7 +348,12 @@ static int serve_get(int sk, const struct lazy_src *src, struct page_server_iov 
 	return ret;
 }
 
-static int serve_daemon(int sk, const struct lazy_src *src)
+/*
+ * The daemon's commands until FLUSH_N_CLOSE. *@served says whether one
+ * was taken at all: a peer that failed before (the wrong end, without
+ * or with TLS where this end is not) is no daemon of this dump.
+ */
+static int serve_daemon(int sk, const struct lazy_src *src, bool *served)
 {
 	struct page_server_iov pi;
 	char why[160], *buf;
@@ -367,6 +373,11 @@ static int serve_daemon(int sk, const struct lazy_src *src)
 			ret = ret ? ret : -EPIPE;
 			break;
 		}
+		if (!*served && ps_iov_is_tls_hello(&pi)) {
+			pr_err("lazy dump: the daemon speaks TLS: dump with --tls\n");
+			ret = -EPROTO;
+			break;
+		}
 		ret = ps_iov_check(&pi, why, sizeof(why));
 		if (ret) {
 			pr_err("lazy dump: bad command from the daemon: %s\n", why);
@@ -382,6 +393,7 @@ static int serve_daemon(int sk, const struct lazy_src *src)
 			ret = -EPROTO;
 			break;
 		}
+		*served = true;
 		ret = serve_get(sk, src, &pi, buf, buf_len);
 		if (ret)
 			break;
@@ -392,7 +404,7 @@ static int serve_daemon(int sk, const struct lazy_src *src)
 
 int lazy_dump_listen(void)
 {
-	int bound = 0, sk;
+	int bound = 0, sk, ret;
 
 	if (!opts.port) {
 		pr_err("dump --lazy-pages needs --port (and --address) to serve the pages on\n");
@@ -402,16 +414,46 @@ int lazy_dump_listen(void)
 		pr_err("dump --lazy-pages keeps the pages here: --page-server does not go with it\n");
 		return -EINVAL;
 	}
+	ret = tls_load();	/* before the dump: a missing key leaves the process alone */
+	if (ret)
+		return ret;
 	sk = ps_listen(opts.addr, opts.port, &bound);
 	if (sk >= 0)
-		pr_info("lazy dump: the pages will be served on port %d\n", bound);
+		pr_info("lazy dump: the pages will be served on port %d%s\n", bound,
+			opts.tls ? " over TLS" : "");
 	return sk;
+}
+
+/*
+ * One daemon's session. 1 when the peer was refused before it asked for
+ * anything (the lazy pages exist only here: wait for the right daemon).
+ */
+static int serve_one(int lsk, const struct lazy_src *src)
+{
+	bool served = false;
+	int sk, ret;
+
+	sk = accept4(lsk, NULL, NULL, SOCK_CLOEXEC);
+	if (sk < 0) {
+		ret = -errno;
+		pr_perror("lazy dump: accept");
+		return ret;
+	}
+	ret = tls_secure_server(sk, "lazy dump");
+	if (!ret)
+		ret = serve_daemon(sk, src, &served);
+	ps_close(sk);
+	if (ret && !served) {
+		pr_err("lazy dump: that peer is refused; still waiting for the lazy-pages daemon\n");
+		return 1;
+	}
+	return ret;
 }
 
 int lazy_dump_serve(int dfd, int lsk)
 {
 	struct lazy_src src = {};
-	int sk, ret;
+	int ret;
 
 	ret = split_images(dfd, &src);
 	if (ret) {
@@ -425,14 +467,9 @@ int lazy_dump_serve(int dfd, int lsk)
 		return ret;
 	}
 	pr_info("lazy dump: the images are ready; waiting for the lazy-pages daemon\n");
-	sk = accept4(lsk, NULL, NULL, SOCK_CLOEXEC);
-	if (sk < 0) {
-		pr_perror("lazy dump: accept");
-		ret = -errno;
-	} else {
-		ret = serve_daemon(sk, &src);
-		close(sk);
-	}
+	do
+		ret = serve_one(lsk, &src);
+	while (ret == 1);
 	if (!ret)
 		pr_info("lazy dump: the daemon has every page\n");
 	free_src(&src);

@@ -13,14 +13,28 @@
 #include "lazy-daemon.h"
 #include "log.h"
 #include "page-server-proto.h"
+#include "tls.h"
 
 int lazy_remote_connect(void)
 {
+	int sk, ret;
+
 	if (!opts.port) {
 		pr_err("lazy-pages --page-server needs --port (and --address) of the source\n");
 		return -EINVAL;
 	}
-	return ps_connect(opts.addr, opts.port, opts.timeout);
+	ret = tls_load();
+	if (ret)
+		return ret;
+	sk = ps_connect(opts.addr, opts.port, opts.timeout);
+	if (sk < 0)
+		return sk;
+	ret = tls_secure_client(sk, opts.addr, opts.port);
+	if (ret) {
+		ps_close(sk);
+		return ret;
+	}
+	return sk;
 }
 
 int lazy_remote_get(int sk, pid_t img_pid, unsigned long img_addr, unsigned long npages,

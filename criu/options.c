@@ -49,6 +49,8 @@ struct opt_desc {
 #define FIELD(f)		offsetof(struct cr_options, f)
 #define BOOL(n, s, f)		{ n, s, no_argument, OPT_BOOL, FIELD(f), NULL, true }
 #define STR(n, s, f)		{ n, s, required_argument, OPT_STR, FIELD(f), NULL, false }
+/* A switch without a --no- form (CRIU's plain no_argument flags). */
+#define FLAG(n, s, f)		{ n, s, no_argument, OPT_BOOL, FIELD(f), NULL, false }
 #define INT(n, s, f)		{ n, s, required_argument, OPT_INT, FIELD(f), NULL, false }
 #define CALL(n, s, a, fn)	{ n, s, a, OPT_CALL, 0, fn, false }
 #define REFUSED(n, s, a)	{ n, s, a, OPT_REFUSED, 0, NULL, false }
@@ -108,6 +110,13 @@ static const struct opt_desc opt_table[] = {
 	CALL("pre-dump-mode", 0, required_argument, parse_pre_dump_mode),
 	STR("dirty-tracker", 0, dirty_tracker),
 	CALL("ooh", 0, no_argument, parse_ooh),
+	/* TLS of the page server's connections (tls.c) */
+	BOOL("tls", 0, tls),
+	STR("tls-cacert", 0, tls_cacert),
+	STR("tls-cacrl", 0, tls_cacrl),
+	STR("tls-cert", 0, tls_cert),
+	STR("tls-key", 0, tls_key),
+	FLAG("tls-no-cn-verify", 0, tls_no_cn_verify),
 	STR("libdir", 'L', libdir),
 	/* logging */
 	STR("log-file", 'o', log_file),
@@ -160,12 +169,6 @@ static const struct opt_desc opt_table[] = {
 	REFUSED_BOOL("unprivileged", 0),
 	REFUSED_BOOL("allow-uprobes", 0),
 	REFUSED("ps-socket", 0, required_argument),
-	REFUSED_BOOL("tls", 0),
-	REFUSED("tls-cacert", 0, required_argument),
-	REFUSED("tls-cacrl", 0, required_argument),
-	REFUSED("tls-cert", 0, required_argument),
-	REFUSED("tls-key", 0, required_argument),
-	REFUSED("tls-no-cn-verify", 0, no_argument),
 };
 
 #define NR_OPTS		(sizeof(opt_table) / sizeof(opt_table[0]))
@@ -801,6 +804,12 @@ void print_usage(FILE *out)
 "                         listen on, default all)\n"
 "     --port PORT         the page server's port (page-server: 0 picks one)\n"
 "     --auto-dedup        page-server: free the parent's copy of each page received\n"
+"     --tls               the page server's and lazy pages' connections over TLS\n"
+"     --tls-cacert FILE   trust only this CA (/etc/pki/CA/cacert.pem and the system's)\n"
+"     --tls-cacrl FILE    revoked certificates (/etc/pki/CA/cacrl.pem if there)\n"
+"     --tls-cert FILE     this end's certificate (/etc/pki/criu/cert.pem)\n"
+"     --tls-key FILE      its key (/etc/pki/criu/private/key.pem)\n"
+"     --tls-no-cn-verify  do not check the name in the peer's certificate\n"
 "     --dirty-tracker=T   auto|pagemap-scan|soft-dirty|none|ooh (default auto)\n"
 "     --ooh               short for --dirty-tracker=ooh\n"
 "  -L|--libdir DIR        load plugins from DIR\n"

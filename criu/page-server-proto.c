@@ -98,6 +98,14 @@ int ps_iov_check(const struct page_server_iov *pi, char *why, size_t why_len)
 	return 0;
 }
 
+bool ps_iov_is_tls_hello(const struct page_server_iov *pi)
+{
+	const uint8_t *b = (const uint8_t *)pi;
+
+	/* a TLS record: handshake (22), version 3.x, x at most 4 */
+	return b[0] == 22 && b[1] == 3 && b[2] <= 4;
+}
+
 uint64_t ps_iov_data_len(const struct page_server_iov *pi)
 {
 	uint32_t cmd = ps_cmd(pi->cmd), flags = ps_cmd_flags(pi->cmd);
@@ -115,17 +123,99 @@ static int sock_err(int err)
 	return -err;
 }
 
+/*
+ * Sockets whose bytes go through a layer of their own (TLS, tls.c).
+ * A criu process holds one or two page-server connections at a time,
+ * so a short table does; a socket not in it is plain TCP.
+ */
+#define PS_MAX_WRAPPED	4
+
+struct ps_wrapped {
+	int sk;
+	const struct ps_wrap_ops *ops;
+	void *ctx;
+};
+
+static struct ps_wrapped wrapped[PS_MAX_WRAPPED];
+static unsigned int nr_wrapped;
+
+static struct ps_wrapped *wrapped_of(int sk)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_wrapped; i++)
+		if (wrapped[i].sk == sk)
+			return &wrapped[i];
+	return NULL;
+}
+
+int ps_sk_wrap(int sk, const struct ps_wrap_ops *ops, void *ctx)
+{
+	if (wrapped_of(sk) || nr_wrapped == PS_MAX_WRAPPED) {
+		pr_err("Can't secure page server socket %d: %s\n", sk,
+		       nr_wrapped == PS_MAX_WRAPPED ? "too many connections" : "it is already");
+		return -EBUSY;
+	}
+	wrapped[nr_wrapped++] = (struct ps_wrapped){ .sk = sk, .ops = ops, .ctx = ctx };
+	return 0;
+}
+
+/* Forget @sk's layer and end it (a TLS close_notify); the socket stays open. */
+static void ps_sk_unwrap(int sk)
+{
+	struct ps_wrapped *w = wrapped_of(sk), gone;
+
+	if (!w)
+		return;
+	gone = *w;
+	*w = wrapped[--nr_wrapped];
+	gone.ops->close(gone.ctx);
+}
+
+void ps_close(int sk)
+{
+	if (sk < 0)
+		return;
+	ps_sk_unwrap(sk);
+	close(sk);
+}
+
+/* One send or receive: bytes moved, 0 at the end of the stream, -errno. */
+static ssize_t sk_send(int sk, const void *buf, size_t len)
+{
+	struct ps_wrapped *w = nr_wrapped ? wrapped_of(sk) : NULL;
+	ssize_t n;
+
+	if (w)
+		return w->ops->send(w->ctx, buf, len);
+	do
+		n = send(sk, buf, len, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? sock_err(errno) : n;
+}
+
+static ssize_t sk_recv(int sk, void *buf, size_t len)
+{
+	struct ps_wrapped *w = nr_wrapped ? wrapped_of(sk) : NULL;
+	ssize_t n;
+
+	if (w)
+		return w->ops->recv(w->ctx, buf, len);
+	do
+		n = recv(sk, buf, len, 0);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? sock_err(errno) : n;
+}
+
 int ps_send_all(int sk, const void *buf, size_t len)
 {
 	const char *p = buf;
 
 	while (len) {
-		ssize_t n = send(sk, p, len, MSG_NOSIGNAL);
+		ssize_t n = sk_send(sk, p, len);
 
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n <= 0)
-			return n < 0 ? sock_err(errno) : -EPIPE;
+			return n < 0 ? n : -EPIPE;
 		p += n;
 		len -= n;
 	}
@@ -137,12 +227,10 @@ int ps_recv_all(int sk, void *buf, size_t len)
 	size_t got = 0;
 
 	while (got < len) {
-		ssize_t n = recv(sk, (char *)buf + got, len - got, 0);
+		ssize_t n = sk_recv(sk, (char *)buf + got, len - got);
 
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n < 0)
-			return sock_err(errno);
+			return n;
 		if (n == 0)
 			return got ? -ECONNABORTED : 0;
 		got += n;
@@ -168,8 +256,34 @@ int ps_recv_iov(int sk, struct page_server_iov *pi)
 	return ps_recv_all(sk, pi, sizeof(*pi));
 }
 
+/* A layered socket takes the bytes through a buffer: no zero-copy there. */
+static int pipe_to_wrapped(int sk, int pipe_fd, size_t len)
+{
+	char buf[32768];
+	int ret;
+
+	while (len) {
+		ssize_t n = read(pipe_fd, buf, len < sizeof(buf) ? len : sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = n < 0 ? -errno : -EPIPE;
+			pr_perror("Can't read %zu bytes of pages from their pipe", len);
+			return ret;
+		}
+		ret = ps_send_all(sk, buf, n);
+		if (ret)
+			return ret;
+		len -= n;
+	}
+	return 0;
+}
+
 int ps_splice_to(int sk, int pipe_fd, size_t len)
 {
+	if (nr_wrapped && wrapped_of(sk))
+		return pipe_to_wrapped(sk, pipe_fd, len);
 	while (len) {
 		ssize_t n = splice(pipe_fd, NULL, sk, NULL, len, SPLICE_F_MOVE);
 

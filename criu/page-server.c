@@ -558,8 +558,13 @@ int ps_session_serve(struct ps_session *s, int sk)
 			       ret == -ECONNABORTED ? "a truncated command" : strerror(-ret));
 			return ret;
 		}
+		if (!s->commands && ps_iov_is_tls_hello(&pi)) {
+			pr_err("Page server: the dump speaks TLS: start this page server with --tls\n");
+			return -EPROTO;
+		}
 		if (ps_iov_check(&pi, why, sizeof(why)))
 			return refuse(&pi, why);
+		s->commands++;
 		switch (ps_cmd(pi.cmd)) {
 		case PS_IOV_OPEN:
 		case PS_IOV_OPEN2:

@@ -24,6 +24,7 @@
 #include "page-server-proto.h"
 #include "page-xfer.h"
 #include "pstree.h"
+#include "tls.h"
 #include "vma.h"
 
 #include "pagemap.pb-c.h"
@@ -156,10 +157,15 @@ static const struct page_xfer_ops local_xfer_ops = {
 
 /* --- page server ------------------------------------------------------- */
 
+static const char *conn_addr(const struct page_server_conn *c)
+{
+	return c->addr ? c->addr : "127.0.0.1";
+}
+
 static int ps_failed(struct page_xfer *x, const char *what, int err)
 {
 	pr_err("Page server at %s port %d: %s for pid %d failed: %s\n",
-	       x->conn->addr ? x->conn->addr : "127.0.0.1", x->conn->port, what,
+	       conn_addr(x->conn), x->conn->port, what,
 	       x->pid, strerror(-err));
 	return err;
 }
@@ -242,7 +248,7 @@ static int server_write_entry(struct page_xfer *x, unsigned long vaddr,
 	if ((flags & PE_PARENT) && !x->has_parent) {
 		pr_err("Page server at %s port %d has no parent images for pid %d, "
 		       "but this dump records pages in the parent (start it with "
-		       "--prev-images-dir)\n", x->conn->addr ? x->conn->addr : "127.0.0.1",
+		       "--prev-images-dir)\n", conn_addr(x->conn),
 		       x->conn->port, x->pid);
 		return -EINVAL;
 	}
@@ -377,10 +383,57 @@ int page_xfer_open(struct page_xfer *x, struct dump_ctx *dc)
 
 /* --- the connection ---------------------------------------------------- */
 
-int page_server_connect(struct page_server_conn **pc)
+/*
+ * One question before anything is frozen: a server that refuses this
+ * end (a TLS server checks the client's certificate only after the
+ * client's handshake is done) or that speaks TLS to a dump without it
+ * ends the session here, and the dump fails with the process untouched.
+ * PARENT of the root pid asks nothing that changes the server's state.
+ */
+static int server_probe(struct page_server_conn *c)
+{
+	int32_t has;
+	int ret;
+
+	ret = ps_send_iov(c->sk, PS_IOV_PARENT, 0, 0, 0, ps_dst_id(PS_TYPE_PID, opts.pid));
+	if (!ret)
+		ret = ps_recv_all(c->sk, &has, sizeof(has));
+	if (ret > 0)
+		return 0;
+	pr_err("Page server at %s port %d did not answer the dump's first question: %s%s\n",
+	       conn_addr(c), c->port, ret ? strerror(-ret) : "it closed the connection",
+	       opts.tls ? "" : " (a page server started with --tls does that to a dump without it)");
+	return ret ? ret : -ECONNRESET;
+}
+
+static int server_conn_open(int sk, struct page_server_conn **pc)
 {
 	struct page_server_conn *c;
-	int sk;
+	int ret;
+
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		ps_close(sk);
+		return -ENOMEM;
+	}
+	c->sk = sk;
+	c->old_sigpipe = signal(SIGPIPE, SIG_IGN);	/* an EPIPE is reported instead */
+	c->addr = opts.addr;
+	c->port = opts.port;
+	ret = tls_secure_client(sk, opts.addr, opts.port);
+	if (!ret)
+		ret = server_probe(c);
+	if (ret) {
+		page_server_drop(c);
+		return ret;
+	}
+	*pc = c;
+	return 0;
+}
+
+int page_server_connect(struct page_server_conn **pc)
+{
+	int sk, ret;
 
 	*pc = NULL;
 	if (!opts.use_page_server)
@@ -389,21 +442,17 @@ int page_server_connect(struct page_server_conn **pc)
 		pr_err("--page-server needs the server's --port\n");
 		return -EINVAL;
 	}
+	ret = tls_load();
+	if (ret)
+		return ret;
 	sk = ps_connect(opts.addr, opts.port, opts.timeout);
 	if (sk < 0)
 		return sk;
-	c = calloc(1, sizeof(*c));
-	if (!c) {
-		close(sk);
-		return -ENOMEM;
-	}
-	c->sk = sk;
-	c->old_sigpipe = signal(SIGPIPE, SIG_IGN);	/* an EPIPE is reported instead */
-	c->addr = opts.addr;
-	c->port = opts.port;
-	pr_info("Sending pages to the page server at %s port %d\n",
-		opts.addr ? opts.addr : "127.0.0.1", opts.port);
-	*pc = c;
+	ret = server_conn_open(sk, pc);
+	if (ret)
+		return ret;
+	pr_info("Sending pages to the page server at %s port %d%s\n",
+		conn_addr(*pc), opts.port, opts.tls ? " over TLS" : "");
 	return 0;
 }
 
@@ -419,7 +468,7 @@ int page_server_finish(struct page_server_conn *pc)
 
 	if (!pc)
 		return 0;
-	addr = pc->addr ? pc->addr : "127.0.0.1";
+	addr = conn_addr(pc);
 	ret = ps_send_iov(pc->sk, PS_IOV_FLUSH_N_CLOSE, 0, 0, 0, 0);
 	if (!ret) {
 		ret = ps_recv_all(pc->sk, &status, sizeof(status));
@@ -444,7 +493,7 @@ void page_server_drop(struct page_server_conn *pc)
 {
 	if (!pc)
 		return;
-	close(pc->sk);
+	ps_close(pc->sk);	/* a TLS close_notify may still be sent: SIGPIPE ignored */
 	signal(SIGPIPE, pc->old_sigpipe);
 	free(pc);
 }

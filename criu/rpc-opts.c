@@ -195,6 +195,28 @@ static int set_ps(const CriuOpts *ro, const struct rpc_peer *peer)
 	return 0;
 }
 
+/* TLS of the page server connection (tls.c checks the use and the files). */
+static int set_tls(const CriuOpts *ro, const struct rpc_peer *peer)
+{
+	opts.tls = true;
+	return 0;
+}
+
+static int set_tls_no_cn_verify(const CriuOpts *ro, const struct rpc_peer *peer)
+{
+	opts.tls_no_cn_verify = true;
+	return 0;
+}
+
+static int set_tls_files(const CriuOpts *ro, const struct rpc_peer *peer)
+{
+	opts.tls_cacert = ro->tls_cacert;
+	opts.tls_cacrl = ro->tls_cacrl;
+	opts.tls_cert = ro->tls_cert;
+	opts.tls_key = ro->tls_key;
+	return 0;
+}
+
 /* Applied by rpc_setup_dirs(): listed so that they count as known. */
 static int set_by_dirs(const CriuOpts *ro, const struct rpc_peer *peer)
 {
@@ -256,12 +278,12 @@ static const struct rpc_opt rpc_opts[] = {
 	{ "config_file",	"--config",		set_config_file },
 	{ "tcp_close",		"--tcp-close",		set_tcp_close },
 	{ "lsm_profile",	"--lsm-profile",	NULL },
-	{ "tls_cacert",		"--tls-cacert",		NULL },
-	{ "tls_cacrl",		"--tls-cacrl",		NULL },
-	{ "tls_cert",		"--tls-cert",		NULL },
-	{ "tls_key",		"--tls-key",		NULL },
-	{ "tls",		"--tls",		NULL },
-	{ "tls_no_cn_verify",	"--tls-no-cn-verify",	NULL },
+	{ "tls_cacert",		"--tls-cacert",		set_tls_files },
+	{ "tls_cacrl",		"--tls-cacrl",		set_tls_files },
+	{ "tls_cert",		"--tls-cert",		set_tls_files },
+	{ "tls_key",		"--tls-key",		set_tls_files },
+	{ "tls",		"--tls",		set_tls },
+	{ "tls_no_cn_verify",	"--tls-no-cn-verify",	set_tls_no_cn_verify },
 	{ "cgroup_yard",	"--cgroup-yard",	NULL },
 	/* splice, the default, is how criu-ooh pre-dumps */
 	{ "pre_dump_mode",	"--pre-dump-mode",	set_pre_dump_mode },

@@ -4,11 +4,13 @@
 # Idempotent; as non-root it only says what is missing.
 set -e
 
-build_pkgs="gcc make protobuf-c-compiler libprotobuf-c-dev pkg-config"
+# libgnutls28-dev: criu --tls (criu/tls.c)
+build_pkgs="gcc make protobuf-c-compiler libprotobuf-c-dev pkg-config libgnutls28-dev"
 # test/rpc: the Python client (python3-protobuf, protoc), runc and a busybox rootfs.
 # nftables, iptables: criu's --network-lock (established TCP connections).
-# test/migrate: ip and ss (network namespaces, a veth pair), nsenter (util-linux).
-test_pkgs="$build_pkgs criu python3 clang libclang-rt-14-dev util-linux python3-protobuf protobuf-compiler runc busybox-static nftables iptables iproute2"
+# test/migrate: ip and ss (network namespaces, a veth pair), nsenter (util-linux);
+# certtool (gnutls-bin) makes the CA, certificates and CRL of tls.sh.
+test_pkgs="$build_pkgs criu python3 clang libclang-rt-14-dev util-linux python3-protobuf protobuf-compiler runc busybox-static nftables iptables iproute2 gnutls-bin"
 bench_pkgs="$build_pkgs gnuplot-nox time criu python3 redis-server redis-tools"
 # test/vm: QEMU, the initramfs (busybox, cpio, bash, script from bsdutils),
 # kernel unpacking (dpkg, xz, zstd, readelf), module copying (kmod), static probe.

@@ -73,6 +73,12 @@ struct cr_options {
 	bool lazy_pages;		/* --lazy-pages */
 	bool use_page_server;		/* dump: --page-server (at --address --port) */
 	bool auto_dedup;		/* --auto-dedup */
+	bool tls;			/* --tls: the page server's connections over TLS */
+	const char *tls_cacert;		/* --tls-cacert: the only CA trusted */
+	const char *tls_cacrl;		/* --tls-cacrl: revoked certificates */
+	const char *tls_cert;		/* --tls-cert: this end's certificate */
+	const char *tls_key;		/* --tls-key: its private key */
+	bool tls_no_cn_verify;		/* --tls-no-cn-verify: the peer's name is not checked */
 	const char *config_file;	/* --config */
 	bool no_default_config;		/* --no-default-config */
 };

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /*
  * CRIU's page-server wire protocol (Documentation/page-server.md). Every
@@ -85,6 +86,12 @@ const char *ps_cmd_name(uint32_t cmd);
  */
 int ps_iov_check(const struct page_server_iov *pi, char *why, size_t why_len);
 
+/*
+ * Whether the bytes taken for a header are the start of a TLS handshake:
+ * the peer runs with --tls and this end without.
+ */
+bool ps_iov_is_tls_hello(const struct page_server_iov *pi);
+
 /* Bytes of data that follow @pi on the wire (0 for holes and replies). */
 uint64_t ps_iov_data_len(const struct page_server_iov *pi);
 
@@ -103,6 +110,23 @@ int ps_send_iov(int sk, uint32_t cmd, uint32_t flags, uint32_t nr_pages,
 int ps_recv_iov(int sk, struct page_server_iov *pi);
 /* @len bytes from the pipe @pipe_fd into the socket (splice). */
 int ps_splice_to(int sk, int pipe_fd, size_t len);
+
+/*
+ * A layer that carries the bytes of a socket (TLS, tls.h): once a socket
+ * is wrapped, every ps_* call on it goes through @ops. send and recv
+ * move at least one byte, or return 0 at the end of the stream (recv),
+ * or -errno as the plain socket calls above do. close ends the layer
+ * (the socket itself is closed by ps_close()).
+ */
+struct ps_wrap_ops {
+	ssize_t (*send)(void *ctx, const void *buf, size_t len);
+	ssize_t (*recv)(void *ctx, void *buf, size_t len);
+	void (*close)(void *ctx);
+};
+
+int ps_sk_wrap(int sk, const struct ps_wrap_ops *ops, void *ctx);
+/* Close a page-server socket, ending its layer first if it has one. */
+void ps_close(int sk);
 
 /*
  * Waits on the socket end after @seconds (0: never): SO_SNDTIMEO,

@@ -62,6 +62,7 @@ struct ps_session {
 	uint32_t next_pages_id;
 	char *buf;
 	bool committed_any;
+	uint64_t commands;		/* taken so far in this session */
 	uint64_t bytes, pages_deduped;
 };
 
