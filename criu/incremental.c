@@ -270,7 +270,7 @@ static int carry_load(struct incr_ctx *ic)
 	if (ret)
 		pr_err("Bad %s in the parent images: %d\n", name, ret);
 	else
-		pr_info("Pid %d: adding the pages a failed dump was told of (%s)\n",
+		pr_info("Pid %d: adding the pages an earlier dump on these parent images left to copy (%s)\n",
 			ic->pid, name);
 	range_set_normalize(&ic->mm.dirty);
 	return ret;
