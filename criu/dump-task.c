@@ -439,7 +439,7 @@ static int dump_infected(struct dmp_task *dt)
 	ret = collect_inside(dt);
 	if (ret || dmp_task_vm_shared(dt))
 		return ret;	/* its pagemap stays empty: the parent's has it */
-	ret = incr_collect(&dt->ic, &dt->dc, &dt->vmas);
+	ret = incr_collect(&dt->ic, &dt->dc, &dt->vmas, false);
 	if (ret)
 		return ret;
 	incr_mem_opts(&dt->ic, &mo);

@@ -182,7 +182,7 @@ void init_opts(void)
 	opts.timeout = DEFAULT_TIMEOUT;
 	opts.ghost_limit = DEFAULT_GHOST_LIMIT;
 	opts.status_fd = -1;
-	opts.pre_dump_mode = PRE_DUMP_SPLICE;
+	opts.pre_dump_mode = PRE_DUMP_READ;	/* copy once it runs again */
 	opts.network_lock_method = NETWORK_LOCK_IPTABLES;
 	opts.manage_cgroups = CG_MODE_IGNORE;
 	if (getenv("CRIU_DEPRECATED"))

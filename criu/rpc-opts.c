@@ -34,6 +34,7 @@ struct rpc_opt {
 	const char *field;	/* criu_opts field */
 	const char *option;	/* CRIU's command-line option */
 	rpc_opt_fn apply;	/* NULL: not supported by criu-ooh yet */
+	bool when_present;	/* applied when present, even at CRIU's default */
 };
 
 static int set_pid(const CriuOpts *ro, const struct rpc_peer *peer)
@@ -285,8 +286,8 @@ static const struct rpc_opt rpc_opts[] = {
 	{ "tls",		"--tls",		set_tls },
 	{ "tls_no_cn_verify",	"--tls-no-cn-verify",	set_tls_no_cn_verify },
 	{ "cgroup_yard",	"--cgroup-yard",	NULL },
-	/* splice, the default, is how criu-ooh pre-dumps */
-	{ "pre_dump_mode",	"--pre-dump-mode",	set_pre_dump_mode },
+	/* CRIU's default (splice) is not criu-ooh's (read): asked for, it counts */
+	{ "pre_dump_mode",	"--pre-dump-mode",	set_pre_dump_mode, true },
 	{ "pidfd_store_sk",	"(pidfd store socket)",	NULL },
 	{ "lsm_mount_context",	"--lsm-mount-context",	NULL },
 	{ "network_lock",	"--network-lock",	NULL },
@@ -327,6 +328,14 @@ static long long scalar_value(const ProtobufCFieldDescriptor *fd, const void *p)
 	}
 }
 
+/* Whether an optional scalar field was sent at all. */
+static bool field_is_present(const CriuOpts *ro, const ProtobufCFieldDescriptor *fd)
+{
+	return fd->label == PROTOBUF_C_LABEL_OPTIONAL && fd->quantifier_offset &&
+	       fd->type != PROTOBUF_C_TYPE_STRING && fd->type != PROTOBUF_C_TYPE_MESSAGE &&
+	       *(const protobuf_c_boolean *)((const char *)ro + fd->quantifier_offset);
+}
+
 /* Whether the client asked for something with this field. */
 static bool field_is_used(const CriuOpts *ro, const ProtobufCFieldDescriptor *fd)
 {
@@ -358,7 +367,7 @@ static int apply_fields(const CriuOpts *ro, const struct rpc_peer *peer)
 		const ProtobufCFieldDescriptor *fd = &md->fields[i];
 		const struct rpc_opt *o = find_rpc_opt(fd->name);
 
-		if (!field_is_used(ro, fd))
+		if (!field_is_used(ro, fd) && !(o && o->when_present && field_is_present(ro, fd)))
 			continue;
 		if (o && o->apply) {
 			ret = o->apply(ro, peer);
