@@ -137,8 +137,8 @@ test-vm: all
 test-nested: all
 	$(MAKE) -C test/vm/nested run
 
-# EPML's tests: level 1 with shadow paging (not in make test: EPML still
-# misses writes in two incremental tests, Documentation/ooh-host.md).
+# EPML's boot of the nested tier alone: level 1 with shadow paging (make
+# test-nested and make test run it after SPML's).
 test-nested-epml: all
 	$(MAKE) -C test/vm/nested run-epml
 
