@@ -35,11 +35,12 @@ direct_server_done()
 	local dir=$work/B/$1 p i
 
 	p=$(cat "$dir/ps.pid" 2>/dev/null) || { M_ERROR="no pidfile of the page server of $1"; return 1; }
-	for ((i = 0; i < 200; i++)); do
-		[ -e "/proc/$p" ] || break
-		sleep 0.01
+	# a zombie is done: init here may take a second to reap it
+	for ((i = 0; i < 1000; i++)); do
+		alive "$p" || break
+		sleep 0.002
 	done
-	[ -e "/proc/$p" ] && { kill -KILL "$p"; M_ERROR="the page server of $1 did not exit"; return 1; }
+	alive "$p" && { kill -KILL "$p"; M_ERROR="the page server of $1 did not exit"; return 1; }
 	grep -q Error "$dir/ps.log" && { M_ERROR="page server of $1: $(grep -m1 Error "$dir/ps.log")"; return 1; }
 	return 0
 }
@@ -62,17 +63,17 @@ direct_step()
 # The images of A's final folder that B has not got (the pages are on B).
 direct_copy_images()
 {
-	local f b
+	local f files=()
 
-	d_img_bytes=0
 	for f in "$work/A/final"/*; do
-		b=${f##*/}
-		case $b in
+		case ${f##*/} in
 		pagemap-sent-*|*.log|*.out|parent|dirty-*) ;;
-		*) cp -a "$f" "$work/B/final/" || return 1
-		   d_img_bytes=$((d_img_bytes + $(stat -c %s "$f"))) ;;
+		*) files+=("$f") ;;
 		esac
 	done
+	# one command: on a loaded machine every fork shows in the downtime
+	cp -a "${files[@]}" "$work/B/final/" || return 1
+	d_img_bytes=$(du -cb "${files[@]}" | tail -n1 | cut -f1)
 }
 
 # criu lazy-pages on B's chain, waiting for its socket.
