@@ -43,6 +43,7 @@
 #   BENCH_PORT=P           B's port (default 27100; the driver's control
 #                          port is P+1)
 #   CRIU=path              criu binary (default criu/criu of this tree)
+#   CRIU_MIGRATE=path      criu-migrate binary (default migrate/criu-migrate)
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -86,6 +87,8 @@ in_b() { nsenter --net="/run/netns/$NS_B" "$@"; }
 source "$root/scripts/bench-migrate-lib.sh"
 # shellcheck source=bench-migrate-direct.sh
 source "$root/scripts/bench-migrate-direct.sh"
+# shellcheck source=bench-migrate-driver.sh
+source "$root/scripts/bench-migrate-driver.sh"
 
 net_up()
 {
