@@ -175,6 +175,25 @@ start_workload()
 	fail "track-workload ($size MiB) not ready after 120 s"
 }
 
+# The workload runs on B, in B's network namespace, A's copy is gone.
+check_on_b()
+{
+	alive "$pid" && grep -q track-workload "/proc/$pid/cmdline" ||
+		{ M_ERROR="pid $pid does not run"; return 1; }
+	[ "$(readlink "/proc/$pid/ns/net")" = "$(in_b readlink /proc/self/ns/net)" ] ||
+		{ M_ERROR="pid $pid is not in B's network namespace"; return 1; }
+}
+
+# The reference window must show the pace asked for: a workload that
+# cannot keep it up (a starved CPU) writes less than the case says.
+check_pace()
+{
+	local want
+	want=$(awk -v s="$1" -v r="$2" 'BEGIN { printf "%.0f", s * 256 * r / 100 }')
+	awk -v got="$3" -v want="$want" 'BEGIN { exit !(got >= 0.95 * want) }' ||
+		fail "the workload wrote $3 pages/s before the migration, not $want: it could not keep its pace"
+}
+
 # One migration: the reference window, the migration (the driver sets
 # the M_* figures), the window's end once the workload reports from B.
 one_run()
@@ -189,7 +208,11 @@ one_run()
 	s_ref=$(rate_sample) || fail "no rate of pid $pid"
 	sleep "$WINDOW"
 	s0=$(rate_sample) || fail "no rate of pid $pid"
+	check_pace "$size" "$rate" "$(awk -v a="$s_ref" -v b="$s0" 'BEGIN {
+		split(a, x, " "); split(b, y, " ")
+		printf "%.0f", (y[3] - x[3]) * 1e9 / (y[1] - x[1]) }')"
 	migrate_"${DRIVER//-/_}" "$tracker" "$mode" || fail "migration failed: $M_ERROR"
+	check_on_b || fail "after the migration: $M_ERROR"
 	s1=$(fresh_sample) || fail "no rate of pid $pid after the migration"
 	figs=$(workload_figures "$s_ref" "$s0" "$s1") || fail "no workload figures"
 	line="run size=$size rate=$rate tracker=$tracker mode=$mode run=$run"
