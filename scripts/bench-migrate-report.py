@@ -161,6 +161,64 @@ def eager_vs_lazy(runs):
     return "\n".join(rows)
 
 
+def plot_cases(runs):
+    g = groups(runs)
+    o = order(runs)
+    cases = [(s, r) for s in o["size"] for r in o["rate"]
+             if any(k[0] == s and k[1] == r for k in g)]
+    series = [(t, m) for t in o["tracker"] for m in o["mode"]
+              if any(k[2] == t and k[3] == m for k in g)]
+    return g, cases, series
+
+
+def bars(ax, g, cases, series, value, title, log=False):
+    """One bar per (tracker, mode) in each (size, rate) group."""
+    width = 0.8 / max(len(series), 1)
+    for i, (t, m) in enumerate(series):
+        xs = [c + i * width for c in range(len(cases))]
+        ys = [value(g.get((s, r, t, m), [])) for s, r in cases]
+        ys = [y if y is not None and (y > 0 or not log) else float("nan") for y in ys]
+        ax.bar(xs, ys, width, label="%s, %s" % (t, m), color=COLORS[i % len(COLORS)],
+               edgecolor="black", linewidth=0.4)
+    axis(ax, cases, series, width, title)
+    if log:
+        ax.set_yscale("log")
+
+
+def axis(ax, cases, series, width, title):
+    ax.set_xticks([c + width * (len(series) - 1) / 2 for c in range(len(cases))])
+    ax.set_xticklabels(["%s MiB\n%s%%/s" % c for c in cases], fontsize=8)
+    ax.set_title(title, fontsize=10)
+    ax.grid(axis="y", linewidth=0.3)
+
+
+COLORS = ["tab:blue", "tab:cyan", "tab:red", "tab:pink", "tab:green", "tab:olive"]
+
+
+def parts_bars(ax, g, cases, series):
+    """Each downtime split into its parts, as shares of it."""
+    width = 0.8 / max(len(series), 1)
+    parts = [("final_dump_ms", "final dump", "tab:blue"),
+             ("transfer_ms", "image transfer", "tab:orange"),
+             ("restore_ms", "restore until running", "tab:green"),
+             ("rest_ms", "the rest", "tab:gray")]
+    for i, (t, m) in enumerate(series):
+        xs = [c + i * width for c in range(len(cases))]
+        rs = [g.get((s, r, t, m), []) for s, r in cases]
+        bottom = [0.0] * len(cases)
+        for key, name, color in parts:
+            ys = [max(med_ratio(x, key, "downtime_ms") or 0.0, 0.0) for x in rs]
+            ax.bar(xs, ys, width, bottom=bottom, color=color, edgecolor="black",
+                   linewidth=0.4, label=name if i == 0 else None)
+            bottom = [b + y for b, y in zip(bottom, ys)]
+        for x, rr in zip(xs, rs):
+            if not rr:
+                continue
+            ax.text(x, 101, "%s\n%s" % (t[:5], m[0]), fontsize=5, ha="center", va="bottom")
+    axis(ax, cases, series, width, "where the downtime goes (%% of it, median; labels: tracker, e/l)")
+    ax.set_ylim(0, 115)
+
+
 def plot(runs, meta, png):
     try:
         import matplotlib
@@ -169,53 +227,22 @@ def plot(runs, meta, png):
     except ImportError:
         print("bench-migrate: python3-matplotlib missing, no plot", file=sys.stderr)
         return
-    g = groups(runs)
-    o = order(runs)
-    cases = [(s, r) for s in o["size"] for r in o["rate"]
-             if any(k[0] == s and k[1] == r for k in g)]
-    series = [(t, m) for t in o["tracker"] for m in o["mode"]
-              if any(k[2] == t and k[3] == m for k in g)]
-    width = 0.8 / max(len(series), 1)
-    parts = [("final_dump_ms", "final dump", "tab:blue"),
-             ("transfer_ms", "image transfer", "tab:orange"),
-             ("restore_ms", "restore until running", "tab:green"),
-             ("rest_ms", "the rest", "tab:gray")]
-    fig, axes = plt.subplots(1, 3, figsize=(17, 6))
-    labels = ["%s MiB\n%s%%/s" % c for c in cases]
-    hatches = ["", "//", "..", "xx", "\\\\", "oo"]
-    for i, (t, m) in enumerate(series):
-        xs = [c + i * width for c in range(len(cases))]
-        bottom = [0.0] * len(cases)
-        for key, name, color in parts:
-            ys = [max(med(g.get((s, r, t, m), []), key) or 0.0, 0.0) for s, r in cases]
-            axes[0].bar(xs, ys, width, bottom=bottom, color=color,
-                        hatch=hatches[i % len(hatches)], edgecolor="black",
-                        linewidth=0.4, label=name if i == 0 else None)
-            bottom = [b + y for b, y in zip(bottom, ys)]
-        for c, x in enumerate(xs):
-            axes[0].text(x, bottom[c], "%s\n%s" % (t, m), fontsize=5,
-                         ha="center", va="bottom", rotation=90)
-        ys = [med_ratio(g.get((s, r, t, m), []), "sent_bytes", "mem_bytes") or 0.0
-              for s, r in cases]
-        axes[1].bar(xs, ys, width, label="%s, %s" % (t, m),
-                    hatch=hatches[i % len(hatches)], edgecolor="black", linewidth=0.4)
-        ys = [med(g.get((s, r, t, m), []), "slowdown_pct") or 0.0 for s, r in cases]
-        axes[2].bar(xs, ys, width, label="%s, %s" % (t, m),
-                    hatch=hatches[i % len(hatches)], edgecolor="black", linewidth=0.4)
-    axes[0].axhline(GOAL_MS, color="red", linestyle="--", linewidth=1, label="100 ms goal")
-    titles = ["downtime and its parts (ms, median)",
-              "bytes sent / memory size (%, median)",
-              "workload slowdown during the migration (%, median)"]
-    for ax, title in zip(axes, titles):
-        ax.set_xticks([c + width * (len(series) - 1) / 2 for c in range(len(cases))])
-        ax.set_xticklabels(labels, fontsize=8)
-        ax.set_title(title, fontsize=10)
-        ax.grid(axis="y", linewidth=0.3)
-        ax.legend(fontsize=7)
+    g, cases, series = plot_cases(runs)
+    fig, axes = plt.subplots(2, 2, figsize=(15, 10))
+    bars(axes[0][0], g, cases, series, lambda rs: med(rs, "downtime_ms"),
+         "downtime (ms, median, log scale)", log=True)
+    axes[0][0].axhline(GOAL_MS, color="red", linestyle="--", linewidth=1, label="100 ms goal")
+    axes[0][0].legend(fontsize=7)
+    parts_bars(axes[0][1], g, cases, series)
+    axes[0][1].legend(fontsize=7, loc="lower right")
+    bars(axes[1][0], g, cases, series, lambda rs: med_ratio(rs, "sent_bytes", "mem_bytes"),
+         "pages sent / memory size (%, median)")
+    bars(axes[1][1], g, cases, series, lambda rs: med(rs, "slowdown_pct"),
+         "workload slowdown during the migration (%, median)")
     fig.suptitle("criu-ooh migration between two network namespaces (%s, THP %s, %s runs)"
                  % (meta.get("driver", "?"), meta.get("thp", "?"), meta.get("runs", "?")))
     fig.tight_layout()
-    fig.savefig(png, dpi=90)
+    fig.savefig(png, dpi=80)
 
 
 def header(meta):
@@ -282,7 +309,7 @@ table.
 
 def report(meta, runs, png):
     import os
-    return "%s\n%s\n%s\n\n## The goal: downtime of a 4 GiB process writing 1%% of its pages per second, lazy restore, at most 100 ms\n\n%s\n\n%s\n\nPlot: [%s](%s): the downtime split into its parts, the bytes sent against\nthe memory, and the workload's slowdown.\n\n## All runs\n\nThe lines this report was made from (`BENCH_RESULTS=%s make bench-migrate`\nrenders it again).\n\n```\n%s\n```\n" % (
+    return "%s\n%s\n%s\n\n## The goal: downtime of a 4 GiB process writing 1%% of its pages per second, lazy restore, at most 100 ms\n\n%s\n\n%s\n\nPlot: [%s](%s): the downtime, the share of each of its parts, the pages\nsent against the memory, and the workload's slowdown.\n\n## All runs\n\nThe lines this report was made from (`BENCH_RESULTS=%s make bench-migrate`\nrenders it again).\n\n```\n%s\n```\n" % (
         header(meta), METHOD % meta.get("window_s", "?"), table(runs), goal(runs),
         ratio_text(runs), os.path.basename(png), os.path.basename(png),
         "Documentation/benchmarks/migrate.md", raw_lines(meta, runs))
