@@ -13,7 +13,7 @@
 #                   pages, restore time, redis throughput while tracked
 #   make bench-migrate  live migration between two network namespaces:
 #                   rounds, bytes, downtime and its parts, the slowdown
-#   make install    criu, its plugins, libcriu, the man page, an example
+#   make install    criu, criu-migrate, its plugins, libcriu, the man pages, an example
 #                   /etc/criu/default.conf (PREFIX=/usr/local, DESTDIR)
 
 CC		?= gcc
@@ -34,8 +34,10 @@ COMPEL_SRC	:= $(wildcard compel/*.c)
 COMPEL_O	:= $(COMPEL_SRC:.c=.o)
 CRIU_SRC	:= $(wildcard criu/*.c)
 CRIU_O		:= $(CRIU_SRC:.c=.o)
+MIGRATE_SRC	:= $(wildcard migrate/*.c)
+MIGRATE_O	:= $(MIGRATE_SRC:.c=.o)
 
-all: deps criu/criu plugins libcriu
+all: deps criu/criu migrate/criu-migrate plugins libcriu
 
 # lib/c/libcriu.so.2: CRIU's libcriu API over criu swrk/service
 libcriu: deps
@@ -69,8 +71,15 @@ criu/criu: $(CRIU_O) compel/libcompel.a criu/libimages.a criu/plugin-api.list
 	$(CC) $(CFLAGS) -Wl,--dynamic-list=criu/plugin-api.list -o $@ $(CRIU_O) \
 		compel/libcompel.a criu/libimages.a $(LDLIBS)
 
+# criu-migrate: the migration driver; it reads stats-dump and pstree.img
+$(MIGRATE_O): $(PB_H) $(wildcard migrate/*.h)
+
+migrate/criu-migrate: $(MIGRATE_O) criu/libimages.a
+	$(CC) $(CFLAGS) -o $@ $(MIGRATE_O) criu/libimages.a -lprotobuf-c
+
 clean:
 	rm -rf images/gen criu/*.o compel/*.o criu/criu compel/libcompel.a criu/libimages.a
+	rm -f migrate/*.o migrate/criu-migrate
 	$(MAKE) -C test/unit clean || true
 	$(MAKE) -C test/compel clean || true
 	$(MAKE) -C plugins/ooh clean || true
@@ -169,10 +178,12 @@ SYSCONFDIR	?= /etc
 
 install: all
 	install -D -m 755 criu/criu $(DESTDIR)$(SBINDIR)/criu
+	install -m 755 migrate/criu-migrate $(DESTDIR)$(SBINDIR)/criu-migrate
 	install -d $(DESTDIR)$(PLUGINDIR)
 	install -m 644 plugins/ooh/ooh.so $(DESTDIR)$(PLUGINDIR)/
 	install -d $(DESTDIR)$(MANDIR)/man8
 	scripts/md2man.py Documentation/criu.8.md $(DESTDIR)$(MANDIR)/man8/criu.8
+	scripts/md2man.py Documentation/criu-migrate.8.md $(DESTDIR)$(MANDIR)/man8/criu-migrate.8
 	@# an example that sets nothing; an existing file is left alone
 	[ -e $(DESTDIR)$(SYSCONFDIR)/criu/default.conf ] || \
 		install -D -m 644 criu/default.conf $(DESTDIR)$(SYSCONFDIR)/criu/default.conf

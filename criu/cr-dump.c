@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * `criu dump`: stop the tree, collect its state into images, and either
- * kill it (the default) or let it run on (--leave-running).
+ * kill it (the default), let it run on (--leave-running) or leave it
+ * stopped for whoever resumes or kills it (--leave-stopped).
  *
  * Whatever fails, every task is left exactly as it was: every change
  * made inside one (the injected syscall site, the scratch page, the
@@ -119,7 +120,7 @@ int cr_dump_tasks(pid_t pid, int dfd)
 	struct dump_stats ds = {};
 	struct pstree tree = {};
 	uint64_t t_start, t_frozen;
-	bool keep_tracking = opts.track_mem && opts.leave_running;
+	bool keep_tracking = opts.track_mem && dump_leaves_alive();
 	int ret;
 
 	pr_info("Dumping pid %d\n", pid);
@@ -164,6 +165,8 @@ int cr_dump_tasks(pid_t pid, int dfd)
 	ds.tracker = tracker_name(&tree);
 	if (opts.leave_running)
 		unseize_tree(&tree);
+	else if (opts.leave_stopped)
+		ret = stop_tree(&tree);
 	else
 		ret = kill_tree(&tree);
 	/* after the kill: the connections die in repair mode, silently */

@@ -87,6 +87,11 @@ static int dump_command(bool pre_dump)
 		       "(criu page-server --auto-dedup does it)\n", pre_dump ? "pre-dump" : "dump");
 		return -EINVAL;
 	}
+	if (opts.leave_stopped && (pre_dump || opts.leave_running)) {
+		pr_err("--leave-stopped goes with dump alone, not with %s\n",
+		       pre_dump ? "pre-dump (which always resumes)" : "--leave-running");
+		return -EINVAL;
+	}
 	if (opts.dirty_tracker && !opts.track_mem)
 		pr_warn("--dirty-tracker has no effect without --track-mem\n");
 	dfd = open_images_dir(true);

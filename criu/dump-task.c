@@ -387,7 +387,7 @@ static int collect_inside(struct dmp_task *dt)
 /*
  * Inside the infected process: the state only it can tell, then what
  * the tracker says changed, then which pages to copy. With
- * --leave-running and no --track-mem tracking ends here.
+ * --leave-running (or --leave-stopped) and no --track-mem tracking ends here.
  */
 static int dump_infected(struct dmp_task *dt)
 {
@@ -402,7 +402,7 @@ static int dump_infected(struct dmp_task *dt)
 		return ret;
 	incr_mem_opts(&dt->ic, &mo);
 	ret = plan_pages(&dt->dc, &dt->vmas, &mo, &dt->plan, &dt->ms);
-	if (!ret && opts.leave_running && !opts.track_mem)
+	if (!ret && dump_leaves_alive() && !opts.track_mem)
 		ret = incr_stop(&dt->ic, &dt->dc, &dt->vmas);
 	return ret;
 }

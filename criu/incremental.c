@@ -66,6 +66,22 @@ static int check_parent_pid(int parent_dfd, pid_t pid, bool root, bool *found)
  * A dump through a page server asks what the server's parent holds:
  * the copy its parent kept of what it sent (page-xfer.c).
  */
+/*
+ * dump --lazy-pages writes its images here to ship them, with the
+ * pages it keeps, to the host that will restore: a parent whose pages
+ * went to that host's page server is one it can chain to (criu-migrate
+ * --lazy does so).
+ */
+static struct cr_img *open_sent_instead(int parent_dfd, pid_t pid, struct cr_img *img)
+{
+	if (opts.use_page_server || !opts.lazy_pages || !img_empty(img))
+		return img;
+	close_image(img);
+	pr_info("The parent's pages of pid %d went to a page server: chaining to what it got\n",
+		pid);
+	return open_image(parent_dfd, CR_FD_PAGEMAP_SENT, O_RSTR | O_OPT, pid);
+}
+
 static int read_parent_pages(int parent_dfd, pid_t pid, struct range_set *out)
 {
 	enum cr_img_type type = opts.use_page_server ? CR_FD_PAGEMAP_SENT : CR_FD_PAGEMAP;
@@ -75,6 +91,8 @@ static int read_parent_pages(int parent_dfd, pid_t pid, struct range_set *out)
 	int ret;
 
 	img = open_image(parent_dfd, type, O_RSTR | O_OPT, pid);
+	if (img)
+		img = open_sent_instead(parent_dfd, pid, img);
 	if (!img)
 		return -EIO;
 	if (img_empty(img)) {

@@ -75,6 +75,7 @@ static const struct opt_desc opt_table[] = {
 	CALL("tree", 't', required_argument, parse_tree),
 	STR("images-dir", 'D', imgs_dir),
 	CALL("leave-running", 'R', no_argument, parse_leave_running),
+	BOOL("leave-stopped", 's', leave_stopped),
 	BOOL("restore-detached", 'd', restore_detached),
 	BOOL("daemon", 0, restore_detached),
 	STR("pidfile", 0, pidfile),
@@ -126,7 +127,6 @@ static const struct opt_desc opt_table[] = {
 	CALL("version", 'V', no_argument, NULL),
 
 	/* CRIU's, not implemented by criu-ooh yet */
-	REFUSED("leave-stopped", 's', no_argument),
 	REFUSED_BOOL("restore-sibling", 'S'),
 	REFUSED("work-dir", 'W', required_argument),
 	REFUSED("root", 'r', required_argument),
@@ -767,6 +767,7 @@ void print_usage(FILE *out)
 "  -t|--tree PID          the process to dump\n"
 "  -D|--images-dir DIR    folder of the images (must exist)\n"
 "  -R|--leave-running     leave the process running after dump\n"
+"  -s|--leave-stopped     leave the tree stopped after dump (resume: SIGCONT)\n"
 "  -j|--shell-job         the process belongs to this shell's session\n"
 "  -x|--ext-unix-sk[=INO,...]  allow unix peers outside the tree (those INOs)\n"
 "  -d|--restore-detached  return once the restored process runs (--daemon)\n"

@@ -52,6 +52,12 @@ static int set_leave_running(const CriuOpts *ro, const struct rpc_peer *peer)
 	return 0;
 }
 
+static int set_leave_stopped(const CriuOpts *ro, const struct rpc_peer *peer)
+{
+	opts.leave_stopped = true;
+	return 0;
+}
+
 /* ext_unix_sk, and unix_sk_ino: the inodes it allows (all when none). */
 static int set_ext_unix_sk(const CriuOpts *ro, const struct rpc_peer *peer)
 {
@@ -200,6 +206,7 @@ static const struct rpc_opt rpc_opts[] = {
 	{ "images_dir",		"-D/--images-dir",	set_by_dirs },
 	{ "pid",		"-t/--tree",		set_pid },
 	{ "leave_running",	"-R/--leave-running",	set_leave_running },
+	{ "leave_stopped",	"--leave-stopped",	set_leave_stopped },
 	{ "ext_unix_sk",	"-x/--ext-unix-sk",	set_ext_unix_sk },
 	{ "tcp_established",	"--tcp-established",	set_tcp_established },
 	{ "evasive_devices",	"--evasive-devices",	NULL },
@@ -264,7 +271,6 @@ static const struct rpc_opt rpc_opts[] = {
 	{ "mntns_compat_mode",	"--mntns-compat-mode",	NULL },
 	{ "skip_file_rwx_check", "--skip-file-rwx-check", NULL },
 	{ "unprivileged",	"--unprivileged",	NULL },
-	{ "leave_stopped",	"--leave-stopped",	NULL },
 	{ "display_stats",	"--display-stats",	set_display_stats },
 	{ "log_to_stderr",	"--log-file -",		set_by_dirs },
 	{ "allow_uprobes",	"--allow-uprobes",	NULL },

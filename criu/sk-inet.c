@@ -364,6 +364,12 @@ static int dump_tcp_part(struct files_dump *fdump, const struct fd_parms *p, int
 		       what, addrs, inet_state_name(state));
 		return -EOPNOTSUPP;
 	}
+	if (opts.leave_stopped) {
+		/* the lock and repair mode would outlive criu with nobody to undo them */
+		pr_err("%s: established TCP connection %s: --leave-stopped with connections is not supported\n",
+		       what, addrs);
+		return -EOPNOTSUPP;
+	}
 	return dump_tcp_conn(fdump, p, sk, ie, c);
 }
 
