@@ -11,6 +11,8 @@
 #   make bench-track, make bench-ooh   the dirty trackers compared
 #   make bench-apps the apps tier's programs: dump times, frozen time,
 #                   pages, restore time, redis throughput while tracked
+#   make bench-migrate  live migration between two network namespaces:
+#                   rounds, bytes, downtime and its parts, the slowdown
 #   make install    criu, criu-migrate, its plugins, libcriu, the man pages, an example
 #                   /etc/criu/default.conf (PREFIX=/usr/local, DESTDIR)
 
@@ -91,7 +93,7 @@ clean:
 	$(MAKE) -C lib/c clean || true
 	$(MAKE) -C test/rpc clean || true
 
-.PHONY: all deps plugins libcriu clean demo test test-vm test-nested test-nested-epml test-apps run-tree bench bench-track bench-ooh bench-apps fuzz install
+.PHONY: all deps plugins libcriu clean demo test test-vm test-nested test-nested-epml test-apps run-tree bench bench-track bench-ooh bench-apps bench-migrate fuzz install
 .SECONDARY: $(PB_C) $(PB_H)
 
 # --- user-facing jobs -------------------------------------------------------
@@ -165,6 +167,10 @@ bench-ooh: all
 bench-apps: all
 	scripts/install-deps.sh bench
 	scripts/bench-apps.sh
+
+bench-migrate: all
+	scripts/install-deps.sh bench
+	scripts/bench-migrate.sh
 
 # --- install ------------------------------------------------------------------
 
