@@ -105,7 +105,7 @@ int read_dump_figures(int dfd, const char *dir, struct dump_figures *fig)
 	return ret;
 }
 
-static int add_pid(struct tree_pids *t, pid_t pid)
+int tree_pids_add(struct tree_pids *t, pid_t pid)
 {
 	pid_t *p = realloc(t->pids, (t->nr + 1) * sizeof(*p));
 
@@ -133,7 +133,7 @@ int read_tree_pids(int dfd, const char *dir, struct tree_pids *t)
 			mig_err("%s/pstree.img: an entry that does not decode\n", dir);
 			ret = -EINVAL;
 		} else {
-			ret = add_pid(t, pe->pid);
+			ret = tree_pids_add(t, pe->pid);
 		}
 		if (pe)
 			pstree_entry__free_unpacked(pe, NULL);

@@ -21,6 +21,7 @@ struct tree_pids {
 
 /* Every process of pstree.img of @dfd. */
 int read_tree_pids(int dfd, const char *dir, struct tree_pids *t);
+int tree_pids_add(struct tree_pids *t, pid_t pid);
 void tree_pids_free(struct tree_pids *t);
 
 #endif /* CRIU_MIGRATE_IMAGES_H */

@@ -97,17 +97,6 @@ static bool listed(const struct tree_pids *t, pid_t pid)
 	return false;
 }
 
-static int add(struct tree_pids *t, pid_t pid)
-{
-	pid_t *p = realloc(t->pids, (t->nr + 1) * sizeof(*p));
-
-	if (!p)
-		return -ENOMEM;
-	p[t->nr++] = pid;
-	t->pids = p;
-	return 0;
-}
-
 /* One pass over /proc: 1 if it found a new descendant, 0, -errno. */
 static int collect_pass(struct tree_pids *t)
 {
@@ -125,7 +114,7 @@ static int collect_pass(struct tree_pids *t)
 		pid = atoi(de->d_name);
 		if (pid <= 0 || listed(t, pid) || !listed(t, parent_of(pid)))
 			continue;
-		ret = add(t, pid);
+		ret = tree_pids_add(t, pid);
 		found = 1;
 	}
 	closedir(d);
@@ -138,7 +127,7 @@ int tree_collect(pid_t root, struct tree_pids *t)
 
 	t->pids = NULL;
 	t->nr = 0;
-	ret = add(t, root);
+	ret = tree_pids_add(t, root);
 	while (ret >= 0 && (ret = collect_pass(t)) > 0)
 		;
 	if (ret < 0)

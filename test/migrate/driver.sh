@@ -110,22 +110,26 @@ start_test() {
 }
 
 # start_serve W [VAR=VALUE...]: serve in B, in the background; $SERVE is
-# the nsenter that waits for it, $SERVE_PID serve itself (host pid).
+# the shell that waits for it, $SERVE_PID serve itself (its pid in B).
 start_serve() {
 	local w=$1 i
 	shift
 
 	mkdir -p "$w/B"
-	in_b env "$@" "$MIG" serve -D "$w/B" --address "$ADDR_B" --port "$PORT" --timeout 5 -v \
+	rm -f "$w/serve.pid"
+	in_b env "$@" sh -c 'echo $$ > "$0"; exec "$@"' "$w/serve.pid" \
+		"$MIG" serve -D "$w/B" --address "$ADDR_B" --port "$PORT" --timeout 5 -v \
 		</dev/null >"$w/serve.out" 2>&1 &
 	SERVE=$!
 	for ((i = 0; i < 100; i++)); do
 		grep -q "serving on" "$w/serve.out" 2>/dev/null && break
 		sleep 0.05
 	done
-	SERVE_PID=$(pgrep -P "$SERVE" | head -n1)
+	SERVE_PID=$(cat "$w/serve.pid" 2>/dev/null)
 	[ -n "$SERVE_PID" ]
 }
+
+kill_serve() { in_b kill -9 "$SERVE_PID" 2>/dev/null; }
 
 # run_send W ARGS...: send in A; its exit status in $SEND_RC.
 run_send() {
@@ -210,7 +214,7 @@ run_case() {
 		done
 	fi
 	# what the case started: serve (by pid), the test in both hosts
-	[ -n "$SERVE_PID" ] && kill -9 "$SERVE_PID" 2>/dev/null
+	[ -n "$SERVE_PID" ] && kill_serve
 	[ -n "$SERVE" ] && wait "$SERVE" 2>/dev/null
 	for h in A B; do
 		for p in $(test_procs "$h" "$W"); do
@@ -283,7 +287,7 @@ kill_serve_at() {
 		grep -q "$text" "$file" 2>/dev/null && break
 		sleep 0.025
 	done
-	kill -9 "$SERVE_PID"
+	kill_serve
 }
 
 # failure HOW [--lazy]: HOW is predump, images or restore.
@@ -321,10 +325,11 @@ case_failure() {
 
 # ------------------------------------------------------------ bad input
 
-# bad_input NAME PYTHON-EXPR: bytes from A to a fresh serve in B (in the
-# foreground there, to see its exit status). HELLO, FILE etc. are helpers.
+# bad_input NAME WHY PYTHON-EXPR: bytes from A to a fresh serve in B (in
+# the foreground there, to see its exit status), which must refuse them
+# with an error saying WHY. HELLO, FILE etc. are helpers.
 bad_input() {
-	local name=$1 expr=$2 dir=$ROOT/bad/$1 rc out
+	local name=$1 why=$2 expr=$3 dir=$ROOT/bad/$1 rc out
 
 	mkdir -p "$dir/work"
 	in_b timeout 20 "$MIG" serve -D "$dir/work" --address "$ADDR_B" --port "$PORT" --timeout 3 \
@@ -354,8 +359,8 @@ EOF
 	if [ "$rc" != 1 ]; then
 		echo "FAIL serve_refuses_$name: serve exited $rc, not 1"
 		FAILED=$((FAILED + 1))
-	elif [ -z "$out" ]; then
-		echo "FAIL serve_refuses_$name: no error: $(tail -n1 "$dir/serve.out")"
+	elif ! grep -q "$why" <<<"$out"; then
+		echo "FAIL serve_refuses_$name: no error saying '$why': $(tail -n1 "$dir/serve.out")"
 		FAILED=$((FAILED + 1))
 	elif [ -n "$(ls -A "$dir" | grep -v '^\(work\|serve\.out\|client\.log\)$')" ] ||
 	     [ -n "$(find "$dir/work" -mindepth 1 -not -type d)" ]; then
@@ -368,22 +373,26 @@ EOF
 }
 
 bad_inputs() {
-	bad_input garbage 'bytes(range(256)) * 4'
-	bad_input truncated_header 'HELLO[:7]'
-	bad_input truncated_payload 'msg(1, b"\0\0\0", length=8)'
-	bad_input wrong_version 'msg(1, struct.pack("<II", 0, 0), version=7)'
-	bad_input huge_length 'HELLO + msg(9, b"x" * 64, length=0xfffffff0)'
-	bad_input unknown_type 'HELLO + msg(77)'
-	bad_input hello_twice 'HELLO + HELLO'
-	bad_input name_dotdot 'HELLO + FILE(b"../escape")'
-	bad_input name_slash 'HELLO + FILE(b"sub/escape")'
-	bad_input name_absolute 'HELLO + FILE(b"/tmp/escape")'
-	bad_input name_hidden 'HELLO + FILE(b".in.inventory.img")'
-	bad_input name_nul 'HELLO + FILE(b"core\0x")'
-	bad_input file_out_of_turn 'HELLO + FILE(b"inventory.img")'
-	bad_input oversize_file 'HELLO + FILE(b"pages-1.img", size=1 << 40)'
-	bad_input round_skipped 'HELLO + msg(3, struct.pack("<II", 2, 1))'
-	bad_input restore_out_of_turn 'HELLO + msg(10)'
+	local name='not a plain file name'
+
+	bad_input garbage 'bad magic' 'bytes(range(256)) * 4'
+	bad_input truncated_header 'truncated message header' 'HELLO[:7]'
+	bad_input truncated_payload 'HELLO truncated' 'msg(1, b"\0\0\0", length=8)'
+	bad_input wrong_version 'protocol version 7' 'msg(1, struct.pack("<II", 0, 0), version=7)'
+	bad_input huge_length 'DATA with a payload of 4294967280' 'HELLO + msg(9, b"x" * 64, length=0xfffffff0)'
+	bad_input unknown_type 'unknown message type 77' 'HELLO + msg(77)'
+	bad_input hello_twice 'unexpected HELLO' 'HELLO + HELLO'
+	bad_input name_dotdot "$name" 'HELLO + FILE(b"../escape")'
+	bad_input name_slash "$name" 'HELLO + FILE(b"sub/escape")'
+	bad_input name_absolute "$name" 'HELLO + FILE(b"/tmp/criu-migrate-escape")'
+	bad_input name_hidden "$name" 'HELLO + FILE(b".in.inventory.img")'
+	bad_input name_nul "$name" 'HELLO + FILE(b"core\0x")'
+	bad_input file_out_of_turn 'outside the final round' 'HELLO + FILE(b"inventory.img")'
+	bad_input oversize_file 'of 1099511627776 bytes' 'HELLO + FILE(b"pages-1.img", size=1 << 40)'
+	bad_input round_skipped 'ROUND 2 after round 0' 'HELLO + msg(3, struct.pack("<II", 2, 1))'
+	bad_input restore_out_of_turn 'RESTORE outside the final round' 'HELLO + msg(10)'
+	[ ! -e /tmp/criu-migrate-escape ] ||
+		{ echo "FAIL serve_refuses_name_absolute: /tmp/criu-migrate-escape exists"; FAILED=$((FAILED + 1)); }
 }
 
 # ------------------------------------------------------------ main
