@@ -138,7 +138,7 @@ migrate_direct()
 	t_freeze=$(now_us)
 	direct_step dump final "$d_prev" || return 1
 	t_dumped=$(now_us)
-	wait_reaped "$pid" || { M_ERROR="pid $pid still exists after the final dump"; return 1; }
+	wait_reaped "$hpid" || { M_ERROR="pid $pid still exists after the final dump"; return 1; }
 	direct_copy_images || { M_ERROR="copying A/final's images to B"; return 1; }
 	t_copied=$(now_us)
 	direct_restore "$mode" || return 1

@@ -45,15 +45,16 @@ wait_reaped()
 	return 1
 }
 
-# The workload, wherever it runs now (A, or B after a restore: same pid).
+# The workload, wherever it runs now (A, or B after a restore).
 kill_workload()
 {
-	[ -n "$pid" ] || return 0
-	if alive "$pid" && grep -q track-workload "/proc/$pid/cmdline" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null
-		wait_reaped "$pid" || echo "bench-migrate: pid $pid still exists after SIGKILL" >&2
-	fi
-	pid=""
+	local p
+	[ -n "$work" ] || return 0
+	for p in $(host_pid); do
+		kill -KILL "$p" 2>/dev/null
+		wait_reaped "$p" || echo "bench-migrate: host pid $p still exists after SIGKILL" >&2
+	done
+	pid="" hpid=""
 }
 
 # Children of this shell and detached servers (pidfiles) alike.
@@ -78,7 +79,7 @@ finish_run()
 cleanup()
 {
 	finish_run
-	net_down
+	hosts_stop
 	if [ "${BENCH_KEEP:-0}" = 1 ]; then
 		[ -n "$top" ] && echo "bench-migrate: images and logs kept in $top" >&2
 	elif [ -n "$top" ]; then

@@ -67,21 +67,22 @@ fi
 workload=$root/test/bench-track/track-workload
 HOST_TRACKERS="pagemap-scan none"
 
-ADDR_A=10.77.0.1
-ADDR_B=10.77.0.2
-NS_A=criu-bench-a.$$
-NS_B=criu-bench-b.$$
-VETH_A=cbma$$
-VETH_B=cbmb$$
-
 top=""		# this invocation's folder under $WORKDIR
 work=""		# one run's folder
-pid=""		# the workload
+pid=""		# the workload, in A's (and then B's) pid namespace
+hpid=""		# the same on the host
+run_nr=0
 results=""
 net=0
 
-in_a() { nsenter --net="/run/netns/$NS_A" "$@"; }
-in_b() { nsenter --net="/run/netns/$NS_B" "$@"; }
+# A and B: a network, pid and mount namespace each, with an init that
+# reaps (the migrate tier's hosts): B restores the workload under its
+# pid while A still holds its stopped copy.
+# shellcheck source=../test/migrate/hosts.sh
+source "$root/test/migrate/hosts.sh"
+REAPER=$root/test/zdtm/lib/subreaper
+in_a() { in_host A "$@"; }
+in_b() { in_host B "$@"; }
 
 # shellcheck source=bench-migrate-lib.sh
 source "$root/scripts/bench-migrate-lib.sh"
@@ -90,23 +91,16 @@ source "$root/scripts/bench-migrate-direct.sh"
 # shellcheck source=bench-migrate-driver.sh
 source "$root/scripts/bench-migrate-driver.sh"
 
-net_up()
+hosts_start()
 {
-	ip netns add "$NS_A" && ip netns add "$NS_B" && net=1 &&
-	ip link add "$VETH_A" type veth peer name "$VETH_B" &&
-	ip link set "$VETH_A" netns "$NS_A" && ip link set "$VETH_B" netns "$NS_B" &&
-	ip -n "$NS_A" addr add "$ADDR_A/24" dev "$VETH_A" &&
-	ip -n "$NS_B" addr add "$ADDR_B/24" dev "$VETH_B" &&
-	ip -n "$NS_A" link set lo up && ip -n "$NS_B" link set lo up &&
-	ip -n "$NS_A" link set "$VETH_A" up && ip -n "$NS_B" link set "$VETH_B" up ||
-		fail "could not make the namespaces $NS_A, $NS_B and their veth pair"
+	net=1
+	hosts_up "$REAPER" || fail "could not make the hosts A and B (namespaces $NS_A, $NS_B)"
 }
 
-net_down()
+hosts_stop()
 {
 	[ "$net" = 1 ] || return 0
-	ip netns del "$NS_A" 2>/dev/null
-	ip netns del "$NS_B" 2>/dev/null
+	hosts_down
 	net=0
 }
 
@@ -145,6 +139,8 @@ check_setup()
 	[ "$(stat -f -c %T "$WORKDIR")" = tmpfs ] &&
 		echo "bench-migrate: warning: $WORKDIR is tmpfs: the images take memory too"
 	make -s -C "$root/test/bench-track" || fail "could not build $workload"
+	make -s -C "$root/test/zdtm" lib/subreaper >/dev/null 2>&1 || [ -x "$REAPER" ] ||
+		fail "could not build $REAPER"
 	TRACKERS=${BENCH_TRACKERS:-$(usable_trackers | tr '\n' ' ')}
 	[ -n "${TRACKERS// /}" ] || fail "no usable dirty tracker (criu check --feature ...)"
 }
@@ -157,19 +153,34 @@ usable_trackers()
 	done
 }
 
+# The workload's host pid (in no namespace's numbers): found by its
+# rate file, which names this run only.
+host_pid()
+{
+	pgrep -f -- "^$workload .*-o $work/rate\$" | head -n 1
+}
+
 start_workload()
 {
 	local rate=$1 size=$2 i
 
-	# not through in_a: $! must be the workload (nsenter and setsid exec
-	# it, the latter since a job of this shell leads no process group)
-	nsenter --net="/run/netns/$NS_A" setsid "$workload" -s "$size" -P "$rate" \
-		-r "$work/ready" -o "$work/rate" </dev/null >>"$work/workload.log" 2>&1 &
-	pid=$!
-	disown "$pid"	# no job notices; the shell still reaps it on A
+	# A pid far above those B's own helpers (serve, page servers, lazy
+	# daemons) take in B's namespace, which would refuse the restore
+	run_nr=$((run_nr + 1))
+	in_a sh -c "echo $((20000 + run_nr * 100)) >/proc/sys/kernel/ns_last_pid" ||
+		fail "can't set ns_last_pid in A"
+	# setsid -f: A's init adopts and reaps it (nsenter, as its parent,
+	# would stop with it when the final dump leaves it stopped, and never
+	# reap it)
+	in_a setsid -f "$workload" -s "$size" -P "$rate" -r "$work/ready" -o "$work/rate" \
+		</dev/null >>"$work/workload.log" 2>&1 &
 	for ((i = 0; i < 6000; i++)); do
-		[ -e "$work/ready" ] && grep -q "pid=$pid " "$work/workload.log" && return 0
-		alive "$pid" || fail "track-workload exited before it was ready"
+		if [ -e "$work/ready" ]; then
+			# pid: A's number, for criu; hpid: the host's, for /proc here
+			pid=$(sed -n 's/^track-workload pid=\([0-9]*\) .*/\1/p' "$work/workload.log")
+			hpid=$(host_pid)
+			[ -n "$pid" ] && [ -n "$hpid" ] && return 0
+		fi
 		sleep 0.02
 	done
 	fail "track-workload ($size MiB) not ready after 120 s"
@@ -178,9 +189,11 @@ start_workload()
 # The workload runs on B, in B's network namespace, A's copy is gone.
 check_on_b()
 {
-	alive "$pid" && grep -q track-workload "/proc/$pid/cmdline" ||
-		{ M_ERROR="pid $pid does not run"; return 1; }
-	[ "$(readlink "/proc/$pid/ns/net")" = "$(in_b readlink /proc/self/ns/net)" ] ||
+	wait_reaped "$hpid" ||
+		{ M_ERROR="A's copy (host pid $hpid) is still there: $(grep -h '^State\|^PPid' /proc/$hpid/status | tr '\n' ' ')"; return 1; }
+	hpid=$(host_pid)
+	[ -n "$hpid" ] && alive "$hpid" || { M_ERROR="pid $pid does not run"; return 1; }
+	[ "$(readlink "/proc/$hpid/ns/net")" = "$(in_b readlink /proc/self/ns/net)" ] ||
 		{ M_ERROR="pid $pid is not in B's network namespace"; return 1; }
 }
 
@@ -236,7 +249,7 @@ main()
 		fail "mktemp in $WORKDIR"
 	results=$top/results
 	write_meta >"$results"
-	net_up
+	hosts_start
 	echo "bench-migrate: $DRIVER; sizes $SIZES MiB; rates $RATES %/s; trackers $TRACKERS;" \
 		"restore $MODES; $RUNS runs; THP $(thp_mode); images in $top"
 	for s in $SIZES; do
