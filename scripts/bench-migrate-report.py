@@ -262,15 +262,18 @@ commit %s, driver: %s.
   BENCH_RATES="%s" BENCH_TRACKERS="%s" BENCH_MODES="%s" BENCH_WINDOW=%s
   BENCH_MAX_ITERS=%s)
 - images on %s (on disk, not in memory)
-""" % (m("commit"), m("driver"), m("cpu"), m("cpus"), m("ram_gib"), m("kernel"),
+%s""" % (m("commit"), m("driver"), m("cpu"), m("cpus"), m("ram_gib"), m("kernel"),
        m("thp"), m("load_before"), m("load_after"), m("date"), m("runs"),
        m("sizes").replace(",", " "), m("rates").replace(",", " "),
        m("trackers").replace(",", " "), m("modes").replace(",", " "),
-       m("window_s"), m("max_iters"), m("images"))
+       m("window_s"), m("max_iters"), m("images"),
+       "\n**Note:** %s\n" % meta["note"].replace("_", " ") if "note" in meta else "")
 
 
 METHOD = """A and B are two network namespaces on this machine joined by a veth pair
-(10.77.0.1 and 10.77.0.2), made by the script and removed at its end: the
+(10.77.0.1 and 10.77.0.2), each with a pid and mount namespace of its own
+(test/migrate/hosts.sh: B restores the process under its pid while A still
+holds it stopped), made by the script and removed at its end: the
 "network" is the kernel's loopback path, memory to memory, and both hosts
 share the two CPUs. Each run starts test/bench-track/track-workload -P RATE
 in A: SIZE MiB of private anonymous memory, every page written, then RATE%%
