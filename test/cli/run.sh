@@ -169,10 +169,14 @@ t_option_line() {
 	esac
 	out=$("$CRIU" "${argv[@]}" 2>&1)
 	rc=$?
-	if [ "$expect" = refused ]; then
+	if [ "$expect" = refused ] || [ "$expect" = invalid ]; then
 		[ $rc = 1 ] || { echo "exit $rc, not 1: $out"; return 1; }
-		grep -q 'is not supported by criu-ooh yet' <<<"$out" ||
-			{ echo "no 'not supported' message: $out"; return 1; }
+		if [ "$expect" = refused ]; then
+			grep -q 'is not supported by criu-ooh yet' <<<"$out" ||
+				{ echo "no 'not supported' message: $out"; return 1; }
+		else
+			grep -q 'Error' <<<"$out" || { echo "no error message: $out"; return 1; }
+		fi
 		[ "$cmd" = restore ] && alive "$PID" && { echo "restored anyway"; return 1; }
 		[ "$cmd" = restore ] || alive "$PID" || { echo "pid $PID is gone"; return 1; }
 		[ -e "$d/imgs/inventory.img" ] && [ "$cmd" != restore ] &&
