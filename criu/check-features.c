@@ -21,10 +21,10 @@
 
 #include "check.h"
 #include "compel.h"
-#include "lazy-pages.h"
 #include "log.h"
 #include "rseq.h"
 #include "tracking.h"
+#include "uffd-probe.h"
 
 #ifndef UFFD_USER_MODE_ONLY
 #define UFFD_USER_MODE_ONLY	1

@@ -17,7 +17,6 @@
 
 #include "check.h"
 #include "compel.h"
-#include "cr-dump.h"
 #include "cr_options.h"
 #include "log.h"
 #include "rseq.h"

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * `criu dump`: stop the tree, collect its state into images, and either
- * kill it (the default) or let it run on (--leave-running).
+ * kill it (the default), let it run on (--leave-running) or leave it
+ * stopped for whoever resumes or kills it (--leave-stopped).
  *
  * Whatever fails, every task is left exactly as it was: every change
  * made inside one (the injected syscall site, the scratch page, the
@@ -20,6 +21,7 @@
 #include "compel.h"
 #include "core-parts.h"
 #include "cr-dump.h"
+#include "inventory.h"
 #include "cr_options.h"
 #include "dump.h"
 #include "files.h"
@@ -32,36 +34,10 @@
 #include "mem.h"
 #include "pstree.h"
 #include "seize.h"
-#include "sk-inet.h"
+#include "sk-tcp.h"
 #include "stats.h"
 #include "task-state.h"
 #include "freeze-timer.h"
-
-#include "inventory.pb-c.h"
-
-/* inventory_entry.img_version: CRTOOLS_IMAGES_V1_1 */
-#define CRTOOLS_IMAGES_V1_1	2
-
-int write_inventory(int dfd, const struct pstree_item *root)
-{
-	InventoryEntry inv = INVENTORY_ENTRY__INIT;
-	TaskKobjIdsEntry ids = root->ids;
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	inv.img_version = CRTOOLS_IMAGES_V1_1;
-	inv.has_fdinfo_per_id = true;
-	inv.fdinfo_per_id = true;
-	inv.root_ids = &ids;
-	inv.has_ns_per_id = true;
-	inv.ns_per_id = true;
-	inv.has_lsmtype = true;
-	inv.lsmtype = LSMTYPE__NO_LSM;
-	inv.has_dump_uptime = true;
-	inv.dump_uptime = ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
-	return pb_write_image(dfd, CR_FD_INVENTORY, 0, &inv,
-			      &inventory_entry__descriptor);
-}
 
 /* Everything of one process while the tree is frozen. */
 static int dump_one_process(struct pstree_item *item, struct dump_stats *ds)
@@ -119,7 +95,7 @@ int cr_dump_tasks(pid_t pid, int dfd)
 	struct dump_stats ds = {};
 	struct pstree tree = {};
 	uint64_t t_start, t_frozen;
-	bool keep_tracking = opts.track_mem && opts.leave_running;
+	bool keep_tracking = opts.track_mem && dump_leaves_alive();
 	int ret;
 
 	pr_info("Dumping pid %d\n", pid);
@@ -164,6 +140,8 @@ int cr_dump_tasks(pid_t pid, int dfd)
 	ds.tracker = tracker_name(&tree);
 	if (opts.leave_running)
 		unseize_tree(&tree);
+	else if (opts.leave_stopped)
+		ret = stop_tree(&tree);
 	else
 		ret = kill_tree(&tree);
 	/* after the kill: the connections die in repair mode, silently */
@@ -183,7 +161,7 @@ out_fini:
 	page_server_drop(sess.ps);
 	dmp_tasks_free(&tree);
 	kid_free(&sess.ids);
-	reg_cache_free(&sess);
+	dump_files_free(&sess);
 	pstree_free(&tree);
 	return ret;
 }

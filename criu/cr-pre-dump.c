@@ -2,10 +2,12 @@
 /*
  * `criu pre-dump`: memory only, with the process stopped as briefly as
  * possible. While it is stopped, criu reads its layout (/proc/PID/maps,
- * no page walk), asks the dirty tracker what changed since the parent,
- * plans the pagemap and has the process vmsplice() the changed pages
- * into pipes (page-pipe.c); then it runs again and the pages go from
- * the pipes to disk.
+ * no page walk), asks the dirty tracker what changed since the parent
+ * (or starts it) and plans the pagemap; then the tree runs again and
+ * the pages are read and written (mem-thawed.c, --pre-dump-mode=read,
+ * the default). With --pre-dump-mode=splice the process vmsplice()s the
+ * planned pages into pipes (page-pipe.c) before it runs again, and the
+ * pipes go to disk afterwards.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -16,7 +18,7 @@
 
 #include "action-scripts.h"
 #include "compel.h"
-#include "cr-dump.h"
+#include "cr-pre-dump.h"
 #include "cr_options.h"
 #include "dump.h"
 #include "dump-task.h"
@@ -33,9 +35,16 @@
 #include "freeze-timer.h"
 #include "vma.h"
 
+/* A live process with an address space of its own. */
+static bool pre_dump_copies(const struct pstree_item *item)
+{
+	return !item->zombie && !dmp_task_vm_shared(item->dmp);
+}
+
 /* What happens while the target is stopped. */
 static int pre_dump_stopped(struct dmp_task *dt)
 {
+	bool later = opts.pre_dump_mode == PRE_DUMP_READ;
 	struct incr_ctx *ic = &dt->ic;
 	struct dump_ctx *dc = &dt->dc;
 	struct vma_list *vmas = &dt->vmas;
@@ -48,17 +57,21 @@ static int pre_dump_stopped(struct dmp_task *dt)
 		return ret;
 	ret = dump_infect(dc);
 	if (!ret)
-		ret = incr_collect(ic, dc, vmas);
+		ret = incr_collect(ic, dc, vmas, later);
 	if (!ret) {
 		incr_mem_opts(ic, &mo);
+		mo.present_later = later;
 		ret = plan_pages(dc, vmas, &mo, plan, &dt->ms);
 	}
-	/* --pre-dump-mode=read: write_pages() reads them once it runs again */
-	if (!ret && opts.pre_dump_mode == PRE_DUMP_SPLICE) {
-		pr_debug("Planned %u runs, %lu bytes to copy\n", plan->nr, plan->data_bytes);
-		ret = capture_plan(dc, vmas, plan);
-	}
 	if (!ret)
+		pr_debug("Planned %u runs, %lu bytes to copy%s\n", plan->nr, plan->data_bytes,
+			 later ? " and the data of what was written, once it runs" : "");
+	/* --pre-dump-mode=splice: the target vmsplice()s it all now */
+	if (!ret && later)
+		ret = plan_hold_target(dc, plan);
+	else if (!ret)
+		ret = capture_plan(dc, vmas, plan);
+	if (!ret && !later)
 		pr_debug("Captured %lu bytes in %u pipes\n", plan->data_bytes,
 			 plan->pipes.nr);
 	/* A pre-dump without --track-mem ends a tracked chain. */
@@ -80,28 +93,65 @@ static int pre_dump_frozen(struct dump_session *sess, struct pstree *tree)
 	for (i = 0; i < tree->nr && !ret; i++)
 		ret = dmp_task_new(sess, tree->items[i]);
 	for (i = 0; i < tree->nr && !ret; i++)
-		if (!tree->items[i]->zombie && !dmp_task_vm_shared(tree->items[i]->dmp))
+		if (pre_dump_copies(tree->items[i]))
 			ret = pre_dump_stopped(tree->items[i]->dmp);
 	if (ret)
 		dmp_tasks_undo_tracking(tree, false);
 	return ret;
 }
 
-/* With the tree running again: pages from the pipes to the images. */
+/*
+ * The pages of one process, the tree running: what can't be read any
+ * more is left for the next dump on this folder to copy.
+ */
+static int pre_dump_thawed(struct dmp_task *dt)
+{
+	struct range_set unread = RANGE_SET_INIT;
+	int ret;
+
+	ret = write_pages_thawed(&dt->dc, &dt->vmas, &dt->plan, &dt->ms, &unread);
+	if (!ret)
+		ret = incr_carry_unread(&dt->ic, dt->dc.sess->dfd, &unread);
+	range_set_free(&unread);
+	return ret;
+}
+
+/*
+ * With the tree running again: every tracker armed first (a page is
+ * armed before it is read), then the pages of each process to the
+ * images, from the pipes or read now.
+ */
 static int pre_dump_write(struct pstree *tree, struct dump_stats *ds)
 {
 	unsigned int i;
 	int ret = 0;
 
+	for (i = 0; i < tree->nr; i++)
+		if (pre_dump_copies(tree->items[i]))
+			incr_arm(&tree->items[i]->dmp->ic, &tree->items[i]->dmp->dc,
+				 &tree->items[i]->dmp->vmas);
 	for (i = 0; i < tree->nr && !ret; i++) {
 		struct dmp_task *dt = tree->items[i]->dmp;
 
 		if (tree->items[i]->zombie)
 			continue;
-		ret = dump_task_pages(dt);
+		if (dt->plan.held)
+			ret = pre_dump_thawed(dt);
+		else
+			ret = dump_task_pages(dt);
 		dump_stats_add(ds, &dt->ms);
 	}
 	return ret;
+}
+
+/* A failed pre-dump leaves no carry of its own behind. */
+static void pre_dump_drop_carries(struct pstree *tree, int dfd)
+{
+	unsigned int i;
+
+	for (i = 0; i < tree->nr; i++)
+		if (tree->items[i]->dmp && pre_dump_copies(tree->items[i]))
+			incr_carry_drop(&tree->items[i]->dmp->ic, dfd);
 }
 
 int cr_pre_dump_tasks(pid_t pid, int dfd)
@@ -163,6 +213,7 @@ int cr_pre_dump_tasks(pid_t pid, int dfd)
 	goto out;
 fail:
 	pr_err("Pre-dump of pid %d failed; it is left running\n", pid);
+	pre_dump_drop_carries(&tree, dfd);
 	images_discard();
 out:
 	page_server_drop(sess.ps);

@@ -23,7 +23,8 @@
 
 #include "action-scripts.h"
 #include "compel.h"
-#include "cr-dump.h"
+#include "cr-restore.h"
+#include "inventory.h"
 #include "cr_options.h"
 #include "fault-inject.h"
 #include "image.h"
@@ -35,33 +36,11 @@
 #include "rst-fork.h"
 #include "rst-task.h"
 #include "stats.h"
-#include "sk-inet.h"
-#include "sockets.h"
+#include "sk-tcp.h"
 #include "action-scripts.h"
 
-#include "inventory.pb-c.h"
-
-#define CRTOOLS_IMAGES_V1_1	2
 /* Lowest number for criu's pre-opened descriptors. */
 #define FD_BASE_MIN		64
-
-static int read_inventory(int dfd)
-{
-	InventoryEntry *inv;
-	int ret;
-
-	ret = pb_read_image(dfd, CR_FD_INVENTORY, 0, (void **)&inv,
-			    &inventory_entry__descriptor);
-	if (ret)
-		return ret;
-	if (inv->img_version != CRTOOLS_IMAGES_V1_1) {
-		pr_err("inventory.img: image version %u, expected %u\n",
-		       inv->img_version, CRTOOLS_IMAGES_V1_1);
-		ret = -EINVAL;
-	}
-	pb_free(inv);
-	return ret;
-}
 
 /* Every image of the tree, checked before anything is created. */
 static int read_images(int dfd, struct pstree *t)
@@ -247,7 +226,7 @@ int cr_restore_tasks(int dfd)
 		goto out_close;
 	ret = restore_tree(&rs, &t, &l, &st);
 	/* before the wait: its result is the restored tree's, not ours */
-	rst_sockets_fini(&rs, ret != 0);
+	rst_files_fini(&rs, ret != 0);
 	if (ret)
 		goto out;
 	print_restore_stats(&st);
@@ -260,10 +239,9 @@ int cr_restore_tasks(int dfd)
 out_close:
 	inet_restore_fini(&rs, 0, false);
 	rst_close_files(&rs);
-	rst_sockets_fini(&rs, true);
+	rst_files_fini(&rs, true);
 out:
 	lazy_disconnect(&rs);
-	rst_reg_paths_free(&rs);
 	rst_tasks_free(&t);
 	free_vma_list(&l.self);
 	pstree_free(&t);

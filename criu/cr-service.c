@@ -19,7 +19,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "cr-dump.h"
+#include "cr-pre-dump.h"
+#include "cr-restore.h"
 #include "cr_options.h"
 #include "log.h"
 #include "ns-check.h"

@@ -12,7 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "cr-dump.h"
+#include "cr-pre-dump.h"
+#include "cr-restore.h"
 #include "cr_options.h"
 #include "lazy-pages.h"
 #include "log.h"
@@ -86,6 +89,11 @@ static int dump_command(bool pre_dump)
 	if (opts.auto_dedup) {
 		pr_err("--auto-dedup on %s is not supported by criu-ooh yet "
 		       "(criu page-server --auto-dedup does it)\n", pre_dump ? "pre-dump" : "dump");
+		return -EINVAL;
+	}
+	if (opts.leave_stopped && (pre_dump || opts.leave_running)) {
+		pr_err("--leave-stopped goes with dump alone, not with %s\n",
+		       pre_dump ? "pre-dump (which always resumes)" : "--leave-running");
 		return -EINVAL;
 	}
 	if (opts.dirty_tracker && !opts.track_mem)

@@ -26,6 +26,10 @@ int register_dirty_tracker(const struct dirty_tracker *tr)
 		pr_err("A dirty tracker without a name or operations can't be registered\n");
 		return -EINVAL;
 	}
+	if (!tr->start_unarmed != !tr->arm) {
+		pr_err("Dirty tracker %s has only one of start_unarmed and arm\n", tr->name);
+		return -EINVAL;
+	}
 	if (find_dirty_tracker(tr->name)) {
 		pr_err("Dirty tracker %s is registered twice\n", tr->name);
 		return -EEXIST;

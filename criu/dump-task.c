@@ -288,6 +288,48 @@ static bool item_shares_files_with_parent(const struct pstree_item *item)
 }
 
 /*
+ * The dirty trackers' descriptors parked in the table of @dt's task: its
+ * own and those of the tasks sharing the table (CLONE_FILES). criu's,
+ * not the application's: dump_files() leaves them out.
+ */
+static int table_tracker_fds(const struct dmp_task *dt, int **fds, unsigned int *nr)
+{
+	const struct pstree *t = dt->dc.sess->tree;
+	uint32_t files_id = dt->dc.item->ids.files_id;
+	unsigned int i, n = 0;
+	int *v;
+
+	v = calloc(t ? t->nr + 1 : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (dt->dc.tracker_fd >= 0)
+		v[n++] = dt->dc.tracker_fd;
+	for (i = 0; t && i < t->nr; i++) {
+		const struct pstree_item *o = t->items[i];
+
+		if (o->dmp && o->dmp != dt && !o->zombie && o->ids.files_id == files_id &&
+		    o->dmp->dc.tracker_fd >= 0)
+			v[n++] = o->dmp->dc.tracker_fd;
+	}
+	*fds = v;
+	*nr = n;
+	return 0;
+}
+
+static int dump_task_files(struct dmp_task *dt)
+{
+	unsigned int nr_criu_fds;
+	int *criu_fds, ret;
+
+	ret = table_tracker_fds(dt, &criu_fds, &nr_criu_fds);
+	if (ret)
+		return ret;
+	ret = dump_files(&dt->dc, dt->dc.item->ids.files_id, criu_fds, nr_criu_fds);
+	free(criu_fds);
+	return ret;
+}
+
+/*
  * The core of a leader that exited keeps the process's state (tc); its
  * thread part is not restored (the leader exits again at once), so the
  * first live thread's registers stand in for the parts restore expects.
@@ -332,7 +374,7 @@ static int collect_outside(struct dmp_task *dt)
 	if (!ret)
 		ret = collect_mappings(&dt->dc, &dt->vmas);
 	if (!ret && !item_shares_files_with_parent(item))
-		ret = dump_files(&dt->dc, item->ids.files_id);
+		ret = dump_task_files(dt);
 	if (!ret)
 		ret = dump_fs(&dt->dc);
 	return ret;
@@ -387,7 +429,7 @@ static int collect_inside(struct dmp_task *dt)
 /*
  * Inside the infected process: the state only it can tell, then what
  * the tracker says changed, then which pages to copy. With
- * --leave-running and no --track-mem tracking ends here.
+ * --leave-running (or --leave-stopped) and no --track-mem tracking ends here.
  */
 static int dump_infected(struct dmp_task *dt)
 {
@@ -397,12 +439,12 @@ static int dump_infected(struct dmp_task *dt)
 	ret = collect_inside(dt);
 	if (ret || dmp_task_vm_shared(dt))
 		return ret;	/* its pagemap stays empty: the parent's has it */
-	ret = incr_collect(&dt->ic, &dt->dc, &dt->vmas);
+	ret = incr_collect(&dt->ic, &dt->dc, &dt->vmas, false);
 	if (ret)
 		return ret;
 	incr_mem_opts(&dt->ic, &mo);
 	ret = plan_pages(&dt->dc, &dt->vmas, &mo, &dt->plan, &dt->ms);
-	if (!ret && opts.leave_running && !opts.track_mem)
+	if (!ret && dump_leaves_alive() && !opts.track_mem)
 		ret = incr_stop(&dt->ic, &dt->dc, &dt->vmas);
 	return ret;
 }

@@ -541,6 +541,15 @@ static int run_registrations(struct rst_session *rs, const struct epoll_rst *er)
 	return ret;
 }
 
+static void epolls_free(struct rst_session *rs)
+{
+	if (!rs->epolls)
+		return;
+	free(rs->epolls->adds);
+	free(rs->epolls);
+	rs->epolls = NULL;
+}
+
 static int eventpoll_link(struct rst_session *rs)
 {
 	struct epoll_rst *er = rs->epolls;
@@ -564,10 +573,14 @@ static int eventpoll_link(struct rst_session *rs)
 		ret = run_registrations(rs, er);
 	if (!ret)
 		pr_info("epoll: %u registrations made\n", er->nr);
-	free(er->adds);
-	free(er);
-	rs->epolls = NULL;
+	epolls_free(rs);
 	return ret;
+}
+
+/* A restore that failed before the link step: what was collected goes. */
+static void eventpoll_rst_fini(struct rst_session *rs, bool failed)
+{
+	epolls_free(rs);
 }
 
 const struct fd_kind fd_kind_eventpoll = {
@@ -578,4 +591,5 @@ const struct fd_kind fd_kind_eventpoll = {
 	.finish = eventpoll_dump_fini,
 	.collect = collect_eventpoll,
 	.link = eventpoll_link,
+	.rst_fini = eventpoll_rst_fini,
 };

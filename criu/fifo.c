@@ -261,7 +261,7 @@ static int open_fifo_entry(struct rst_session *rs, const FileEntry *fe)
 	return rst_add_file(rs, fe->id, fd);
 }
 
-void rst_fifos_free(struct rst_session *rs)
+static void fifo_rst_fini(struct rst_session *rs, bool failed)
 {
 	if (!rs->fifos)
 		return;
@@ -277,4 +277,5 @@ const struct fd_kind fd_kind_fifo = {
 	.dump = dump_fifo_fd,
 	.finish = fifo_dump_finish,
 	.collect = open_fifo_entry,
+	.rst_fini = fifo_rst_fini,
 };

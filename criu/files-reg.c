@@ -26,7 +26,6 @@
 #include "restore.h"
 
 #include "fdinfo.pb-c.h"
-#include "fown.pb-c.h"
 #include "regfile.pb-c.h"
 
 /* Flags that only mean something to the open() that created the file. */
@@ -124,45 +123,6 @@ static void strip_deleted(char *link)
 		link[len - tlen] = '\0';
 }
 
-/* The REG entry @id; @path leads to the file, or it was remapped. */
-static int write_reg_entry(struct dump_ctx *dc, const char *path,
-			   const struct stat *st, uint32_t flags, uint64_t pos,
-			   uint32_t id)
-{
-	FileEntry fe = FILE_ENTRY__INIT;
-	RegFileEntry rfe = REG_FILE_ENTRY__INIT;
-	FownEntry fown = FOWN_ENTRY__INIT;
-	int ret;
-
-	rfe.id = id;
-	rfe.flags = flags;
-	rfe.pos = pos;
-	rfe.fown = &fown;
-	rfe.name = (char *)path;
-	rfe.has_mode = true;
-	rfe.mode = st->st_mode;
-	if (S_ISREG(st->st_mode)) {
-		rfe.has_size = true;
-		rfe.size = st->st_size;
-	}
-	fe.type = FD_TYPES__REG;
-	fe.id = rfe.id;
-	fe.reg = &rfe;
-	ret = pb_write_one(dc->sess->files_img, &fe, &file_entry__descriptor);
-	if (ret)
-		return ret;
-	pr_debug("files.img: REG id %u %s flags 0%o pos %" PRIu64 "\n",
-		 rfe.id, path, flags, pos);
-	return 0;
-}
-
-int dump_reg_path_entry(struct dump_ctx *dc, const char *path, const struct stat *st,
-			uint32_t flags, uint32_t *id)
-{
-	*id = dump_new_file_id(dc);
-	return write_reg_entry(dc, path, st, flags, 0, *id);
-}
-
 /*
  * The REG entry of the file behind @proc_path, whose link reads @link
  * (changed in place to the old path of a deleted file); @who names it.
@@ -185,7 +145,7 @@ static int dump_reg_entry(struct dump_ctx *dc, const char *who, const char *proc
 		if (ret)
 			return ret;
 	}
-	return write_reg_entry(dc, link, st, flags, pos, *id);
+	return dump_reg_write_entry(dc, link, st, flags, pos, *id);
 }
 
 int dump_reg_of_fd(struct files_dump *fdump, const struct fd_parms *p, uint32_t *id)
@@ -246,94 +206,6 @@ int dump_reg_file(struct dump_ctx *dc, const char *proc_path,
 }
 
 /* --- restore ------------------------------------------------------------ */
-
-/* Paths of restored REG entries, for restore_fs() to see if root is "/". */
-struct reg_paths {
-	uint32_t *ids;
-	uint32_t *flags;		/* as restore opens them */
-	char **paths;
-	unsigned int nr, cap;
-};
-
-static int remember_path(struct rst_session *rs, uint32_t id, const char *path,
-			 uint32_t flags)
-{
-	struct reg_paths *rp = rs->reg_paths;
-	unsigned int cap;
-	uint32_t *ids;
-	char **paths, *copy;
-
-	if (!rp) {
-		rp = calloc(1, sizeof(*rp));
-		if (!rp)
-			return -ENOMEM;
-		rs->reg_paths = rp;
-	}
-	if (rp->nr == rp->cap) {
-		cap = rp->cap ? rp->cap * 2 : 32;
-		ids = realloc(rp->ids, cap * sizeof(*ids));
-		if (!ids)
-			return -ENOMEM;
-		rp->ids = ids;
-		ids = realloc(rp->flags, cap * sizeof(*ids));
-		if (!ids)
-			return -ENOMEM;
-		rp->flags = ids;
-		paths = realloc(rp->paths, cap * sizeof(*paths));
-		if (!paths)
-			return -ENOMEM;
-		rp->paths = paths;
-		rp->cap = cap;
-	}
-	copy = strdup(path);
-	if (!copy)
-		return -ENOMEM;
-	rp->ids[rp->nr] = id;
-	rp->flags[rp->nr] = flags;
-	rp->paths[rp->nr++] = copy;
-	return 0;
-}
-
-const char *rst_reg_path(const struct rst_session *rs, uint32_t id)
-{
-	const struct reg_paths *rp = rs->reg_paths;
-	unsigned int i;
-
-	for (i = 0; rp && i < rp->nr; i++)
-		if (rp->ids[i] == id)
-			return rp->paths[i];
-	return NULL;
-}
-
-uint32_t rst_reg_flags(const struct rst_session *rs, uint32_t id)
-{
-	const struct reg_paths *rp = rs->reg_paths;
-	unsigned int i;
-
-	for (i = 0; rp && i < rp->nr; i++)
-		if (rp->ids[i] == id)
-			return rp->flags[i];
-	return O_RDONLY;
-}
-
-void rst_reg_paths_free(struct rst_session *rs)
-{
-	struct reg_paths *rp = rs->reg_paths;
-	unsigned int i;
-
-	rst_remaps_free(rs);
-	rst_fifos_free(rs);
-	rst_memfds_free(rs);
-	if (!rp)
-		return;
-	for (i = 0; i < rp->nr; i++)
-		free(rp->paths[i]);
-	free(rp->paths);
-	free(rp->flags);
-	free(rp->ids);
-	free(rp);
-	rs->reg_paths = NULL;
-}
 
 /* The reopened file must be of the dumped type and, if regular, size. */
 static int check_reopened(int fd, uint32_t id, const RegFileEntry *rfe)
@@ -416,13 +288,13 @@ static int open_reg_entry(struct rst_session *rs, const FileEntry *fe)
 	if (ret)
 		return ret;
 	pr_debug("files.img: REG id %u %s open as %d\n", fe->id, rfe->name, fd);
-	return remember_path(rs, fe->id, rfe->name, (rfe->flags & ~REG_OPEN_ONLY_FLAGS) | O_NOCTTY);
+	return rst_reg_remember(rs, fe->id, rfe->name,
+				(rfe->flags & ~REG_OPEN_ONLY_FLAGS) | O_NOCTTY);
 }
 
-void reg_cache_free(struct dump_session *sess)
+static void reg_dump_free(struct dump_session *sess)
 {
 	dump_remaps_free(sess);
-	dump_memfds_free(sess);
 	if (sess->reg_cache)
 		free(sess->reg_cache->v);
 	free(sess->reg_cache);
@@ -451,6 +323,12 @@ static int reg_open_done(struct rst_session *rs)
 	return 0;
 }
 
+static void reg_rst_fini(struct rst_session *rs, bool failed)
+{
+	rst_remaps_free(rs);
+	rst_reg_paths_free(rs);
+}
+
 const struct fd_kind fd_kind_reg = {
 	.name = "regular file",
 	.type = FD_TYPES__REG,
@@ -459,4 +337,6 @@ const struct fd_kind fd_kind_reg = {
 	.finish = reg_dump_finish,
 	.collect = open_reg_entry,
 	.open = reg_open_done,
+	.dump_free = reg_dump_free,
+	.rst_fini = reg_rst_fini,
 };

@@ -23,11 +23,9 @@
 #include <unistd.h>
 
 #include "dump.h"
-#include "dump-task.h"
 #include "files.h"
 #include "image.h"
 #include "kcmp-ids.h"
-#include "pstree.h"
 #include "infect.h"
 #include "log.h"
 #include "restore.h"
@@ -69,30 +67,22 @@ static int cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/*
- * A dirty tracker's descriptor parked in the table of @dc: its own, or
- * that of another task sharing the table (CLONE_FILES). criu's, not the
- * application's.
- */
-static bool is_tracker_fd(const struct dump_ctx *dc, int fd)
+static bool is_criu_fd(int fd, const int *criu_fds, unsigned int nr_criu_fds)
 {
-	const struct pstree *t = dc->sess->tree;
 	unsigned int i;
 
-	if (fd == dc->tracker_fd)
-		return true;
-	for (i = 0; t && i < t->nr; i++) {
-		const struct pstree_item *o = t->items[i];
-
-		if (o->dmp && !o->zombie && o->ids.files_id == dc->item->ids.files_id &&
-		    o->dmp->dc.tracker_fd == fd && fd >= 0)
+	for (i = 0; i < nr_criu_fds; i++)
+		if (criu_fds[i] == fd)
 			return true;
-	}
 	return false;
 }
 
-/* The descriptor numbers of @dc's task, sorted; *@fds is malloc'ed. */
-static int list_fds(const struct dump_ctx *dc, int **fds, unsigned int *nr)
+/*
+ * The descriptor numbers of @dc's task but @criu_fds, sorted; *@fds is
+ * malloc'ed.
+ */
+static int list_fds(const struct dump_ctx *dc, const int *criu_fds, unsigned int nr_criu_fds,
+		    int **fds, unsigned int *nr)
 {
 	char path[64];
 	struct dirent *de;
@@ -121,7 +111,7 @@ static int list_fds(const struct dump_ctx *dc, int **fds, unsigned int *nr)
 			v = tmp;
 		}
 		v[n] = atoi(de->d_name);
-		if (!is_tracker_fd(dc, v[n]))
+		if (!is_criu_fd(v[n], criu_fds, nr_criu_fds))
 			n++;
 	}
 	if (errno) {
@@ -293,7 +283,8 @@ static struct files_dump *session_files(struct dump_session *sess)
 	return sess->files;
 }
 
-int dump_files(struct dump_ctx *dc, uint32_t files_id)
+int dump_files(struct dump_ctx *dc, uint32_t files_id, const int *criu_fds,
+	       unsigned int nr_criu_fds)
 {
 	struct files_dump *fdump = session_files(dc->sess);
 	struct cr_img *img;
@@ -302,7 +293,7 @@ int dump_files(struct dump_ctx *dc, uint32_t files_id)
 
 	if (!fdump)
 		return -ENOMEM;
-	ret = list_fds(dc, &fds, &nr);
+	ret = list_fds(dc, criu_fds, nr_criu_fds, &fds, &nr);
 	if (ret)
 		return ret;
 	img = open_image(dc->sess->dfd, CR_FD_FDINFO, O_DUMP, (unsigned int)files_id);
@@ -348,6 +339,15 @@ int dump_files_fini(struct dump_session *sess)
 	free(sess->files);
 	sess->files = NULL;
 	return ret;
+}
+
+void dump_files_free(struct dump_session *sess)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_FD_KINDS; i++)
+		if (fd_kinds[i]->dump_free)
+			fd_kinds[i]->dump_free(sess);
 }
 
 /* --- restore ------------------------------------------------------------ */
@@ -436,6 +436,16 @@ int prepare_files(struct rst_session *rs)
 		if (fd_kinds[i]->link)
 			ret = fd_kinds[i]->link(rs);
 	return ret;
+}
+
+/* In table order: the socket families' before fd_kind_socket's, which frees what they share. */
+void rst_files_fini(struct rst_session *rs, bool failed)
+{
+	unsigned int i;
+
+	for (i = 0; i < NR_FD_KINDS; i++)
+		if (fd_kinds[i]->rst_fini)
+			fd_kinds[i]->rst_fini(rs, failed);
 }
 
 /* Every descriptor must have its file, and a number below the pre-opened set. */

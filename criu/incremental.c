@@ -66,6 +66,22 @@ static int check_parent_pid(int parent_dfd, pid_t pid, bool root, bool *found)
  * A dump through a page server asks what the server's parent holds:
  * the copy its parent kept of what it sent (page-xfer.c).
  */
+/*
+ * dump --lazy-pages writes its images here to ship them, with the
+ * pages it keeps, to the host that will restore: a parent whose pages
+ * went to that host's page server is one it can chain to (criu-migrate
+ * --lazy does so).
+ */
+static struct cr_img *open_sent_instead(int parent_dfd, pid_t pid, struct cr_img *img)
+{
+	if (opts.use_page_server || !opts.lazy_pages || !img_empty(img))
+		return img;
+	close_image(img);
+	pr_info("The parent's pages of pid %d went to a page server: chaining to what it got\n",
+		pid);
+	return open_image(parent_dfd, CR_FD_PAGEMAP_SENT, O_RSTR | O_OPT, pid);
+}
+
 static int read_parent_pages(int parent_dfd, pid_t pid, struct range_set *out)
 {
 	enum cr_img_type type = opts.use_page_server ? CR_FD_PAGEMAP_SENT : CR_FD_PAGEMAP;
@@ -75,6 +91,8 @@ static int read_parent_pages(int parent_dfd, pid_t pid, struct range_set *out)
 	int ret;
 
 	img = open_image(parent_dfd, type, O_RSTR | O_OPT, pid);
+	if (img)
+		img = open_sent_instead(parent_dfd, pid, img);
 	if (!img)
 		return -EIO;
 	if (img_empty(img)) {
@@ -270,34 +288,46 @@ static int carry_load(struct incr_ctx *ic)
 	if (ret)
 		pr_err("Bad %s in the parent images: %d\n", name, ret);
 	else
-		pr_info("Pid %d: adding the pages a failed dump was told of (%s)\n",
+		pr_info("Pid %d: adding the pages an earlier dump on these parent images left to copy (%s)\n",
 			ic->pid, name);
 	range_set_normalize(&ic->mm.dirty);
 	return ret;
 }
 
-void incr_keep_lost(struct incr_ctx *ic)
+/* Write @d as the carry of @ic into the folder @dfd. 0 or -errno. */
+static int carry_save(const struct incr_ctx *ic, int dfd, const struct range_set *d)
 {
-	const struct range_set *d = &ic->mm.dirty;
 	char name[48];
 	unsigned int i;
 	FILE *f;
-	int fd;
+	int fd, ret;
+
+	carry_name(ic, name, sizeof(name));
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	for (i = 0; f && i < d->nr; i++)
+		fprintf(f, "%lx %lx\n", d->r[i].start, d->r[i].end);
+	if (f && !fclose(f))
+		return 0;
+	ret = -errno;
+	pr_perror("Can't write %s for pid %d", name, ic->pid);
+	if (fd >= 0 && !f)
+		close(fd);
+	return ret;
+}
+
+void incr_keep_lost(struct incr_ctx *ic)
+{
+	char name[48];
 
 	if (!ic->mm.dirty_valid || ic->parent_dfd < 0)
 		return;
 	carry_name(ic, name, sizeof(name));
-	fd = openat(ic->parent_dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	for (i = 0; f && i < d->nr; i++)
-		fprintf(f, "%lx %lx\n", d->r[i].start, d->r[i].end);
-	if (!f || fclose(f)) {
+	if (carry_save(ic, ic->parent_dfd, &ic->mm.dirty)) {
 		/* the next dump on this parent could miss pages: make it fail */
-		pr_perror("Can't keep the written pages of pid %d in %s/%s: "
-			  "don't dump on these parent images again", ic->pid,
-			  opts.prev_images_dir, name);
-		if (fd >= 0 && !f)
-			close(fd);
+		pr_err("Can't keep the written pages of pid %d in %s/%s: "
+		       "don't dump on these parent images again\n", ic->pid,
+		       opts.prev_images_dir, name);
 		unlinkat(ic->parent_dfd, ic->state_file, 0);
 		return;
 	}
@@ -306,14 +336,50 @@ void incr_keep_lost(struct incr_ctx *ic)
 		ic->pid, name);
 }
 
+/*
+ * Pages a pre-dump planned but could not read once the target ran
+ * again (unmapped, made unreadable, the process gone) are left out of
+ * its pagemap; the next dump on this folder must copy them whatever
+ * its tracker says, as if it had reported them: the carry, in this
+ * folder.
+ */
+int incr_carry_unread(const struct incr_ctx *ic, int dfd, const struct range_set *unread)
+{
+	char name[48];
+	unsigned int i;
+	int ret;
+
+	if (!unread->nr)
+		return 0;
+	carry_name(ic, name, sizeof(name));
+	for (i = 0; i < unread->nr; i++)
+		pr_info("Pid %d: %lx-%lx could not be read after it ran again: "
+			"the next dump copies it (%s)\n", ic->pid, unread->r[i].start,
+			unread->r[i].end, name);
+	ret = carry_save(ic, dfd, unread);
+	if (ret)
+		pr_err("Pid %d: without %s the next dump would miss pages\n", ic->pid, name);
+	return ret;
+}
+
+void incr_carry_drop(const struct incr_ctx *ic, int dfd)
+{
+	char name[48];
+
+	carry_name(ic, name, sizeof(name));
+	if (unlinkat(dfd, name, 0) && errno != ENOENT)
+		pr_perror("Can't remove %s of pid %d", name, ic->pid);
+}
+
 int incr_collect(struct incr_ctx *ic, struct dump_ctx *dc,
-		 const struct vma_list *vmas)
+		 const struct vma_list *vmas, bool arm_late)
 {
 	struct track_target t;
 	int ret;
 
 	if (!ic->mm.tracker)
 		return 0;
+	ic->mm.arm_late = arm_late;
 	ret = track_target_init(&t, dc, vmas);
 	if (ret)
 		return ret;
@@ -322,6 +388,21 @@ int incr_collect(struct incr_ctx *ic, struct dump_ctx *dc,
 	track_target_fini(&t);
 	if (!ret && ic->mm.dirty_valid && ic->parent_dfd >= 0)
 		ret = carry_load(ic);
+	return ret;
+}
+
+int incr_arm(struct incr_ctx *ic, struct dump_ctx *dc, const struct vma_list *vmas)
+{
+	struct track_target t;
+	int ret;
+
+	if (!ic->mm.unarmed)
+		return 0;
+	ret = track_target_init(&t, dc, vmas);
+	if (ret)
+		return ret;
+	ret = track_mm_arm(&ic->mm, &t);
+	track_target_fini(&t);
 	return ret;
 }
 

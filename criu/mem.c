@@ -36,8 +36,8 @@
 
 /* --- planning ------------------------------------------------------------ */
 
-static int add_run(struct mem_plan *plan, unsigned long start, unsigned long end,
-		   bool in_parent, bool shared, unsigned int vma)
+static int add_run_kind(struct mem_plan *plan, unsigned long start, unsigned long end,
+			bool in_parent, bool shared, bool probe, unsigned int vma)
 {
 	struct pm_run *r;
 
@@ -45,7 +45,8 @@ static int add_run(struct mem_plan *plan, unsigned long start, unsigned long end
 		return 0;
 	if (plan->nr) {
 		r = &plan->runs[plan->nr - 1];
-		if (r->end == start && r->vma == vma && r->in_parent == in_parent) {
+		if (r->end == start && r->vma == vma && r->in_parent == in_parent &&
+		    r->probe == probe) {
 			r->end = end;
 			goto count;
 		}
@@ -64,11 +65,25 @@ static int add_run(struct mem_plan *plan, unsigned long start, unsigned long end
 	r->end = end;
 	r->in_parent = in_parent;
 	r->shared = shared;
+	r->probe = probe;
 	r->vma = vma;
 count:
-	if (!in_parent)
+	if (!in_parent && !probe)
 		plan->data_bytes += end - start;
 	return 0;
+}
+
+static int add_run(struct mem_plan *plan, unsigned long start, unsigned long end,
+		   bool in_parent, bool shared, unsigned int vma)
+{
+	return add_run_kind(plan, start, end, in_parent, shared, false, vma);
+}
+
+/* Pages to look for once the target runs again (mem-thawed.c). */
+static int add_probe(struct mem_plan *plan, unsigned long start, unsigned long end,
+		     unsigned int vma)
+{
+	return add_run_kind(plan, start, end, false, false, true, vma);
 }
 
 /* Append the parts of @rs inside [@start, @end) to @out. */
@@ -97,10 +112,10 @@ static int clip_ranges(const struct range_set *rs, unsigned long start,
 
 /*
  * Merge two sorted, disjoint sets into runs in address order: @kept
- * recorded in the parent, @copied copied.
+ * recorded in the parent, @copied copied (@probe: looked for later).
  */
 static int add_merged(struct mem_plan *plan, const struct range_set *kept,
-		      const struct range_set *copied, unsigned int vma)
+		      const struct range_set *copied, bool probe, unsigned int vma)
 {
 	unsigned int i = 0, j = 0;
 	int ret = 0;
@@ -111,7 +126,8 @@ static int add_merged(struct mem_plan *plan, const struct range_set *kept,
 			ret = add_run(plan, kept->r[i].start, kept->r[i].end, true, false, vma);
 			i++;
 		} else {
-			ret = add_run(plan, copied->r[j].start, copied->r[j].end, false, false, vma);
+			ret = add_run_kind(plan, copied->r[j].start, copied->r[j].end,
+					   false, false, probe, vma);
 			j++;
 		}
 	}
@@ -142,12 +158,13 @@ static int drop_file_cache(int pagemap_fd, const struct vma_area *vma,
  * An incremental plan needs no walk over the whole area: a page the
  * parent holds and the tracker does not report is unchanged (trackers
  * report pages written or dropped), and only the reported ranges are
- * asked whether they hold data now.
+ * asked whether they hold data now, or with @later once the target
+ * runs again (what holds data then is what the copy finds).
  */
 static int plan_incremental_vma(struct mem_plan *plan, int pagemap_fd, pid_t pid,
 				const struct vma_area *vma, unsigned int idx,
 				const struct range_set *clean,
-				const struct range_set *dirty)
+				const struct range_set *dirty, bool later)
 {
 	struct range_set kept = RANGE_SET_INIT, changed = RANGE_SET_INIT;
 	struct range_set copied = RANGE_SET_INIT;
@@ -159,12 +176,12 @@ static int plan_incremental_vma(struct mem_plan *plan, int pagemap_fd, pid_t pid
 		ret = drop_file_cache(pagemap_fd, vma, &kept);
 	if (!ret)
 		ret = clip_ranges(dirty, vma->start, vma->end, &changed);
-	for (i = 0; !ret && i < changed.nr; i++)
+	for (i = 0; !ret && !later && i < changed.nr; i++)
 		ret = present_ranges(pid, pagemap_fd, changed.r[i].start, changed.r[i].end,
 				     vma->status & VMA_FILE_PRIVATE, &copied);
 	/* A page neither kept nor reported was not there at the parent: zero. */
 	if (!ret)
-		ret = add_merged(plan, &kept, &copied, idx);
+		ret = add_merged(plan, &kept, later ? &changed : &copied, later, idx);
 	range_set_free(&kept);
 	range_set_free(&changed);
 	range_set_free(&copied);
@@ -265,7 +282,9 @@ int plan_pages(struct dump_ctx *dc, const struct vma_list *vmas,
 		st->pages_scanned += vma_len(vma) >> PAGE_SHIFT;
 		if (incremental)
 			ret = plan_incremental_vma(plan, fd, dc->pid, vma, i,
-						   &clean, mo->dirty);
+						   &clean, mo->dirty, mo->present_later);
+		else if (mo && mo->present_later)
+			ret = add_probe(plan, vma->start, vma->end, i);
 		else
 			ret = plan_private_vma(plan, fd, dc->pid, vma, i);
 	}
@@ -279,6 +298,11 @@ out:
 
 void free_mem_plan(struct mem_plan *plan)
 {
+	if (plan->held) {
+		close(plan->mem_fd);
+		close(plan->pagemap_fd);
+		close(plan->pidfd);
+	}
 	free(plan->runs);
 	free_page_pipes(&plan->pipes);
 	memset(plan, 0, sizeof(*plan));

@@ -265,7 +265,7 @@ static int memfd_dump_finish(struct files_dump *fdump)
 	return ret;
 }
 
-void dump_memfds_free(struct dump_session *sess)
+static void memfd_dump_free(struct dump_session *sess)
 {
 	struct memfd_dump *md = sess->memfds;
 
@@ -450,14 +450,7 @@ static int open_memfd_entry(struct rst_session *rs, const FileEntry *fe)
 	return rst_add_file(rs, fe->id, fd);
 }
 
-/* Every entry is open: criu's own descriptors of the inodes go. */
-static int memfds_opened(struct rst_session *rs)
-{
-	rst_memfds_free(rs);
-	return 0;
-}
-
-void rst_memfds_free(struct rst_session *rs)
+static void rst_memfds_free(struct rst_session *rs)
 {
 	struct memfds_rst *mr = rs->memfds;
 	unsigned int i;
@@ -471,6 +464,18 @@ void rst_memfds_free(struct rst_session *rs)
 	rs->memfds = NULL;
 }
 
+/* Every entry is open: criu's own descriptors of the inodes go. */
+static int memfds_opened(struct rst_session *rs)
+{
+	rst_memfds_free(rs);
+	return 0;
+}
+
+static void memfd_rst_fini(struct rst_session *rs, bool failed)
+{
+	rst_memfds_free(rs);
+}
+
 const struct fd_kind fd_kind_memfd = {
 	.name = "memfd",
 	.type = FD_TYPES__MEMFD,
@@ -479,4 +484,6 @@ const struct fd_kind fd_kind_memfd = {
 	.finish = memfd_dump_finish,
 	.collect = open_memfd_entry,
 	.open = memfds_opened,
+	.dump_free = memfd_dump_free,
+	.rst_fini = memfd_rst_fini,
 };

@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,8 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "sk-inet.h"
+#include "net-guard.h"
+#include "net-lock.h"
 
 #define GUARD_LINE	96
 

@@ -28,7 +28,7 @@
 
 #include "cr_options.h"
 #include "log.h"
-#include "sk-inet.h"
+#include "net-lock.h"
 
 #define SCRIPT_MAX	2048
 

@@ -77,6 +77,7 @@ static const struct opt_desc opt_table[] = {
 	CALL("tree", 't', required_argument, parse_tree),
 	STR("images-dir", 'D', imgs_dir),
 	CALL("leave-running", 'R', no_argument, parse_leave_running),
+	BOOL("leave-stopped", 's', leave_stopped),
 	BOOL("restore-detached", 'd', restore_detached),
 	BOOL("daemon", 0, restore_detached),
 	STR("pidfile", 0, pidfile),
@@ -135,7 +136,6 @@ static const struct opt_desc opt_table[] = {
 	CALL("version", 'V', no_argument, NULL),
 
 	/* CRIU's, not implemented by criu-ooh yet */
-	REFUSED("leave-stopped", 's', no_argument),
 	REFUSED_BOOL("restore-sibling", 'S'),
 	REFUSED("work-dir", 'W', required_argument),
 	REFUSED("root", 'r', required_argument),
@@ -182,7 +182,7 @@ void init_opts(void)
 	opts.timeout = DEFAULT_TIMEOUT;
 	opts.ghost_limit = DEFAULT_GHOST_LIMIT;
 	opts.status_fd = -1;
-	opts.pre_dump_mode = PRE_DUMP_SPLICE;
+	opts.pre_dump_mode = PRE_DUMP_READ;	/* copy once it runs again */
 	opts.network_lock_method = NETWORK_LOCK_IPTABLES;
 	opts.manage_cgroups = CG_MODE_IGNORE;
 	if (getenv("CRIU_DEPRECATED"))
@@ -770,6 +770,7 @@ void print_usage(FILE *out)
 "  -t|--tree PID          the process to dump\n"
 "  -D|--images-dir DIR    folder of the images (must exist)\n"
 "  -R|--leave-running     leave the process running after dump\n"
+"  -s|--leave-stopped     leave the tree stopped after dump (resume: SIGCONT)\n"
 "  -j|--shell-job         the process belongs to this shell's session\n"
 "  -x|--ext-unix-sk[=INO,...]  allow unix peers outside the tree (those INOs)\n"
 "  -d|--restore-detached  return once the restored process runs (--daemon)\n"

@@ -462,6 +462,15 @@ static bool pipe_seen_before(const struct pipes_rst *pr, unsigned int i)
 	return false;
 }
 
+static void pipes_rst_free(struct rst_session *rs)
+{
+	if (!rs->pipes)
+		return;
+	free(rs->pipes->ends);
+	free(rs->pipes);
+	rs->pipes = NULL;
+}
+
 /* Every pipe of the tree, refilled, both ends into the pre-opened set. */
 static int pipes_open(struct rst_session *rs)
 {
@@ -484,10 +493,14 @@ static int pipes_open(struct rst_session *rs)
 	}
 	free_pipe_data(pd, nr_pd);
 out:
-	free(pr->ends);
-	free(pr);
-	rs->pipes = NULL;
+	pipes_rst_free(rs);
 	return ret;
+}
+
+/* A restore that failed before the open step: the ends collected go. */
+static void pipes_rst_fini(struct rst_session *rs, bool failed)
+{
+	pipes_rst_free(rs);
 }
 
 static bool is_pipe(struct files_dump *fdump, const struct fd_parms *p)
@@ -503,4 +516,5 @@ const struct fd_kind fd_kind_pipe = {
 	.finish = pipes_dump_fini,
 	.collect = collect_pipe_entry,
 	.open = pipes_open,
+	.rst_fini = pipes_rst_fini,
 };

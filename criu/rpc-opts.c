@@ -34,6 +34,7 @@ struct rpc_opt {
 	const char *field;	/* criu_opts field */
 	const char *option;	/* CRIU's command-line option */
 	rpc_opt_fn apply;	/* NULL: not supported by criu-ooh yet */
+	bool when_present;	/* applied when present, even at CRIU's default */
 };
 
 static int set_pid(const CriuOpts *ro, const struct rpc_peer *peer)
@@ -49,6 +50,12 @@ static int set_pid(const CriuOpts *ro, const struct rpc_peer *peer)
 static int set_leave_running(const CriuOpts *ro, const struct rpc_peer *peer)
 {
 	opts.leave_running = true;
+	return 0;
+}
+
+static int set_leave_stopped(const CriuOpts *ro, const struct rpc_peer *peer)
+{
+	opts.leave_stopped = true;
 	return 0;
 }
 
@@ -222,6 +229,7 @@ static const struct rpc_opt rpc_opts[] = {
 	{ "images_dir",		"-D/--images-dir",	set_by_dirs },
 	{ "pid",		"-t/--tree",		set_pid },
 	{ "leave_running",	"-R/--leave-running",	set_leave_running },
+	{ "leave_stopped",	"--leave-stopped",	set_leave_stopped },
 	{ "ext_unix_sk",	"-x/--ext-unix-sk",	set_ext_unix_sk },
 	{ "tcp_established",	"--tcp-established",	set_tcp_established },
 	{ "evasive_devices",	"--evasive-devices",	NULL },
@@ -278,15 +286,14 @@ static const struct rpc_opt rpc_opts[] = {
 	{ "tls",		"--tls",		set_tls },
 	{ "tls_no_cn_verify",	"--tls-no-cn-verify",	set_tls_no_cn_verify },
 	{ "cgroup_yard",	"--cgroup-yard",	NULL },
-	/* splice, the default, is how criu-ooh pre-dumps */
-	{ "pre_dump_mode",	"--pre-dump-mode",	set_pre_dump_mode },
+	/* CRIU's default (splice) is not criu-ooh's (read): asked for, it counts */
+	{ "pre_dump_mode",	"--pre-dump-mode",	set_pre_dump_mode, true },
 	{ "pidfd_store_sk",	"(pidfd store socket)",	NULL },
 	{ "lsm_mount_context",	"--lsm-mount-context",	NULL },
 	{ "network_lock",	"--network-lock",	NULL },
 	{ "mntns_compat_mode",	"--mntns-compat-mode",	NULL },
 	{ "skip_file_rwx_check", "--skip-file-rwx-check", NULL },
 	{ "unprivileged",	"--unprivileged",	NULL },
-	{ "leave_stopped",	"--leave-stopped",	NULL },
 	{ "display_stats",	"--display-stats",	set_display_stats },
 	{ "log_to_stderr",	"--log-file -",		set_by_dirs },
 	{ "allow_uprobes",	"--allow-uprobes",	NULL },
@@ -321,6 +328,14 @@ static long long scalar_value(const ProtobufCFieldDescriptor *fd, const void *p)
 	}
 }
 
+/* Whether an optional scalar field was sent at all. */
+static bool field_is_present(const CriuOpts *ro, const ProtobufCFieldDescriptor *fd)
+{
+	return fd->label == PROTOBUF_C_LABEL_OPTIONAL && fd->quantifier_offset &&
+	       fd->type != PROTOBUF_C_TYPE_STRING && fd->type != PROTOBUF_C_TYPE_MESSAGE &&
+	       *(const protobuf_c_boolean *)((const char *)ro + fd->quantifier_offset);
+}
+
 /* Whether the client asked for something with this field. */
 static bool field_is_used(const CriuOpts *ro, const ProtobufCFieldDescriptor *fd)
 {
@@ -352,7 +367,7 @@ static int apply_fields(const CriuOpts *ro, const struct rpc_peer *peer)
 		const ProtobufCFieldDescriptor *fd = &md->fields[i];
 		const struct rpc_opt *o = find_rpc_opt(fd->name);
 
-		if (!field_is_used(ro, fd))
+		if (!field_is_used(ro, fd) && !(o && o->when_present && field_is_present(ro, fd)))
 			continue;
 		if (o && o->apply) {
 			ret = o->apply(ro, peer);

@@ -244,9 +244,13 @@ void rst_tasks_free(struct pstree *t)
 
 	for (i = 0; i < t->nr; i++) {
 		struct rst_task *rt = t->items[i]->rst;
+		unsigned int j, nr_cores = t->items[i]->nr_threads ? : 1;
 
 		if (!rt)
 			continue;
+		for (j = 0; rt->cores && j < nr_cores; j++)
+			pb_free(rt->cores[j]);
+		pb_free(rt->mm);
 		free_pagemap(&rt->ps);
 		free(rt->lazy.ranges);
 		free(rt->cores);

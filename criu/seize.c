@@ -259,6 +259,33 @@ void unseize_tree(const struct pstree *t)
 	}
 }
 
+/*
+ * The SIGSTOP is queued while every thread is still in its ptrace stop,
+ * so each one enters the group stop on release, before running again.
+ */
+int stop_tree(const struct pstree *t)
+{
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < t->nr && !ret; i++) {
+		if (t->items[i]->zombie)
+			continue;
+		if (kill(t->items[i]->pid, SIGSTOP)) {
+			ret = -errno;
+			pr_perror("Can't stop pid %d after the dump", t->items[i]->pid);
+		}
+	}
+	/* all or none: SIGCONT drops the SIGSTOPs still queued */
+	while (ret && i-- > 0)
+		if (!t->items[i]->zombie && kill(t->items[i]->pid, SIGCONT))
+			pr_perror("Can't resume pid %d", t->items[i]->pid);
+	unseize_tree(t);
+	if (!ret)
+		pr_info("Left %u processes stopped: SIGCONT resumes them\n", t->nr);
+	return ret;
+}
+
 static bool pid_gone(pid_t pid)
 {
 	return kill(pid, 0) && errno == ESRCH;

@@ -38,7 +38,8 @@
 #include "image.h"
 #include "log.h"
 #include "restore.h"
-#include "sk-inet.h"
+#include "inet-conn.h"
+#include "sk-tcp.h"
 #include "sockets.h"
 
 #include "fdinfo.pb-c.h"
@@ -60,45 +61,9 @@
 /* CLOSE-WAIT, LAST-ACK, CLOSING: the peer's FIN came */
 #define TCP_PEER_FIN_STATES	(TCPF_(8) | TCPF_(9) | TCPF_(11))
 
-bool inet_sk_family(int family)
+static bool inet_sk_family(int family)
 {
 	return family == AF_INET || family == AF_INET6;
-}
-
-void inet_conn_str(const struct inet_conn *c, char *buf, size_t len)
-{
-	char s[INET6_ADDRSTRLEN] = "?", d[INET6_ADDRSTRLEN] = "?";
-	unsigned int sp, dp;
-
-	if (c->family == AF_INET) {
-		const struct sockaddr_in *a = (const void *)&c->src, *b = (const void *)&c->dst;
-
-		inet_ntop(AF_INET, &a->sin_addr, s, sizeof(s));
-		inet_ntop(AF_INET, &b->sin_addr, d, sizeof(d));
-		sp = ntohs(a->sin_port);
-		dp = ntohs(b->sin_port);
-		snprintf(buf, len, "%s:%u -> %s:%u", s, sp, d, dp);
-	} else {
-		const struct sockaddr_in6 *a = (const void *)&c->src, *b = (const void *)&c->dst;
-
-		inet_ntop(AF_INET6, &a->sin6_addr, s, sizeof(s));
-		inet_ntop(AF_INET6, &b->sin6_addr, d, sizeof(d));
-		sp = ntohs(a->sin6_port);
-		dp = ntohs(b->sin6_port);
-		snprintf(buf, len, "[%s]:%u -> [%s]:%u", s, sp, d, dp);
-	}
-}
-
-const char *inet_state_name(unsigned int st)
-{
-	static const char *const names[] = {
-		[1] = "ESTABLISHED", [2] = "SYN-SENT", [3] = "SYN-RECV",
-		[4] = "FIN-WAIT1", [5] = "FIN-WAIT2", [6] = "TIME-WAIT",
-		[7] = "CLOSE", [8] = "CLOSE-WAIT", [9] = "LAST-ACK",
-		[10] = "LISTEN", [11] = "CLOSING",
-	};
-
-	return st < sizeof(names) / sizeof(names[0]) && names[st] ? names[st] : "unknown";
 }
 
 /* --- dump --------------------------------------------------------------- */
@@ -364,6 +329,12 @@ static int dump_tcp_part(struct files_dump *fdump, const struct fd_parms *p, int
 		       what, addrs, inet_state_name(state));
 		return -EOPNOTSUPP;
 	}
+	if (opts.leave_stopped) {
+		/* the lock and repair mode would outlive criu with nobody to undo them */
+		pr_err("%s: established TCP connection %s: --leave-stopped with connections is not supported\n",
+		       what, addrs);
+		return -EOPNOTSUPP;
+	}
 	return dump_tcp_conn(fdump, p, sk, ie, c);
 }
 
@@ -405,7 +376,8 @@ static int dump_tcp_keepalive(int sk, SkOptsEntry *soe, const char *what)
 	return 0;
 }
 
-int dump_inet_sk(struct files_dump *fdump, const struct fd_parms *p, int sk, uint32_t *id)
+static int dump_inet_sk(struct files_dump *fdump, const struct fd_parms *p, int sk,
+			uint32_t *id)
 {
 	FileEntry fe = FILE_ENTRY__INIT;
 	InetSkEntry ie = INET_SK_ENTRY__INIT;
@@ -706,7 +678,7 @@ static int check_entry(const InetSkEntry *ie, const char *what)
 	return 0;
 }
 
-int collect_inet_sk(struct rst_session *rs, const InetSkEntry *ie)
+static int collect_inet_sk(struct rst_session *rs, const InetSkEntry *ie)
 {
 	struct inet_conn c;
 	char what[64];

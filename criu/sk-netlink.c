@@ -351,7 +351,7 @@ out:
 	return ret;
 }
 
-void netlink_rst_fini(struct rst_session *rs)
+static void netlink_rst_fini(struct rst_session *rs, bool failed)
 {
 	struct netlink_rst *nr = rs->sk ? rs->sk->netlink_sks : NULL;
 
@@ -377,4 +377,5 @@ const struct fd_kind fd_kind_netlinksk = {
 	.finish = netlink_dump_fini,
 	.collect = netlink_collect,
 	.open = netlink_open,
+	.rst_fini = netlink_rst_fini,
 };

@@ -419,7 +419,14 @@ int sk_queue_rst_fini(struct rst_session *rs)
 		       q->msgs[i].id_for);
 		ret = -EINVAL;
 	}
-	free_queues(q);
-	rs->sk->queues = NULL;
+	sk_queue_rst_free(rs);
 	return ret;
+}
+
+void sk_queue_rst_free(struct rst_session *rs)
+{
+	if (!rs->sk || !rs->sk->queues)
+		return;
+	free_queues(rs->sk->queues);
+	rs->sk->queues = NULL;
 }

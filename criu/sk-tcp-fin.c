@@ -17,7 +17,8 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "sk-inet.h"
+#include "inet-conn.h"
+#include "sk-tcp-fin.h"
 
 struct seg4 {
 	struct iphdr ip;

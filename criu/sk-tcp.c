@@ -46,7 +46,8 @@
 #include "log.h"
 #include "pstree.h"
 #include "restore.h"
-#include "sk-inet.h"
+#include "sk-tcp.h"
+#include "sk-tcp-fin.h"
 
 #include "tcp-stream.pb-c.h"
 
@@ -722,7 +723,7 @@ int tcp_restore_track(struct rst_session *rs, int sk, const InetSkEntry *ie)
 	return 0;
 }
 
-int tcp_restore_fini(struct rst_session *rs, bool ok)
+static int tcp_restore_fini(struct rst_session *rs, bool ok)
 {
 	unsigned int i;
 	char what[64];

@@ -34,7 +34,8 @@
 #include "image.h"
 #include "log.h"
 #include "restore.h"
-#include "sk-unix.h"
+#include "sk-unix-rst.h"
+#include "unixsk.h"
 #include "sockets.h"
 
 #include "fdinfo.pb-c.h"
@@ -664,6 +665,8 @@ void unix_rst_fini(struct rst_session *rs, bool failed)
 	struct unix_rst *ur = rs->sk ? rs->sk->unix_sks : NULL;
 	unsigned int i;
 
+	/* what sk-queues.img held is only ever sent on Unix sockets */
+	sk_queue_rst_free(rs);
 	if (!ur)
 		return;
 	free_sks(ur);

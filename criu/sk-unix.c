@@ -31,7 +31,8 @@
 #include "files.h"
 #include "image.h"
 #include "log.h"
-#include "sk-unix.h"
+#include "sk-unix-rst.h"
+#include "unixsk.h"
 #include "sockets.h"
 
 #include "fdinfo.pb-c.h"
@@ -582,4 +583,5 @@ const struct fd_kind fd_kind_unixsk = {
 	.finish = unix_dump_fini,
 	.collect = unix_collect,
 	.open = unix_open,
+	.rst_fini = unix_rst_fini,
 };

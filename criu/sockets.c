@@ -23,7 +23,6 @@
 #include "image.h"
 #include "log.h"
 #include "restore.h"
-#include "sk-unix.h"
 #include "sockets.h"
 
 struct sk_dump *sk_dump_state(struct files_dump *fdump)
@@ -277,9 +276,16 @@ static int sockets_dump_fini(struct files_dump *fdump)
 	return ret;
 }
 
+/* The families' rst_fini ran before: each freed its part. */
+static void sockets_rst_fini(struct rst_session *rs, bool failed)
+{
+	free(rs->sk);
+	rs->sk = NULL;
+}
+
 /*
- * Last of the socket kinds in fd_kinds[]: its finish runs after theirs
- * and frees the state they share.
+ * Last of the socket kinds in fd_kinds[]: its finish and rst_fini run
+ * after theirs and free the state they share.
  */
 const struct fd_kind fd_kind_socket = {
 	.name = "socket",
@@ -287,16 +293,5 @@ const struct fd_kind fd_kind_socket = {
 	.match = is_socket,
 	.dump = refuse_socket,
 	.finish = sockets_dump_fini,
+	.rst_fini = sockets_rst_fini,
 };
-
-void rst_sockets_fini(struct rst_session *rs, bool failed)
-{
-	if (!rs->sk)
-		return;
-	unix_rst_fini(rs, failed);
-	netlink_rst_fini(rs);
-	if (rs->sk->queues)
-		sk_queue_rst_fini(rs);
-	free(rs->sk);
-	rs->sk = NULL;
-}

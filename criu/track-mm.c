@@ -20,19 +20,25 @@ void track_mm_init(struct track_mm *tm, pid_t pid)
 
 static int track_mm_start(struct track_mm *tm, struct track_target *t)
 {
+	bool unarmed;
 	int ret;
 
 	memset(&tm->state, 0, sizeof(tm->state));
 	snprintf(tm->state.tracker, sizeof(tm->state.tracker), "%s", tm->tracker->name);
 	tm->state.pid = tm->pid;
 	tm->state.target_fd = -1;
-	ret = tm->tracker->start(t, &tm->state);
+	unarmed = tm->arm_late && tm->tracker->start_unarmed;
+	if (unarmed)
+		ret = tm->tracker->start_unarmed(t, &tm->state);
+	else
+		ret = tm->tracker->start(t, &tm->state);
 	if (ret) {
 		pr_err("Dirty tracker %s can't start on pid %d: %d\n",
 		       tm->tracker->name, tm->pid, ret);
 		return ret;
 	}
 	tm->started = true;
+	tm->unarmed = unarmed;
 	return 0;
 }
 
@@ -59,6 +65,21 @@ int track_mm_collect(struct track_mm *tm, struct track_target *t, bool start)
 		range_set_clear(&tm->dirty);
 	}
 	return start ? track_mm_start(tm, t) : 0;
+}
+
+int track_mm_arm(struct track_mm *tm, struct track_target *t)
+{
+	int ret;
+
+	if (!tm->unarmed)
+		return 0;
+	ret = tm->tracker->arm(t, &tm->state);
+	if (ret)
+		pr_warn("Dirty tracker %s could not arm pid %d (%d): "
+			"its next dump copies every page again\n",
+			tm->tracker->name, tm->pid, ret);
+	tm->unarmed = false;
+	return ret;
 }
 
 int track_mm_stop(struct track_mm *tm, struct track_target *t)

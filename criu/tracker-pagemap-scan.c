@@ -269,7 +269,12 @@ static int pms_api(struct pms_pass *p)
 	return 0;
 }
 
-static int pms_start_pass(struct track_target *t, const struct track_state *st)
+/*
+ * Register every area; @protect: write-protect what they hold too,
+ * else it all counts as written until pms_arm().
+ */
+static int pms_start_pass(struct track_target *t, const struct track_state *st,
+			  bool protect)
 {
 	struct pms_pass p;
 	unsigned int i;
@@ -278,13 +283,17 @@ static int pms_start_pass(struct track_target *t, const struct track_state *st)
 	ret = pms_pass_open(&p, t, st);
 	if (!ret)
 		ret = pms_api(&p);
-	for (i = 0; !ret && i < t->nr_areas; i++)
-		ret = pms_track_area(&p, &t->areas[i], NULL);
+	for (i = 0; !ret && i < t->nr_areas; i++) {
+		if (protect)
+			ret = pms_track_area(&p, &t->areas[i], NULL);
+		else
+			pms_register(&p, &t->areas[i]);
+	}
 	pms_pass_close(&p);
 	return ret;
 }
 
-static int pms_start(struct track_target *t, struct track_state *st)
+static int pms_begin(struct track_target *t, struct track_state *st, bool protect)
 {
 	__u64 features;
 	int ret;
@@ -300,16 +309,55 @@ static int pms_start(struct track_target *t, struct track_state *st)
 	ret = pms_create_in_target(t, st);
 	if (ret)
 		return ret;
-	ret = pms_start_pass(t, st);
+	ret = pms_start_pass(t, st, protect);
 	if (ret) {
 		/* Closing the last reference unregisters every area. */
 		t->unpark_fd(t, st);
 		return ret;
 	}
 	snprintf(st->data, sizeof(st->data), "uffd=%d", st->target_fd);
-	pr_info("%s: tracking pid %d with its fd %d\n", PMS_NAME, t->pid,
-		st->target_fd);
+	pr_info("%s: tracking pid %d with its fd %d%s\n", PMS_NAME, t->pid,
+		st->target_fd, protect ? "" : ", armed once it runs");
 	return 0;
+}
+
+static int pms_start(struct track_target *t, struct track_state *st)
+{
+	return pms_begin(t, st, true);
+}
+
+static int pms_start_unarmed(struct track_target *t, struct track_state *st)
+{
+	return pms_begin(t, st, false);
+}
+
+/*
+ * Write-protect what the areas hold, the target running. A page
+ * written before its turn is protected with that write in it (the
+ * copy comes later); one faulted in after its turn is unprotected,
+ * i.e. written. An area replaced since start (-EPERM) stays unprotected
+ * and the next collect() reports it whole.
+ */
+static int pms_arm(struct track_target *t, struct track_state *st)
+{
+	struct pms_pass p;
+	unsigned int i;
+	int ret;
+
+	ret = pms_pass_open(&p, t, st);
+	for (i = 0; !ret && i < t->nr_areas; i++) {
+		ret = pms_scan(&p, t->areas[i].start, t->areas[i].end, NULL);
+		if (ret == -EPERM) {
+			pr_info("%s: pid %d area %lx-%lx changed before it was armed\n",
+				PMS_NAME, t->pid, t->areas[i].start, t->areas[i].end);
+			ret = 0;
+		} else if (ret) {
+			pr_err("%s: can't protect pid %d area %lx-%lx: %s\n", PMS_NAME,
+			       t->pid, t->areas[i].start, t->areas[i].end, strerror(-ret));
+		}
+	}
+	pms_pass_close(&p);
+	return ret;
 }
 
 static int pms_collect(struct track_target *t, struct track_state *st,
@@ -358,4 +406,6 @@ const struct dirty_tracker pagemap_scan_tracker = {
 	.start = pms_start,
 	.collect = pms_collect,
 	.stop = pms_stop,
+	.start_unarmed = pms_start_unarmed,
+	.arm = pms_arm,
 };

@@ -26,10 +26,7 @@
 #include "log.h"
 #include "pstree.h"
 #include "rst-task.h"
-
-/* The events CRIU's lazy-pages handles, besides the faults. */
-#define LAZY_UFFD_FEATURES	(UFFD_FEATURE_EVENT_FORK | UFFD_FEATURE_EVENT_REMAP | \
-				 UFFD_FEATURE_EVENT_REMOVE | UFFD_FEATURE_EVENT_UNMAP)
+#include "uffd-probe.h"
 
 int lazy_connect(struct rst_session *rs)
 {
@@ -201,25 +198,4 @@ int lazy_finish(struct rst_session *rs)
 	if (!opts.lazy_pages)
 		return 0;
 	return lazy_send(rs->lazy_sk, LAZY_MSG_DONE, 0, -1);
-}
-
-int lazy_uffd_probe(char *why, size_t len)
-{
-	struct uffdio_api api = { .api = UFFD_API, .features = LAZY_UFFD_FEATURES };
-	int fd, ret = 0;
-
-	fd = syscall(SYS_userfaultfd, O_CLOEXEC);
-	if (fd < 0) {
-		snprintf(why, len, "userfaultfd: %s", strerror(errno));
-		return -errno;
-	}
-	if (ioctl(fd, UFFDIO_API, &api)) {
-		ret = -errno;
-		snprintf(why, len, "userfaultfd lacks the fork, remap, remove and unmap events: %s",
-			 strerror(errno));
-	} else {
-		snprintf(why, len, "restore --lazy-pages and lazy-pages use it");
-	}
-	close(fd);
-	return ret;
 }

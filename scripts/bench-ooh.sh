@@ -88,7 +88,9 @@ run_guest() {
 	env+=" BENCH_RATES='${BENCH_RATES:-0.1 1 10}' BENCH_WINDOW=${BENCH_WINDOW:-2}"
 	env+=" BENCH_REDIS=$REDIS BENCH_TRACKERS='${BENCH_TRACKERS:-}'"
 	env+=" BENCH_REDIS_KEYS=${BENCH_REDIS_KEYS:-20000} BENCH_REDIS_REQS=${BENCH_REDIS_REQS:-30000}"
-	L2_ENV=$env L2_MEM=${L2_MEM:-1536M} L2_TIMEOUT=${L2_TIMEOUT:-1500} \
+	# Shadow paging in level 1 (npt=0): EPML needs it, and every tracker
+	# of the run then pays the same MMU.
+	L1_NPT=0 L2_ENV=$env L2_MEM=${L2_MEM:-1536M} L2_TIMEOUT=${L2_TIMEOUT:-1500} \
 	VM_TIMEOUT=${VM_TIMEOUT:-1650} OOH_KO= \
 		"$NESTED/run-nested.sh" --l2-kernel backports \
 		--l2-script "$NESTED/l2-bench.sh" "${ADDS[@]}" 2>&1 | tee "$raw" |

@@ -29,6 +29,8 @@ ooh_host_pkgs="$vm_pkgs patch diffutils tar"
 apps_pkgs="redis-server redis-tools memcached nginx-light curl python3"
 test_pkgs="$test_pkgs $apps_pkgs"
 bench_pkgs="$bench_pkgs $apps_pkgs python3-matplotlib"
+# bench-migrate: two network namespaces and a veth pair (ip, ss), nsenter.
+bench_pkgs="$bench_pkgs iproute2 util-linux"
 
 case "${1:-build}" in
 build) want=$build_pkgs ;;

@@ -2,6 +2,7 @@
 """md2man.py IN.md OUT.8: turn the project's man page, written in a small
 subset of Markdown (headings, paragraphs, indented or fenced code, lists,
 tables, TERM + ":   text" definitions, **bold**, `code`, *emphasis*), into roff for man(1)."""
+import os
 import re
 import sys
 
@@ -113,7 +114,8 @@ def main():
     with open(src) as f:
         lines = f.readlines()
     with open(dst, "w") as f:
-        f.write(convert(lines, "criu"))
+        # the page's name: the output file's, without its section
+        f.write(convert(lines, os.path.basename(dst).rsplit(".", 1)[0]))
 
 
 if __name__ == "__main__":

@@ -6,6 +6,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* `criu check` */
+int cr_check(void);
+
 /* A child that pauses forever, to try kernel interfaces on; and its end. */
 pid_t check_spawn_sleeper(void);
 void check_reap(pid_t pid);

@@ -6,11 +6,5 @@
 
 /* `criu dump`: 0 on success, -errno (already reported) otherwise. */
 int cr_dump_tasks(pid_t pid, int dfd);
-/* `criu restore` */
-int cr_restore_tasks(int dfd);
-/* `criu check` */
-int cr_check(void);
-/* `criu pre-dump` */
-int cr_pre_dump_tasks(pid_t pid, int dfd);
 
 #endif /* CRIU_CR_DUMP_H */

@@ -41,6 +41,7 @@ struct cr_options {
 	bool ext_unix_sk;		/* -x, --ext-unix-sk[=INO,...] */
 	const char *ext_unix_sk_inos;	/* its inode list, NULL: all */
 	bool leave_running;		/* -R, --leave-running */
+	bool leave_stopped;		/* -s, --leave-stopped */
 	bool restore_detached;		/* -d, --restore-detached, --daemon */
 	const char *pidfile;		/* --pidfile; relative to imgs_dir */
 	const char *feature;		/* check --feature */
@@ -83,5 +84,11 @@ struct cr_options {
 };
 
 extern struct cr_options opts;
+
+/* The dumped tasks live on after a successful dump (-R or --leave-stopped). */
+static inline bool dump_leaves_alive(void)
+{
+	return opts.leave_running || opts.leave_stopped;
+}
 
 #endif /* CRIU_CR_OPTIONS_H */

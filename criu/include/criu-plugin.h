@@ -29,13 +29,14 @@
  * Version 2: trackers carry a priority; track_target has pagemap, call,
  * park_fd, parked_fd, unpark_fd and add_holes; track_state has
  * target_dev and target_ino; the exported functions above.
+ * Version 3: trackers may have start_unarmed and arm.
  */
 
 #include "dirty-tracker.h"
 #include "pagemap-walk.h"
 #include "range-set.h"
 
-#define CRIU_PLUGIN_API_VERSION	2
+#define CRIU_PLUGIN_API_VERSION	3
 
 struct criu_plugin_api {
 	unsigned int version;		/* CRIU_PLUGIN_API_VERSION */

@@ -171,6 +171,23 @@ struct dirty_tracker {
 	 * last dump with --leave-running, or a failed first pre-dump).
 	 */
 	int (*stop)(struct track_target *t, struct track_state *st);
+	/*
+	 * Optional pair (both or neither), for a pre-dump that copies the
+	 * pages after the target runs again: begin tracking with only
+	 * what needs the target stopped, so that the stop does not grow
+	 * with the memory.
+	 *
+	 * start_unarmed() is start() with every page left counted as
+	 * written (a collect() now would report them all). arm() then
+	 * re-arms the areas of @t while the target runs: criu calls it
+	 * after the target was released and before it reads any page, so
+	 * a write that comes before a page is armed is in the copy, and
+	 * one after it is reported by the next collect(). No injected
+	 * calls (the target runs). An area arm() cannot reach (unmapped or
+	 * replaced since) stays counted as written. 0 or -errno.
+	 */
+	int (*start_unarmed)(struct track_target *t, struct track_state *st);
+	int (*arm)(struct track_target *t, struct track_state *st);
 };
 
 #define TRACK_PRIO_OOH		300

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "inventory.h"		/* every dumper ends with write_inventory() */
 #include "kcmp-ids.h"
 
 struct compel_ctl;
@@ -71,15 +72,18 @@ struct dump_ctx {
 int dump_reg_file(struct dump_ctx *dc, const char *proc_path,
 		  uint32_t flags, uint64_t pos, uint32_t *id);
 
-/* inventory.img goes last: without it the folder is not an image set. */
-int write_inventory(int dfd, const struct pstree_item *root);
-
-/* Per-kind dumpers, in the order cr-dump.c runs them. 0 or -errno. */
-int dump_files(struct dump_ctx *dc, uint32_t files_id);	/* files.c */
+/*
+ * Per-kind dumpers, in the order cr-dump.c runs them. 0 or -errno.
+ * files.c: table @files_id of @dc's task but the @nr_criu_fds numbers at
+ * @criu_fds, criu's own descriptors parked in it (dirty trackers').
+ */
+int dump_files(struct dump_ctx *dc, uint32_t files_id, const int *criu_fds,
+	       unsigned int nr_criu_fds);
 /* Close what the descriptor kinds kept open across tasks. */
 int dump_files_fini(struct dump_session *sess);			/* files.c */
+/* Once the dump is over, done or failed: the kinds' session state freed. */
+void dump_files_free(struct dump_session *sess);		/* files.c */
 int dump_fs(struct dump_ctx *dc);				/* fs.c */
-void reg_cache_free(struct dump_session *sess);			/* files-reg.c */
 /* sysv-ipc.c: refuse thread @tid of @pid if it has a semaphore undo list. */
 int check_sysv_undo(pid_t pid, pid_t tid);
 

@@ -18,6 +18,7 @@ enum fault_point {
 	FI_DUMP_PAGES = 3,		/* half of the pages written */
 	FI_DUMP_BEFORE_INVENTORY = 4,	/* every image but inventory.img written */
 	FI_DUMP_KILLED = 5,		/* tree killed, its connections still open in criu */
+	FI_PRE_DUMP_UNREADABLE = 6,	/* pre-dump: pages read after release are gone */
 	FI_RESTORE_FORKED = 10,		/* child forked, still criu's copy */
 	FI_RESTORE_UNMAPPED = 11,	/* criu's memory gone from the child */
 	FI_RESTORE_MAPPED = 12,		/* dumped areas mapped and filled */

@@ -73,8 +73,15 @@ struct files_dump {
  * entry of this type; @open, once every entry was collected, opens what
  * was collected and registers each descriptor with rst_add_file()
  * (pipes need both ends first); @link, once every kind has opened its
- * files, connects files to each other (epoll registrations). Any may be
- * NULL.
+ * files, connects files to each other (epoll registrations).
+ *
+ * Cleanup, called through files.c for every kind so that no kind frees
+ * another's state: @dump_free once the dump is over, done or failed,
+ * frees what the kind keeps in the dump session; @rst_fini once the
+ * tree is built, or its restore failed (@failed), frees what the kind
+ * keeps in the restore session and, after a failure, removes what it
+ * made outside criu (socket files, say). Both may be called when the
+ * kind has nothing, and must then do nothing. Any op may be NULL.
  */
 struct fd_kind {
 	const char *name;
@@ -85,6 +92,8 @@ struct fd_kind {
 	int (*collect)(struct rst_session *rs, const FileEntry *fe);
 	int (*open)(struct rst_session *rs);
 	int (*link)(struct rst_session *rs);
+	void (*dump_free)(struct dump_session *sess);
+	void (*rst_fini)(struct rst_session *rs, bool failed);
 };
 
 extern const struct fd_kind fd_kind_reg;	/* files-reg.c */
@@ -101,8 +110,6 @@ bool is_memfd_link(const char *link);
 int dump_memfd_file(struct dump_ctx *dc, const char *who, const char *proc_path,
 		    const char *link, const struct stat *st, uint32_t flags, uint64_t pos,
 		    uint32_t *id);
-void dump_memfds_free(struct dump_session *sess);
-void rst_memfds_free(struct rst_session *rs);
 
 /*
  * pipes.c, for pipes and FIFOs: the capacity and the bytes buffered in
@@ -131,9 +138,12 @@ extern const struct fd_kind fd_kind_socket;	/* sockets.c: those no family took *
 uint32_t dump_new_file_id(struct dump_ctx *dc);
 
 /*
- * files-reg.c: a REG entry for @path, which leads to the file (@st), with
- * @flags at offset 0; its id in *@id.
+ * files-reg-entry.c: REG entry @id for @path, which leads to the file
+ * (@st, or it was remapped), with @flags at @pos; and a REG entry for
+ * @path at offset 0, its new id in *@id.
  */
+int dump_reg_write_entry(struct dump_ctx *dc, const char *path, const struct stat *st,
+			 uint32_t flags, uint64_t pos, uint32_t id);
 int dump_reg_path_entry(struct dump_ctx *dc, const char *path, const struct stat *st,
 			uint32_t flags, uint32_t *id);
 
@@ -173,11 +183,16 @@ void rst_remaps_free(struct rst_session *rs);
 int dump_fd_locks(struct files_dump *fdump, const struct fd_parms *p);
 int dump_locks_fini(struct files_dump *fdump);		/* close filelocks.img */
 
-/* The path of REG entry @id as files.img gave it, NULL if unknown. */
+/*
+ * files-reg-entry.c, restore: REG entry @id was opened from @path with
+ * @flags; the path as files.img gave it (NULL if unknown), and its open
+ * flags as restore opens it (O_RDONLY if unknown).
+ */
+int rst_reg_remember(struct rst_session *rs, uint32_t id, const char *path,
+		     uint32_t flags);
 const char *rst_reg_path(const struct rst_session *rs, uint32_t id);
-/* Its open flags, as restore opens it (O_RDONLY if unknown). */
 uint32_t rst_reg_flags(const struct rst_session *rs, uint32_t id);
-void rst_fifos_free(struct rst_session *rs);		/* fifo.c */
+void rst_reg_paths_free(struct rst_session *rs);
 
 /* "anon_inode:[NAME]" (or "anon_inode:NAME") names @name. */
 bool is_anon_link(const struct fd_parms *p, const char *name);

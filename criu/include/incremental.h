@@ -39,11 +39,19 @@ const char *incr_tracker_name(const struct incr_ctx *ic);
 bool incr_started(const struct incr_ctx *ic);
 /*
  * With the target stopped and infected: collect what changed since the
- * parent (and re-arm), or start tracking. A tracker that lost its
- * context is restarted and this dump copies everything.
+ * parent (and re-arm), or start tracking (@arm_late: a pre-dump that
+ * copies after releasing the target; the tracker may start unarmed and
+ * incr_arm() arms it). A tracker that lost its context is restarted and
+ * this dump copies everything.
  */
 int incr_collect(struct incr_ctx *ic, struct dump_ctx *dc,
-		 const struct vma_list *vmas);
+		 const struct vma_list *vmas, bool arm_late);
+/*
+ * The target released, before any page is read: arm a tracker that
+ * @arm_late let start unarmed (a failure is logged; it only makes the
+ * next dump copy more).
+ */
+int incr_arm(struct incr_ctx *ic, struct dump_ctx *dc, const struct vma_list *vmas);
 /* The parent and dirty sets for plan_pages(). */
 void incr_mem_opts(const struct incr_ctx *ic, struct mem_dump_opts *mo);
 /*
@@ -56,6 +64,13 @@ int incr_stop(struct incr_ctx *ic, struct dump_ctx *dc, const struct vma_list *v
  * parent folder, for the retry on the same parent.
  */
 void incr_keep_lost(struct incr_ctx *ic);
+/*
+ * Ranges planned but unreadable once the target ran again: kept in the
+ * new folder @dfd for the next dump on it to copy. 0 or -errno.
+ */
+int incr_carry_unread(const struct incr_ctx *ic, int dfd, const struct range_set *unread);
+/* Remove that carry again (the pre-dump failed after all). */
+void incr_carry_drop(const struct incr_ctx *ic, int dfd);
 /* After success: save the tracker state, link "parent". 0 or -errno. */
 int incr_commit(struct incr_ctx *ic, int dfd, bool keep_tracking);
 void incr_fini(struct incr_ctx *ic);

@@ -92,8 +92,6 @@ int lazy_register_task(struct rst_task *rt);
 /* Tell the daemon that the tree is complete. */
 int lazy_finish(struct rst_session *rs);
 void lazy_disconnect(struct rst_session *rs);
-/* check: userfaultfd with the events a lazy restore needs. 0, or -errno and @why. */
-int lazy_uffd_probe(char *why, size_t len);
 
 /*
  * lazy-dump.c: dump --lazy-pages. Listen on --address/--port before the

@@ -40,6 +40,12 @@ struct mem_dump_stats {
 struct mem_dump_opts {
 	const struct range_set *parent;	/* normalized, or NULL */
 	const struct range_set *dirty;	/* normalized, or NULL */
+	/*
+	 * The pages are copied after the target runs again: which of the
+	 * private pages to copy hold data is asked then (probe runs), not
+	 * with the target stopped.
+	 */
+	bool present_later;
 };
 
 /*
@@ -52,6 +58,7 @@ struct pm_run {
 	unsigned long start, end;
 	bool in_parent;
 	bool shared;			/* shmem: read through map_files */
+	bool probe;			/* the pages here that hold data, found later */
 	unsigned int vma;		/* index in the vma_list */
 };
 
@@ -61,6 +68,15 @@ struct mem_plan {
 	unsigned long data_bytes;
 	struct page_pipes pipes;	/* pre-dump: data held while it runs */
 	bool captured;
+	/*
+	 * For a copy after the target runs again, opened while it is
+	 * stopped: they stay bound to that address space whatever the
+	 * pid turns into; @held: plan_hold_target() opened them.
+	 */
+	bool held;
+	int mem_fd;			/* /proc/PID/mem */
+	int pagemap_fd;			/* /proc/PID/pagemap */
+	int pidfd;
 };
 
 int plan_pages(struct dump_ctx *dc, const struct vma_list *vmas,
@@ -79,6 +95,17 @@ int capture_plan(struct dump_ctx *dc, const struct vma_list *vmas,
 int write_pages(struct dump_ctx *dc, const struct vma_list *vmas,
 		struct mem_plan *plan, struct mem_dump_stats *st);
 void free_mem_plan(struct mem_plan *plan);
+
+/*
+ * Copying after the target runs again (mem-thawed.c). Hold the target
+ * for it while it is stopped; then, released, find the data of the
+ * probe runs and copy every data run, leaving out of the pagemap what
+ * can no longer be read: added to @unread for the next dump to copy.
+ */
+int plan_hold_target(struct dump_ctx *dc, struct mem_plan *plan);
+int write_pages_thawed(struct dump_ctx *dc, const struct vma_list *vmas,
+		       struct mem_plan *plan, struct mem_dump_stats *st,
+		       struct range_set *unread);
 
 /* Present pages of a private area: PAGEMAP_SCAN, or the pagemap file. */
 int present_ranges(pid_t pid, int pagemap_fd, unsigned long start,

@@ -39,7 +39,7 @@ struct rst_session {
 	struct rst_file *files;		/* sorted by id (rst-fds.c) */
 	unsigned int nr_files;
 	struct pipes_rst *pipes;	/* pipes.c: ends collected from files.img */
-	struct reg_paths *reg_paths;	/* files-reg.c: paths of REG entries */
+	struct reg_paths *reg_paths;	/* files-reg-entry.c: paths of REG entries */
 	struct remap_rst *remaps;	/* files-remap.c: remap-fpath.img, ghosts made */
 	struct fifos_rst *fifos;	/* fifo.c: FIFOs refilled */
 	struct memfds_rst *memfds;	/* memfd.c: inodes made */
@@ -100,7 +100,11 @@ void rst_scratch_reset(struct rst_ctx *rc);
 int prepare_files(struct rst_session *rs);
 int prepare_fdinfo(struct rst_ctx *rc, uint32_t files_id);
 int restore_fds(struct rst_ctx *rc, uint32_t files_id);
-void rst_reg_paths_free(struct rst_session *rs);		/* files-reg.c */
+/*
+ * Once the tree is built or its restore failed (@failed): every kind's
+ * restore state freed, and after a failure what it made removed.
+ */
+void rst_files_fini(struct rst_session *rs, bool failed);
 /* file-locks.c: the task's locks, taken again once its fds are back. */
 int restore_file_locks(struct rst_ctx *rc);
 /* fs.c */

@@ -26,5 +26,7 @@ int seize_tree(pid_t root, struct pstree *t);
 void unseize_tree(const struct pstree *t);
 /* After a dump: SIGKILL every process of the tree and wait for them. */
 int kill_tree(const struct pstree *t);
+/* --leave-stopped: each process gets SIGSTOP, then all are released. */
+int stop_tree(const struct pstree *t);
 
 #endif /* CRIU_SEIZE_H */

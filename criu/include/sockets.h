@@ -69,7 +69,8 @@ struct sk_dump {
 struct sk_rst {
 	struct unix_rst *unix_sks;	/* sk-unix.c */
 	struct netlink_rst *netlink_sks; /* sk-netlink.c: ids from files.img */
-	struct sk_queue_rst *queues;	/* sk-queue.c: sk-queues.img, read once */
+	struct sk_queue_rst *queues;	/* sk-queue.c: sk-queues.img, read once;
+					 * freed by the Unix kind, its one user */
 };
 
 /*
@@ -134,12 +135,7 @@ int sk_queue_restore(struct rst_session *rs, uint32_t id, int via,
 		     const struct sockaddr *to, unsigned int to_len, const char *what);
 /* After the open() of every kind: every queue was used, memory freed. */
 int sk_queue_rst_fini(struct rst_session *rs);
-
-/*
- * After the restore: on failure (@failed) the socket files created by
- * it are removed again; the restore state is freed.
- */
-void rst_sockets_fini(struct rst_session *rs, bool failed);
-void netlink_rst_fini(struct rst_session *rs);	/* sk-netlink.c */
+/* The queues' memory freed, used or not (a failed restore). */
+void sk_queue_rst_free(struct rst_session *rs);
 
 #endif /* CRIU_SOCKETS_H */

@@ -64,6 +64,8 @@ struct track_mm {
 	bool parent_tracked;		/* @state came from the parent folder */
 	bool started;			/* start()ed by this invocation */
 	bool dirty_valid;		/* @dirty says what changed */
+	bool arm_late;			/* the caller copies after release: start unarmed */
+	bool unarmed;			/* started unarmed: track_mm_arm() due */
 	struct range_set dirty;
 };
 
@@ -75,6 +77,12 @@ void track_mm_init(struct track_mm *tm, pid_t pid);
  * restarted, and @tm->dirty_valid stays false: copy everything.
  */
 int track_mm_collect(struct track_mm *tm, struct track_target *t, bool start);
+/*
+ * The target running again, before any of its pages is read: arm a
+ * tracker that started unarmed. A failure leaves its pages counted as
+ * written (logged): nothing is lost, the next dump copies more.
+ */
+int track_mm_arm(struct track_mm *tm, struct track_target *t);
 /* Stop tracking: undo what start() put into the target. */
 int track_mm_stop(struct track_mm *tm, struct track_target *t);
 /* The descriptor the tracker keeps in the target, for the dump to skip, or -1. */

@@ -176,6 +176,8 @@ t_option_line() {
 				{ echo "no 'not supported' message: $out"; return 1; }
 		else
 			grep -q 'Error' <<<"$out" || { echo "no error message: $out"; return 1; }
+			grep -q 'is not supported by criu-ooh yet' <<<"$out" &&
+				{ echo "still 'not supported': $out"; return 1; }
 		fi
 		[ "$cmd" = restore ] && alive "$PID" && { echo "restored anyway"; return 1; }
 		[ "$cmd" = restore ] || alive "$PID" || { echo "pid $PID is gone"; return 1; }

@@ -32,6 +32,10 @@
 #                   in restores of a tree and of threads: nothing is left
 #                   (kill.sh; KILL_DUMPS, KILL_PREDUMPS, KILL_RESTORES,
 #                   KILL_MAX_MS, KILL_RESTORE_MAX_MS)
+#   carry           CRIU_FAULT=6 on pre-dump: a range that can't be read
+#                   after the target runs again is left out of the pagemap,
+#                   kept in dirty-carry, and the final dump copies it: the
+#                   restored target PASSes (its memory would be zeroes there)
 #   inet            TCP connections with a peer outside the tree (inet.sh):
 #                   refused without --tcp-established, kept across dump and
 #                   restore by the network lock, left working by a failed or
@@ -332,6 +336,61 @@ group_dump_faults() {
 	# a tree and a multi-threaded process: every task must survive
 	dump_faults_on pstree 1
 	dump_faults_on thread_signals 1
+}
+
+# ---------------------------------------------------------------- carry
+
+# The pagemap of FOLDER/pagemap-PID.img has no entry over [START, END) (hex).
+pagemap_lacks() {
+	local img=$1 start=$((16#$2)) end=$((16#$3))
+
+	"${PYCRIU_PYTHON:-/usr/bin/python3}" - "$img" "$start" "$end" <<'PY'
+import sys
+import pycriu
+with open(sys.argv[1], 'rb') as f:
+    img = pycriu.images.load(f)
+lo, hi = int(sys.argv[2]), int(sys.argv[3])
+for e in img['entries'][1:]:
+    va = int(e['vaddr'], 16) if isinstance(e['vaddr'], str) else e['vaddr']
+    if va < hi and va + e['nr_pages'] * 4096 > lo:
+        sys.exit(1)
+PY
+}
+
+# Pre-dump with one range unreadable after release; the chain must restore.
+carry_unreadable() {
+	local pid=$1 name=$2 dir=$3 range
+
+	rm -rf "$dir/pre1" "$dir/final" && mkdir "$dir/pre1" "$dir/final"
+	FAULT=6 criu_run "$dir/carry-pre" pre-dump -t "$pid" -D "$dir/pre1" --track-mem \
+		--pre-dump-mode=read -v4 -o pre-dump.log
+	[ "$RC" -eq 0 ] || why "pre-dump exited $RC$(err_tail)" || return 1
+	target_is "$pid" "$name" || why "pid $pid is not running after the pre-dump" || return 1
+	[ -s "$dir/pre1/dirty-carry" ] ||
+		why "no dirty-carry in the pre-dump for the unreadable range" || return 1
+	read -r range < "$dir/pre1/dirty-carry"
+	pagemap_lacks "$dir/pre1/pagemap-$pid.img" $range ||
+		why "pagemap-$pid.img records the unreadable range $range" || return 1
+	criu_run "$dir/carry-dump" dump -t "$pid" -D "$dir/final" --prev-images-dir ../pre1 \
+		--track-mem -v4 -o dump.log
+	[ "$RC" -eq 0 ] || why "dump exited $RC$(err_tail)" || return 1
+	grep -q "left to copy (dirty-carry)" "$dir/final/dump.log" ||
+		why "the final dump did not take the carry" || return 1
+	wait_gone "$pid" || why "pid $pid alive after dump" || return 1
+	criu_run "$dir/carry-restore" restore -D "$dir/final" -d -v4 -o restore.log
+	[ "$RC" -eq 0 ] || why "restore exited $RC$(err_tail)" || return 1
+	target_is "$pid" "$name" || why "pid $pid is not $name after restore" || return 1
+	verdict "$pid" "$dir"
+}
+
+group_carry() {
+	local dir=$ROOT/carry
+
+	if ! ZDTM_ANON_MB=64 start_target maps_anon_1g "$dir"; then
+		run_test "carry_unreadable" why "can't start maps_anon_1g"
+		return
+	fi
+	run_test "carry_unreadable" carry_unreadable "$TPID" maps_anon_1g "$dir"
 }
 
 # ---------------------------------------------------------------- 2: restore faults
@@ -1023,7 +1082,7 @@ main() {
 		exec "$ZDTM/lib/subreaper" "$0" "${args[@]}" \
 			${GROUPS_TO_RUN[@]+"${GROUPS_TO_RUN[@]}"}
 	fi
-	[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(dump-faults restore-faults damaged damaged-fds input tree refused sockets kill inet)
+	[ ${#GROUPS_TO_RUN[@]} -gt 0 ] || GROUPS_TO_RUN=(dump-faults restore-faults carry damaged damaged-fds input tree refused sockets kill inet)
 
 	ROOT=$(mktemp -d "${TMPDIR:-/dev/shm}/failures.XXXXXX") || exit 1
 	CRIU=$ROOT/criu
@@ -1034,6 +1093,7 @@ main() {
 		case "$g" in
 		dump-faults) group_dump_faults ;;
 		restore-faults) group_restore_faults ;;
+		carry) group_carry ;;
 		damaged) group_damaged ;;
 		damaged-fds) group_damaged_fds ;;
 		input) group_input ;;

@@ -42,15 +42,12 @@ export ZDTM_INCR_MB=${ZDTM_INCR_MB:-64} ZDTM_ANON_MB=${ZDTM_ANON_MB:-64}
 # The zdtm runner's building blocks (proc_state, mutate, tree_list, ...).
 # shellcheck source=../zdtm/run.sh
 ZDTM_LIB_ONLY=1 source "$HERE/../zdtm/run.sh"
+# the two hosts' network: net_up, net_down, link_set, ADDR_A, ADDR_B
+# shellcheck source=hosts.sh
+source "$HERE/hosts.sh"
 CRIU=$HERE/../../criu/criu
 PORT=${MIGRATE_PORT:-27077}
 NET_TIMEOUT=${MIGRATE_TIMEOUT:-3}
-ADDR_A=10.77.0.1
-ADDR_B=10.77.0.2
-NS_A=criu-mig-a.$$
-NS_B=criu-mig-b.$$
-VETH_A=cmiga$$
-VETH_B=cmigb$$
 KEEP=0
 PASSED=0
 FAILED=0
@@ -60,23 +57,6 @@ DEFAULT_TESTS=(incr_random_pages maps_anon_1g incr_threads incr_tree_threads)
 
 in_a() { nsenter --net="/run/netns/$NS_A" "$@"; }
 in_b() { nsenter --net="/run/netns/$NS_B" "$@"; }
-
-net_up() {
-	ip netns add "$NS_A" && ip netns add "$NS_B" &&
-	ip link add "$VETH_A" type veth peer name "$VETH_B" &&
-	ip link set "$VETH_A" netns "$NS_A" && ip link set "$VETH_B" netns "$NS_B" &&
-	ip -n "$NS_A" addr add "$ADDR_A/24" dev "$VETH_A" &&
-	ip -n "$NS_B" addr add "$ADDR_B/24" dev "$VETH_B" &&
-	ip -n "$NS_A" link set lo up && ip -n "$NS_B" link set lo up &&
-	ip -n "$NS_A" link set "$VETH_A" up && ip -n "$NS_B" link set "$VETH_B" up
-}
-
-net_down() {
-	ip netns del "$NS_A" 2>/dev/null
-	ip netns del "$NS_B" 2>/dev/null
-}
-
-link_set() { ip -n "$NS_A" link set "$VETH_A" "$1"; }
 
 cleanup() {
 	local p

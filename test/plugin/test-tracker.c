@@ -12,7 +12,7 @@
  * of what criu asked, one line a call, to the file named by
  * $TEST_TRACKER_LOG (nothing is logged without it):
  *
- *   init api=2 priority=N
+ *   init api=VERSION priority=N
  *   probe
  *   start pid=P areas=N marker=M
  *   collect pid=P generation=G areas=N bytes=B present=R marker=ok|bad

@@ -144,11 +144,10 @@ kernel_notes() {
 }
 
 # L2_ONLY: the parts to run (hctest spml epml fuzz criu zdtm zdtm-epml).
-# By default, under nested paging in level 1 (L1_NPT=1, make test): all
-# that runs on SPML; under shadow paging (L1_NPT=0, make test-nested-epml):
-# EPML's. SPML's own test hangs under shadow paging
-# (written-by-process-vm-writev), and EPML still misses writes in some
-# incremental tests (Documentation/ooh-host.md).
+# By default, under nested paging in level 1 (L1_NPT=1, the first boot of
+# make test): all that runs on SPML; under shadow paging (L1_NPT=0, the
+# second boot, or make test-nested-epml alone): EPML's. SPML's own test
+# hangs under shadow paging (written-by-process-vm-writev).
 part() {
 	if [ -n "$L2_ONLY" ]; then
 		[[ " $L2_ONLY " == *" $1 "* ]]

@@ -638,6 +638,18 @@ static void t_thp(void)
 	touch(r, 6);
 	why = expect(fd, r, 512, W(6, 300));
 	result("thp-subpage-rewritten-after-drain", why ? "%s" : NULL, why);
+	/*
+	 * A page never written before first, then those of earlier
+	 * intervals: the first write after a re-arm must not make the
+	 * others writable unlogged (a host reusing its old 4K mappings of
+	 * the huge page did, for EPML).
+	 */
+	touch(r, 7);
+	touch(r, 5);
+	touch(r, 6);
+	touch(r, 300);
+	why = expect(fd, r, 512, W(5, 6, 7, 300));
+	result("thp-old-subpages-after-new", why ? "%s" : NULL, why);
 	close(fd);
 }
 

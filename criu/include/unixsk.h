@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef CRIU_SK_UNIX_H
-#define CRIU_SK_UNIX_H
+#ifndef CRIU_UNIXSK_H
+#define CRIU_UNIXSK_H
 
 /*
  * Unix sockets: what sk-unix.c (dump, unixsk.img) and sk-unix-rst.c
- * (restore) share.
+ * (restore) share, the image's meaning; neither calls the other but
+ * for the fd kind's restore ops (sk-unix-rst.h).
  *
  * unixsk.img holds every Unix socket of the tree behind a descriptor
  * (id: its files.img entry) and, with --ext-unix-sk, the named datagram
@@ -18,13 +19,6 @@
  * listener's accept queue; those follow their listener in the image,
  * in the order of the queue.
  */
-
-#include <stdbool.h>
-#include <stdint.h>
-
-#include "fdinfo.pb-c.h"
-
-struct rst_session;
 
 /* CRIU's uflags bits */
 #define USK_EXTERN	(1 << 0)	/* outside the tree: only its name is known */
@@ -40,9 +34,4 @@ struct rst_session;
 
 #define UNIX_NAME_MAX		108	/* sun_path */
 
-/* sk-unix-rst.c: the fd kind's collect and open, and the cleanup after restore */
-int unix_collect(struct rst_session *rs, const FileEntry *fe);
-int unix_open(struct rst_session *rs);
-void unix_rst_fini(struct rst_session *rs, bool failed);
-
-#endif /* CRIU_SK_UNIX_H */
+#endif /* CRIU_UNIXSK_H */
