@@ -17,24 +17,11 @@
 
 int lazy_remote_connect(void)
 {
-	int sk, ret;
-
 	if (!opts.port) {
 		pr_err("lazy-pages --page-server needs --port (and --address) of the source\n");
 		return -EINVAL;
 	}
-	ret = tls_load();
-	if (ret)
-		return ret;
-	sk = ps_connect(opts.addr, opts.port, opts.timeout);
-	if (sk < 0)
-		return sk;
-	ret = tls_secure_client(sk, opts.addr, opts.port);
-	if (ret) {
-		ps_close(sk);
-		return ret;
-	}
-	return sk;
+	return tls_connect(opts.addr, opts.port, opts.timeout);
 }
 
 int lazy_remote_get(int sk, pid_t img_pid, unsigned long img_addr, unsigned long npages,

@@ -420,9 +420,7 @@ static int server_conn_open(int sk, struct page_server_conn **pc)
 	c->old_sigpipe = signal(SIGPIPE, SIG_IGN);	/* an EPIPE is reported instead */
 	c->addr = opts.addr;
 	c->port = opts.port;
-	ret = tls_secure_client(sk, opts.addr, opts.port);
-	if (!ret)
-		ret = server_probe(c);
+	ret = server_probe(c);
 	if (ret) {
 		page_server_drop(c);
 		return ret;
@@ -442,10 +440,7 @@ int page_server_connect(struct page_server_conn **pc)
 		pr_err("--page-server needs the server's --port\n");
 		return -EINVAL;
 	}
-	ret = tls_load();
-	if (ret)
-		return ret;
-	sk = ps_connect(opts.addr, opts.port, opts.timeout);
+	sk = tls_connect(opts.addr, opts.port, opts.timeout);
 	if (sk < 0)
 		return sk;
 	ret = server_conn_open(sk, pc);

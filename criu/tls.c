@@ -413,7 +413,7 @@ static int secure(struct tls_conn *c, unsigned int flags, const char *name)
 	return ret;
 }
 
-int tls_secure_client(int sk, const char *addr, int port)
+static int tls_secure_client(int sk, const char *addr, int port)
 {
 	struct tls_conn *c;
 
@@ -426,6 +426,24 @@ int tls_secure_client(int sk, const char *addr, int port)
 	c->sk = sk;
 	snprintf(c->peer, sizeof(c->peer), "the page server at %s port %d", addr, port);
 	return secure(c, GNUTLS_CLIENT, opts.tls_no_cn_verify ? NULL : addr);
+}
+
+int tls_connect(const char *addr, int port, int timeout_s)
+{
+	int sk, ret;
+
+	ret = tls_load();
+	if (ret)
+		return ret;
+	sk = ps_connect(addr, port, timeout_s);
+	if (sk < 0)
+		return sk;
+	ret = tls_secure_client(sk, addr, port);
+	if (ret) {
+		ps_close(sk);
+		return ret;
+	}
+	return sk;
 }
 
 static int peer_addr(int sk, char *addr, size_t len, int *port)

@@ -31,13 +31,20 @@ int tls_check_options(const char *cmd);
 int tls_load(void);
 
 /*
- * Handshake on @sk, just connected to @addr:@port (the name checked in
- * the server's certificate), or just accepted by @who ("Page server",
- * "lazy dump"; the client's certificate is checked against its address).
- * Nothing without --tls. 0 with @sk secured, or -errno logged with the
- * peer; @sk is then left as it was, for ps_close().
+ * A page server's client: ps_connect() to @addr:@port, then with --tls
+ * the credentials and the handshake (the server's certificate must name
+ * @addr, 127.0.0.1 when NULL, unless --tls-no-cn-verify). The socket or
+ * -errno, logged with the peer.
  */
-int tls_secure_client(int sk, const char *addr, int port);
+int tls_connect(const char *addr, int port, int timeout_s);
+
+/*
+ * With --tls, the handshake on @sk just accepted by @who ("Page server",
+ * "lazy dump"); the client's certificate must name the address it comes
+ * from unless --tls-no-cn-verify. 0 with @sk secured (or without --tls),
+ * or -errno logged with the peer; @sk is then left as it was, for
+ * ps_close().
+ */
 int tls_secure_server(int sk, const char *who);
 
 #endif /* CRIU_TLS_H */

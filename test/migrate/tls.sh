@@ -422,8 +422,9 @@ lazy_daemon() {
 	shift 2
 	rm -rf "$w/$name"
 	cp -a "$w/src/." "$w/$name/" && rm -f "$w/$name"/*.log
-	in_ns "$CRIU" lazy-pages -D "$w/$name" --page-server --address "$ADDR" --port "$PORT" \
-		-v4 -o lazy-pages.log "$@" </dev/null >"$w/$name.out" 2>&1
+	# bounded: a daemon wrongly let in would wait for a restore for ever
+	in_ns timeout 20 "$CRIU" lazy-pages -D "$w/$name" --page-server --address "$ADDR" \
+		--port "$PORT" -v4 -o lazy-pages.log "$@" </dev/null >"$w/$name.out" 2>&1
 }
 
 case_lazy() {
