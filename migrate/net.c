@@ -34,20 +34,32 @@ static int resolve(const char *addr, int port, int passive, struct addrinfo **re
 	return 0;
 }
 
+/* A TCP socket for @addr:@port, and the address (freed by the caller). */
+static int resolved_socket(const char *addr, int port, int passive, struct addrinfo **ai)
+{
+	int sk, ret;
+
+	ret = resolve(addr, port, passive, ai);
+	if (ret)
+		return ret;
+	sk = socket((*ai)->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sk < 0) {
+		ret = -errno;
+		mig_perror("Can't create a socket for %s port %d", addr ? addr : "(any)", port);
+		freeaddrinfo(*ai);
+		return ret;
+	}
+	return sk;
+}
+
 int net_listen(const char *addr, int port)
 {
 	struct addrinfo *ai;
 	int sk, one = 1, ret;
 
-	ret = resolve(addr, port, AI_PASSIVE, &ai);
-	if (ret)
-		return ret;
-	sk = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (sk < 0) {
-		ret = -errno;
-		mig_perror("Can't create a socket for %s port %d", addr ? addr : "(any)", port);
-		goto out;
-	}
+	sk = resolved_socket(addr, port, AI_PASSIVE, &ai);
+	if (sk < 0)
+		return sk;
 	if (setsockopt(sk, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(sk, ai->ai_addr, ai->ai_addrlen) || listen(sk, 4)) {
 		ret = -errno;
@@ -97,15 +109,9 @@ int net_connect(const char *addr, int port, int timeout_s)
 	struct addrinfo *ai;
 	int sk, ret;
 
-	ret = resolve(addr, port, 0, &ai);
-	if (ret)
-		return ret;
-	sk = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (sk < 0) {
-		ret = -errno;
-		mig_perror("Can't create a socket for %s port %d", addr, port);
-		goto out;
-	}
+	sk = resolved_socket(addr, port, 0, &ai);
+	if (sk < 0)
+		return sk;
 	ret = net_set_timeout(sk, timeout_s);
 	if (!ret && connect(sk, ai->ai_addr, ai->ai_addrlen)) {
 		ret = -errno;

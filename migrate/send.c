@@ -23,6 +23,11 @@
 #include "tree.h"
 
 #define RESTORE_WAIT_FACTOR	6	/* B's restore may take this many --timeout */
+/*
+ * ... plus a second per this many bytes B holds: a restore reads every
+ * page sent, and 4 GiB took 37 s on a loaded two-core machine.
+ */
+#define RESTORE_WAIT_BYTES_PER_S	(16ULL << 20)
 
 void send_fail(struct sender *s, const char *fmt, ...)
 {
@@ -114,7 +119,8 @@ static int restore_on_b(struct sender *s)
 		ret = mig_send(s->sk, MIG_RESTORE, NULL, 0);
 	s->rep.images_ms = now_ms() - t;
 	if (!ret)
-		ret = net_set_timeout(s->sk, s->o->timeout * RESTORE_WAIT_FACTOR);
+		ret = net_set_timeout(s->sk, s->o->timeout * RESTORE_WAIT_FACTOR +
+				      report_total_bytes(&s->rep) / RESTORE_WAIT_BYTES_PER_S);
 	if (!ret)
 		ret = mig_expect(s->sk, s->msg, MIG_RUNNING);
 	if (ret) {
