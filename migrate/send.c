@@ -29,17 +29,6 @@
  */
 #define RESTORE_WAIT_BYTES_PER_S	(16ULL << 20)
 
-void send_fail(struct sender *s, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (s->rep.error[0])
-		return;		/* the first failure is the cause */
-	va_start(ap, fmt);
-	vsnprintf(s->rep.error, sizeof(s->rep.error), fmt, ap);
-	va_end(ap);
-	mig_err("%s\n", s->rep.error);
-}
 
 static int set_workdir(struct sender *s)
 {

@@ -20,19 +20,6 @@
 #include "net.h"
 #include "serve.h"
 
-int serve_fail(struct session *ss, int err, const char *fmt, ...)
-{
-	char text[MIG_MAX_ERROR];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
-	mig_err("session %s from %s: %s\n", ss->dir, ss->peer, text);
-	if (ss->sk >= 0)
-		mig_send_error(ss->sk, text);
-	return err < 0 ? err : -EIO;
-}
 
 static int hello(struct session *ss)
 {
