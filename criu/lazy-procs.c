@@ -277,7 +277,14 @@ static long copy_pages(struct lazy_proc *p, int i, unsigned long addr,
 			return copy_pages(p, i, addr, 1, buf);
 		return cut(p, addr, addr + PAGE_SIZE, NULL) ?: 1;
 	case -ENOENT:
-		/* not a registered area any more: the unmap event says it */
+		/*
+		 * The range must lie in one registered area: one split since
+		 * (mprotect sends no event) fails it whole. Page by page, only
+		 * a page of no registered area is left out, as its unmap
+		 * event says.
+		 */
+		if (npages > 1)
+			return copy_pages(p, i, addr, 1, buf);
 		pr_warn("%s: no registered area at %lx any more\n", WHO(p), addr);
 		return cut(p, addr, addr + len, NULL) ?: (long)npages;
 	}

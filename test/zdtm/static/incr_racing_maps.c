@@ -144,6 +144,22 @@ static void *mutator(void *arg)
 	return NULL;
 }
 
+/* What a page that failed its check holds instead, to tell races apart. */
+static const char *page_found(const void *page, int s, int i)
+{
+	static char what[32];
+
+	if (!page_check(page, SEED, key(s, i), PAGE_ZERO))
+		return "zeroes";
+	for (int g = 0; g < GEN_MAX; g++) {
+		if (!page_check(page, SEED, key(s, i), g)) {
+			snprintf(what, sizeof(what), "generation %d", g);
+			return what;
+		}
+	}
+	return "neither zeroes nor any generation";
+}
+
 static int check_page(int s, int i)
 {
 	unsigned long addr = (unsigned long)slot(s) + i * TEST_PAGE_SIZE;
@@ -169,8 +185,9 @@ static int check_page(int s, int i)
 		return -1;
 	}
 	if (page_check((void *)addr, SEED, key(s, i), m->gen[i])) {
-		fail("slot %d page %d does not hold %s %d", s, i,
-		     m->gen[i] == PAGE_ZERO ? "zeroes" : "generation", m->gen[i]);
+		fail("slot %d page %d does not hold %s %d: it holds %s", s, i,
+		     m->gen[i] == PAGE_ZERO ? "zeroes" : "generation", m->gen[i],
+		     page_found((void *)addr, s, i));
 		return -1;
 	}
 	return 0;
