@@ -23,6 +23,7 @@
 #include "infect.h"
 #include "log.h"
 #include "pstree.h"
+#include "task-state.h"
 #include "vma.h"
 
 /*
@@ -66,6 +67,10 @@ static int map_scratch(struct dump_ctx *dc)
 	unsigned long addr;
 	int ret;
 
+	/* what mlock.c compares with once the area is there */
+	dc->locked_kb = locked_kb(dc->pid);
+	if (dc->locked_kb < 0)
+		return dc->locked_kb;
 	ret = compel_map(dc->ctl, DUMP_SCRATCH_SIZE, PROT_READ | PROT_WRITE,
 			 MAP_SHARED | MAP_ANONYMOUS, &addr);
 	if (ret) {
