@@ -51,6 +51,8 @@ static int dump_one_process(struct pstree_item *item, struct dump_stats *ds)
 	if (!ret)
 		ret = dump_task_pages(dt);
 	if (!ret)
+		ret = dump_task_layout(dt);
+	if (!ret)
 		ret = dump_task_cores(dt);
 	if (!ret)
 		dump_stats_add(ds, &dt->ms);
@@ -107,6 +109,7 @@ int cr_dump_tasks(pid_t pid, int dfd)
 	if (ret)
 		goto out_fini;
 
+	incr_read_root_early(dfd, pid);
 	t_start = stats_now_us();
 	ret = freeze_timer_start();
 	if (!ret)

@@ -171,6 +171,7 @@ int cr_pre_dump_tasks(pid_t pid, int dfd)
 	if (ret)
 		goto out;
 
+	incr_read_root_early(dfd, pid);
 	t0 = stats_now_us();
 	ret = freeze_timer_start();
 	if (!ret)

@@ -237,6 +237,7 @@ void dmp_tasks_free(struct pstree *t)
 
 		if (!dt)
 			continue;
+		layout_reader_cancel(&dt->layout);
 		free_mem_plan(&dt->plan);
 		free_vma_list(&dt->vmas);
 		incr_fini(&dt->ic);
@@ -368,11 +369,14 @@ static int collect_outside(struct dmp_task *dt)
 	ret = read_personality(dt->dc.pid, &core->tc->personality);
 	if (!ret)
 		ret = dump_rlimits(dt->dc.pid, core);
-	/* The layout before we add our scratch page to it. */
+	/*
+	 * The layout before we add our scratch page to it, from maps: its
+	 * VmFlags come from smaps beside the copy (dump_task_layout()).
+	 */
 	if (!ret)
-		ret = parse_smaps(dt->dc.pid, &dt->vmas);
+		ret = parse_maps(dt->dc.pid, &dt->vmas);
 	if (!ret)
-		ret = collect_mappings(&dt->dc, &dt->vmas);
+		ret = check_mappings(dt->dc.pid, &dt->vmas);
 	if (!ret && !item_shares_files_with_parent(item))
 		ret = dump_task_files(dt);
 	if (!ret)
@@ -422,7 +426,7 @@ static int collect_inside(struct dmp_task *dt)
 	if (!ret)
 		ret = dump_mlock(dc);			/* needs the scratch area */
 	if (!ret)
-		ret = dump_mm(dc, &dt->vmas, &dt->st);
+		ret = dump_mm_inside(dc, &dt->mmi);
 	return ret;
 }
 
@@ -463,12 +467,26 @@ int dump_task_frozen(struct dmp_task *dt)
 		incr_stop(&dt->ic, &dt->dc, &dt->vmas);
 	if (dump_cure(&dt->dc) && !ret)
 		ret = -EIO;
+	if (!ret)
+		ret = layout_reader_start(&dt->layout, dt->dc.pid);
 	return ret;
 }
 
 int dump_task_pages(struct dmp_task *dt)
 {
 	return write_pages(&dt->dc, &dt->vmas, &dt->plan, &dt->ms);
+}
+
+int dump_task_layout(struct dmp_task *dt)
+{
+	int ret;
+
+	ret = layout_reader_finish(&dt->layout, &dt->vmas);
+	if (!ret)
+		ret = collect_mappings(&dt->dc, &dt->vmas);
+	if (!ret)
+		ret = dump_mm(&dt->dc, &dt->vmas, &dt->st, &dt->mmi);
+	return ret;
 }
 
 int dump_task_cores(struct dmp_task *dt)

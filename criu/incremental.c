@@ -62,11 +62,6 @@ static int check_parent_pid(int parent_dfd, pid_t pid, bool root, bool *found)
 }
 
 /*
- * Every page the parent's pagemap records, copied there or further up.
- * A dump through a page server asks what the server's parent holds:
- * the copy its parent kept of what it sent (page-xfer.c).
- */
-/*
  * dump --lazy-pages writes its images here to ship them, with the
  * pages it keeps, to the host that will restore: a parent whose pages
  * went to that host's page server is one it can chain to (criu-migrate
@@ -82,6 +77,11 @@ static struct cr_img *open_sent_instead(int parent_dfd, pid_t pid, struct cr_img
 	return open_image(parent_dfd, CR_FD_PAGEMAP_SENT, O_RSTR | O_OPT, pid);
 }
 
+/*
+ * Every page the parent's pagemap records, copied there or further up.
+ * A dump through a page server asks what the server's parent holds:
+ * the copy its parent kept of what it sent (page-xfer.c).
+ */
 static int read_parent_pages(int parent_dfd, pid_t pid, struct range_set *out)
 {
 	enum cr_img_type type = opts.use_page_server ? CR_FD_PAGEMAP_SENT : CR_FD_PAGEMAP;
@@ -119,6 +119,46 @@ static int read_parent_pages(int parent_dfd, pid_t pid, struct range_set *out)
 	return ret;
 }
 
+/*
+ * The root's parent pages, read before the tree is seized: decoding a
+ * parent pagemap takes milliseconds for a few GiB, which would otherwise
+ * pass with the process stopped. The other processes of a tree are only
+ * known once it is seized.
+ */
+static struct {
+	pid_t pid;		/* 0: none */
+	struct range_set pages;
+} early_root;
+
+void incr_read_root_early(int dfd, pid_t pid)
+{
+	int parent_dfd;
+
+	/* nothing is left from an earlier request of the RPC service */
+	range_set_free(&early_root.pages);
+	early_root.pid = 0;
+	if (!opts.prev_images_dir)
+		return;
+	parent_dfd = openat(dfd, opts.prev_images_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (parent_dfd < 0)
+		return;		/* open_parent() says why */
+	if (!read_parent_pages(parent_dfd, pid, &early_root.pages))
+		early_root.pid = pid;
+	else
+		range_set_free(&early_root.pages);	/* read again, and refused, later */
+	close(parent_dfd);
+}
+
+static int take_parent_pages(struct incr_ctx *ic)
+{
+	if (!ic->root || early_root.pid != ic->pid)
+		return read_parent_pages(ic->parent_dfd, ic->pid, &ic->parent_pages);
+	ic->parent_pages = early_root.pages;
+	early_root.pages = (struct range_set)RANGE_SET_INIT;
+	early_root.pid = 0;
+	return 0;
+}
+
 static int open_parent(struct incr_ctx *ic, int dfd)
 {
 	bool found;
@@ -141,7 +181,7 @@ static int open_parent(struct incr_ctx *ic, int dfd)
 		return 0;
 	}
 	if (!ret)
-		ret = read_parent_pages(ic->parent_dfd, ic->pid, &ic->parent_pages);
+		ret = take_parent_pages(ic);
 	return ret;
 }
 

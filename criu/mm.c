@@ -61,6 +61,19 @@ static int check_vma(pid_t pid, const struct vma_area *vma)
 	return -EOPNOTSUPP;
 }
 
+int check_mappings(pid_t pid, const struct vma_list *vmas)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < vmas->nr; i++) {
+		ret = check_vma(pid, &vmas->vmas[i]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
 int collect_mappings(struct dump_ctx *dc, struct vma_list *vmas)
 {
 	char path[96];
@@ -155,42 +168,48 @@ static int get_prctl(struct dump_ctx *dc, int option, long *val)
 	return *val < 0 ? *val : 0;
 }
 
-int dump_mm(struct dump_ctx *dc, const struct vma_list *vmas,
-	    const struct proc_stat *st)
+int dump_mm_inside(struct dump_ctx *dc, struct mm_inside *in)
 {
-	MmEntry mm = MM_ENTRY__INIT;
-	VmaEntry *ves = NULL, **vep = NULL;
-	unsigned long brk;
-	unsigned int i, n = 0;
-	char path[64];
 	long val;
 	int ret;
 
-	ret = get_brk(dc, &brk);
+	ret = get_brk(dc, &in->brk);
+	if (!ret)
+		ret = get_prctl(dc, PR_GET_DUMPABLE, &val);
 	if (ret)
 		return ret;
+	in->dumpable = val;
+	ret = get_prctl(dc, PR_GET_THP_DISABLE, &val);
+	if (ret)
+		return ret;
+	in->thp_disabled = val > 0;
+	return 0;
+}
+
+int dump_mm(struct dump_ctx *dc, const struct vma_list *vmas,
+	    const struct proc_stat *st, const struct mm_inside *in)
+{
+	MmEntry mm = MM_ENTRY__INIT;
+	VmaEntry *ves = NULL, **vep = NULL;
+	unsigned int i, n = 0;
+	char path[64];
+	int ret;
+
 	mm.mm_start_code = st->start_code;
 	mm.mm_end_code = st->end_code;
 	mm.mm_start_data = st->start_data;
 	mm.mm_end_data = st->end_data;
 	mm.mm_start_stack = st->start_stack;
 	mm.mm_start_brk = st->start_brk;
-	mm.mm_brk = brk;
+	mm.mm_brk = in->brk;
 	mm.mm_arg_start = st->arg_start;
 	mm.mm_arg_end = st->arg_end;
 	mm.mm_env_start = st->env_start;
 	mm.mm_env_end = st->env_end;
-
-	ret = get_prctl(dc, PR_GET_DUMPABLE, &val);
-	if (ret)
-		return ret;
 	mm.has_dumpable = true;
-	mm.dumpable = val;
-	ret = get_prctl(dc, PR_GET_THP_DISABLE, &val);
-	if (ret)
-		return ret;
+	mm.dumpable = in->dumpable;
 	mm.has_thp_disabled = true;
-	mm.thp_disabled = val > 0;
+	mm.thp_disabled = in->thp_disabled;
 
 	snprintf(path, sizeof(path), "/proc/%d/exe", dc->pid);
 	ret = dump_reg_file(dc, path, O_RDONLY, 0, &mm.exe_file_id);

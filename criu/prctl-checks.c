@@ -256,8 +256,12 @@ static int same_as_criu(pid_t pid, const char *name, bool *same)
 	return 0;
 }
 
-/* Every area's NUMA policy must be "default" (no mbind()). */
-static int check_vma_policies(pid_t pid)
+/*
+ * Every area's NUMA policy must be "default" (no mbind()). numa_maps
+ * walks every page table to count pages per node: this runs once per
+ * process, beside the copy (layout-reader.c), not for every thread.
+ */
+int check_area_policies(pid_t pid)
 {
 	char *buf, *line;
 	ssize_t len;
@@ -319,7 +323,7 @@ static int check_proc_files(pid_t pid)
 	read_optional(pid, "attr/current", buf, sizeof(buf));
 	if (buf[0] && strncmp(buf, "unconfined", 10))
 		return refuse(pid, "an LSM label (/proc/PID/attr/current)");
-	return check_vma_policies(pid);
+	return 0;
 }
 
 int check_thread_state(struct dump_ctx *dc)

@@ -13,7 +13,9 @@
 
 #include "dump.h"
 #include "incremental.h"
+#include "layout-reader.h"
 #include "mem.h"
+#include "mm.h"
 #include "proc_parse.h"
 #include "vma.h"
 
@@ -31,6 +33,8 @@ struct dmp_task {
 	struct mem_plan plan;
 	struct mem_dump_stats ms;
 	struct incr_ctx ic;		/* its parent images and tracker */
+	struct mm_inside mmi;		/* read while infected, for mm-PID.img */
+	struct layout_reader layout;	/* smaps, read beside the copy */
 };
 
 /* Before seizing: a pid that may be a root at all (not criu, valid). */
@@ -66,6 +70,11 @@ int dump_zombie(struct dmp_task *dt);
 int dump_task_frozen(struct dmp_task *dt);
 /* pagemap-PID.img and pages-N.img from the plan. */
 int dump_task_pages(struct dmp_task *dt);
+/*
+ * After the pages, the process still stopped: the areas' VmFlags (read
+ * by a thread since the cure), the files behind mappings, mm-PID.img.
+ */
+int dump_task_layout(struct dmp_task *dt);
 /* core-TID.img for every thread. */
 int dump_task_cores(struct dmp_task *dt);
 

@@ -31,6 +31,12 @@ struct incr_ctx {
  * choose the tracker. 0 or -errno.
  */
 int incr_prepare(struct incr_ctx *ic, int dfd, pid_t pid, bool root);
+/*
+ * Before seizing: read what the parent images hold of root @pid, for
+ * incr_prepare(). Quiet about what it can't read: incr_prepare() reads
+ * it again and says why.
+ */
+void incr_read_root_early(int dfd, pid_t pid);
 /* The tracker's descriptor in the target, for the dump to skip, or -1. */
 int incr_tracker_fd(const struct incr_ctx *ic);
 /* The tracker's name, NULL when not tracking. */
