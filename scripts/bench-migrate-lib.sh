@@ -92,15 +92,8 @@ now_us() { echo "${EPOCHREALTIME/./}"; }
 
 ms_between() { echo $((($2 - $1) / 1000)); }
 
-median()
-{
-	sort -g | awk '{ v[NR] = $1 }
-		END {
-			if (!NR) print "-";
-			else if (NR % 2) print v[(NR + 1) / 2];
-			else print (v[NR / 2] + v[NR / 2 + 1]) / 2;
-		}'
-}
+# median(): scripts/bench-median.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench-median.sh"
 
 thp_mode()
 {

@@ -56,15 +56,8 @@ fail()
 trap 'cleanup; rm -f "$results"' EXIT
 trap 'fail interrupted' INT TERM
 
-median()
-{
-	sort -g | awk '{ v[NR] = $1 }
-		END {
-			if (!NR) print "-";
-			else if (NR % 2) print v[(NR + 1) / 2];
-			else print (v[NR / 2] + v[NR / 2 + 1]) / 2;
-		}'
-}
+# median(): scripts/bench-median.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench-median.sh"
 
 # The frozen time in ms of an image folder's stats-dump.
 frozen_ms()
