@@ -29,6 +29,7 @@ TREE=${BENCH_TREE-8 4 128}
 OUT=${BENCH_OUT:-$root/Documentation/benchmarks/core-dump-restore.md}
 TIME=/usr/bin/time
 workload=$root/test/bench/bench-workload
+pread_fill=$root/test/bench/pread-fill
 
 work=""
 pid=""
@@ -267,7 +268,7 @@ except Exception:
 
 one_run()
 {
-	local size=$1 run=$2 dump_s dump_rss rest_s rest_rss img_mib pages summary fill_s
+	local size=$1 run=$2 dump_s dump_rss rest_s rest_rss img_mib pages summary fill_s pfill_s
 
 	work=$(mktemp -d /dev/shm/criu-ooh-bench.XXXXXX) || fail "mktemp in /dev/shm"
 	mkdir "$work/img" || fail "mkdir $work/img"
@@ -287,25 +288,34 @@ one_run()
 	summary+=$'\n'$(tail -n 1 "$work/criu.err")
 	verify_restored
 
-	printf '  run %d: workload fill %.3f s, dump %.3f s (max RSS %s MiB), restore %.3f s (max RSS %s MiB), images %d MiB, pages written %s\n' \
-		"$run" "$fill_s" "$dump_s" "$(mib "$dump_rss")" "$rest_s" "$(mib "$rest_rss")" "$img_mib" "$pages"
+	# The same image read into fresh memory by a plain program, with the
+	# restored workload gone so that the machine has the same room.
+	kill -KILL "$pid" 2>/dev/null
+	wait_gone "$pid"
+	pfill_s=$("$pread_fill" "$size" "$work/img/pages-1.img") ||
+		fail "pread-fill of $size MiB from the image failed"
+
+	printf '  run %d: workload fill %.3f s, dump %.3f s (max RSS %s MiB), restore %.3f s (max RSS %s MiB), pread fill %.3f s, images %d MiB, pages written %s\n' \
+		"$run" "$fill_s" "$dump_s" "$(mib "$dump_rss")" "$rest_s" "$(mib "$rest_rss")" "$pfill_s" "$img_mib" "$pages"
 	[ -n "$summary" ] && sed 's/^/    criu: /' <<<"$summary"
 	echo "$fill_s" >>"$stats/fill_s"
 	echo "$dump_s" >>"$stats/dump_s"
 	echo "$rest_s" >>"$stats/rest_s"
+	echo "$pfill_s" >>"$stats/pfill_s"
+	awk -v r="$rest_s" -v f="$pfill_s" 'BEGIN { printf "%.3f\n", r / f }' >>"$stats/rest_ratio"
 	echo "$dump_rss" >>"$stats/dump_rss"
 	echo "$rest_rss" >>"$stats/rest_rss"
 	echo "$img_mib" >"$stats/img_mib"
-	raw+="| $size MiB | $run | $fill_s | $dump_s | $rest_s | $(mib "$dump_rss") | $(mib "$rest_rss") | $img_mib | $pages |"$'\n'
+	raw+="| $size MiB | $run | $fill_s | $dump_s | $rest_s | $pfill_s | $(mib "$dump_rss") | $(mib "$rest_rss") | $img_mib | $pages |"$'\n'
 	cleanup
 }
 
 bench_size()
 {
-	local size=$1 run gib dump_s rest_s fill_s
+	local size=$1 run gib dump_s rest_s fill_s pfill_s ratio
 
 	check_room "$size" || {
-		rows+="| $size MiB | skipped: not enough memory | | | | | | | | |"$'\n'
+		rows+="| $size MiB | skipped: not enough memory | | | | | | | | | | |"$'\n'
 		return 0
 	}
 	echo "bench: $size MiB, $RUNS runs"
@@ -317,16 +327,19 @@ bench_size()
 	dump_s=$(median <"$stats/dump_s")
 	rest_s=$(median <"$stats/rest_s")
 	fill_s=$(median <"$stats/fill_s")
+	pfill_s=$(median <"$stats/pfill_s")
+	ratio=$(median <"$stats/rest_ratio")
 	single_dump[$size]=$dump_s
 	single_rest[$size]=$rest_s
 	awk -v s="$size" -v g="$gib" -v d="$dump_s" -v r="$rest_s" \
 		'BEGIN { printf "\"%d MiB\" %.3f %.3f\n", s, g / d, g / r }' >>"$plot_data"
 	rows+=$(awk -v s="$size" -v g="$gib" -v n="$RUNS" -v d="$dump_s" -v r="$rest_s" -v f="$fill_s" \
+		-v pf="$pfill_s" -v q="$ratio" \
 		-v dr="$(sort -n "$stats/dump_rss" | tail -n 1)" \
 		-v rr="$(sort -n "$stats/rest_rss" | tail -n 1)" \
 		-v im="$(cat "$stats/img_mib")" \
-		'BEGIN { printf "| %d MiB | %d | %.3f | %.2f | %.3f | %.2f | %.1f | %.1f | %d | %.3f (%.2f GiB/s) |\n",
-			s, n, d, g / d, r, g / r, dr / 1024, rr / 1024, im, f, g / f }')$'\n'
+		'BEGIN { printf "| %d MiB | %d | %.3f | %.2f | %.3f | %.2f | %.3f | %.2f | %.1f | %.1f | %d | %.3f (%.2f GiB/s) |\n",
+			s, n, d, g / d, r, g / r, pf, q, dr / 1024, rr / 1024, im, f, g / f }')$'\n'
 	rm -rf "$stats"
 }
 
@@ -374,7 +387,7 @@ one_tree_run()
 	echo "$dump_rss" >>"$stats/dump_rss"
 	echo "$rest_rss" >>"$stats/rest_rss"
 	echo "$img_mib" >"$stats/img_mib"
-	raw+="| tree ${nproc}x${nthr}x$size MiB | $run | $fill_s | $dump_s | $rest_s | $(mib "$dump_rss") | $(mib "$rest_rss") | $img_mib | $pages |"$'\n'
+	raw+="| tree ${nproc}x${nthr}x$size MiB | $run | $fill_s | $dump_s | $rest_s | - | $(mib "$dump_rss") | $(mib "$rest_rss") | $img_mib | $pages |"$'\n'
 	cleanup
 }
 
@@ -488,19 +501,24 @@ that time; peak RSS is criu's own, from \`/usr/bin/time -f %M\` (highest of the
 runs). After each restore the workload checks all its pages (not timed).
 For reference, "workload fill" is the time from starting the workload until
 it had written all of its memory once (page faults included; polled every
-20 ms): how fast a plain program gets fresh memory on this machine.
+20 ms): how fast a plain program gets fresh memory on this machine. "pread
+fill" is what a restore of this memory does, done by a plain program right
+after each restore, with the restored process gone: test/bench/pread-fill
+maps fresh anonymous memory of the workload's size and pread()s the image's
+pages-1.img into it in criu's chunks; "restore / pread fill" is the median of
+the per-run ratios, what criu adds to that.
 $(busy_note)
 Throughput plot (if gnuplot was installed): [$(basename "${OUT%.md}").svg]($(basename "${OUT%.md}").svg).
 
-| workload | runs | dump s (median) | dump GiB/s | restore s (median) | restore GiB/s | dump peak RSS MiB | restore peak RSS MiB | images MiB | workload fill s (median) |
-|---|---|---|---|---|---|---|---|---|---|
+| workload | runs | dump s (median) | dump GiB/s | restore s (median) | restore GiB/s | pread fill s (median) | restore / pread fill | dump peak RSS MiB | restore peak RSS MiB | images MiB | workload fill s (median) |
+|---|---|---|---|---|---|---|---|---|---|---|---|
 ${rows%$'\n'}
 $(tree_report)
 
 ## All runs
 
-| workload | run | fill s | dump s | restore s | dump peak RSS MiB | restore peak RSS MiB | images MiB | pages written (stats-dump) |
-|---|---|---|---|---|---|---|---|---|
+| workload | run | fill s | dump s | restore s | pread fill s | dump peak RSS MiB | restore peak RSS MiB | images MiB | pages written (stats-dump) |
+|---|---|---|---|---|---|---|---|---|---|
 ${raw%$'\n'}
 EOF
 }
