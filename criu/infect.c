@@ -22,8 +22,8 @@
 #include "fault-inject.h"
 #include "infect.h"
 #include "log.h"
+#include "proc_parse.h"
 #include "pstree.h"
-#include "task-state.h"
 #include "vma.h"
 
 /*

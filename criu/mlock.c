@@ -14,8 +14,6 @@
  * the stopped target, and refuses the process.
  */
 #include <errno.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 
@@ -25,24 +23,6 @@
 #include "restore.h"
 #include "task-state.h"
 #include "vma.h"
-
-long locked_kb(pid_t pid)
-{
-	char *buf, *line;
-	long kb = -ENOENT;
-	ssize_t len;
-
-	len = read_proc_file(pid, "status", &buf);
-	if (len < 0)
-		return len;
-	line = strstr(buf, "\nVmLck:");
-	if (line)
-		kb = strtol(line + 8, NULL, 10);
-	else
-		pr_err("No VmLck in /proc/%d/status\n", pid);
-	free(buf);
-	return kb;
-}
 
 int dump_mlock(struct dump_ctx *dc)
 {

@@ -415,3 +415,21 @@ void free_vma_list(struct vma_list *list)
 	free(list->vmas);
 	memset(list, 0, sizeof(*list));
 }
+
+long locked_kb(pid_t pid)
+{
+	char *buf, *line;
+	long kb = -ENOENT;
+	ssize_t len;
+
+	len = read_proc_file(pid, "status", &buf);
+	if (len < 0)
+		return len;
+	line = strstr(buf, "\nVmLck:");
+	if (line)
+		kb = strtol(line + 8, NULL, 10);
+	else
+		pr_err("No VmLck in /proc/%d/status\n", pid);
+	free(buf);
+	return kb;
+}

@@ -57,7 +57,7 @@ struct dump_ctx {
 	struct compel_ctl *ctl;
 	unsigned long scratch;		/* address in the target */
 	size_t scratch_size;
-	long locked_kb;			/* VmLck before the scratch page (mlock.c) */
+	long locked_kb;			/* VmLck before the scratch area (mlock.c) */
 	int tracker_fd;			/* a tracker's descriptor in the target, or -1 */
 	uint32_t pages_id;		/* its pages-N.img */
 };

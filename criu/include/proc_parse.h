@@ -26,5 +26,7 @@ int count_threads(pid_t pid);
 int has_children(pid_t pid);
 /* Read a whole /proc file into a malloc'ed buffer; returns its length. */
 ssize_t read_proc_file(pid_t pid, const char *name, char **buf);
+/* VmLck of /proc/PID/status in kB (mlock.c), or -errno. */
+long locked_kb(pid_t pid);
 
 #endif /* CRIU_PROC_PARSE_H */

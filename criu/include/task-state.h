@@ -87,7 +87,6 @@ struct rst_task;
 int restore_seccomp(struct rst_task *rt);
 
 /* mlock.c: locked areas (VM_LOCKED) and mlockall(MCL_FUTURE) */
-long locked_kb(pid_t pid);		/* VmLck of /proc/PID/status, or -errno */
 int dump_mlock(struct dump_ctx *dc);	/* dc->locked_kb read before the scratch */
 /* After the pages are in and the protections set. */
 int restore_mlock(struct rst_ctx *rc, const MmEntry *mm);

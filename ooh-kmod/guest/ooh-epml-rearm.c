@@ -21,7 +21,7 @@
 #include <linux/smp.h>
 #include <asm/tlbflush.h>
 
-#include "ooh-epml.h"
+#include "ooh-epml-rearm.h"
 #include "ooh-internal.h"
 
 static void ooh_epml_pass_dirty(unsigned long pfn)

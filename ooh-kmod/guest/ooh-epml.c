@@ -41,6 +41,7 @@
 #include <asm/tlbflush.h>
 
 #include "ooh-epml.h"
+#include "ooh-epml-rearm.h"
 #include "ooh-hypercall.h"
 #include "ooh-internal.h"
 

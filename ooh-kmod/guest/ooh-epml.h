@@ -3,8 +3,8 @@
 #define OOH_EPML_H
 
 /*
- * The EPML provider's per-session state (ooh-epml.c) and the re-arming of
- * written pages in the tracked process's page tables (ooh-epml-rearm.c).
+ * The EPML provider's per-session state (ooh-epml.c); the re-arming of
+ * written pages is ooh-epml-rearm.h's.
  */
 
 #include <linux/list.h>
@@ -33,14 +33,5 @@ struct ooh_epml_space {
 	struct ooh_epml_range ranges[OOH_EPML_MAX_RANGES];	/* kept for the session */
 	unsigned int nr_ranges;
 };
-
-/* Areas whose every page is reported at every drain (no dirty bits to use). */
-static inline bool ooh_epml_whole_area(unsigned long vm_flags)
-{
-	return vm_flags & (VM_SHARED | VM_HUGETLB | VM_PFNMAP | VM_IO | VM_MIXEDMAP);
-}
-
-int ooh_epml_rearm(struct mm_struct *mm, const u64 *addrs, size_t nr);
-int ooh_epml_rearm_all(struct mm_struct *mm);
 
 #endif /* OOH_EPML_H */

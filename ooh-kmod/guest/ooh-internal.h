@@ -12,7 +12,7 @@
 
 #define OOH_NAME	"ooh"
 
-/* A growing array of page addresses: one interval's answer. */
+/* A growing array of page addresses: one interval's answer (ooh-addrs.c). */
 struct ooh_addrs {
 	u64 *addrs;
 	size_t nr, cap;
@@ -81,8 +81,10 @@ struct ooh_ring_header;
 long ooh_kvm_query(unsigned int nr);
 bool ooh_ring_take_overflow(struct ooh_ring_header *r);
 
-/* ooh-main.c */
+/* ooh-providers.c */
 int ooh_pick_provider(u32 id, const struct ooh_provider_ops **out);
+/* 1 << OOH_PROVIDER_* of those that work now; what SPML's host reports. */
+u32 ooh_providers_available(u32 *spml_host_version);
 
 /* ooh-session.c */
 int ooh_session_attach(struct ooh_session *s, const struct ooh_attach *arg);

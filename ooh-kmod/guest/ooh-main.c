@@ -14,18 +14,6 @@
 #include "ooh-internal.h"
 
 /*
- * In order of preference: SPML, then EPML, then selftest (only when its
- * parameter says). EPML is not the default yet: the nested tier's zdtm
- * incr_threads saw it miss writes (Documentation/ooh.md); it is taken
- * when asked for by name.
- */
-static const struct ooh_provider_ops *const ooh_providers[] = {
-	&ooh_spml_ops,
-	&ooh_epml_ops,
-	&ooh_selftest_ops,
-};
-
-/*
  * Read a size-prefixed argument. Only the size this module knows is
  * accepted: a caller built against a newer header gets -EINVAL rather
  * than having fields silently ignored.
@@ -46,60 +34,16 @@ static int ooh_copy_arg(void *karg, size_t ksize, const void __user *uarg)
 static int ooh_ioc_version(void __user *uarg)
 {
 	struct ooh_version v;
-	const char *why;
-	u32 host = 0, hv;
-	unsigned int i;
+	u32 host;
 	int ret;
 
 	ret = ooh_copy_arg(&v, sizeof(v), uarg);
 	if (ret)
 		return ret;
 	v.abi_version = OOH_ABI_VERSION;
-	v.providers = 0;
-	for (i = 0; i < ARRAY_SIZE(ooh_providers); i++) {
-		hv = 0;
-		/* Only real providers are advertised. */
-		if (ooh_providers[i]->id == OOH_PROVIDER_NONE)
-			continue;
-		if (!ooh_providers[i]->probe(&hv, &why))
-			v.providers |= 1U << ooh_providers[i]->id;
-		if (ooh_providers[i]->id == OOH_PROVIDER_SPML)
-			host = hv;
-	}
+	v.providers = ooh_providers_available(&host);
 	v.host_version = host;
 	return copy_to_user(uarg, &v, sizeof(v)) ? -EFAULT : 0;
-}
-
-/*
- * The provider asked for, or the first one that works (0: best). The
- * error is that of the provider asked for, or of the best one (SPML).
- */
-int ooh_pick_provider(u32 id, const struct ooh_provider_ops **out)
-{
-	const char *why = NULL;
-	int ret = 0, err;
-	unsigned int i;
-	u32 hv;
-
-	if (id > OOH_PROVIDER_EPML)
-		return -EINVAL;
-	for (i = 0; i < ARRAY_SIZE(ooh_providers); i++) {
-		const struct ooh_provider_ops *p = ooh_providers[i];
-
-		if (id && p->id != id)
-			continue;
-		err = p->probe(&hv, &why);
-		if (!err) {
-			*out = p;
-			return 0;
-		}
-		if (!ret) {
-			ret = err;
-			pr_info_ratelimited(OOH_NAME ": %s unavailable: %s\n",
-					    p->name, why);
-		}
-	}
-	return ret ?: -ENODEV;
 }
 
 static int ooh_ioc_attach(struct ooh_session *s, void __user *uarg)

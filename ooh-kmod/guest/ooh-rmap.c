@@ -187,19 +187,6 @@ static bool ooh_vma_same(const struct ooh_vma *a, const struct ooh_vma *b)
 	       a->flags == b->flags;
 }
 
-int ooh_addrs_push_range(struct ooh_addrs *out, unsigned long start,
-			 unsigned long end)
-{
-	int ret;
-
-	for (; start < end; start += PAGE_SIZE) {
-		ret = ooh_addrs_push(out, start);
-		if (ret)
-			return ret;
-	}
-	return 0;
-}
-
 /*
  * Areas mapped (or replaced) since the last drain: every page of them
  * is reported. Their pages may hold what nobody wrote in the interval
