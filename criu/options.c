@@ -61,6 +61,7 @@ static int parse_tree(const char *arg);
 static int parse_verbosity(const char *arg);
 static int parse_leave_running(const char *arg);
 static int parse_ooh(const char *arg);
+static int parse_ooh_provider(const char *arg);
 static int parse_pre_dump_mode(const char *arg);
 static int parse_ghost_limit(const char *arg);
 static int parse_action_script(const char *arg);
@@ -110,6 +111,7 @@ static const struct opt_desc opt_table[] = {
 	CALL("pre-dump-mode", 0, required_argument, parse_pre_dump_mode),
 	STR("dirty-tracker", 0, dirty_tracker),
 	CALL("ooh", 0, no_argument, parse_ooh),
+	CALL("ooh-provider", 0, required_argument, parse_ooh_provider),
 	/* TLS of the page server's connections (tls.c) */
 	BOOL("tls", 0, tls),
 	STR("tls-cacert", 0, tls_cacert),
@@ -243,6 +245,21 @@ static int parse_leave_running(const char *arg)
 
 static int parse_ooh(const char *arg)
 {
+	opts.dirty_tracker = "ooh";
+	return 0;
+}
+
+/*
+ * The ooh plugin takes its provider from $CRIU_OOH_PROVIDER (it has no
+ * options of its own): the flag sets it, over what the environment had,
+ * and means the ooh tracker as --ooh does.
+ */
+static int parse_ooh_provider(const char *arg)
+{
+	if (strcmp(arg, "auto") && strcmp(arg, "spml") && strcmp(arg, "epml"))
+		return -EINVAL;
+	if (setenv("CRIU_OOH_PROVIDER", arg, 1))
+		return -errno;
 	opts.dirty_tracker = "ooh";
 	return 0;
 }

@@ -533,6 +533,36 @@ t_stats_fields() {
 }
 
 # Both --pre-dump-mode ways give a chain that restores the right memory.
+# --ooh-provider: a bad name is refused by the parser; a good one means
+# the ooh tracker (a machine without ooh.ko then says so), over what
+# $CRIU_OOH_PROVIDER says. Which provider it picks is the nested tier's.
+t_ooh_provider() {
+	local d=$WORK/oohprov out rc
+
+	out=$("$CRIU" check --feature ooh --ooh-provider=bogus 2>&1)
+	rc=$?
+	[ $rc = 1 ] || { echo "bogus provider: exit $rc"; return 1; }
+	grep -q 'invalid argument for --ooh-provider: bogus' <<<"$out" ||
+		{ echo "bogus provider: $out"; return 1; }
+	if [ -e /dev/ooh ]; then
+		echo "SKIP: this machine has /dev/ooh: the nested tier checks the provider"
+		return 0
+	fi
+	fresh_dir "$d"
+	start_sleeper
+	out=$(CRIU_OOH_PROVIDER=bogus "$CRIU" pre-dump -t "$PID" -D "$d" --track-mem \
+		--ooh-provider=epml 2>&1)
+	rc=$?
+	kill -9 "$PID" 2>/dev/null
+	reap "$PID"
+	[ $rc = 1 ] || { echo "pre-dump --ooh-provider=epml without ooh.ko: exit $rc"; return 1; }
+	grep -q 'Dirty tracker ooh can.t work here: no /dev/ooh' <<<"$out" ||
+		{ echo "pre-dump --ooh-provider=epml did not ask for the ooh tracker: $out"; return 1; }
+	grep -q bogus <<<"$out" && { echo "the flag did not win over the environment: $out"; return 1; }
+	[ -e "$d/inventory.img" ] && { echo "images were written"; return 1; }
+	return 0
+}
+
 t_stats_pre_dump_modes() {
 	local d=$WORK/modes pid mode
 
@@ -736,6 +766,7 @@ run_test check-features t_check_features
 run_test check-all t_check_all
 run_test stats-fields t_stats_fields
 run_test stats-pre-dump-modes t_stats_pre_dump_modes
+run_test ooh-provider t_ooh_provider
 run_test timeout t_timeout
 run_test log-pid t_log_pid
 run_test verbosity t_verbosity

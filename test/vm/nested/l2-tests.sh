@@ -77,18 +77,19 @@ criu_check_ooh() {
 	else
 		echo "PASS criu-check-ooh"
 	fi
-	out=$(CRIU_OOH_PROVIDER=epml criu check --feature ooh 2>&1)
+	# the flag, over an environment that says otherwise
+	out=$(CRIU_OOH_PROVIDER=spml criu check --feature ooh --ooh-provider=epml 2>&1)
 	rc=$?
 	if [ "${L1_NPT:-1}" = 0 ]; then
 		if [ "$rc" = 0 ] && [[ "$out" == *"provider epml"* ]]; then
 			echo "PASS criu-check-ooh-epml"
 		else
-			echo "FAIL criu-check-ooh-epml: CRIU_OOH_PROVIDER=epml: $out"
+			echo "FAIL criu-check-ooh-epml: --ooh-provider=epml: $out"
 		fi
 	elif [ "$rc" != 0 ] && [[ "$out" == *epml* ]]; then
 		echo "PASS criu-check-ooh-epml-refused"
 	else
-		echo "FAIL criu-check-ooh-epml-refused: CRIU_OOH_PROVIDER=epml under nested paging: exit $rc: $out"
+		echo "FAIL criu-check-ooh-epml-refused: --ooh-provider=epml under nested paging: exit $rc: $out"
 	fi
 }
 
