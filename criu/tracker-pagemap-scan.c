@@ -183,6 +183,13 @@ static void pms_unregister(struct pms_pass *p, const struct track_area *a)
  * Collect the written pages of [@start, @end) into @dirty (when not
  * NULL) and write-protect them again. -EPERM: part of the range is not
  * registered with an async write-protect userfaultfd.
+ *
+ * The kernel is always given an output vector, @dirty or a throwaway
+ * one: without it, PAGEMAP_SCAN takes its "exclusive write-protect"
+ * path, which ignores the category masks and puts a uffd-wp marker in
+ * every empty entry of the page tables it walks. A marker reads as
+ * swapped (PAGE_IS_SWAPPED, PM_SWAP), so every hole next to a page
+ * would be copied as data from then on, and restored as a page.
  */
 static int pms_scan(struct pms_pass *p, unsigned long start, unsigned long end,
 		    struct range_set *dirty)
@@ -194,8 +201,12 @@ static int pms_scan(struct pms_pass *p, unsigned long start, unsigned long end,
 		.category_anyof_mask = PMS_ANYOF,
 		.return_mask = PAGE_IS_WRITTEN,
 	};
+	struct range_set unused = RANGE_SET_INIT;
+	int ret;
 
-	return pagemap_scan_walk(p->t->pagemap, &arg, start, end, dirty);
+	ret = pagemap_scan_walk(p->t->pagemap, &arg, start, end, dirty ? dirty : &unused);
+	range_set_free(&unused);
+	return ret;
 }
 
 /* Register @a, protect all it holds, and report it whole: it is new. */
