@@ -13,6 +13,12 @@
 #   page server: dump --lazy-pages --port P (the pages stay with the dumping
 #     criu, served on loopback), the folder without them copied, lazy-pages
 #     --page-server and restore --lazy-pages from the copy, timed as above.
+#   pre-dump chain: test/bench-track/track-workload -p 50 (writes every
+#     other page, all the time), pre-dump --track-mem, dump on top of it:
+#     the pages come from two images by turns, one range per page, as in
+#     a live migration. Eager and lazy restore of the chain, timed as
+#     above (this workload can't check its memory: zdtm's --pre-dump
+#     --lazy does).
 # Every restored process checks its memory (SIGUSR1, untimed). Prints the
 # medians and writes Documentation/benchmarks/lazy.md.
 #
@@ -30,6 +36,7 @@ RUNS=${BENCH_RUNS:-5}
 SIZES=${BENCH_SIZES:-256 1024}
 OUT=${BENCH_OUT:-$root/Documentation/benchmarks/lazy.md}
 workload=$root/test/bench/bench-workload
+tracker=$root/test/bench-track/track-workload
 
 # orphans (the restored, daemonized workloads) must be reaped here, or their
 # pids stay taken and the next restore can't have them back
@@ -172,7 +179,7 @@ lazy_restore()
 
 one_run()
 {
-	local size=$1 run=$2 t0 eager_s lrun_s lall_s prun_s pall_s port i
+	local size=$1 run=$2 t0 eager_s lrun_s lall_s prun_s pall_s ceager_s crun_s call_s port i
 
 	work=$(mktemp -d /dev/shm/criu-ooh-bench-lazy.XXXXXX) || fail "mktemp"
 	mkdir "$work/img" "$work/src" "$work/dst"
@@ -210,12 +217,39 @@ one_run()
 	spid=""
 	verify_and_kill "the lazy restore from the page server"
 
-	printf '  run %d: eager %s s; lazy local: running %s s, all pages %s s; page server: running %s s, all pages %s s\n' \
-		"$run" "$eager_s" "$lrun_s" "$lall_s" "$prun_s" "$pall_s"
-	for v in eager_s lrun_s lall_s prun_s pall_s; do
+	# a pre-dump chain
+	mkdir "$work/pre" "$work/fin"
+	rm -f "$work/ready"
+	setsid "$tracker" -s "$size" -p 50 -r "$work/ready" -o "$work/rate" </dev/null >/dev/null 2>&1 &
+	pid=$!
+	disown "$pid"
+	for ((i = 0; i < 6000; i++)); do
+		[ -e "$work/ready" ] && break
+		alive "$pid" || fail "track-workload exited before it was ready"
+		sleep 0.02
+	done
+	"$CRIU" pre-dump -t "$pid" -D "$work/pre" --track-mem -v2 -o dump.log || fail "pre-dump exited $?"
+	sleep 0.5
+	"$CRIU" dump -t "$pid" -D "$work/fin" --prev-images-dir ../pre --track-mem -v2 -o dump.log ||
+		fail "dump on the pre-dump exited $?"
+	wait_reaped "$pid" || fail "pid $pid still exists after dump"
+	t0=$(now)
+	"$CRIU" restore -D "$work/fin" -d -v2 -o restore.log || fail "eager restore of the chain exited $?"
+	ceager_s=$(since "$t0" "$(now)")
+	kill -KILL "$pid"
+	wait_reaped "$pid" || fail "pid $pid not reaped"
+	start_daemon "$work/fin"
+	lazy_restore "$work/fin"
+	crun_s=$run_s call_s=$all_s
+	kill -KILL "$pid"
+	wait_reaped "$pid" || fail "pid $pid not reaped"
+
+	printf '  run %d: eager %s s; lazy local: running %s s, all pages %s s; page server: running %s s, all pages %s s; chain: eager %s s, lazy running %s s, all pages %s s\n' \
+		"$run" "$eager_s" "$lrun_s" "$lall_s" "$prun_s" "$pall_s" "$ceager_s" "$crun_s" "$call_s"
+	for v in eager_s lrun_s lall_s prun_s pall_s ceager_s crun_s call_s; do
 		echo "${!v}" >>"$stats/$v"
 	done
-	raw+="| $size MiB | $run | $eager_s | $lrun_s | $lall_s | $prun_s | $pall_s |"$'\n'
+	raw+="| $size MiB | $run | $eager_s | $lrun_s | $lall_s | $prun_s | $pall_s | $ceager_s | $crun_s | $call_s |"$'\n'
 	cleanup
 }
 
@@ -226,7 +260,7 @@ bench_size()
 
 	[ "$(awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo)" -gt $((size * 4 + 512)) ] || {
 		echo "bench-lazy: skipping $size MiB: not enough memory"
-		rows+="| $size MiB | skipped: not enough memory | | | | | |"$'\n'
+		rows+="| $size MiB | skipped: not enough memory | | | | | | | | |"$'\n'
 		return 0
 	}
 	echo "bench-lazy: $size MiB, $RUNS runs"
@@ -234,21 +268,22 @@ bench_size()
 	for ((run = 1; run <= RUNS; run++)); do
 		one_run "$size" "$run"
 	done
-	for v in eager_s lrun_s lall_s prun_s pall_s; do
+	for v in eager_s lrun_s lall_s prun_s pall_s ceager_s crun_s call_s; do
 		m[$v]=$(median <"$stats/$v")
 	done
 	rm -rf "$stats"
 	rows+=$(awk -v s="$size" -v n="$RUNS" -v e="${m[eager_s]}" -v lr="${m[lrun_s]}" \
 		-v la="${m[lall_s]}" -v pr="${m[prun_s]}" -v pa="${m[pall_s]}" \
+		-v ce="${m[ceager_s]}" -v cr="${m[crun_s]}" -v ca="${m[call_s]}" \
 		'BEGIN { mb = s / 1.0
-			printf "| %d MiB | %d | %.3f (%.0f MiB/s) | %.3f | %.3f (%.0f MiB/s, %.2fx eager) | %.3f | %.3f (%.0f MiB/s, %.2fx eager) |",
-			s, n, e, mb / e, lr, la, mb / la, la / e, pr, pa, mb / pa, pa / e }')$'\n'
+			printf "| %d MiB | %d | %.3f (%.0f MiB/s) | %.3f | %.3f (%.0f MiB/s, %.2fx eager) | %.3f | %.3f (%.0f MiB/s, %.2fx eager) | %.3f | %.3f | %.3f (%.0f MiB/s, %.2fx eager) |",
+			s, n, e, mb / e, lr, la, mb / la, la / e, pr, pa, mb / pa, pa / e, ce, cr, ca, mb / ca, ca / ce }')$'\n'
 	echo "$rows" | tail -n 2 | head -n 1
 }
 
 [ "$(id -u)" = 0 ] || { echo "bench-lazy: must run as root" >&2; exit 1; }
 [ -x "$CRIU" ] || { echo "bench-lazy: no criu at $CRIU" >&2; exit 1; }
-make -s -C "$root/test/bench" || exit 1
+make -s -C "$root/test/bench" && make -s -C "$root/test/bench-track" || exit 1
 trap 'cleanup; exit 1' INT TERM
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 for s in $SIZES; do
@@ -269,16 +304,18 @@ load1=$(cut -d' ' -f1-3 /proc/loadavg)
 	echo "Eager: \`criu restore -d\`. Lazy: \`criu lazy-pages -D DIR\` then \`criu restore -d --lazy-pages\`;"
 	echo "\"running\" is the restore's wall time, \"all pages\" from the restore's start until the daemon exits."
 	echo "Page server: \`criu dump --lazy-pages --port P\` on the source, \`criu lazy-pages --page-server\` on the target."
+	echo "Chain: track-workload -p 50 (writing every other page), \`pre-dump --track-mem\`, \`dump --prev-images-dir\`:"
+	echo "one pending range per page, from the two images by turns (memory not checked: zdtm --pre-dump 2 --lazy does)."
 	echo "Medians of the runs; MiB/s is the workload's size over the time."
 	echo
-	echo "| size | runs | eager restore s | lazy local: running s | lazy local: all pages s | page server: running s | page server: all pages s |"
-	echo "|---|---|---|---|---|---|---|"
+	echo "| size | runs | eager restore s | lazy local: running s | lazy local: all pages s | page server: running s | page server: all pages s | chain: eager s | chain lazy: running s | chain lazy: all pages s |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
 	printf '%s' "$rows"
 	echo
 	echo "## Every run"
 	echo
-	echo "| size | run | eager s | local running s | local all s | ps running s | ps all s |"
-	echo "|---|---|---|---|---|---|---|"
+	echo "| size | run | eager s | local running s | local all s | ps running s | ps all s | chain eager s | chain running s | chain all s |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
 	printf '%s' "$raw"
 	[ -n "${BENCH_NOTE:-}" ] && { echo; echo "$BENCH_NOTE"; }
 } >"$OUT"
