@@ -13,6 +13,8 @@
 #                   pages, restore time, redis throughput while tracked
 #   make bench-migrate  live migration between two network namespaces:
 #                   rounds, bytes, downtime and its parts, the slowdown
+#   make bench-lazy lazy restore against eager: time to running and until
+#                   every page is in, local images, page server, pre-dump chain
 #   make install    criu, criu-migrate, its plugins, libcriu, the man pages, an example
 #                   /etc/criu/default.conf (PREFIX=/usr/local, DESTDIR)
 
@@ -93,7 +95,7 @@ clean:
 	$(MAKE) -C lib/c clean || true
 	$(MAKE) -C test/rpc clean || true
 
-.PHONY: all deps plugins libcriu clean demo test test-vm test-nested test-nested-epml test-apps run-tree bench bench-track bench-ooh bench-apps bench-migrate fuzz install
+.PHONY: all deps plugins libcriu clean demo test test-vm test-nested test-nested-epml test-apps run-tree bench bench-track bench-ooh bench-apps bench-migrate bench-lazy fuzz install
 .SECONDARY: $(PB_C) $(PB_H)
 
 # --- user-facing jobs -------------------------------------------------------
@@ -171,6 +173,10 @@ bench-apps: all
 bench-migrate: all
 	scripts/install-deps.sh bench
 	scripts/bench-migrate.sh
+
+bench-lazy: all
+	scripts/install-deps.sh bench
+	scripts/bench-lazy.sh
 
 # --- install ------------------------------------------------------------------
 
