@@ -14,6 +14,8 @@
 #   make bench-migrate  live migration between two network namespaces:
 #                   rounds, bytes, downtime and its parts, the slowdown
 #   make bench-stop how long each dump of a pre-copy chain stops the process
+#   make bench-lazy lazy restore against eager: time to running and until
+#                   every page is in, local images, page server, pre-dump chain
 #   make install    criu, criu-migrate, its plugins, libcriu, the man pages, an example
 #                   /etc/criu/default.conf (PREFIX=/usr/local, DESTDIR)
 
@@ -94,7 +96,7 @@ clean:
 	$(MAKE) -C lib/c clean || true
 	$(MAKE) -C test/rpc clean || true
 
-.PHONY: all deps plugins libcriu clean demo test test-vm test-nested test-nested-epml test-apps run-tree bench bench-track bench-ooh bench-apps bench-migrate bench-stop fuzz install
+.PHONY: all deps plugins libcriu clean demo test test-vm test-nested test-nested-epml test-apps run-tree bench bench-track bench-ooh bench-apps bench-migrate bench-stop bench-lazy fuzz install
 .SECONDARY: $(PB_C) $(PB_H)
 
 # --- user-facing jobs -------------------------------------------------------
@@ -176,6 +178,10 @@ bench-migrate: all
 bench-stop: all
 	scripts/install-deps.sh bench
 	scripts/bench-stop.sh
+
+bench-lazy: all
+	scripts/install-deps.sh bench
+	scripts/bench-lazy.sh
 
 # --- install ------------------------------------------------------------------
 

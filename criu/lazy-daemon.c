@@ -415,10 +415,10 @@ static int push(struct lazy_daemon *d)
 	for (i = 0; i < d->nr; i++) {
 		struct lazy_proc *p = d->procs[(d->next + i) % d->nr];
 
-		if (p->dead || (!p->nr && !p->nr_retry))
+		if (p->dead || (!p->pending && !p->nr_retry))
 			continue;
 		d->next = (d->next + i + 1) % d->nr;
-		ret = lazy_proc_push(p, d->buf, LAZY_BUF_PAGES);
+		ret = lazy_proc_push(p, d->buf, LAZY_PUSH_PAGES);
 		return ret < 0 ? ret : 0;
 	}
 	return 0;

@@ -15,6 +15,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,16 +298,29 @@ static void free_src(struct lazy_src *src)
 static int find_kept(const struct lazy_src *src, pid_t pid, unsigned long addr,
 		     unsigned long len, int *fd, unsigned long *off)
 {
-	unsigned int i, j;
+	unsigned int i, j, lo, hi;
 
 	for (i = 0; i < src->nr && src->tasks[i].pid != pid; i++)
 		;
 	if (i == src->nr)
 		return -ESRCH;
-	for (j = 0; j < src->tasks[i].nr; j++) {
-		const struct kept_run *r = &src->tasks[i].runs[j];
+	/*
+	 * The last run that starts at or below @addr: a pre-dump chain keeps
+	 * hundreds of thousands of them, and a GET comes for each.
+	 */
+	lo = 0;
+	hi = src->tasks[i].nr;
+	while (lo < hi) {
+		j = lo + (hi - lo) / 2;
+		if (src->tasks[i].runs[j].start <= addr)
+			lo = j + 1;
+		else
+			hi = j;
+	}
+	if (lo) {
+		const struct kept_run *r = &src->tasks[i].runs[lo - 1];
 
-		if (r->start <= addr && addr + len <= r->end) {
+		if (addr + len <= r->end) {
 			*fd = src->tasks[i].fd;
 			*off = r->off + (addr - r->start);
 			return 0;
@@ -431,7 +446,7 @@ int lazy_dump_listen(void)
 static int serve_one(int lsk, const struct lazy_src *src)
 {
 	bool served = false;
-	int sk, ret;
+	int sk, ret, one = 1;
 
 	sk = accept4(lsk, NULL, NULL, SOCK_CLOEXEC);
 	if (sk < 0) {
@@ -439,6 +454,9 @@ static int serve_one(int lsk, const struct lazy_src *src)
 		pr_perror("lazy dump: accept");
 		return ret;
 	}
+	/* the daemon's faults wait for each answer: no Nagle delay on its tail */
+	if (setsockopt(sk, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)))
+		pr_perror("lazy dump: can't set TCP_NODELAY");
 	ret = tls_secure_server(sk, "lazy dump");
 	if (!ret)
 		ret = serve_daemon(sk, src, &served);

@@ -5,8 +5,8 @@
  * process does to its memory (the userfaultfd's events, as CRIU's daemon
  * handles them), and the copies into it.
  *
- * A fault on a page the images hold gets that page (and those after it
- * in the same range, up to the copy buffer); a fault on any other page
+ * A fault on a page the images hold gets that page (and those after it,
+ * up to LAZY_FAULT_PAGES); a fault on any other page
  * of a registered area gets a zero page, which is what the process had
  * there. mremap() moves the pending pages with the area, munmap() and
  * madvise(MADV_DONTNEED) drop them (the memory is gone or reads as
@@ -58,6 +58,7 @@ struct lazy_proc *lazy_proc_new(pid_t pid, int uffd, const struct pagemap_set *l
 				const struct pagemap_set *src)
 {
 	struct lazy_proc *p = calloc(1, sizeof(*p));
+	unsigned int i;
 
 	if (!p)
 		return NULL;
@@ -73,6 +74,10 @@ struct lazy_proc *lazy_proc_new(pid_t pid, int uffd, const struct pagemap_set *l
 	}
 	memcpy(p->r, lazy->ranges, lazy->nr * sizeof(*p->r));
 	p->nr = lazy->nr;
+	for (i = 0; i < p->nr; i++) {
+		p->pending += p->r[i].len / PAGE_SIZE;
+		p->holes += !p->r[i].len;
+	}
 	return p;
 }
 
@@ -104,12 +109,7 @@ void lazy_proc_free(struct lazy_proc *p)
 
 unsigned long lazy_proc_pending(const struct lazy_proc *p)
 {
-	unsigned long pages = 0;
-	unsigned int i;
-
-	for (i = 0; i < p->nr; i++)
-		pages += p->r[i].len / PAGE_SIZE;
-	return pages;
+	return p->pending;
 }
 
 void lazy_proc_gone(struct lazy_proc *p, const char *why)
@@ -119,7 +119,8 @@ void lazy_proc_gone(struct lazy_proc *p, const char *why)
 	pr_info("%s is gone (%s): %lu pages it no longer needs\n", WHO(p), why,
 		lazy_proc_pending(p));
 	p->dead = true;
-	p->nr = 0;
+	p->nr = p->holes = p->first = 0;
+	p->pending = 0;
 	p->nr_retry = 0;
 }
 
@@ -142,6 +143,39 @@ static int find_range(const struct lazy_proc *p, unsigned long addr)
 	return -1;
 }
 
+/* The holes squeezed out, once they are the most of the array. */
+static void compact(struct lazy_proc *p, bool always)
+{
+	unsigned int i, n = 0;
+
+	if (!p->holes || (!always && (p->holes < 1024 || p->holes < p->nr / 2)))
+		return;
+	for (i = 0; i < p->nr; i++)
+		if (p->r[i].len)
+			p->r[n++] = p->r[i];
+	p->nr = n;
+	p->holes = p->first = 0;
+}
+
+/*
+ * The first range that ends above @addr. Holes keep the address where
+ * their range ended, so the ends stay sorted and a binary search holds.
+ */
+static unsigned int first_ending_above(const struct lazy_proc *p, unsigned long addr)
+{
+	unsigned int lo = 0, hi = p->nr;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (p->r[mid].vaddr + p->r[mid].len <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* Take [@start, @end) out of the pending ranges; the pieces cut out go to @out. */
 static int cut(struct lazy_proc *p, unsigned long start, unsigned long end,
 	       struct pagemap_set *out)
@@ -149,12 +183,12 @@ static int cut(struct lazy_proc *p, unsigned long start, unsigned long end,
 	unsigned int i;
 	int ret;
 
-	for (i = 0; i < p->nr; i++) {
+	for (i = first_ending_above(p, start); i < p->nr && p->r[i].vaddr < end; i++) {
 		struct page_range *r = &p->r[i];
 		unsigned long rs = r->vaddr, re = r->vaddr + r->len;
 		unsigned long s, e;
 
-		if (re <= start || rs >= end)
+		if (!r->len)
 			continue;
 		s = rs > start ? rs : start;
 		e = re < end ? re : end;
@@ -171,6 +205,7 @@ static int cut(struct lazy_proc *p, unsigned long start, unsigned long end,
 			}
 			out->ranges[out->nr++] = piece;
 		}
+		p->pending -= (e - s) / PAGE_SIZE;
 		if (s > rs && e < re) {
 			/* the middle goes: split in two */
 			ret = reserve(p, p->nr + 1);
@@ -192,11 +227,13 @@ static int cut(struct lazy_proc *p, unsigned long start, unsigned long end,
 			r->vaddr = e;
 			r->len = re - e;
 		} else {
-			memmove(r, r + 1, (p->nr - i - 1) * sizeof(*r));
-			p->nr--;
-			i--;
+			/* a hole where it ended: see first_ending_above() */
+			r->vaddr = re;
+			r->len = 0;
+			p->holes++;
 		}
 	}
+	compact(p, false);
 	return 0;
 }
 
@@ -220,9 +257,12 @@ static int move_pending(struct lazy_proc *p, unsigned long from, unsigned long t
 		ret = cut(p, to, to + len, NULL);	/* never pending: a fresh place */
 	if (!ret)
 		ret = reserve(p, p->nr + moved.nr);
+	/* the sort must not meet a hole at the address of a range */
+	compact(p, true);
 	for (i = 0; !ret && i < moved.nr; i++) {
 		moved.ranges[i].vaddr += to - from;
 		p->r[p->nr++] = moved.ranges[i];
+		p->pending += moved.ranges[i].len / PAGE_SIZE;
 	}
 	if (!ret)
 		qsort(p->r, p->nr, sizeof(*p->r), cmp_range);
@@ -231,30 +271,104 @@ static int move_pending(struct lazy_proc *p, unsigned long from, unsigned long t
 }
 
 /*
- * Copy @npages pending pages at @addr (inside range @i). Pages copied,
- * or -EAGAIN (the address space is changing: events first), -ESRCH (it
+ * Pending pages from @addr (inside range @i) on, through the ranges that
+ * follow without a gap, up to @max.
+ */
+static unsigned long run_pages(const struct lazy_proc *p, unsigned int i, unsigned long addr,
+			       unsigned long max)
+{
+	unsigned long end = addr, limit = addr + max * PAGE_SIZE;
+
+	for (; i < p->nr && end < limit; i++) {
+		const struct page_range *r = &p->r[i];
+
+		if (!r->len)
+			continue;
+		if (r->vaddr > end)
+			break;
+		end = r->vaddr + r->len;
+	}
+	return ((end < limit ? end : limit) - addr) / PAGE_SIZE;
+}
+
+/*
+ * The data of [@addr, @addr + @len) into @buf, range by range from @i:
+ * a pread for each local piece, and one round trip to the page server for
+ * all the remote ones.
+ */
+static int fill(struct lazy_proc *p, unsigned int i, unsigned long addr, unsigned long len,
+		char *buf)
+{
+	struct lazy_get gets[LAZY_BUF_PAGES];
+	unsigned long done = 0;
+	unsigned int ngets = 0;
+
+	for (; done < len && i < p->nr; i++) {
+		const struct page_range *r = &p->r[i];
+		unsigned long a = addr + done, n, off;
+
+		if (!r->len)
+			continue;
+		n = r->vaddr + r->len - a;
+		if (n > len - done)
+			n = len - done;
+		off = r->off + (a - r->vaddr);
+		if (r->src == PAGES_SRC_REMOTE) {
+			gets[ngets++] = (struct lazy_get){ off, n / PAGE_SIZE, buf + done };
+		} else if (pread(p->src->pages_fds[r->src], buf + done, n, off) != (ssize_t)n) {
+			pr_perror("%s: short read of pages at %lu for %lx", WHO(p), off, a);
+			return -EIO;
+		}
+		done += n;
+	}
+	if (!ngets)
+		return 0;
+	return lazy_remote_get_many(p->ps_sk, p->img_pid, gets, ngets);
+}
+
+static long copy_pages(struct lazy_proc *p, int i, unsigned long addr,
+		       unsigned long npages, char *buf);
+
+/*
+ * A copy of several pages failed on one of them: each page on its own,
+ * so that one page there already (EEXIST) or an area split since the
+ * restore (ENOENT) costs one failed copy, not one per page after it.
+ */
+static long copy_singly(struct lazy_proc *p, unsigned long addr, unsigned long npages,
+			char *buf)
+{
+	unsigned long k, done = 0;
+	long ret;
+	int i;
+
+	for (k = 0; k < npages; k++) {
+		i = find_range(p, addr + k * PAGE_SIZE);
+		if (i < 0)
+			continue;
+		ret = copy_pages(p, i, addr + k * PAGE_SIZE, 1, buf);
+		if (ret < 0)
+			return done ? (long)done : ret;
+		done += ret;
+	}
+	return done;
+}
+
+/*
+ * Copy @npages pending pages at @addr (inside range @i, and on through
+ * the ranges after it, as run_pages() found them). Pages copied, or
+ * -EAGAIN (the address space is changing: events first), -ESRCH (it
  * exited), -errno.
  */
 static long copy_pages(struct lazy_proc *p, int i, unsigned long addr,
 		       unsigned long npages, char *buf)
 {
-	const struct page_range *r = &p->r[i];
-	unsigned long len = npages * PAGE_SIZE, off = r->off + (addr - r->vaddr);
+	unsigned long len = npages * PAGE_SIZE;
 	struct uffdio_copy uc = { .dst = addr, .src = (unsigned long)buf, .len = len };
-	ssize_t n;
 	int ret;
 
-	if (r->src == PAGES_SRC_REMOTE) {
-		ret = lazy_remote_get(p->ps_sk, p->img_pid, off, npages, buf);
-		if (ret)
-			return ret;
-	} else {
-		n = pread(p->src->pages_fds[r->src], buf, len, off);
-		if (n != (ssize_t)len) {
-			pr_perror("%s: short read of pages at %lu for %lx", WHO(p), off, addr);
-			return -EIO;
-		}
-	}
+	ret = fill(p, i, addr, len, buf);
+	if (ret)
+		return ret;
 	if (ioctl(p->uffd, UFFDIO_COPY, &uc) == 0) {
 		ret = cut(p, addr, addr + len, NULL);
 		p->copied += npages;
@@ -274,17 +388,17 @@ static long copy_pages(struct lazy_proc *p, int i, unsigned long addr,
 	case -EEXIST:
 		/* one of them is there already: one page at a time then */
 		if (npages > 1)
-			return copy_pages(p, i, addr, 1, buf);
+			return copy_singly(p, addr, npages, buf);
 		return cut(p, addr, addr + PAGE_SIZE, NULL) ?: 1;
 	case -ENOENT:
 		/*
 		 * The range must lie in one registered area: one split since
-		 * (mprotect sends no event) fails it whole. Page by page, only
-		 * a page of no registered area is left out, as its unmap
-		 * event says.
+		 * (mprotect sends no event), or two areas side by side, fail
+		 * it whole. Page by page, only a page of no registered area is
+		 * left out, as its unmap event says.
 		 */
 		if (npages > 1)
-			return copy_pages(p, i, addr, 1, buf);
+			return copy_singly(p, addr, npages, buf);
 		pr_warn("%s: no registered area at %lx any more\n", WHO(p), addr);
 		return cut(p, addr, addr + len, NULL) ?: (long)npages;
 	}
@@ -321,8 +435,8 @@ static int serve_fault(struct lazy_proc *p, unsigned long addr, char *buf)
 	if (i < 0) {
 		ret = zero_page(p, addr);
 	} else {
-		n = (p->r[i].vaddr + p->r[i].len - addr) / PAGE_SIZE;
-		ret = copy_pages(p, i, addr, n < LAZY_BUF_PAGES ? n : LAZY_BUF_PAGES, buf);
+		n = run_pages(p, i, addr, LAZY_FAULT_PAGES);
+		ret = copy_pages(p, i, addr, n, buf);
 	}
 	if (ret == -EAGAIN) {
 		unsigned long *r = p->retry;
@@ -418,16 +532,19 @@ int lazy_proc_events(struct lazy_proc *p, char *buf, struct lazy_proc **child)
 
 long lazy_proc_push(struct lazy_proc *p, char *buf, unsigned long max)
 {
-	unsigned long n;
 	long ret;
 
 	ret = serve_retries(p, buf);
 	if (ret)
 		return ret;
-	if (p->dead || !p->nr)
+	if (p->dead || !p->pending)
 		return 0;
-	n = p->r[0].len / PAGE_SIZE;
-	ret = copy_pages(p, 0, p->r[0].vaddr, n < max ? n : max, buf);
+	while (p->first < p->nr && !p->r[p->first].len)
+		p->first++;
+	if (max > LAZY_BUF_PAGES)
+		max = LAZY_BUF_PAGES;
+	ret = copy_pages(p, p->first, p->r[p->first].vaddr,
+			 run_pages(p, p->first, p->r[p->first].vaddr, max), buf);
 	if (ret == -EAGAIN)
 		return 0;
 	if (ret == -ESRCH) {

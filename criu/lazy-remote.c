@@ -7,7 +7,11 @@
  * the tree must not run on.
  */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <sys/socket.h>
 
 #include "cr_options.h"
 #include "lazy-daemon.h"
@@ -17,53 +21,95 @@
 
 int lazy_remote_connect(void)
 {
+	int sk, one = 1;
+
 	if (!opts.port) {
 		pr_err("lazy-pages --page-server needs --port (and --address) of the source\n");
 		return -EINVAL;
 	}
-	return tls_connect(opts.addr, opts.port, opts.timeout);
+	sk = tls_connect(opts.addr, opts.port, opts.timeout);
+	/*
+	 * A fault waits for its answer: no request may sit in the socket
+	 * until an ACK of the one before comes back (Nagle's algorithm).
+	 */
+	if (sk >= 0 && setsockopt(sk, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)))
+		pr_perror("Can't set TCP_NODELAY on the page server's connection");
+	return sk;
 }
 
-int lazy_remote_get(int sk, pid_t img_pid, unsigned long img_addr, unsigned long npages,
-		    char *buf)
+/* The answer to the GET of @g: its header, then its pages. */
+static int recv_one(int sk, pid_t img_pid, uint64_t dst, const struct lazy_get *g)
+{
+	struct page_server_iov pi;
+	int ret;
+
+	ret = ps_recv_iov(sk, &pi);
+	if (ret <= 0) {
+		pr_err("The source's page server went away while pid %d's pages at %lx came (%d)\n",
+		       img_pid, g->img_addr, ret);
+		return ret ? ret : -ECONNABORTED;
+	}
+	if (ps_cmd(pi.cmd) != PS_IOV_GET || pi.vaddr != g->img_addr || pi.dst_id != dst ||
+	    pi.nr_pages != g->npages) {
+		pr_err("The source's page server answered %s of %u pages at %llx to a GET of %lu"
+		       " pages at %lx of pid %d\n", ps_cmd_name(pi.cmd), pi.nr_pages,
+		       (unsigned long long)pi.vaddr, g->npages, g->img_addr, img_pid);
+		return -EPROTO;
+	}
+	ret = ps_recv_all(sk, g->buf, g->npages * PS_PAGE_SIZE);
+	if (ret <= 0) {
+		pr_err("The source's page server broke off in pid %d's pages at %lx\n", img_pid,
+		       g->img_addr);
+		return ret ? ret : -ECONNABORTED;
+	}
+	return 0;
+}
+
+int lazy_remote_get_many(int sk, pid_t img_pid, const struct lazy_get *g, unsigned int n)
 {
 	uint64_t dst = ps_dst_id(PS_TYPE_PID, img_pid);
-	struct page_server_iov pi;
+	struct page_server_iov *pi;
+	unsigned int i;
 	int ret;
 
 	if (sk < 0) {
 		pr_err("Pages %lx+%lu of pid %d are on the source's page server:"
 		       " run lazy-pages with --page-server --address --port\n",
-		       img_addr, npages, img_pid);
+		       g->img_addr, g->npages, img_pid);
 		return -ENOTCONN;
 	}
-	ret = ps_send_iov(sk, PS_IOV_GET, 0, npages, img_addr, dst);
-	if (!ret) {
-		ret = ps_recv_iov(sk, &pi);
-		if (ret == 0)
-			ret = -ECONNABORTED;
-		else if (ret > 0)
-			ret = 0;
+	pi = calloc(n, sizeof(*pi));
+	if (!pi)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		pi[i].cmd = ps_cmd_encode(PS_IOV_GET, 0);
+		pi[i].nr_pages = g[i].npages;
+		pi[i].vaddr = g[i].img_addr;
+		pi[i].dst_id = dst;
 	}
+	/*
+	 * All the requests in one send: the server answers them in order,
+	 * and a few KiB of them fit in the socket's buffer, so that it does
+	 * not wait for this end to read the answers first.
+	 */
+	ret = ps_send_all(sk, pi, n * sizeof(*pi));
+	free(pi);
 	if (ret) {
-		pr_err("The source's page server went away while pid %d's pages at %lx came (%d)\n",
-		       img_pid, img_addr, ret);
+		pr_err("The source's page server went away before pid %d's pages at %lx were asked (%d)\n",
+		       img_pid, g->img_addr, ret);
 		return ret;
 	}
-	if (ps_cmd(pi.cmd) != PS_IOV_GET || pi.vaddr != img_addr || pi.dst_id != dst ||
-	    pi.nr_pages != npages) {
-		pr_err("The source's page server answered %s of %u pages at %llx to a GET of %lu"
-		       " pages at %lx of pid %d\n", ps_cmd_name(pi.cmd), pi.nr_pages,
-		       (unsigned long long)pi.vaddr, npages, img_addr, img_pid);
-		return -EPROTO;
-	}
-	ret = ps_recv_all(sk, buf, npages * PS_PAGE_SIZE);
-	if (ret <= 0) {
-		pr_err("The source's page server broke off in pid %d's pages at %lx\n", img_pid,
-		       img_addr);
-		return ret ? ret : -ECONNABORTED;
-	}
-	return 0;
+	for (i = 0; i < n && !ret; i++)
+		ret = recv_one(sk, img_pid, dst, &g[i]);
+	return ret;
+}
+
+int lazy_remote_get(int sk, pid_t img_pid, unsigned long img_addr, unsigned long npages,
+		    char *buf)
+{
+	struct lazy_get g = { img_addr, npages, buf };
+
+	return lazy_remote_get_many(sk, img_pid, &g, 1);
 }
 
 int lazy_remote_close(int sk)

@@ -15,7 +15,12 @@
 
 #include "mem.h"
 
-/* Pages of one process not yet in its memory: sorted, disjoint. */
+/*
+ * Pages of one process not yet in its memory: sorted, disjoint. A range
+ * served in full stays in the array with len 0 (a hole) until holes are
+ * the most of it: a pre-dump chain leaves hundreds of thousands of one-page
+ * ranges, and taking each out at once moved the whole array each time.
+ */
 struct lazy_proc {
 	pid_t pid;			/* 0: forked after the restore */
 	pid_t parent;			/* the process it was forked from, or 0 */
@@ -26,6 +31,9 @@ struct lazy_proc {
 	int ps_sk;			/* the source's page server (PAGES_SRC_REMOTE), or -1 */
 	struct page_range *r;
 	unsigned int nr, cap;
+	unsigned int holes;		/* ranges of len 0 among the nr */
+	unsigned int first;		/* every range before this one is a hole */
+	unsigned long pending;		/* pages in the ranges */
 	unsigned long *retry;		/* faults to serve again (events came first) */
 	unsigned int nr_retry, cap_retry;
 	bool dead;
@@ -50,14 +58,32 @@ long lazy_proc_push(struct lazy_proc *p, char *buf, unsigned long max);
 /* Forget the process: it exited. */
 void lazy_proc_gone(struct lazy_proc *p, const char *why);
 
+/* One run of pages to fetch from the page server. */
+struct lazy_get {
+	unsigned long img_addr;
+	unsigned long npages;
+	char *buf;
+};
+
 /* lazy-remote.c: pages from the source's page server (PS_IOV_GET). 0 or -errno. */
 int lazy_remote_connect(void);
 int lazy_remote_get(int sk, pid_t img_pid, unsigned long img_addr, unsigned long npages,
 		    char *buf);
+/* Several runs: every request sent at once, then the answers (one round trip). */
+int lazy_remote_get_many(int sk, pid_t img_pid, const struct lazy_get *g, unsigned int n);
 int lazy_remote_close(int sk);
 
-/* The copy buffer the daemon hands to lazy_proc_*(). */
-#define LAZY_BUF_PAGES	64
+/*
+ * A fault gets its page and those after it up to LAZY_FAULT_PAGES; a push
+ * copies up to LAZY_PUSH_PAGES at once, across ranges that follow each
+ * other. The push is bounded so that a fault coming meanwhile waits for
+ * at most one chunk (2 MiB: about a millisecond from a local image, 17 ms
+ * on a 1 Gbit/s link). The copy buffer the daemon hands to lazy_proc_*()
+ * holds LAZY_PUSH_PAGES.
+ */
+#define LAZY_FAULT_PAGES	64
+#define LAZY_PUSH_PAGES		512
+#define LAZY_BUF_PAGES		LAZY_PUSH_PAGES
 
 /* lazy-watchdog.c: start it; the daemon keeps the returned socket. */
 int lazy_watchdog_start(void);

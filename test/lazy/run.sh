@@ -20,6 +20,11 @@
 #                   loopback; lazy-pages --page-server and restore --lazy-pages
 #                   on "B" from the images without them: the test PASSes, B
 #                   never held those pages, both ends exit 0
+#   page_server_chain  as page_server, the final dump --lazy-pages on top of a
+#                   pre-dump (incr_random_pages, a round between them): B
+#                   has the pre-dump, A keeps the pages written since, so a
+#                   copy takes pieces from both, several from A in one
+#                   round trip; the test PASSes
 #   source_killed   the dumping criu (the source) SIGKILLed while pages are
 #                   missing: the daemon fails and the restored tree is killed
 #   zdtm            ../zdtm/run.sh --lazy: every zdtm test restored lazily
@@ -262,6 +267,43 @@ case_page_server() {
 		{ echo "crit can't decode the rewritten pagemap"; return 1; }
 }
 
+case_page_server_chain() {
+	local w=$1 port=$((27000 + RANDOM % 2000)) i
+
+	start_target incr_random_pages "$w" || { echo "can't start the test"; return 1; }
+	mkdir -p "$w/src/pre" "$w/src/fin" "$w/dst"
+	"$CRIU" pre-dump -t "$TPID" -D "$w/src/pre" --track-mem -v4 -o dump.log >"$w/pre.out" 2>&1 ||
+		{ echo "pre-dump failed"; return 1; }
+	kill -USR1 "$TPID"
+	for ((i = 0; i < 100; i++)); do
+		[ "$(cat "$w/out.round" 2>/dev/null)" = 1 ] && break
+		sleep 0.1
+	done
+	[ "$(cat "$w/out.round" 2>/dev/null)" = 1 ] || { echo "round 1 not done"; return 1; }
+	"$CRIU" dump -t "$TPID" -D "$w/src/fin" --prev-images-dir ../pre --track-mem --lazy-pages \
+		--address 127.0.0.1 --port "$port" -v4 -o dump.log </dev/null >"$w/dump.out" 2>&1 &
+	SPID=$!
+	for ((i = 0; i < 200; i++)); do
+		grep -q "waiting for the lazy-pages daemon" "$w/src/fin/dump.log" 2>/dev/null && break
+		kill -0 "$SPID" 2>/dev/null || { echo "dump --lazy-pages exited"; return 1; }
+		sleep 0.05
+	done
+	wait_gone "$TPID" 50 || { echo "pid $TPID still runs after the dump"; return 1; }
+	cp -a "$w/src/." "$w/dst/" && rm -f "$w/dst/fin/dump.log"
+	"$CRIU" lazy-pages -D "$w/dst/fin" --page-server --address 127.0.0.1 --port "$port" \
+		-v4 -o lazy-pages.log </dev/null >"$w/lazy.out" 2>&1 &
+	DPID=$!
+	for ((i = 0; i < 100; i++)); do
+		[ -S "$w/dst/fin/lazy-pages.socket" ] && break
+		sleep 0.05
+	done
+	"$CRIU" restore -D "$w/dst/fin" -d --lazy-pages -v4 -o restore.log >"$w/restore.out" 2>&1 ||
+		{ echo "restore --lazy-pages failed"; return 1; }
+	wait "$DPID" || { echo "the daemon exited $?"; return 1; }
+	verdict "$w" || { echo "the test did not PASS: $(cat "$w/out" 2>/dev/null)"; return 1; }
+	wait "$SPID" || { echo "dump --lazy-pages exited $?"; return 1; }
+}
+
 case_source_killed() {
 	local w=$1
 
@@ -320,7 +362,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ ${#CASES[@]} -gt 0 ] || CASES=(no_daemon bad_input restore_fault daemon_killed page_server
-				 source_killed zdtm)
+				 page_server_chain source_killed zdtm)
 [ -x "$CRIU" ] || { log "no criu at $CRIU"; exit 2; }
 CRIU=$(cd "$(dirname "$CRIU")" && pwd)/$(basename "$CRIU")
 make -s -C "$ZDTM" >&2 || exit 1
