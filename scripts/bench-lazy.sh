@@ -102,10 +102,8 @@ fail()
 	exit 1
 }
 
-median()
-{
-	sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
+# median(): scripts/bench-median.sh
+. "$(dirname "${BASH_SOURCE[0]}")/bench-median.sh"
 
 start_workload()
 {
