@@ -120,9 +120,9 @@ static int ooh_probe_provider(const struct ooh_version *v, char *why, size_t len
 		 (v->providers & (1U << OOH_PROVIDER_SPML)) ? " " : "",
 		 v->providers & (1U << OOH_PROVIDER_SPML) ? "spml" : "");
 	ooh_provider_wanted(&want);	/* checked by ooh_probe() */
-	/* As ooh.ko's "best": EPML where the host offers it, else SPML. */
-	use = want ?: (v->providers & (1U << OOH_PROVIDER_EPML)) ?
-	      OOH_PROVIDER_EPML : OOH_PROVIDER_SPML;
+	/* As ooh.ko's "best": SPML first (EPML only by name, for now). */
+	use = want ?: (v->providers & (1U << OOH_PROVIDER_SPML)) ?
+	      OOH_PROVIDER_SPML : OOH_PROVIDER_EPML;
 	if (!(v->providers & (1U << use))) {
 		snprintf(why, len, "provider %s asked for by %s is not available (available: %s)",
 			 ooh_provider_name(use), OOH_PROVIDER_ENV, avail);
