@@ -147,13 +147,15 @@ kernel_notes() {
 # L2_ONLY: the parts to run (hctest spml epml fuzz criu zdtm zdtm-epml).
 # By default, under nested paging in level 1 (L1_NPT=1, the first boot of
 # make test): all that runs on SPML; under shadow paging (L1_NPT=0, the
-# second boot, or make test-nested-epml alone): EPML's. SPML's own test
-# hangs under shadow paging (written-by-process-vm-writev).
+# second boot): EPML's own tests. SPML's own test hangs under shadow
+# paging (written-by-process-vm-writev). The zdtm suite on EPML runs with
+# make test-nested-epml only (its Makefile sets L2_ONLY): it still fails
+# now and then (a level 2 panic, incr_dontneed; Documentation/ooh.md).
 part() {
 	if [ -n "$L2_ONLY" ]; then
 		[[ " $L2_ONLY " == *" $1 "* ]]
 	elif [ "${L1_NPT:-1}" = 0 ]; then
-		[[ " hctest epml criu zdtm-epml " == *" $1 "* ]]
+		[[ " hctest epml criu " == *" $1 "* ]]
 	else
 		[[ " hctest spml fuzz criu zdtm " == *" $1 "* ]]
 	fi
