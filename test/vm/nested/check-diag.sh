@@ -14,8 +14,11 @@ fail() {
 	exit 1
 }
 
-out=$("$NESTED_DIR/run-nested.sh" --l2-script "$NESTED_DIR/l2-crash.sh" 2>&1)
+# run-vm.sh keeps a failed guest's folder: ours go in one we remove.
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/check-diag.XXXXXX") || fail "no temporary folder"
+out=$(TMPDIR=$tmp "$NESTED_DIR/run-nested.sh" --l2-script "$NESTED_DIR/l2-crash.sh" 2>&1)
 rc=$?
+rm -rf "$tmp"
 echo "$out" | grep -E '^(l1|l2-console|l1-dmesg|FAIL)' | tail -n 40
 [ "$rc" != 0 ] || fail "run-nested.sh exit 0 for a level 2 that panicked"
 echo "$out" | grep -q '^l2-console: .*l2-crash: marker before the panic' ||
