@@ -13,7 +13,8 @@
 # script exits with the second level's status (124: none reported).
 # When the second level does not end with status 0, the tail of its kernel
 # console ("l2-console: ") and of this level's kernel log ("l1-dmesg: ")
-# follow, so that a panic, an oops or a KVM warning shows in the log.
+# follow, so that a panic, an oops or a KVM warning shows in the log; when
+# it ends well, only this level's kernel warnings (if any) are shown.
 # Environment: L2_MEM (default 512M), L2_TIMEOUT (default 480 s),
 # L2_APPEND (more kernel command line), L2_DIAG_LINES (default 60).
 
@@ -47,6 +48,13 @@ diagnose() {
 	dmesg | tail -n +"$((kmsg_before + 1))" | tail -n "$DIAG_LINES" | sed 's/^/l1-dmesg: /'
 }
 
+# Even when the second level ended well: warnings of this level's kernel
+# (the patched KVM's WARN_ONs) while it ran, a sign of the next failure.
+kvm_warnings() {
+	dmesg | tail -n +"$(($1 + 1))" | grep -E 'WARNING|BUG|Oops|Call Trace' |
+		head -n 20 | sed 's/^/l1-dmesg: /'
+}
+
 main() {
 	local t0 rc qemu_rc kmsg_before
 
@@ -68,7 +76,10 @@ main() {
 	qemu_rc=${PIPESTATUS[0]}
 	rc=$(tr -d '\r' <"$L2_OUT" | sed -n 's/^VMTEST-EXIT: //p' | tail -n1)
 	echo "l1: second level ran $(($(date +%s) - t0)) s, exit ${rc:-none}"
-	[ "$rc" = 0 ] && [ "$qemu_rc" = 0 ] && exit 0
+	if [ "$rc" = 0 ] && [ "$qemu_rc" = 0 ]; then
+		kvm_warnings "$kmsg_before"
+		exit 0
+	fi
 	diagnose "$qemu_rc" "$kmsg_before"
 	[ -z "$rc" ] && exit 124
 	[ "$rc" = 0 ] && exit 1
