@@ -11,8 +11,9 @@
 # and ttyS1 (an ISA port added to microvm) where its /init reports as
 # "VMTEST: line"; those lines are printed here without the prefix, and this
 # script exits with the second level's status (124: none reported).
-# When the second level does not end with status 0, the tail of its kernel
-# console ("l2-console: ") and of this level's kernel log ("l1-dmesg: ")
+# When the second level does not end with status 0, its first kernel error
+# ("l2-first: "), the tail of its kernel console ("l2-console: ") and of this
+# level's kernel log ("l1-dmesg: ")
 # follow, so that a panic, an oops or a KVM warning shows in the log; when
 # it ends well, only this level's kernel warnings (if any) are shown.
 # Environment: L2_MEM (default 512M), L2_TIMEOUT (default 480 s),
@@ -42,6 +43,12 @@ diagnose() {
 	echo "l1: qemu exit $qemu_rc (124: timeout; 0 with no status: reset or panic)"
 	echo "l1: ---- what qemu printed besides the results"
 	tr -d '\r' <"$L2_OUT" | grep -v '^VMTEST' | tail -n 20 | sed 's/^/l2-qemu: /'
+	# A fault inside a fault handler repeats until the stack runs out: the
+	# tail shows only the repeats, the first report says what happened.
+	echo "l1: ---- the second level's first kernel error, if any"
+	tr -d '\r' <"$L2_CONSOLE" |
+		sed -n '/BUG:\|Oops\|WARNING:\|general protection\|Kernel panic/,$p' |
+		head -n 40 | sed 's/^/l2-first: /'
 	echo "l1: ---- tail of the second level's kernel console"
 	tr -d '\r' <"$L2_CONSOLE" | tail -n "$DIAG_LINES" | sed 's/^/l2-console: /'
 	echo "l1: ---- this level's kernel log since the second level started"
