@@ -163,6 +163,10 @@ part() {
 
 main() {
 	local out=/tmp/l2-tests.out
+	# Everything the kernel says from here on (hctest's lines, warnings)
+	# goes to this level's console, a file level 1 shows only when we die
+	# or fail: the last line before a silent death names where it was.
+	echo 7 >/proc/sys/kernel/printk
 	{
 		part hctest && hctest
 		part spml && spml_tests spml
