@@ -7,7 +7,8 @@
  * anything is created, to the folder that holds its data; then the child
  * reads the pages itself with one injected pread64() per range, from the
  * pages images it inherited, so the data goes from the page cache
- * straight into its memory.
+ * straight into its memory. Many small ranges (a pre-dump chain's) are
+ * written by criu in batches instead (fill-batch.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fill-batch.h"
 #include "image.h"
 #include "log.h"
 #include "mem.h"
@@ -425,19 +427,47 @@ int rst_fill_range(struct rst_ctx *rc, int pages_fd, unsigned long addr,
 	return 0;
 }
 
+/*
+ * Ranges below FILL_SMALL go through criu's batches (fill-batch.c) once
+ * there are many of them; the others are read by the task itself,
+ * straight from the page cache into its memory.
+ */
+#define FILL_SMALL		(64UL << 10)
+#define FILL_MANY_RANGES	64
+
 long restore_pages(struct rst_ctx *rc, const struct pagemap_set *ps)
 {
+	bool batch = ps->nr >= FILL_MANY_RANGES;
+	struct fill_batch *b = NULL;
 	unsigned long nr = 0;
 	unsigned int i;
-	int ret;
+	int ret = 0;
 
-	for (i = 0; i < ps->nr; i++) {
+	if (batch) {
+		b = malloc(sizeof(*b));
+		if (!b)
+			return -ENOMEM;
+		fill_batch_init(b, rc->pid);
+	}
+	for (i = 0; i < ps->nr && !ret; i++) {
 		const struct page_range *r = &ps->ranges[i];
+		int fd = ps->pages_fds[r->src];
 
-		ret = rst_fill_range(rc, ps->pages_fds[r->src], r->vaddr, r->len, r->off);
-		if (ret)
-			return ret;
+		if (batch && r->len < FILL_SMALL) {
+			ret = fill_batch_add(b, fd, r->vaddr, r->len, r->off);
+		} else {
+			if (batch)
+				ret = fill_batch_flush(b);
+			if (!ret)
+				ret = rst_fill_range(rc, fd, r->vaddr, r->len, r->off);
+		}
 		nr += r->len >> PAGE_SHIFT;
 	}
-	return nr;
+	if (batch) {
+		if (!ret)
+			ret = fill_batch_flush(b);
+		fill_batch_fini(b);
+		free(b);
+	}
+	return ret ? ret : (long)nr;
 }
