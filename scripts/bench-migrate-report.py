@@ -26,6 +26,9 @@ def parse(path):
             if not words or words[0] not in ("meta", "run"):
                 continue
             kv = dict(w.split("=", 1) for w in words[1:] if "=" in w)
+            # a line of the report's prose may begin with "run" too
+            if not kv:
+                continue
             if words[0] == "meta":
                 meta.update(kv)
             else:
