@@ -220,8 +220,11 @@ int cr_restore_tasks(int dfd)
 		goto out;
 	pick_fd_base(&rs, &t);
 	ret = lazy_connect(&rs);
+	/* the daemon reads its images meanwhile */
 	if (!ret)
 		ret = rst_tasks_prepare(&rs, &t);
+	if (!ret)
+		ret = lazy_wait_ready(&rs);
 	if (ret)
 		goto out_close;
 	ret = restore_tree(&rs, &t, &l, &st);

@@ -5,9 +5,14 @@
  *
  * Reading never trusts the file: every length is bounded before it is
  * allocated, every short read is reported with the file's name, and a
- * message protobuf-c refuses is an error, not a crash. Nothing is
- * buffered, so img_raw_fd() and read_img_buf() always see the position
- * the last entry left.
+ * message protobuf-c refuses is an error, not a crash.
+ *
+ * Entries are read through a read-ahead buffer: a pre-dump chain's
+ * pagemaps hold hundreds of thousands of small entries, and two read()
+ * calls for each made restore spend most of its time in system calls.
+ * img_raw_fd() hands back what was read ahead (the file position goes
+ * back to where the last entry ended), so raw users see the position the
+ * entries left.
  *
  * Not thread safe: the list of created files is global and unlocked.
  */
@@ -30,12 +35,17 @@
 
 /* Entries up to this size are framed on the stack, bigger ones on the heap. */
 #define IMG_STACK_BUF	4096
+/* Read-ahead of an image opened for reading. */
+#define IMG_RBUF_SIZE	(64U << 10)
 
 struct cr_img {
 	int			fd;	/* -1: O_OPT image whose file is absent */
 	unsigned long		flags;
 	const struct cr_img_desc *desc;
 	char			name[IMG_NAME_MAX];
+	uint8_t			*rbuf;	/* read-ahead, NULL: reads go to the file */
+	unsigned int		rpos;	/* next unread byte of rbuf */
+	unsigned int		rlen;	/* bytes held in rbuf */
 };
 
 /* ---- files created in this run, for images_discard() ------------------ */
@@ -174,6 +184,50 @@ static ssize_t read_full(int fd, void *buf, size_t len)
 	return done;
 }
 
+/* Bytes left in the read-ahead buffer. */
+static unsigned int rbuf_held(const struct cr_img *img)
+{
+	return img->rlen - img->rpos;
+}
+
+/*
+ * Like read_full() on the image, through its read-ahead buffer: a
+ * request the buffer can't hold goes straight to the file once the
+ * buffered bytes are used up.
+ */
+static ssize_t img_read(struct cr_img *img, void *buf, size_t len)
+{
+	size_t done = 0;
+	ssize_t ret;
+
+	while (done < len) {
+		size_t n = rbuf_held(img);
+
+		if (n) {
+			if (n > len - done)
+				n = len - done;
+			memcpy((char *)buf + done, img->rbuf + img->rpos, n);
+			img->rpos += n;
+			done += n;
+			continue;
+		}
+		if (!img->rbuf || len - done >= IMG_RBUF_SIZE) {
+			ret = read_full(img->fd, (char *)buf + done, len - done);
+			return ret < 0 ? ret : (ssize_t)(done + ret);
+		}
+		do
+			ret = read(img->fd, img->rbuf, IMG_RBUF_SIZE);
+		while (ret < 0 && errno == EINTR);
+		if (ret < 0)
+			return -errno;
+		if (ret == 0)
+			break;
+		img->rpos = 0;
+		img->rlen = ret;
+	}
+	return done;
+}
+
 static int write_full(struct cr_img *img, const void *buf, size_t len)
 {
 	size_t done = 0;
@@ -204,7 +258,7 @@ static int write_full(struct cr_img *img, const void *buf, size_t len)
 static int read_exact(struct cr_img *img, void *buf, size_t len,
 		      const char *what)
 {
-	ssize_t ret = read_full(img->fd, buf, len);
+	ssize_t ret = img_read(img, buf, len);
 
 	if (ret < 0) {
 		errno = -ret;
@@ -347,9 +401,13 @@ static int img_open_read(struct cr_img *img, int dfd)
 		return 0;
 
 	ret = check_header(img);
-	if (ret)
+	if (ret) {
 		close(img->fd);
-	return ret;
+		return ret;
+	}
+	/* without memory for it, entries are read straight from the file */
+	img->rbuf = malloc(IMG_RBUF_SIZE);
+	return 0;
 }
 
 static int check_open_flags(unsigned long flags)
@@ -420,6 +478,7 @@ int close_image(struct cr_img *img)
 		ret = -errno;
 		pr_perror("Can't close image %s", img->name);
 	}
+	free(img->rbuf);
 	free(img);
 	return ret;
 }
@@ -434,8 +493,15 @@ const char *img_name(const struct cr_img *img)
 	return img->name;
 }
 
-int img_raw_fd(const struct cr_img *img)
+int img_raw_fd(struct cr_img *img)
 {
+	unsigned int held = rbuf_held(img);
+
+	if (held && lseek(img->fd, -(off_t)held, SEEK_CUR) < 0) {
+		pr_perror("Can't give back %u bytes read ahead of %s", held, img->name);
+		return -1;
+	}
+	img->rpos = img->rlen = 0;
 	return img->fd;
 }
 
@@ -502,7 +568,7 @@ static int read_entry_len(struct cr_img *img, uint32_t *len)
 {
 	ssize_t ret;
 
-	ret = read_full(img->fd, len, sizeof(*len));
+	ret = img_read(img, len, sizeof(*len));
 	if (ret < 0) {
 		errno = -ret;
 		pr_perror("Can't read an entry from %s", img->name);
@@ -537,9 +603,9 @@ static size_t bytes_left(struct cr_img *img)
 	if (fstat(img->fd, &st) || !S_ISREG(st.st_mode))
 		return SIZE_MAX;
 	pos = lseek(img->fd, 0, SEEK_CUR);
-	if (pos < 0 || pos > st.st_size)
+	if (pos < 0 || pos > st.st_size || pos < rbuf_held(img))
 		return SIZE_MAX;
-	return st.st_size - pos;
+	return st.st_size - pos + rbuf_held(img);
 }
 
 int pb_read_one(struct cr_img *img, void **pmsg,

@@ -2,9 +2,9 @@
 /*
  * `criu lazy-pages -D DIR`: the daemon of a lazy restore (lazy-pages.h).
  *
- * It reads the tree's images in DIR, listens on DIR/lazy-pages.socket,
- * takes each restored process's userfaultfd from `criu restore
- * --lazy-pages`, and then serves: faults first, whenever one waits, and
+ * It listens on DIR/lazy-pages.socket, reads the tree's images in DIR,
+ * greets the restore once they are read, takes each restored process's
+ * userfaultfd from `criu restore --lazy-pages`, and then serves: faults first, whenever one waits, and
  * between them it pushes the remaining pages in the background. It ends
  * when the restore said the tree is complete and no process lacks a page;
  * closing the userfaultfds then leaves the areas ordinary memory.
@@ -29,6 +29,7 @@
 #include "lazy-daemon.h"
 #include "lazy-pages.h"
 #include "cr_options.h"
+#include "fault-inject.h"
 #include "log.h"
 #include "page-server-proto.h"
 #include "pstree.h"
@@ -182,6 +183,20 @@ static int listen_socket(struct lazy_daemon *d)
 		pr_perror("Can't restrict %s to its owner", LAZY_SOCKET_NAME);
 	d->lsk = sk;
 	return 0;
+}
+
+/*
+ * CRIU_FAULT=30: fail the set-up once a restore has connected and waits
+ * for the greeting, so that a test sees it fail with nothing created.
+ */
+static bool setup_fault(struct lazy_daemon *d)
+{
+	struct pollfd p = { .fd = d->lsk, .events = POLLIN };
+
+	if (!fault_injected(FI_LAZY_SETUP))
+		return false;
+	poll(&p, 1, 30000);
+	return true;
 }
 
 static void stop_listening(struct lazy_daemon *d)
@@ -388,6 +403,10 @@ static void accept_restore(struct lazy_daemon *d)
 		close(sk);
 		return;
 	}
+	if (lazy_msg_send(sk, LAZY_MSG_READY, 0, -1)) {
+		close(sk);
+		return;
+	}
 	d->csk = sk;
 }
 
@@ -545,26 +564,32 @@ int cr_lazy_pages(int dfd)
 	struct lazy_daemon d = { .dfd = dfd, .lsk = -1, .csk = -1, .wsk = -1, .ps_sk = -1 };
 	const char *delay = getenv("CRIU_LAZY_PUSH_DELAY_MS");
 	unsigned int i;
-	int ret;
+	int ret = 0;
 
 	if (delay)
 		d.push_delay_us = strtoull(delay, NULL, 10) * 1000;
 	d.buf = malloc(LAZY_BUF_PAGES * PAGE_SIZE);
 	if (!d.buf)
 		return -ENOMEM;
-	ret = read_tree(&d);
 	/* before the sockets: the watchdog must not keep them open */
-	if (!ret) {
-		d.wsk = lazy_watchdog_start();
-		if (d.wsk < 0)
-			ret = d.wsk;
-	}
-	if (!ret)
-		ret = connect_source(&d);
+	d.wsk = lazy_watchdog_start();
+	if (d.wsk < 0)
+		ret = d.wsk;
+	/*
+	 * Listening first lets the restore read its images while this reads
+	 * the same; it is accepted (and greeted) only once the images and the
+	 * source are good, and creates nothing before.
+	 */
 	if (!ret)
 		ret = listen_socket(&d);
 	if (!ret)
 		ret = status_ready();
+	if (!ret)
+		ret = read_tree(&d);
+	if (!ret)
+		ret = connect_source(&d);
+	if (!ret && setup_fault(&d))
+		ret = -EIO;
 	if (!ret) {
 		pr_info("lazy-pages: waiting for the restore on %s\n", LAZY_SOCKET_NAME);
 		ret = serve(&d);

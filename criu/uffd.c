@@ -57,6 +57,28 @@ int lazy_connect(struct rst_session *rs)
 	return 0;
 }
 
+int lazy_wait_ready(struct rst_session *rs)
+{
+	struct lazy_msg m;
+	ssize_t n;
+
+	if (rs->lazy_sk < 0)
+		return 0;
+	pr_info("Waiting for the lazy-pages daemon to read its images\n");
+	do
+		n = recv(rs->lazy_sk, &m, sizeof(m), 0);
+	while (n < 0 && errno == EINTR);
+	if (n == sizeof(m) && m.magic == LAZY_MSG_MAGIC && m.type == LAZY_MSG_READY)
+		return 0;
+	if (n <= 0)
+		pr_err("The lazy-pages daemon closed the connection before it was ready"
+		       " (it failed, or serves another restore): %s; see its log\n",
+		       n ? strerror(errno) : "end of file");
+	else
+		pr_err("The lazy-pages daemon greeted with %zd bytes that are not its greeting\n", n);
+	return -ECONNREFUSED;
+}
+
 void lazy_disconnect(struct rst_session *rs)
 {
 	if (rs->lazy_sk >= 0)

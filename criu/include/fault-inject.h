@@ -26,6 +26,7 @@ enum fault_point {
 	FI_RESTORE_BEFORE_REGS = 14,	/* everything but the registers */
 	FI_PS_KILLED = 20,		/* page server: SIGKILLed at the first pages */
 	FI_PS_STALL = 21,		/* page server: stops reading at the first pages */
+	FI_LAZY_SETUP = 30,		/* lazy-pages: a restore waits for the greeting */
 };
 
 bool fault_injected(enum fault_point fp);

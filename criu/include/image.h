@@ -63,8 +63,8 @@ int close_image(struct cr_img *img);
 bool img_empty(const struct cr_img *img);
 /* The file name, e.g. "core-1234.img", for messages. */
 const char *img_name(const struct cr_img *img);
-/* The raw descriptor, positioned after the header. */
-int img_raw_fd(const struct cr_img *img);
+/* The raw descriptor, positioned where the entries read so far end. */
+int img_raw_fd(struct cr_img *img);
 
 /* Write one length-framed message. 0 or -errno. */
 int pb_write_one(struct cr_img *img, const void *msg,

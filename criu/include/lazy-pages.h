@@ -12,7 +12,13 @@
  * daemon (`criu lazy-pages`, lazy-daemon.c) serves every fault from the
  * images and pushes the other pages in the background.
  *
- * The socket carries one message per datagram (SOCK_SEQPACKET), each
+ * The socket carries one message per datagram (SOCK_SEQPACKET). The
+ * daemon listens (and says so on --status-fd) before it reads the
+ * images, so that the restore reads them at the same time; it accepts
+ * the restore's connection once it has read them and reached the source,
+ * and greets it with LAZY_MSG_READY. The restore waits for that before it
+ * creates any process: a daemon that fails before, closes the socket and
+ * the restore fails with nothing made. Then the restore sends, each
  * answered by a struct lazy_reply:
  *   LAZY_MSG_TASK  pid of a process, its userfaultfd in SCM_RIGHTS
  *   LAZY_MSG_DONE  every process was sent: the tree is about to run
@@ -34,6 +40,7 @@
 enum lazy_msg_type {
 	LAZY_MSG_TASK = 1,
 	LAZY_MSG_DONE = 2,
+	LAZY_MSG_READY = 3,		/* daemon -> restore, once, first */
 };
 
 struct lazy_msg {
@@ -87,6 +94,8 @@ int pagemap_check_local(const struct pagemap_set *ps, int pid);
 /* uffd.c, the restore side. 0 or -errno. */
 /* Connect to the daemon of image folder @rs->dfd before anything is created. */
 int lazy_connect(struct rst_session *rs);
+/* Wait until the daemon greets the connection (LAZY_MSG_READY). */
+int lazy_wait_ready(struct rst_session *rs);
 /* Register the task's lazy areas with a userfaultfd and send it to the daemon. */
 int lazy_register_task(struct rst_task *rt);
 /* Tell the daemon that the tree is complete. */

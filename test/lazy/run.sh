@@ -11,6 +11,9 @@
 #   bad_input       garbage, a pid of no image, a message without a userfaultfd
 #                   on lazy-pages.socket: refused with an error, the daemon
 #                   serves the real restore after that and the test PASSes
+#   daemon_setup_fault  the daemon fails after the restore connected and read
+#                   its images (CRIU_FAULT=30): the restore waits for the
+#                   daemon's greeting, fails naming the daemon, nothing runs
 #   restore_fault   the restore fails half-way (CRIU_FAULT=12, 14): no task is
 #                   left; after 14 (processes handed over) the daemon exits
 #                   non-zero and its socket is gone; then a restore PASSes
@@ -114,7 +117,7 @@ case_no_daemon() {
 	return 0
 }
 
-# Send one datagram to the daemon's socket, print its answer (or "none").
+# Take the daemon's greeting, send one datagram, print its answer (or "none").
 # $2: hex of the message; $3: "uffd" to attach a fresh userfaultfd.
 send_raw() {
 	python3 - "$1" "$2" "${3:-}" <<'PY'
@@ -122,6 +125,14 @@ import ctypes, os, socket, struct, sys
 path, data, attach = sys.argv[1], bytes.fromhex(sys.argv[2]), sys.argv[3]
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 s.connect(path)
+s.settimeout(5)
+# the daemon greets every connection it takes: LAZY_MSG_READY
+try:
+    g = s.recv(16)
+except Exception:
+    g = b""
+if len(g) != 16 or struct.unpack("IIiI", g)[:2] != (0x4c5a5047, 3):
+    print("no greeting"); sys.exit(0)
 fds = []
 if attach == "uffd":
     fd = ctypes.CDLL(None, use_errno=True).syscall(323, os.O_CLOEXEC)
@@ -129,7 +140,6 @@ if attach == "uffd":
         print("no userfaultfd"); sys.exit(0)
     fds = [fd]
 s.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("i" * len(fds), *fds))] if fds else [])
-s.settimeout(5)
 try:
     r = s.recv(16)
     print(struct.unpack("i", r)[0] if len(r) == 4 else "none")
@@ -161,6 +171,31 @@ case_bad_input() {
 	kill -0 "$DPID" || { echo "the daemon died of bad input"; return 1; }
 	"$CRIU" restore -D "$w/img" -d --lazy-pages -v4 -o restore.log >"$w/restore.out" 2>&1 ||
 		{ echo "the restore after bad input failed"; return 1; }
+	verdict "$w" || { echo "the test did not PASS: $(cat "$w/out" 2>/dev/null)"; return 1; }
+	wait "$DPID" || { echo "the daemon exited $?"; return 1; }
+}
+
+case_daemon_setup_fault() {
+	local w=$1
+
+	start_target maps_anon_1g "$w" || { echo "can't start the test"; return 1; }
+	dump_target "$w" || { echo "dump failed"; return 1; }
+	CRIU_FAULT=30 start_daemon "$w" 0 || { echo "the daemon did not start"; return 1; }
+	if "$CRIU" restore -D "$w/img" -d --lazy-pages -v4 -o restore.log >"$w/restore.out" 2>&1; then
+		echo "the restore exited 0 though the daemon failed"; return 1
+	fi
+	grep -q "Waiting for the lazy-pages daemon" "$w/img/restore.log" ||
+		{ echo "the restore did not wait for the greeting"; return 1; }
+	grep -q "lazy-pages daemon closed the connection before it was ready" "$w/img/restore.log" ||
+		{ echo "no error naming the daemon"; return 1; }
+	alive "$TPID" && { echo "pid $TPID runs"; return 1; }
+	sleep 0.2
+	none_left "$w" || { echo "a process of the test is left"; return 1; }
+	wait "$DPID" && { echo "the daemon exited 0"; return 1; }
+	[ -e "$w/img/lazy-pages.socket" ] && { echo "the daemon left its socket"; return 1; }
+	start_daemon "$w" 0 || { echo "the daemon did not start again"; return 1; }
+	"$CRIU" restore -D "$w/img" -d --lazy-pages -v4 -o restore.log >"$w/restore.out" 2>&1 ||
+		{ echo "the restore after the fault failed"; return 1; }
 	verdict "$w" || { echo "the test did not PASS: $(cat "$w/out" 2>/dev/null)"; return 1; }
 	wait "$DPID" || { echo "the daemon exited $?"; return 1; }
 }
@@ -355,13 +390,13 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--criu) CRIU=$2; shift ;;
 	-k|--keep) KEEP=1 ;;
-	-h|--help) sed -n '4,20p' "$0"; exit 0 ;;
+	-h|--help) sed -n '4,34p' "$0"; exit 0 ;;
 	-*) log "unknown option $1"; exit 2 ;;
 	*) CASES+=("$1") ;;
 	esac
 	shift
 done
-[ ${#CASES[@]} -gt 0 ] || CASES=(no_daemon bad_input restore_fault daemon_killed page_server
+[ ${#CASES[@]} -gt 0 ] || CASES=(no_daemon bad_input daemon_setup_fault restore_fault daemon_killed page_server
 				 page_server_chain source_killed zdtm)
 [ -x "$CRIU" ] || { log "no criu at $CRIU"; exit 2; }
 CRIU=$(cd "$(dirname "$CRIU")" && pwd)/$(basename "$CRIU")

@@ -433,3 +433,54 @@ TEST(images_discard_removes_created)
 	CHECK(file_size("fs-1.img") == 8);
 	return 0;
 }
+
+/*
+ * Entries are read ahead in blocks: a raw user of the descriptor (fifo.c
+ * seeks over pipe data with it) must find it where the last entry read
+ * ended, not where the read-ahead stopped.
+ */
+TEST(raw_fd_after_read_ahead)
+{
+	PipeDataEntry pde = PIPE_DATA_ENTRY__INIT;
+	char data[5000], back[sizeof(data)];
+	struct cr_img *img;
+	unsigned int i;
+	void *msg;
+	int fd;
+
+	img = open_image(unit_tmpdir(), CR_FD_PIPES_DATA, O_DUMP);
+	CHECK(img);
+	for (i = 0; i < 3000; i++) {
+		pde.pipe_id = i;
+		pde.bytes = i % 100 ? 0 : sizeof(data);
+		CHECK(pb_write_one(img, &pde, &pipe_data_entry__descriptor) == 0);
+		memset(data, i / 100, sizeof(data));
+		if (pde.bytes)
+			CHECK(write_img_buf(img, data, sizeof(data)) == 0);
+	}
+	CHECK(close_image(img) == 0);
+
+	img = open_image(unit_tmpdir(), CR_FD_PIPES_DATA, O_RSTR);
+	CHECK(img);
+	for (i = 0; i < 3000; i++) {
+		PipeDataEntry *in;
+
+		CHECK(pb_read_one(img, &msg, &pipe_data_entry__descriptor) == 1);
+		in = msg;
+		CHECK(in->pipe_id == i);
+		if (in->bytes && i % 200) {
+			/* every other block of data skipped on the raw descriptor */
+			fd = img_raw_fd(img);
+			CHECK(fd >= 0);
+			CHECK(lseek(fd, in->bytes, SEEK_CUR) > 0);
+		} else if (in->bytes) {
+			CHECK(read_img_buf(img, back, in->bytes) == 0);
+			memset(data, i / 100, sizeof(data));
+			CHECK(!memcmp(back, data, sizeof(data)));
+		}
+		pb_free(msg);
+	}
+	CHECK(pb_read_one(img, &msg, &pipe_data_entry__descriptor) == 0);
+	CHECK(close_image(img) == 0);
+	return 0;
+}
