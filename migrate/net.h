@@ -2,6 +2,7 @@
 #ifndef CRIU_MIGRATE_NET_H
 #define CRIU_MIGRATE_NET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* A listening TCP socket on @addr (NULL: every address) and @port. */
@@ -16,6 +17,7 @@ int net_local_addr(int sk, char *buf, size_t size);
 int net_peer_addr(int sk, char *buf, size_t size);
 /* 0, or -ENODATA closed before the first byte, -EPIPE closed later, -errno. */
 int net_read(int sk, void *buf, size_t len);
-int net_write(int sk, const void *buf, size_t len);
+/* All of @buf, or -errno; @more: the next write continues the message (MSG_MORE). */
+int net_write(int sk, const void *buf, size_t len, bool more);
 
 #endif /* CRIU_MIGRATE_NET_H */

@@ -50,9 +50,10 @@ int mig_send(int sk, uint16_t type, const void *payload, uint32_t len)
 	hdr[6] = type;
 	hdr[7] = type >> 8;
 	mig_put32(hdr + 8, len);
-	ret = net_write(sk, hdr, sizeof(hdr));
+	/* one segment for a small message: the header waits for its payload */
+	ret = net_write(sk, hdr, sizeof(hdr), len != 0);
 	if (!ret && len)
-		ret = net_write(sk, payload, len);
+		ret = net_write(sk, payload, len, false);
 	if (ret)
 		mig_err("Can't send %s (%u bytes) on the control connection: %s\n",
 			mig_type_name(type), len, strerror(-ret));
