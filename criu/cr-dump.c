@@ -49,8 +49,6 @@ static int dump_one_process(struct pstree_item *item, struct dump_stats *ds)
 		return dump_zombie(dt);
 	ret = dump_task_frozen(dt);
 	if (!ret)
-		ret = dump_task_pages(dt);
-	if (!ret)
 		ret = dump_task_layout(dt);
 	if (!ret)
 		ret = dump_task_cores(dt);

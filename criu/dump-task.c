@@ -425,8 +425,6 @@ static int collect_inside(struct dmp_task *dt)
 		ret = dump_seccomp(dc, dt->cores);
 	if (!ret)
 		ret = dump_mlock(dc);			/* needs the scratch area */
-	if (!ret)
-		ret = dump_mm_inside(dc, &dt->mmi);
 	return ret;
 }
 
@@ -461,14 +459,32 @@ int dump_task_frozen(struct dmp_task *dt)
 	if (ret)
 		return ret;
 	ret = dump_infect(&dt->dc);
+	/*
+	 * smaps and numa_maps from here on, beside everything else done
+	 * while stopped. Their walks hold the mmap lock for reading: what
+	 * takes it for writing, the scratch area's mmap and brk(0), comes
+	 * first, or it would wait for them.
+	 */
+	if (!ret)
+		ret = dump_mm_inside(&dt->dc, &dt->mmi);
+	if (!ret) {
+		ret = layout_reader_start(&dt->layout, dt->dc.pid);
+		layout_reader_skip(&dt->layout, dt->dc.scratch,
+				   dt->dc.scratch + dt->dc.scratch_size);
+	}
 	if (!ret)
 		ret = dump_infected(dt);
+	/*
+	 * The copy before the cure: the cure's munmap takes the mmap lock for
+	 * writing, so it waits for the walks, and the copy's reads would then
+	 * wait behind it.
+	 */
+	if (!ret)
+		ret = dump_task_pages(dt);
 	if (ret && incr_started(&dt->ic))
 		incr_stop(&dt->ic, &dt->dc, &dt->vmas);
 	if (dump_cure(&dt->dc) && !ret)
 		ret = -EIO;
-	if (!ret)
-		ret = layout_reader_start(&dt->layout, dt->dc.pid);
 	return ret;
 }
 

@@ -35,7 +35,7 @@
 
 /* Entries up to this size are framed on the stack, bigger ones on the heap. */
 #define IMG_STACK_BUF	4096
-/* Read-ahead of an image opened for reading. */
+/* Read-ahead of an image opened for reading, and img_buffer_writes(). */
 #define IMG_RBUF_SIZE	(64U << 10)
 
 struct cr_img {
@@ -46,6 +46,8 @@ struct cr_img {
 	uint8_t			*rbuf;	/* read-ahead, NULL: reads go to the file */
 	unsigned int		rpos;	/* next unread byte of rbuf */
 	unsigned int		rlen;	/* bytes held in rbuf */
+	uint8_t			*wbuf;	/* img_buffer_writes(), else NULL */
+	unsigned int		wlen;	/* bytes waiting in wbuf */
 };
 
 /* ---- files created in this run, for images_discard() ------------------ */
@@ -248,6 +250,37 @@ static int write_full(struct cr_img *img, const void *buf, size_t len)
 		}
 		done += ret;
 	}
+	return 0;
+}
+
+/* Write out what pb_write_one() left in the buffer of img_buffer_writes(). */
+static int wbuf_flush(struct cr_img *img)
+{
+	int ret;
+
+	if (!img->wlen)
+		return 0;
+	ret = write_full(img, img->wbuf, img->wlen);
+	img->wlen = 0;
+	return ret;
+}
+
+/* Append @len bytes of an entry: into the write buffer if there is one. */
+static int img_write(struct cr_img *img, const void *buf, size_t len)
+{
+	int ret;
+
+	if (!img->wbuf)
+		return write_full(img, buf, len);
+	if (img->wlen + len > IMG_RBUF_SIZE) {
+		ret = wbuf_flush(img);
+		if (ret)
+			return ret;
+		if (len > IMG_RBUF_SIZE)
+			return write_full(img, buf, len);
+	}
+	memcpy(img->wbuf + img->wlen, buf, len);
+	img->wlen += len;
 	return 0;
 }
 
@@ -474,13 +507,31 @@ int close_image(struct cr_img *img)
 
 	if (!img)
 		return 0;
-	if (img->fd >= 0 && close(img->fd)) {
+	if (img->fd >= 0)
+		ret = wbuf_flush(img);
+	if (img->fd >= 0 && close(img->fd) && !ret) {
 		ret = -errno;
 		pr_perror("Can't close image %s", img->name);
 	}
 	free(img->rbuf);
+	free(img->wbuf);
 	free(img);
 	return ret;
+}
+
+int img_buffer_writes(struct cr_img *img)
+{
+	if (img->fd < 0 || !(img->flags & O_DUMP) || img->desc->raw) {
+		pr_err("%s: only an entry image being written can buffer its writes\n", img->name);
+		return -EINVAL;
+	}
+	if (!img->wbuf)
+		img->wbuf = malloc(IMG_RBUF_SIZE);
+	if (!img->wbuf) {
+		pr_err("%s: no memory for a write buffer\n", img->name);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 bool img_empty(const struct cr_img *img)
@@ -497,6 +548,8 @@ int img_raw_fd(struct cr_img *img)
 {
 	unsigned int held = rbuf_held(img);
 
+	if (wbuf_flush(img))
+		return -1;
 	if (held && lseek(img->fd, -(off_t)held, SEEK_CUR) < 0) {
 		pr_perror("Can't give back %u bytes read ahead of %s", held, img->name);
 		return -1;
@@ -556,7 +609,7 @@ int pb_write_one(struct cr_img *img, const void *msg,
 	len_word = htole32(size);
 	memcpy(buf, &len_word, sizeof(len_word));
 	protobuf_c_message_pack(m, buf + sizeof(len_word));
-	ret = write_full(img, buf, size + sizeof(len_word));
+	ret = img_write(img, buf, size + sizeof(len_word));
 
 	if (buf != stack_buf)
 		free(buf);
@@ -689,7 +742,7 @@ int write_img_buf(struct cr_img *img, const void *buf, size_t len)
 
 	if (ret)
 		return ret;
-	return write_full(img, buf, len);
+	return img_write(img, buf, len);
 }
 
 int read_img_buf(struct cr_img *img, void *buf, size_t len)

@@ -4,12 +4,13 @@
  * are only in /proc/PID/smaps, whose read walks every page table of the
  * process to count its pages: some 35 ms for 4 GiB, all of it while the
  * process is stopped. The dump plans and copies from /proc/PID/maps,
- * which has the same areas, and leaves smaps to a second thread once
- * the process is cured (criu's scratch area is gone again), so that
- * the walk runs beside the copy rather than before it; numa_maps, whose
- * read walks them too, with it. The process
- * stays stopped until the join, so both files show one layout; the
- * join checks that they do.
+ * which has the same areas, and leaves smaps to a second thread started
+ * as soon as the process is stopped, so that the walk runs beside the
+ * injected calls, the tracker's collect and the copy rather than before
+ * them; numa_maps, whose read walks them too, with it. The process stays
+ * stopped until the join, so both files show one layout, but for criu's
+ * own scratch area, which the thread may or may not have seen: the join
+ * leaves it out, and checks that the rest agrees.
  */
 #include <errno.h>
 #include <string.h>
@@ -21,17 +22,25 @@
 #include "vmflags-merge.h"
 
 /*
- * Its log lines, if any, are written whole (one write() each) like the
+ * Their log lines, if any, are written whole (one write() each) like the
  * main thread's.
  */
 static void *read_smaps(void *arg)
 {
 	struct layout_reader *lr = arg;
 
-	lr->ret = parse_smaps(lr->pid, &lr->smaps);
-	if (!lr->ret)
-		lr->ret = check_area_policies(lr->pid);
-	lr->done_us = stats_now_us();
+	lr->smaps_ret = parse_smaps(lr->pid, &lr->smaps);
+	lr->smaps_us = stats_now_us();
+	return NULL;
+}
+
+/* numa_maps walks the page tables as smaps does: on a thread of its own */
+static void *read_numa_maps(void *arg)
+{
+	struct layout_reader *lr = arg;
+
+	lr->numa_ret = check_area_policies(lr->pid);
+	lr->numa_us = stats_now_us();
 	return NULL;
 }
 
@@ -42,27 +51,43 @@ int layout_reader_start(struct layout_reader *lr, pid_t pid)
 	memset(lr, 0, sizeof(*lr));
 	lr->pid = pid;
 	lr->start_us = stats_now_us();
-	ret = pthread_create(&lr->thread, NULL, read_smaps, lr);
+	ret = pthread_create(&lr->smaps_thread, NULL, read_smaps, lr);
 	if (ret) {
 		pr_err("Can't start a thread to read /proc/%d/smaps: %s\n", pid, strerror(ret));
 		return -ret;
 	}
-	lr->running = true;
+	lr->nr_running = 1;
+	ret = pthread_create(&lr->numa_thread, NULL, read_numa_maps, lr);
+	if (ret) {
+		pr_err("Can't start a thread to read /proc/%d/numa_maps: %s\n", pid, strerror(ret));
+		return -ret;
+	}
+	lr->nr_running = 2;
 	return 0;
 }
 
 static void layout_reader_join(struct layout_reader *lr)
 {
-	uint64_t t0;
+	uint64_t t0, done;
 
-	if (!lr->running)
+	if (!lr->nr_running)
 		return;
 	t0 = stats_now_us();
-	pthread_join(lr->thread, NULL);
-	lr->running = false;
-	pr_info("Pid %d: smaps and numa_maps read in %.3f ms beside the copy; the dump waited %.3f ms for them\n",
-		lr->pid, (lr->done_us - lr->start_us) / 1000.0,
-		lr->done_us > t0 ? (lr->done_us - t0) / 1000.0 : 0.0);
+	pthread_join(lr->smaps_thread, NULL);
+	if (lr->nr_running > 1)
+		pthread_join(lr->numa_thread, NULL);
+	lr->nr_running = 0;
+	done = lr->smaps_us > lr->numa_us ? lr->smaps_us : lr->numa_us;
+	pr_info("Pid %d: smaps read in %.3f ms, numa_maps in %.3f ms beside the dump; it waited %.3f ms for them\n",
+		lr->pid, (lr->smaps_us - lr->start_us) / 1000.0,
+		lr->numa_us > lr->start_us ? (lr->numa_us - lr->start_us) / 1000.0 : 0.0,
+		done > t0 ? (done - t0) / 1000.0 : 0.0);
+}
+
+void layout_reader_skip(struct layout_reader *lr, unsigned long start, unsigned long end)
+{
+	lr->skip_start = start;
+	lr->skip_end = end;
 }
 
 int layout_reader_finish(struct layout_reader *lr, struct vma_list *vmas)
@@ -71,13 +96,16 @@ int layout_reader_finish(struct layout_reader *lr, struct vma_list *vmas)
 	int ret;
 
 	layout_reader_join(lr);
-	ret = lr->ret;
+	ret = lr->smaps_ret ? lr->smaps_ret : lr->numa_ret;
 	if (ret) {
 		/* a refusal has said why already */
 		if (ret != -EOPNOTSUPP)
 			pr_err("Can't read the areas of pid %d: %s\n", lr->pid, strerror(-ret));
 		goto out;
 	}
+	if (lr->skip_end && vma_list_drop(&lr->smaps, lr->skip_start, lr->skip_end))
+		pr_debug("Pid %d: smaps was read with criu's scratch area at %lx\n",
+			 lr->pid, lr->skip_start);
 	ret = vmflags_merge(vmas, &lr->smaps, &at);
 	if (ret)
 		pr_err("Pid %d: /proc/PID/smaps shows other areas than maps did (at %lx): its layout changed while stopped\n",

@@ -169,7 +169,9 @@ static int write_pagemap(int dfd, pid_t pid, uint32_t pages_id, struct pm_item *
 	if (!img)
 		return -EIO;
 	ph.pages_id = pages_id;
-	ret = pb_write_one(img, &ph, &pagemap_head__descriptor);
+	ret = img_buffer_writes(img);
+	if (!ret)
+		ret = pb_write_one(img, &ph, &pagemap_head__descriptor);
 	for (i = 0; i < nr && !ret; i++) {
 		PagemapEntry *pe = items[i].pe;
 

@@ -394,6 +394,8 @@ static int open_images(struct ps_session *s)
 	s->pagemap = open_image(s->tmp_dfd, CR_FD_PAGEMAP, O_DUMP, s->id);
 	if (!s->pagemap)
 		return -EIO;
+	if (img_buffer_writes(s->pagemap))
+		return -ENOMEM;
 	ret = note_file(s, img_name(s->pagemap));
 	if (ret)
 		return ret;

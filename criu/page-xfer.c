@@ -77,6 +77,9 @@ static int local_open(struct page_xfer *x, struct dump_ctx *dc)
 	x->pagemap = open_image(dc->sess->dfd, CR_FD_PAGEMAP, O_DUMP, dc->item->pid);
 	if (!x->pagemap)
 		return -EIO;
+	/* one entry per run: a final dump's scattered pages made 10000 writes */
+	if (img_buffer_writes(x->pagemap))
+		return -ENOMEM;
 	x->pages = open_image(dc->sess->dfd, CR_FD_PAGES, O_DUMP, dc->pages_id);
 	if (!x->pages)
 		return -EIO;

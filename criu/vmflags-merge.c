@@ -5,6 +5,7 @@
  * (layout-reader.c). Pure code, unit-tested.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -77,4 +78,19 @@ int vmflags_merge(struct vma_list *maps, const struct vma_list *smaps, unsigned 
 		return -EAGAIN;
 	}
 	return 0;
+}
+
+bool vma_list_drop(struct vma_list *l, unsigned long start, unsigned long end)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->nr; i++) {
+		if (l->vmas[i].start != start || l->vmas[i].end != end)
+			continue;
+		free(l->vmas[i].path);
+		memmove(&l->vmas[i], &l->vmas[i + 1], (l->nr - i - 1) * sizeof(l->vmas[0]));
+		l->nr--;
+		return true;
+	}
+	return false;
 }

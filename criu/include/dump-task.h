@@ -64,15 +64,17 @@ bool dmp_task_vm_shared(const struct dmp_task *dt);
 int dump_zombie(struct dmp_task *dt);
 /*
  * Everything read while the process is frozen: per-thread state, the
- * layout, files, fs, mm, what its tracker says changed, the page plan.
- * The process is cured (clean of injections) on return.
+ * layout, files, fs, mm, what its tracker says changed, the page plan,
+ * and the pages (dump_task_pages()). The process is cured (clean of
+ * injections) on return.
  */
 int dump_task_frozen(struct dmp_task *dt);
 /* pagemap-PID.img and pages-N.img from the plan. */
 int dump_task_pages(struct dmp_task *dt);
 /*
  * After the pages, the process still stopped: the areas' VmFlags (read
- * by a thread since the cure), the files behind mappings, mm-PID.img.
+ * by two threads since the infection), the files behind mappings,
+ * mm-PID.img.
  */
 int dump_task_layout(struct dmp_task *dt);
 /* core-TID.img for every thread. */

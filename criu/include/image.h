@@ -65,6 +65,12 @@ bool img_empty(const struct cr_img *img);
 const char *img_name(const struct cr_img *img);
 /* The raw descriptor, positioned where the entries read so far end. */
 int img_raw_fd(struct cr_img *img);
+/*
+ * Collect the entries written to @img (O_DUMP) in memory and write them
+ * in blocks: for images of many small entries (a pagemap). A write error
+ * may then show only at close_image(), whose result must be checked.
+ */
+int img_buffer_writes(struct cr_img *img);
 
 /* Write one length-framed message. 0 or -errno. */
 int pb_write_one(struct cr_img *img, const void *msg,

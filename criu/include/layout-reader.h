@@ -10,20 +10,27 @@
 #include "vma.h"
 
 /*
- * /proc/PID/smaps read by a second thread while the pages of the
- * stopped process are copied (layout-reader.c).
+ * /proc/PID/smaps and numa_maps read by two threads while the stopped
+ * process is dumped (layout-reader.c).
  */
 struct layout_reader {
-	pthread_t thread;
+	pthread_t smaps_thread, numa_thread;
+	unsigned int nr_running;	/* threads started */
 	pid_t pid;
-	bool running;
-	int ret;
-	uint64_t start_us, done_us;	/* of the thread's reads */
+	int smaps_ret, numa_ret;	/* 0, or -errno (-EOPNOTSUPP: refused, said why) */
+	uint64_t start_us;
+	uint64_t smaps_us, numa_us;	/* when each thread was done */
+	unsigned long skip_start, skip_end;	/* criu's scratch area, if mapped meanwhile */
 	struct vma_list smaps;
 };
 
 /* Start reading smaps of @pid, which must stay stopped until the join. */
 int layout_reader_start(struct layout_reader *lr, pid_t pid);
+/*
+ * The scratch area criu mapped while the thread may have been reading:
+ * the join leaves it out of what smaps showed.
+ */
+void layout_reader_skip(struct layout_reader *lr, unsigned long start, unsigned long end);
 /*
  * Wait for it; the areas must be those of @vmas (read from maps at the
  * start of the dump): their VmFlags go into @vmas. 0, or -errno with a

@@ -2,6 +2,8 @@
 #ifndef CRIU_VMFLAGS_MERGE_H
 #define CRIU_VMFLAGS_MERGE_H
 
+#include <stdbool.h>
+
 #include "vma.h"
 
 /*
@@ -11,5 +13,13 @@
  * with @at the first address where the two layouts differ.
  */
 int vmflags_merge(struct vma_list *maps, const struct vma_list *smaps, unsigned long *at);
+
+/*
+ * Take the area [@start, @end) out of @l (read while criu's scratch area
+ * was mapped in the process): true if @l had exactly that area. The
+ * scratch area is shared anonymous memory, which never merges with a
+ * neighbour, so it is always an area of its own.
+ */
+bool vma_list_drop(struct vma_list *l, unsigned long start, unsigned long end);
 
 #endif /* CRIU_VMFLAGS_MERGE_H */

@@ -2,7 +2,9 @@
 /* Messages written with pb_write_one() come back equal from pb_read_one(). */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -482,5 +484,80 @@ TEST(raw_fd_after_read_ahead)
 	}
 	CHECK(pb_read_one(img, &msg, &pipe_data_entry__descriptor) == 0);
 	CHECK(close_image(img) == 0);
+	return 0;
+}
+
+/* Buffered entries and raw data written in between come back in order. */
+TEST(buffered_writes_keep_order)
+{
+	PipeDataEntry pde = PIPE_DATA_ENTRY__INIT;
+	char data[300], back[sizeof(data)];
+	struct cr_img *img;
+	unsigned int i;
+	void *msg;
+
+	img = open_image(unit_tmpdir(), CR_FD_PIPES_DATA, O_DUMP);
+	CHECK(img);
+	CHECK(img_buffer_writes(img) == 0);
+	for (i = 0; i < 5000; i++) {
+		pde.pipe_id = i;
+		pde.bytes = i % 7 ? 0 : sizeof(data);
+		CHECK(pb_write_one(img, &pde, &pipe_data_entry__descriptor) == 0);
+		memset(data, i, sizeof(data));
+		if (pde.bytes)
+			CHECK(write_img_buf(img, data, sizeof(data)) == 0);
+	}
+	CHECK(close_image(img) == 0);
+
+	img = open_image(unit_tmpdir(), CR_FD_PIPES_DATA, O_RSTR);
+	CHECK(img);
+	for (i = 0; i < 5000; i++) {
+		PipeDataEntry *in;
+
+		CHECK(pb_read_one(img, &msg, &pipe_data_entry__descriptor) == 1);
+		in = msg;
+		CHECK(in->pipe_id == i);
+		if (in->bytes) {
+			CHECK(read_img_buf(img, back, in->bytes) == 0);
+			memset(data, i, sizeof(data));
+			CHECK(!memcmp(back, data, sizeof(data)));
+		}
+		pb_free(msg);
+	}
+	CHECK(pb_read_one(img, &msg, &pipe_data_entry__descriptor) == 0);
+	CHECK(close_image(img) == 0);
+	return 0;
+}
+
+/* A buffered write that fails shows at close_image(), never silently. */
+TEST(buffered_write_error_at_close)
+{
+	PstreeEntry pe = PSTREE_ENTRY__INIT;
+	struct rlimit old, small = { 4096, 4096 };
+	struct cr_img *img;
+	void (*old_handler)(int);
+	unsigned int i;
+	int ret = 0;
+
+	img = open_image(unit_tmpdir(), CR_FD_PSTREE, O_DUMP);
+	CHECK(img);
+	CHECK(img_buffer_writes(img) == 0);
+	CHECK(getrlimit(RLIMIT_FSIZE, &old) == 0);
+	small.rlim_max = old.rlim_max;
+	old_handler = signal(SIGXFSZ, SIG_IGN);
+	CHECK(setrlimit(RLIMIT_FSIZE, &small) == 0);
+	/* 2000 entries of about 10 bytes: past 4 KiB, all still in the buffer */
+	for (i = 0; i < 2000 && !ret; i++) {
+		pe.pid = 100000 + i;
+		ret = pb_write_one(img, &pe, &pstree_entry__descriptor);
+	}
+	if (!ret)
+		ret = close_image(img);
+	else
+		close_image(img);
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, old_handler);
+	CHECK(ret < 0);
+	CHECK(log_line_has("pstree.img", "Can't write"));
 	return 0;
 }

@@ -144,3 +144,28 @@ TEST(vmflags_merge_refuses_other_layouts)
 	CHECK(vmflags_merge(&p.maps, &p.smaps, &at) == -EAGAIN);
 	return 0;
 }
+
+/*
+ * smaps read while criu's scratch area was mapped: that area, and only an
+ * area exactly that, is taken out before the merge.
+ */
+TEST(vma_list_drop_scratch)
+{
+	static const unsigned long a[] = {
+		0x1000, 0x3000, 0, 0,	0x5000, 0x6000, 0, 0,
+		0x1000, 0x3000, 0, 0,	0x3000, 0x4000, 0, 0,	0x5000, 0x6000, 0, 0,
+	};
+	struct pair p;
+	unsigned long at;
+
+	setup(&p, 2, 3, a);
+	CHECK(vmflags_merge(&p.maps, &p.smaps, &at) == -EAGAIN);
+	CHECK(!vma_list_drop(&p.smaps, 0x3000, 0x5000));
+	CHECK(!vma_list_drop(&p.smaps, 0x2000, 0x4000));
+	CHECK(p.smaps.nr == 3);
+	CHECK(vma_list_drop(&p.smaps, 0x3000, 0x4000));
+	CHECK(p.smaps.nr == 2 && p.smaps.vmas[1].start == 0x5000);
+	CHECK(vmflags_merge(&p.maps, &p.smaps, &at) == 0);
+	CHECK(p.m[1].madv == 1ULL << 3);
+	return 0;
+}
