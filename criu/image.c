@@ -715,6 +715,26 @@ out:
 	return ret;
 }
 
+int pb_read_raw(struct cr_img *img, void *buf, size_t size, uint32_t *len)
+{
+	int ret;
+
+	if (img->fd < 0 && (img->flags & O_RSTR))
+		return 0;	/* absent optional image: no entries */
+	ret = check_io(img, O_RSTR, "pb_read_raw");
+	if (!ret)
+		ret = read_entry_len(img, len);
+	if (ret <= 0)
+		return ret;
+	if (*len > size) {
+		pr_err("%s: an entry of %u bytes, where at most %zu are expected\n",
+		       img->name, *len, size);
+		return -EFBIG;
+	}
+	ret = read_exact(img, buf, *len, "entry");
+	return ret ? ret : 1;
+}
+
 int pb_read_one_must(struct cr_img *img, void **pmsg,
 		     const ProtobufCMessageDescriptor *desc)
 {

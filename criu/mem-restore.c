@@ -23,6 +23,7 @@
 #include "image.h"
 #include "log.h"
 #include "mem.h"
+#include "pagemap-decode.h"
 #include "restore.h"
 #include "vma.h"
 
@@ -30,6 +31,8 @@
 
 /* Bytes per injected pread64(): the kernel caps one read near 2 GiB. */
 #define PREAD_CHUNK	(1UL << 30)
+/* Bytes of one pagemap entry: some 20 as criu and CRIU write them. */
+#define IMG_PM_ENTRY_MAX	256
 /* How many "parent" links a chain may follow. */
 #define MAX_CHAIN	64
 
@@ -78,19 +81,19 @@ static const VmaEntry *find_vma(const MmEntry *mm, unsigned long start,
 	return NULL;
 }
 
-static bool entry_in_parent(const PagemapEntry *pe)
+static bool entry_in_parent(const struct pm_fields *pe)
 {
 	return (pe->has_in_parent && pe->in_parent) ||
 	       (pe->has_flags && (pe->flags & PE_PARENT));
 }
 
 /* dump --lazy-pages: the data stayed with the source's page server. */
-static bool entry_lazy(const PagemapEntry *pe)
+static bool entry_lazy(const struct pm_fields *pe)
 {
 	return !entry_in_parent(pe) && pe->has_flags && (pe->flags & PE_LAZY);
 }
 
-static int check_entry(const struct cr_img *img, const PagemapEntry *pe,
+static int check_entry(const struct cr_img *img, const struct pm_fields *pe,
 		       const MmEntry *mm, unsigned long off, unsigned long size,
 		       unsigned long prev_end)
 {
@@ -115,7 +118,7 @@ static int check_entry(const struct cr_img *img, const PagemapEntry *pe,
 	return 0;
 }
 
-static int add_ent(struct chain_level *lv, unsigned int *cap, const PagemapEntry *pe,
+static int add_ent(struct chain_level *lv, unsigned int *cap, const struct pm_fields *pe,
 		   unsigned long off)
 {
 	struct pm_ent *e;
@@ -157,9 +160,11 @@ static int open_pages(int dfd, unsigned int level, uint32_t pages_id,
 static int read_level(int dfd, unsigned int level, int pid, const MmEntry *mm,
 		      struct chain_level *lv, struct pagemap_set *ps)
 {
+	uint8_t raw[IMG_PM_ENTRY_MAX];
 	PagemapHead *ph = NULL;
-	PagemapEntry *pe;
+	struct pm_fields f, *pe = &f;
 	struct cr_img *img;
+	uint32_t len;
 	unsigned long off = 0, prev_end = 0;
 	unsigned int cap = 0;
 	struct stat st;
@@ -182,16 +187,20 @@ static int read_level(int dfd, unsigned int level, int pid, const MmEntry *mm,
 	if (!ret)
 		lv->pages_size = st.st_size;
 	while (!ret) {
-		ret = pb_read_one(img, (void **)&pe, &pagemap_entry__descriptor);
+		ret = pb_read_raw(img, raw, sizeof(raw), &len);
 		if (ret <= 0)
 			break;
+		ret = pm_fields_decode(raw, len, pe);
+		if (ret) {
+			pr_err("%s: can't decode a pagemap entry of %u bytes\n", img_name(img), len);
+			break;
+		}
 		ret = check_entry(img, pe, mm, off, st.st_size, prev_end);
 		if (!ret)
 			ret = add_ent(lv, &cap, pe, off);
 		if (!entry_in_parent(pe) && !entry_lazy(pe))
 			off += (unsigned long)pe->nr_pages * PAGE_SIZE;
 		prev_end = pe->vaddr + (unsigned long)pe->nr_pages * PAGE_SIZE;
-		pb_free(pe);
 	}
 	if (ph)
 		pb_free(ph);

@@ -83,6 +83,12 @@ int pb_write_one(struct cr_img *img, const void *msg,
  */
 int pb_read_one(struct cr_img *img, void **pmsg,
 		const ProtobufCMessageDescriptor *desc);
+/*
+ * The bytes of the next entry, undecoded, into @buf of @size bytes: 1
+ * with their number in *@len, 0 at end of file, or -errno (logged; an
+ * entry longer than @size is -EFBIG).
+ */
+int pb_read_raw(struct cr_img *img, void *buf, size_t size, uint32_t *len);
 /* Like pb_read_one() but end of file is an error too: 0 or -errno. */
 int pb_read_one_must(struct cr_img *img, void **pmsg,
 		     const ProtobufCMessageDescriptor *desc);
