@@ -11,7 +11,7 @@
 # default) and once with --pre-dump-mode=splice (copy while stopped), in
 # turn within each run, so both see the same machine. Recorded: each
 # step's frozen time (stats-dump), and for the final dump how long it
-# waited for its second thread's smaps and numa_maps read. Medians go
+# waited for its threads' smaps and numa_maps reads. Medians go
 # to a markdown table.
 #
 # Usage (as root):  scripts/bench-stop.sh     (or: make bench-stop)
@@ -111,7 +111,8 @@ one_chain()
 	rm -f "$work"/pre2/pages-*.img
 	step dump final --track-mem --prev-images-dir ../pre2
 	d=$(frozen_ms "$work/final")
-	waited=$(sed -n 's/.*beside the copy; the dump waited \([0-9.]*\) ms.*/\1/p' \
+	# the log line of this tree and of the one before (a single thread)
+	waited=$(sed -En 's/.*beside the (copy; the dump|dump; it) waited ([0-9.]*) ms.*/\2/p' \
 		"$work/final/criu.log" | head -n 1)
 	pid=""	# the dump killed it
 	echo "$size $mode $run $pd1 $pd2 $d ${waited:--}" >>"$results"
