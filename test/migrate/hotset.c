@@ -7,10 +7,10 @@
  *
  *   hotset --mb MB --hot PAGES --pidfile FILE --outfile FILE
  *
- * It daemonizes (the pidfile names the daemon). On SIGTERM it checks
- * every page (a cold page holds its index and the fill stamp, a hot page
- * its index and a write count that only grew) and writes PASS or FAIL
- * to the outfile.
+ * It daemonizes; the pidfile names the daemon once its memory is filled.
+ * On SIGTERM it checks every page (a cold page holds its index and the
+ * fill stamp, a hot page its index and a write count that only grew) and
+ * writes PASS or FAIL to the outfile.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -66,7 +66,28 @@ static const char *check(uint8_t *mem, size_t pages, size_t hot, uint64_t count)
 	return NULL;
 }
 
-static int run(size_t mb, size_t hot, const char *outfile)
+/* Every page filled once; then the parent may name the daemon (@ready). */
+static uint8_t *fill(size_t pages, int ready)
+{
+	uint8_t *mem;
+	size_t i;
+
+	mem = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (mem == MAP_FAILED)
+		return NULL;
+	for (i = 0; i < pages; i++) {
+		struct page_head *h = (struct page_head *)(mem + i * PAGE);
+
+		h->index = i;
+		h->stamp = STAMP;
+	}
+	if (write(ready, "", 1) != 1)
+		return NULL;
+	close(ready);
+	return mem;
+}
+
+static int run(size_t mb, size_t hot, const char *outfile, int ready)
 {
 	size_t pages = mb * 256, i, step;
 	struct timespec ms = { 0, 1000000 };
@@ -75,15 +96,9 @@ static int run(size_t mb, size_t hot, const char *outfile)
 	uint8_t *mem;
 	FILE *f;
 
-	mem = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED)
+	mem = fill(pages, ready);
+	if (!mem)
 		return 1;
-	for (i = 0; i < pages; i++) {
-		struct page_head *h = (struct page_head *)(mem + i * PAGE);
-
-		h->index = i;
-		h->stamp = STAMP;
-	}
 	step = pages / hot;
 	while (!stop) {
 		count++;
@@ -108,7 +123,7 @@ int main(int argc, char **argv)
 	size_t mb = 0, hot = 0;
 	pid_t pid;
 	FILE *f;
-	int i;
+	int i, p[2];
 
 	for (i = 1; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "--mb"))
@@ -125,10 +140,18 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGTERM, on_term);
+	/* the pidfile once the fill is done: a pre-dump before would catch it all */
+	if (pipe(p))
+		return 1;
 	pid = fork();
 	if (pid < 0)
 		return 1;
 	if (pid) {
+		char c;
+
+		close(p[1]);
+		if (read(p[0], &c, 1) != 1)
+			return 1;
 		f = fopen(pidfile, "w");
 		if (!f || fprintf(f, "%d\n", pid) < 0 || fclose(f))
 			return 1;
@@ -139,5 +162,6 @@ int main(int argc, char **argv)
 	i = open("/dev/null", O_RDWR);
 	if (i < 0 || dup2(i, 0) < 0 || dup2(i, 1) < 0 || dup2(i, 2) < 0)
 		return 1;
-	return run(mb, hot, outfile);
+	close(p[0]);
+	return run(mb, hot, outfile, p[1]);
 }
