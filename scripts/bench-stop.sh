@@ -148,8 +148,10 @@ load_after=$(cut -d' ' -f1 /proc/loadavg)
 		"$load_after after; tracker $TRACKER; track-workload rewriting 1% of its pages;" \
 		"medians of $RUNS runs, ms). Pre-dump mode \"read\" copies after the process" \
 		"runs again (the default), \"splice\" while it is stopped; the final dump is the" \
-		"same in both. \"waited\": how long the final dump waited, after its copy, for" \
-		"the smaps and numa_maps read beside it."
+		"same in both. \"waited\": how long the final dump waited at the join for the" \
+		"smaps and numa_maps reads beside it. They start before the copy, and the cure" \
+		"after the copy waits for their walks (its munmap needs the mmap lock they hold" \
+		"for reading), so what remains of them shows in the frozen time, not here."
 	echo
 	echo "| MiB | pre-dump mode | pre-dump #1 | pre-dump #2 | final dump | waited |"
 	echo "|----:|---------------|------------:|------------:|-----------:|-------:|"
