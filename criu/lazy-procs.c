@@ -458,9 +458,16 @@ static int serve_fault(struct lazy_proc *p, unsigned long addr, char *buf)
 	return ret < 0 ? ret : 0;
 }
 
-static int handle_msg(struct lazy_proc *p, const struct uffd_msg *m, char *buf,
-		      struct lazy_proc **child)
+int lazy_proc_handle(struct lazy_proc *p, const struct uffd_msg *m, char *buf,
+		     struct lazy_proc **child)
 {
+	char why[160];
+
+	*child = NULL;
+	if (lazy_event_check(m, why, sizeof(why))) {
+		pr_err("%s: %s\n", WHO(p), why);
+		return -EINVAL;
+	}
 	switch (m->event) {
 	case UFFD_EVENT_PAGEFAULT:
 		p->faults++;
@@ -523,7 +530,7 @@ int lazy_proc_events(struct lazy_proc *p, char *buf, struct lazy_proc **child)
 			pr_perror("%s: read of its userfaultfd (%zd)", WHO(p), n);
 			return -EIO;
 		}
-		ret = handle_msg(p, &m, buf, child);
+		ret = lazy_proc_handle(p, &m, buf, child);
 		if (ret)
 			return ret;
 	}
