@@ -183,6 +183,9 @@ static int cut(struct lazy_proc *p, unsigned long start, unsigned long end,
 	unsigned int i;
 	int ret;
 
+	/* nothing to take: an empty piece would become a hole nobody counted */
+	if (start >= end)
+		return 0;
 	for (i = first_ending_above(p, start); i < p->nr && p->r[i].vaddr < end; i++) {
 		struct page_range *r = &p->r[i];
 		unsigned long rs = r->vaddr, re = r->vaddr + r->len;
@@ -544,8 +547,8 @@ long lazy_proc_push(struct lazy_proc *p, char *buf, unsigned long max)
 	ret = serve_retries(p, buf);
 	if (ret)
 		return ret;
-	if (p->dead || !p->pending)
-		return 0;
+	if (p->dead || !p->pending || !max)
+		return 0;	/* UFFDIO_COPY of nothing is EINVAL */
 	while (p->first < p->nr && !p->r[p->first].len)
 		p->first++;
 	if (max > LAZY_BUF_PAGES)

@@ -35,7 +35,8 @@
 int mig_verbose;
 
 static char root[64];
-static int root_fd = -1, round_fd = -1, quiet_fd = -1, err_fd = -1;
+static int root_fd = -1, round_fd = -1;
+static FILE *real_stderr, *quiet_stderr;
 static struct mig_msg *msg;
 
 static void die(const char *what)
@@ -80,17 +81,20 @@ static void setup(void)
 	if (!msg)
 		die("malloc");
 	atexit(remove_root);
-	/* serve's messages name every refusal; FUZZ_VERBOSE shows them */
-	if (!getenv("FUZZ_VERBOSE")) {
-		quiet_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-		err_fd = fcntl(2, F_DUPFD_CLOEXEC, 3);
-	}
+	/*
+	 * serve names every refusal on stderr: FUZZ_VERBOSE shows them. Only
+	 * the stream is swapped, so that the sanitizers' reports (on fd 2)
+	 * and libFuzzer's (its own copy of the stream) still show.
+	 */
+	real_stderr = stderr;
+	if (!getenv("FUZZ_VERBOSE"))
+		quiet_stderr = fopen("/dev/null", "we");
 }
 
 static void quiet(bool on)
 {
-	if (quiet_fd >= 0)
-		dup2(on ? quiet_fd : err_fd, 2);
+	if (quiet_stderr)
+		stderr = on ? quiet_stderr : real_stderr;
 }
 
 static bool dot(const char *name)
