@@ -18,6 +18,7 @@
 static struct lazy_fuzz_head head;
 static uint8_t replies[1 << 15], script[256], ops[1 << 14];
 static size_t nr_replies, nr_script, nr_ops;
+static int reply_pid = PID;	/* whose image the page server says it sends */
 
 static void msg(uint32_t magic, uint32_t type, int32_t pid, uint8_t len)
 {
@@ -30,7 +31,7 @@ static void reply(uint32_t cmd, uint64_t vaddr, uint32_t npages, uint32_t data_p
 {
 	struct page_server_iov pi = {
 		.cmd = ps_cmd_encode(cmd, 0), .nr_pages = npages, .vaddr = vaddr,
-		.dst_id = ps_dst_id(PS_TYPE_PID, PID),
+		.dst_id = ps_dst_id(PS_TYPE_PID, reply_pid),
 	};
 
 	memcpy(replies + nr_replies, &pi, sizeof(pi));
@@ -113,6 +114,11 @@ int main(int argc, char **argv)
 	reply(PS_IOV_GET, 0x15000, 2, 2);
 	op(LF_FAULT, 0x14000, 0, 0);
 	ret |= flush(d, "wrong-reply");
+	reply_pid = PID + 1;	/* the right pages of another process */
+	reply(PS_IOV_GET, 0x14000, 2, 2);
+	reply_pid = PID;
+	op(LF_FAULT, 0x14000, 0, 0);
+	ret |= flush(d, "other-pid-reply");
 	msg(LAZY_MSG_MAGIC, 7, PID, 10);
 	reply(PS_IOV_GET, 0x14000, 2, 1);
 	op(LF_FAULT, 0x14000, 0, 0);
