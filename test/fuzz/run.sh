@@ -64,6 +64,7 @@ else
 	echo "FAIL: ps_fuzz (can't write the seed sessions)"
 	failed=$((failed + 1))
 fi
+
 # seeded NAME TARGET SECONDS PREFIX WRITER ARGS...: fresh seeds, then a run.
 seeded() {
 	local name=$1 target=$2 secs=$3 prefix=$4 writer=$5
