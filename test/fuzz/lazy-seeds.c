@@ -146,6 +146,13 @@ int main(int argc, char **argv)
 	op(LF_PUSH, 512, 0, 0);
 	ret |= flush(d, "remap-empty");
 
+	/* the process exits during a fault, then a fork is queued (a bug of lazy-fuzz) */
+	msg(LAZY_MSG_MAGIC, LAZY_MSG_TASK, PID, sizeof(struct lazy_msg));
+	answer(LFA_ESRCH);
+	op(LF_FAULT, 0x20000, 0, 0);
+	op(LF_READ, UFFD_EVENT_FORK, 0, 0);
+	ret |= flush(d, "gone-then-fork");
+
 	/* found by the fuzzer: a push of at most 0 pages copied 0 bytes (EINVAL) */
 	msg(LAZY_MSG_MAGIC, LAZY_MSG_TASK, PID, sizeof(struct lazy_msg));
 	op(LF_PUSH, 1024, 0, 0);
