@@ -354,11 +354,9 @@ static int handle_restore(struct lazy_daemon *d)
 		drop_connection(d);
 		return ret;
 	}
-	if (n != sizeof(m) || m.magic != LAZY_MSG_MAGIC ||
-	    (m.type != LAZY_MSG_TASK && m.type != LAZY_MSG_DONE) ||
-	    (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-		pr_err("Garbage on %s (%zd bytes, not a message of criu restore): connection dropped\n",
-		       LAZY_SOCKET_NAME, n);
+	if (lazy_msg_check(&m, n, mh.msg_flags)) {
+		pr_err("Garbage on %s (not a message of criu restore): connection dropped\n",
+		       LAZY_SOCKET_NAME);
 		if (fd >= 0)
 			close(fd);
 		reply(d, -EINVAL);

@@ -31,3 +31,27 @@ int lazy_msg_send(int sk, uint32_t type, int pid, int fd)
 	}
 	return 0;
 }
+
+int lazy_msg_check(const struct lazy_msg *m, long n, int msg_flags)
+{
+	if (msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+		pr_err("%s: a message longer than %zu bytes or with more than one descriptor"
+		       " (flags 0x%x)\n", LAZY_SOCKET_NAME, sizeof(*m), msg_flags);
+		return -EINVAL;
+	}
+	if (n != (long)sizeof(*m)) {
+		pr_err("%s: a message of %ld bytes, not %zu\n", LAZY_SOCKET_NAME, n, sizeof(*m));
+		return -EINVAL;
+	}
+	if (m->magic != LAZY_MSG_MAGIC) {
+		pr_err("%s: bad magic 0x%08x (not criu restore's, 0x%08x)\n", LAZY_SOCKET_NAME,
+		       m->magic, LAZY_MSG_MAGIC);
+		return -EINVAL;
+	}
+	if (m->type != LAZY_MSG_TASK && m->type != LAZY_MSG_DONE) {
+		pr_err("%s: message type %u from the restore (pid %d): only TASK (%u) or DONE (%u)\n",
+		       LAZY_SOCKET_NAME, m->type, m->pid, LAZY_MSG_TASK, LAZY_MSG_DONE);
+		return -EINVAL;
+	}
+	return 0;
+}

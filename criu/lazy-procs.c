@@ -183,6 +183,9 @@ static int cut(struct lazy_proc *p, unsigned long start, unsigned long end,
 	unsigned int i;
 	int ret;
 
+	/* nothing to take: an empty piece would become a hole nobody counted */
+	if (start >= end)
+		return 0;
 	for (i = first_ending_above(p, start); i < p->nr && p->r[i].vaddr < end; i++) {
 		struct page_range *r = &p->r[i];
 		unsigned long rs = r->vaddr, re = r->vaddr + r->len;
@@ -458,9 +461,16 @@ static int serve_fault(struct lazy_proc *p, unsigned long addr, char *buf)
 	return ret < 0 ? ret : 0;
 }
 
-static int handle_msg(struct lazy_proc *p, const struct uffd_msg *m, char *buf,
-		      struct lazy_proc **child)
+int lazy_proc_handle(struct lazy_proc *p, const struct uffd_msg *m, char *buf,
+		     struct lazy_proc **child)
 {
+	char why[160];
+
+	*child = NULL;
+	if (lazy_event_check(m, why, sizeof(why))) {
+		pr_err("%s: %s\n", WHO(p), why);
+		return -EINVAL;
+	}
 	switch (m->event) {
 	case UFFD_EVENT_PAGEFAULT:
 		p->faults++;
@@ -523,7 +533,7 @@ int lazy_proc_events(struct lazy_proc *p, char *buf, struct lazy_proc **child)
 			pr_perror("%s: read of its userfaultfd (%zd)", WHO(p), n);
 			return -EIO;
 		}
-		ret = handle_msg(p, &m, buf, child);
+		ret = lazy_proc_handle(p, &m, buf, child);
 		if (ret)
 			return ret;
 	}
@@ -537,8 +547,8 @@ long lazy_proc_push(struct lazy_proc *p, char *buf, unsigned long max)
 	ret = serve_retries(p, buf);
 	if (ret)
 		return ret;
-	if (p->dead || !p->pending)
-		return 0;
+	if (p->dead || !p->pending || !max)
+		return 0;	/* UFFDIO_COPY of nothing is EINVAL */
 	while (p->first < p->nr && !p->r[p->first].len)
 		p->first++;
 	if (max > LAZY_BUF_PAGES)

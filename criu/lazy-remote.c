@@ -51,9 +51,16 @@ static int recv_one(int sk, pid_t img_pid, uint64_t dst, const struct lazy_get *
 	}
 	if (ps_cmd(pi.cmd) != PS_IOV_GET || pi.vaddr != g->img_addr || pi.dst_id != dst ||
 	    pi.nr_pages != g->npages) {
-		pr_err("The source's page server answered %s of %u pages at %llx to a GET of %lu"
-		       " pages at %lx of pid %d\n", ps_cmd_name(pi.cmd), pi.nr_pages,
-		       (unsigned long long)pi.vaddr, g->npages, g->img_addr, img_pid);
+		unsigned long id = 0;
+		unsigned int type;
+
+		/* -1: an id that names no process */
+		if (ps_dst_id_decode(pi.dst_id, &type, &id) || type != PS_TYPE_PID)
+			id = -1UL;
+		pr_err("The source's page server answered %s of %u pages at %llx of pid %ld"
+		       " (id %llx) to a GET of %lu pages at %lx of pid %d\n",
+		       ps_cmd_name(pi.cmd), pi.nr_pages, (unsigned long long)pi.vaddr, (long)id,
+		       (unsigned long long)pi.dst_id, g->npages, g->img_addr, img_pid);
 		return -EPROTO;
 	}
 	ret = ps_recv_all(sk, g->buf, g->npages * PS_PAGE_SIZE);

@@ -6,6 +6,7 @@
  * unknown type or a length outside the type's bounds ends the session.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "log.h"
@@ -67,7 +68,7 @@ int mig_send_error(int sk, const char *text)
 	return mig_send(sk, MIG_ERROR, text, len ? len : 1);
 }
 
-static int check_header(const uint8_t *hdr, uint16_t *type, uint32_t *len)
+int mig_check_header(const uint8_t *hdr, uint16_t *type, uint32_t *len)
 {
 	uint32_t magic = mig_get32(hdr);
 	unsigned int version = hdr[4] | hdr[5] << 8;
@@ -108,7 +109,7 @@ int mig_recv(int sk, struct mig_msg *m)
 	else if (ret)
 		mig_err("Control connection: can't read a message: %s\n", strerror(-ret));
 	if (!ret)
-		ret = check_header(hdr, &m->type, &m->len);
+		ret = mig_check_header(hdr, &m->type, &m->len);
 	if (ret)
 		return ret;
 	ret = m->len ? net_read(sk, m->data, m->len) : 0;
@@ -158,4 +159,75 @@ bool mig_plain_name(const char *name, size_t len)
 			return false;
 	}
 	return true;
+}
+
+int mig_parse_hello(const struct mig_msg *m, struct mig_hello *h, char *why, size_t why_len)
+{
+	uint32_t flags;
+
+	if (m->type != MIG_HELLO || m->len != 8) {
+		snprintf(why, why_len, "%s of %u bytes before HELLO", mig_type_name(m->type),
+			 m->len);
+		return -EPROTO;
+	}
+	flags = mig_get32(m->data);
+	h->lazy = flags & MIG_HELLO_LAZY;
+	h->lazy_port = mig_get32(m->data + 4);
+	if (flags & ~MIG_HELLO_LAZY) {
+		snprintf(why, why_len, "HELLO with unknown flags 0x%x", flags);
+		return -EINVAL;
+	}
+	if (h->lazy && (!h->lazy_port || h->lazy_port > 65535)) {
+		snprintf(why, why_len, "HELLO with a lazy port %u", h->lazy_port);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* @name as text: a NUL, a newline or any other unprintable byte as \xNN. */
+static void quote_name(const char *name, size_t len, char *out, size_t size)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len && o + 5 < size; i++) {
+		unsigned char c = name[i];
+
+		if (c > ' ' && c < 0x7f)
+			out[o++] = c;
+		else
+			o += snprintf(out + o, size - o, "\\x%02x", c);
+	}
+	out[o] = 0;
+}
+
+int mig_parse_file(const struct mig_msg *m, struct mig_file *f, char *why, size_t why_len)
+{
+	/* a header that mig_check_header() let through has 13..12+MAX_NAME bytes */
+	if (m->type != MIG_FILE || m->len < 13 || m->len > 12 + MIG_MAX_NAME) {
+		snprintf(why, why_len, "%s of %u bytes is no FILE", mig_type_name(m->type), m->len);
+		return -EPROTO;
+	}
+	f->size = mig_get64(m->data);
+	f->mode = mig_get32(m->data + 8);
+	f->name = (const char *)m->data + 12;
+	f->name_len = m->len - 12;
+	if (!mig_plain_name(f->name, f->name_len)) {
+		char shown[4 * MIG_MAX_NAME + 8];
+
+		quote_name(f->name, f->name_len, shown, sizeof(shown));
+		snprintf(why, why_len, "FILE with a name that is not a plain file name"
+			 " (\"%s\", %zu bytes)", shown, f->name_len);
+		return -EINVAL;
+	}
+	if (f->size > MIG_MAX_FILE) {
+		snprintf(why, why_len, "FILE %.*s of %llu bytes refused (at most %llu)",
+			 (int)f->name_len, f->name, (unsigned long long)f->size, MIG_MAX_FILE);
+		return -EFBIG;
+	}
+	if (f->mode & ~0777u) {
+		snprintf(why, why_len, "FILE %.*s with mode 0%o refused (permission bits only)",
+			 (int)f->name_len, f->name, f->mode);
+		return -EINVAL;
+	}
+	return 0;
 }

@@ -77,6 +77,31 @@ static inline void mig_put64(uint8_t *p, uint64_t v)
 	mig_put32(p + 4, v >> 32);
 }
 
+/*
+ * The pure checks of what B receives, for serve and the fuzz target
+ * (test/fuzz/mig-fuzz.c). A header whole: 0, or -EPROTO / -EMSGSIZE
+ * with the reason printed.
+ */
+int mig_check_header(const uint8_t *hdr, uint16_t *type, uint32_t *len);
+
+struct mig_hello {
+	bool lazy;
+	uint32_t lazy_port;
+};
+
+/* HELLO's payload. 0, or -errno with the reason in @why. */
+int mig_parse_hello(const struct mig_msg *m, struct mig_hello *h, char *why, size_t why_len);
+
+struct mig_file {
+	uint64_t size;
+	uint32_t mode;
+	const char *name;	/* in the message, not NUL-terminated */
+	size_t name_len;
+};
+
+/* FILE's payload: a plain name, a size and mode in bounds. 0 or -errno, @why. */
+int mig_parse_file(const struct mig_msg *m, struct mig_file *f, char *why, size_t why_len);
+
 /* An image file name A may send: a plain name, no '/', no leading '.'. */
 bool mig_plain_name(const char *name, size_t len);
 

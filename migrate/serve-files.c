@@ -51,19 +51,19 @@ static int add_staged(struct session *ss, const char *name, size_t len)
 
 int serve_file(struct session *ss)
 {
-	uint64_t size = mig_get64(ss->msg->data);
-	uint32_t mode = mig_get32(ss->msg->data + 8);
-	const char *name = (const char *)ss->msg->data + 12;
-	size_t len = ss->msg->len - 12;
-	char path[MIG_MAX_NAME + 8];
+	char path[MIG_MAX_NAME + 8], why[4 * MIG_MAX_NAME + 128];
+	struct mig_file f;
+	const char *name;
+	size_t len;
+	uint64_t size;
 	int ret;
 
-	if (!mig_plain_name(name, len))
-		return serve_fail(ss, -EINVAL, "FILE with a name that is not a plain file name (%.*s)",
-				  (int)len, name);
-	if (size > MIG_MAX_FILE || mode & ~0777u)
-		return serve_fail(ss, -EFBIG, "FILE %.*s of %llu bytes, mode 0%o refused", (int)len,
-				  name, (unsigned long long)size, mode);
+	ret = mig_parse_file(ss->msg, &f, why, sizeof(why));
+	if (ret)
+		return serve_fail(ss, ret, "%s", why);
+	name = f.name;
+	len = f.name_len;
+	size = f.size;
 	if (!ss->final_done || ss->placed || ss->file_fd >= 0)
 		return serve_fail(ss, -EPROTO, "FILE %.*s %s", (int)len, name, ss->file_fd >= 0 ?
 				  "before the previous one is complete" : "outside the final round");

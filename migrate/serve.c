@@ -23,21 +23,19 @@
 
 static int hello(struct session *ss)
 {
+	struct mig_hello h;
+	char why[128];
 	uint8_t p[4];
 	int ret;
 
 	ret = mig_recv(ss->sk, ss->msg);
 	if (ret)
 		return ret == -ENODATA ? serve_fail(ss, -EPIPE, "closed before HELLO") : ret;
-	if (ss->msg->type != MIG_HELLO)
-		return serve_fail(ss, -EPROTO, "%s before HELLO", mig_type_name(ss->msg->type));
-	ss->lazy = mig_get32(ss->msg->data) & MIG_HELLO_LAZY;
-	ss->lazy_port = mig_get32(ss->msg->data + 4);
-	if (mig_get32(ss->msg->data) & ~MIG_HELLO_LAZY)
-		return serve_fail(ss, -EINVAL, "HELLO with unknown flags 0x%x",
-				  mig_get32(ss->msg->data));
-	if (ss->lazy && (!ss->lazy_port || ss->lazy_port > 65535))
-		return serve_fail(ss, -EINVAL, "HELLO with a lazy port %u", ss->lazy_port);
+	ret = mig_parse_hello(ss->msg, &h, why, sizeof(why));
+	if (ret)
+		return serve_fail(ss, ret, "%s", why);
+	ss->lazy = h.lazy;
+	ss->lazy_port = h.lazy_port;
 	mig_put32(p, ss->number);
 	return mig_send(ss->sk, MIG_HELLO_OK, p, sizeof(p));
 }

@@ -10,6 +10,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -57,6 +58,21 @@ int lazy_proc_events(struct lazy_proc *p, char *buf, struct lazy_proc **child);
 long lazy_proc_push(struct lazy_proc *p, char *buf, unsigned long max);
 /* Forget the process: it exited. */
 void lazy_proc_gone(struct lazy_proc *p, const char *why);
+/*
+ * One message of its userfaultfd (lazy_proc_events() reads them; the
+ * fuzz target hands its own). 0, or -errno: the daemon cannot go on.
+ */
+struct uffd_msg;
+int lazy_proc_handle(struct lazy_proc *p, const struct uffd_msg *m, char *buf,
+		     struct lazy_proc **child);
+
+/*
+ * lazy-event.c: the addresses of an event are page-aligned and inside
+ * [0, LAZY_ADDR_END) (above every user address, 5-level paging too).
+ * 0, or -EINVAL with the event and its values in @why.
+ */
+#define LAZY_ADDR_END		(1ULL << 56)
+int lazy_event_check(const struct uffd_msg *m, char *why, size_t why_len);
 
 /* One run of pages to fetch from the page server. */
 struct lazy_get {

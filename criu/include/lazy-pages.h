@@ -59,6 +59,13 @@ struct pagemap_set;
 
 /* lazy-msg.c: send one message, @fd attached when >= 0. 0 or -EPIPE. */
 int lazy_msg_send(int sk, uint32_t type, int pid, int fd);
+/*
+ * A message the daemon received from the restore: @n bytes, recvmsg()'s
+ * @msg_flags. 0 for a TASK or DONE of the right size and magic, or
+ * -EINVAL with what is wrong printed (size, magic, type). The pid is the
+ * daemon's to check against its images.
+ */
+int lazy_msg_check(const struct lazy_msg *m, long n, int msg_flags);
 
 /*
  * An area whose pages a lazy restore leaves to the daemon, as CRIU

@@ -3,8 +3,12 @@
 # from freshly generated valid images plus whatever earlier runs found
 # (build/corpus), then the page server's command parser for
 # $PS_FUZZ_SECONDS (default: the same) from seed sessions (ps-seeds.py,
-# build/ps-corpus). A crash is saved as build/crash-* (build/ps-crash-*)
-# and fails the run.
+# build/ps-corpus), then criu-migrate serve's protocol (mig-fuzz,
+# $MIG_FUZZ_SECONDS, seeds of mig-seeds) and the lazy-pages daemon's
+# inputs (lazy-fuzz, $LAZY_FUZZ_SECONDS, seeds of lazy-seeds). A crash is
+# saved as build/crash-* (build/ps-crash-*, mig-crash-*, lazy-crash-*)
+# and fails the run. The seeds hold the inputs of bugs found before, so
+# each run replays them first.
 set -u
 cd "$(dirname "$0")"
 
@@ -60,5 +64,24 @@ else
 	echo "FAIL: ps_fuzz (can't write the seed sessions)"
 	failed=$((failed + 1))
 fi
+
+# seeded NAME TARGET SECONDS PREFIX WRITER ARGS...: fresh seeds, then a run.
+seeded() {
+	local name=$1 target=$2 secs=$3 prefix=$4 writer=$5
+
+	shift 5
+	rm -rf "$work/${prefix}seeds"
+	mkdir -p "$work/${prefix}seeds" "$work/${prefix}corpus" || exit 1
+	if "./$writer" "$work/${prefix}seeds"; then
+		fuzz "$name" "$target" "$secs" "$prefix" "$@" \
+			"$work/${prefix}corpus" "$work/${prefix}seeds"
+	else
+		echo "FAIL: $name (can't write the seeds)"
+		failed=$((failed + 1))
+	fi
+}
+
+seeded mig_fuzz mig-fuzz "${MIG_FUZZ_SECONDS:-$seconds}" mig- mig-seeds
+seeded lazy_fuzz lazy-fuzz "${LAZY_FUZZ_SECONDS:-$seconds}" lazy- lazy-seeds
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
