@@ -346,7 +346,9 @@ static int ooh_epml_start(struct ooh_session *s)
 	struct ooh_epml_space *sp = s->epml;
 
 	ooh_epml_consume(sp, NULL);
-	return ooh_epml_rearm_all(sp->mm) ? -ENOMEM : 0;
+	if (ooh_epml_rearm_all(sp->mm))
+		return -ENOMEM;
+	return ooh_epml_huge_walk(sp->mm, &sp->huge, NULL);
 }
 
 /* The kernel-written ranges and the whole areas to @out. */
@@ -388,10 +390,14 @@ static int ooh_epml_collect(struct ooh_session *s, struct ooh_addrs *out)
 	ok = ooh_epml_consume(sp, out);
 	if (ok && ooh_epml_report_ranges(s, out))
 		ok = false;
+	/* Before the re-arm, which cleans the dirty bits of what it reports. */
+	if (ok && ooh_epml_huge_walk(sp->mm, &sp->huge, out))
+		ok = false;
 	if (!ok) {
 		/* Lost: every page; and what was dropped must trap again. */
 		out->flags |= OOH_DRAIN_OVERFLOW;
-		if (ooh_epml_rearm_all(sp->mm))
+		if (ooh_epml_rearm_all(sp->mm) ||
+		    ooh_epml_huge_walk(sp->mm, &sp->huge, NULL))
 			pr_warn_ratelimited(OOH_NAME ": epml: re-arming pid %d's space failed\n",
 					    pid_nr(s->pid));
 	} else if (ooh_epml_rearm(sp->mm, out->addrs + first, out->nr - first)) {
@@ -416,6 +422,7 @@ static void ooh_epml_detach(struct ooh_session *s)
 	spin_unlock_irqrestore(&ooh_epml_lock, flags);
 	ooh_epml_close_ring(sp);
 	ooh_epml_put_probes();
+	ooh_epml_huge_free(&sp->huge);
 	kfree(sp);
 	s->epml = NULL;
 }

@@ -28,6 +28,7 @@ struct ooh_epml_space {
 	u32 nr_entries;
 	long id;			/* the host's space id */
 	u64 stats_entries;		/* entries taken by the current drain */
+	struct xarray *huge;		/* huge PMDs at the last drain (ooh-epml-huge.c) */
 	/* Under ooh_epml_lock. */
 	struct list_head node;
 	struct ooh_epml_range ranges[OOH_EPML_MAX_RANGES];	/* kept for the session */
