@@ -11,10 +11,12 @@
  *    old data from the parent images;
  *  - a write fault on a PMD that was none maps a whole zeroed huge page
  *    and logs only the 4K page written.
- * Either way a huge PMD appears where there was none, or with another
- * frame. So each drain compares the huge PMDs of the tracked areas with
- * those of the last drain and reports every page of a new one; a huge
- * PMD kept since then changes content only through logged writes.
+ * A collapse puts a huge PMD with a new frame where a PTE table was. So
+ * each drain compares the huge PMDs of the tracked areas with those of
+ * the last drain and reports every page of one that is new or has
+ * another frame; a huge PMD kept since then changes content only
+ * through logged writes. A fault may get back the very frame a drop
+ * freed: ooh-epml.c's kprobe on the huge fault reports those.
  *
  * The record is an xarray from addr >> PMD_SHIFT to the PMD's frame,
  * rebuilt at every walk (mmap lock held for reading: no collapse, which

@@ -33,6 +33,9 @@ struct ooh_epml_space {
 	struct list_head node;
 	struct ooh_epml_range ranges[OOH_EPML_MAX_RANGES];	/* kept for the session */
 	unsigned int nr_ranges;
+	/* Huge pages faulted in since the last drain: reported once. */
+	struct ooh_epml_range fresh[OOH_EPML_MAX_RANGES];
+	unsigned int nr_fresh;
 };
 
 #endif /* OOH_EPML_H */
