@@ -19,4 +19,16 @@ static inline bool ooh_epml_whole_area(unsigned long vm_flags)
 int ooh_epml_rearm(struct mm_struct *mm, const u64 *addrs, size_t nr);
 int ooh_epml_rearm_all(struct mm_struct *mm);
 
+struct ooh_addrs;
+struct xarray;
+
+/*
+ * Record the huge PMDs of @mm's areas in *@record (replaced) and, with
+ * @out, push every page of those not in the old record with the same
+ * frame (ooh-epml-huge.c). 0 or -ENOMEM.
+ */
+int ooh_epml_huge_walk(struct mm_struct *mm, struct xarray **record,
+		       struct ooh_addrs *out);
+void ooh_epml_huge_free(struct xarray **record);
+
 #endif /* OOH_EPML_REARM_H */

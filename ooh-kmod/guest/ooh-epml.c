@@ -97,30 +97,31 @@ static unsigned long ooh_epml_gap(const struct ooh_epml_range *r,
 }
 
 /*
- * Add [start, end) to @sp's list, into the range it touches, or when the
- * list is full into the closest one; ooh_epml_lock held.
+ * Add [start, end) to the list @v of *@nr ranges, into the range it
+ * touches, or when the list is full into the closest one;
+ * ooh_epml_lock held.
  */
-static void ooh_epml_add_range(struct ooh_epml_space *sp, unsigned long start,
-			       unsigned long end)
+static void ooh_epml_add_range(struct ooh_epml_range *v, unsigned int *nr,
+			       unsigned long start, unsigned long end)
 {
 	struct ooh_epml_range *r, *best = NULL;
 	unsigned long gap, best_gap = ULONG_MAX;
 	unsigned int i;
 
-	for (i = 0; i < sp->nr_ranges; i++) {
-		r = &sp->ranges[i];
+	for (i = 0; i < *nr; i++) {
+		r = &v[i];
 		gap = ooh_epml_gap(r, start, end);
 		if (gap < best_gap) {
 			best = r;
 			best_gap = gap;
 		}
 	}
-	if (best && (!best_gap || sp->nr_ranges == OOH_EPML_MAX_RANGES)) {
+	if (best && (!best_gap || *nr == OOH_EPML_MAX_RANGES)) {
 		best->start = min(best->start, start);
 		best->end = max(best->end, end);
 		return;
 	}
-	sp->ranges[sp->nr_ranges++] = (struct ooh_epml_range){ start, end };
+	v[(*nr)++] = (struct ooh_epml_range){ start, end };
 }
 
 /* A GUP call on @mm: record what it may write. */
@@ -139,9 +140,66 @@ static void ooh_epml_gup(struct mm_struct *mm, unsigned long start,
 	spin_lock_irqsave(&ooh_epml_lock, flags);
 	list_for_each_entry(sp, &ooh_epml_spaces, node)
 		if (sp->mm == mm)
-			ooh_epml_add_range(sp, start, end);
+			ooh_epml_add_range(sp->ranges, &sp->nr_ranges, start, end);
 	spin_unlock_irqrestore(&ooh_epml_lock, flags);
 }
+
+#ifdef CONFIG_TRANSPARENT_HUGEPAGE
+/*
+ * A huge page faulted in maps 2 MiB of new zeroes with one write walk,
+ * for the 4K page written; the frame may be the one a drop just freed,
+ * which ooh-epml-huge.c's walk cannot tell from the old page. So the
+ * whole huge page is reported at the next drain.
+ */
+static int ooh_epml_thp_fault_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct vm_fault *vmf = (struct vm_fault *)regs_get_kernel_argument(regs, 0);
+	unsigned long start = vmf->address & PMD_MASK, flags;
+	struct mm_struct *mm = vmf->vma->vm_mm;
+	struct ooh_epml_space *sp;
+
+	spin_lock_irqsave(&ooh_epml_lock, flags);
+	list_for_each_entry(sp, &ooh_epml_spaces, node)
+		if (sp->mm == mm)
+			ooh_epml_add_range(sp->fresh, &sp->nr_fresh, start,
+					   start + PMD_SIZE);
+	spin_unlock_irqrestore(&ooh_epml_lock, flags);
+	return 0;
+}
+
+static struct kprobe ooh_epml_thp_probe = {
+	.symbol_name = "do_huge_pmd_anonymous_page",
+	.pre_handler = ooh_epml_thp_fault_pre,
+};
+
+static int ooh_epml_get_thp_probe(void)
+{
+	int ret;
+
+	memset(&ooh_epml_thp_probe, 0, sizeof(ooh_epml_thp_probe));
+	ooh_epml_thp_probe.symbol_name = "do_huge_pmd_anonymous_page";
+	ooh_epml_thp_probe.pre_handler = ooh_epml_thp_fault_pre;
+	ret = register_kprobe(&ooh_epml_thp_probe);
+	if (ret)
+		pr_err(OOH_NAME ": epml: kprobe on do_huge_pmd_anonymous_page failed: %d\n",
+		       ret);
+	return ret;
+}
+
+static void ooh_epml_put_thp_probe(void)
+{
+	unregister_kprobe(&ooh_epml_thp_probe);
+}
+#else
+static int ooh_epml_get_thp_probe(void)
+{
+	return 0;
+}
+
+static void ooh_epml_put_thp_probe(void)
+{
+}
+#endif
 
 /*
  * The GUP entry points, with where their arguments are: mm (-1: current),
@@ -211,6 +269,11 @@ static int ooh_epml_get_probes(void)
 			goto out;
 		}
 	}
+	ret = ooh_epml_get_thp_probe();
+	if (ret) {
+		ooh_epml_unregister_probes(i);
+		ooh_epml_users--;
+	}
 out:
 	mutex_unlock(&ooh_epml_mutex);
 	return ret;
@@ -219,8 +282,10 @@ out:
 static void ooh_epml_put_probes(void)
 {
 	mutex_lock(&ooh_epml_mutex);
-	if (!--ooh_epml_users)
+	if (!--ooh_epml_users) {
+		ooh_epml_put_thp_probe();
 		ooh_epml_unregister_probes(ARRAY_SIZE(ooh_epml_probes));
+	}
 	mutex_unlock(&ooh_epml_mutex);
 }
 
@@ -346,22 +411,28 @@ static int ooh_epml_start(struct ooh_session *s)
 	struct ooh_epml_space *sp = s->epml;
 
 	ooh_epml_consume(sp, NULL);
-	return ooh_epml_rearm_all(sp->mm) ? -ENOMEM : 0;
+	if (ooh_epml_rearm_all(sp->mm))
+		return -ENOMEM;
+	return ooh_epml_huge_walk(sp->mm, &sp->huge, NULL);
 }
 
 /* The kernel-written ranges and the whole areas to @out. */
 static int ooh_epml_report_ranges(struct ooh_session *s, struct ooh_addrs *out)
 {
 	struct ooh_epml_space *sp = s->epml;
-	struct ooh_epml_range r[OOH_EPML_MAX_RANGES];
-	unsigned int i, n;
+	struct ooh_epml_range r[2 * OOH_EPML_MAX_RANGES];
+	unsigned int i, n, nf;
 	unsigned long flags;
 	int ret;
 
 	spin_lock_irqsave(&ooh_epml_lock, flags);
 	n = sp->nr_ranges;
 	memcpy(r, sp->ranges, n * sizeof(r[0]));
+	nf = sp->nr_fresh;
+	memcpy(r + n, sp->fresh, nf * sizeof(r[0]));
+	sp->nr_fresh = 0;
 	spin_unlock_irqrestore(&ooh_epml_lock, flags);
+	n += nf;
 	for (i = 0; i < n; i++) {
 		ret = ooh_addrs_push_range(out, r[i].start, r[i].end);
 		if (ret)
@@ -388,10 +459,14 @@ static int ooh_epml_collect(struct ooh_session *s, struct ooh_addrs *out)
 	ok = ooh_epml_consume(sp, out);
 	if (ok && ooh_epml_report_ranges(s, out))
 		ok = false;
+	/* Before the re-arm, which cleans the dirty bits of what it reports. */
+	if (ok && ooh_epml_huge_walk(sp->mm, &sp->huge, out))
+		ok = false;
 	if (!ok) {
 		/* Lost: every page; and what was dropped must trap again. */
 		out->flags |= OOH_DRAIN_OVERFLOW;
-		if (ooh_epml_rearm_all(sp->mm))
+		if (ooh_epml_rearm_all(sp->mm) ||
+		    ooh_epml_huge_walk(sp->mm, &sp->huge, NULL))
 			pr_warn_ratelimited(OOH_NAME ": epml: re-arming pid %d's space failed\n",
 					    pid_nr(s->pid));
 	} else if (ooh_epml_rearm(sp->mm, out->addrs + first, out->nr - first)) {
@@ -416,6 +491,7 @@ static void ooh_epml_detach(struct ooh_session *s)
 	spin_unlock_irqrestore(&ooh_epml_lock, flags);
 	ooh_epml_close_ring(sp);
 	ooh_epml_put_probes();
+	ooh_epml_huge_free(&sp->huge);
 	kfree(sp);
 	s->epml = NULL;
 }

@@ -28,10 +28,14 @@ struct ooh_epml_space {
 	u32 nr_entries;
 	long id;			/* the host's space id */
 	u64 stats_entries;		/* entries taken by the current drain */
+	struct xarray *huge;		/* huge PMDs at the last drain (ooh-epml-huge.c) */
 	/* Under ooh_epml_lock. */
 	struct list_head node;
 	struct ooh_epml_range ranges[OOH_EPML_MAX_RANGES];	/* kept for the session */
 	unsigned int nr_ranges;
+	/* Huge pages faulted in since the last drain: reported once. */
+	struct ooh_epml_range fresh[OOH_EPML_MAX_RANGES];
+	unsigned int nr_fresh;
 };
 
 #endif /* OOH_EPML_H */

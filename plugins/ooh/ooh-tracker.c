@@ -205,13 +205,18 @@ static int ooh_tr_collect(struct track_target *t, struct track_state *st,
 	fd = t->parked_fd(t, st);
 	if (fd < 0)
 		return fd;
-	ret = ooh_drain_all(fd, t->pid, dirty);
+	/*
+	 * Holes first: a hole the kernel fills afterwards without a write
+	 * (khugepaged collapsing its PTE table into a zeroed huge page) is
+	 * then in this answer either way, as a hole or in the drain.
+	 */
+	ret = ooh_report_holes(t, dirty);
+	if (!ret)
+		ret = ooh_drain_all(fd, t->pid, dirty);
 	if (!ret)
 		ooh_log_stats(fd, t->pid);
 	close(fd);
-	if (ret)
-		return ret;
-	return ooh_report_holes(t, dirty);
+	return ret;
 }
 
 static int ooh_tr_stop(struct track_target *t, struct track_state *st)

@@ -149,8 +149,9 @@ kernel_notes() {
 # make test): all that runs on SPML; under shadow paging (L1_NPT=0, the
 # second boot): EPML's own tests. SPML's own test hangs under shadow
 # paging (written-by-process-vm-writev). The zdtm suite on EPML runs with
-# make test-nested-epml only (its Makefile sets L2_ONLY): it still fails
-# now and then (a level 2 panic, incr_dontneed; Documentation/ooh.md).
+# make test-nested-epml only (its Makefile sets L2_ONLY): it failed now
+# and then (incr_dontneed, fixed; a level 2 panic once in incr_new_vma,
+# not explained; Documentation/ooh.md).
 part() {
 	if [ -n "$L2_ONLY" ]; then
 		[[ " $L2_ONLY " == *" $1 "* ]]

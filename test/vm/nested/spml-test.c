@@ -684,6 +684,97 @@ static void t_collapse(void)
 	close(fd);
 }
 
+/*
+ * Drain and check that every page of [base + first, base + last] is
+ * reported (more may be): NULL if so, else the first one missing.
+ */
+static const char *expect_all(int fd, const char *base, long first, long last)
+{
+	static char why[128];
+	uint64_t lo = (uintptr_t)base;
+	long k, i;
+	int ret;
+
+	ret = drain(fd);
+	if (ret) {
+		snprintf(why, sizeof(why), "drain: %s", strerror(-ret));
+		return why;
+	}
+	if (drain_flags & OOH_DRAIN_OVERFLOW)
+		return NULL;	/* the dump copies every page: nothing is missed */
+	for (k = first; k <= last; k++) {
+		for (i = 0; i < (long)nr_addrs && addrs[i] != lo + k * PG; i++)
+			;
+		if (i == (long)nr_addrs) {
+			snprintf(why, sizeof(why), "page %ld (of %ld-%ld) not reported",
+				 k, first, last);
+			return why;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * Pages dropped, then made present again by a collapse into a huge page
+ * (khugepaged's work, here MADV_COLLAPSE): they hold zeroes now, no
+ * write put them there, and they are no holes any more. A dump that
+ * kept their data from before the drop would bring it back on restore.
+ */
+static void t_collapse_holes(void)
+{
+	const char *why;
+	char *r;
+	int fd;
+
+	r = huge_region(1, MADV_NOHUGEPAGE);
+	if (!r || madvise(r, HPAGE, MADV_HUGEPAGE))
+		return skip("thp-collapse-dropped", "no 2 MiB region");
+	fd = session(getpid());
+	if (fd < 0)
+		return result("thp-collapse-dropped", "attach: %s",
+			      ooh_strerror(OOH_OP_ATTACH, fd));
+	expect(fd, r, 512, W(-1));
+	madvise(r + 40 * PG, 8 * PG, MADV_DONTNEED);
+	if (madvise(r, HPAGE, MADV_COLLAPSE) || anon_huge_kb(r) < 2048) {
+		close(fd);
+		return skip("thp-collapse-dropped", "MADV_COLLAPSE did not collapse");
+	}
+	why = r[41 * PG] ? "a dropped page is not zero after the collapse" :
+	      expect_all(fd, r, 40, 47);
+	result("thp-collapse-dropped", why ? "%s" : NULL, why);
+	close(fd);
+}
+
+/*
+ * A whole huge page dropped, then one byte written: the fault maps a
+ * new, zeroed huge page and the host logs the one 4K page written. The
+ * other 511 changed too (their data is gone).
+ */
+static void t_thp_refault(void)
+{
+	const char *why;
+	char *r;
+	int fd;
+
+	r = huge_region(1, MADV_HUGEPAGE);
+	if (!r || anon_huge_kb(r) < 2048)
+		return skip("thp-refault-after-drop", "the kernel gave no huge page");
+	fd = session(getpid());
+	if (fd < 0)
+		return result("thp-refault-after-drop", "attach: %s",
+			      ooh_strerror(OOH_OP_ATTACH, fd));
+	expect(fd, r, 512, W(-1));
+	madvise(r, HPAGE, MADV_DONTNEED);
+	r[5 * PG] = 1;
+	if (anon_huge_kb(r) < 2048) {
+		close(fd);
+		return skip("thp-refault-after-drop", "the fault mapped no huge page");
+	}
+	why = expect_all(fd, r, 0, 511);
+	result("thp-refault-after-drop", why ? "%s" : NULL, why);
+	close(fd);
+}
+
 /* A page migrated to another frame (soft offline), then written. */
 static void t_migrate(void)
 {
@@ -911,6 +1002,8 @@ int main(int argc, char **argv)
 	t_cow();
 	t_thp();
 	t_collapse();
+	t_collapse_holes();
+	t_thp_refault();
 	t_migrate();
 	if (epml()) {
 		t_swap_epml();
