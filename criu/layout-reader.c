@@ -4,13 +4,13 @@
  * are only in /proc/PID/smaps, whose read walks every page table of the
  * process to count its pages: some 35 ms for 4 GiB, all of it while the
  * process is stopped. The dump plans and copies from /proc/PID/maps,
- * which has the same areas, and leaves smaps to a second thread started
- * as soon as the process is stopped, so that the walk runs beside the
- * injected calls, the tracker's collect and the copy rather than before
- * them; numa_maps, whose read walks them too, with it. The process stays
- * stopped until the join, so both files show one layout, but for criu's
- * own scratch area, which the thread may or may not have seen: the join
- * leaves it out, and checks that the rest agrees.
+ * which has the same areas, and leaves smaps, and numa_maps whose read
+ * walks them too, to two threads started as soon as criu's scratch area
+ * is mapped, so that the walks run beside the injected calls, the
+ * tracker's collect and the copy rather than before them. The process
+ * stays stopped until the join, so both files show one layout, but for
+ * the scratch area, which smaps may or may not show: the join leaves it
+ * out, and checks that the rest agrees.
  */
 #include <errno.h>
 #include <string.h>

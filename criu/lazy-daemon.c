@@ -4,10 +4,11 @@
  *
  * It listens on DIR/lazy-pages.socket, reads the tree's images in DIR,
  * greets the restore once they are read, takes each restored process's
- * userfaultfd from `criu restore --lazy-pages`, and then serves: faults first, whenever one waits, and
- * between them it pushes the remaining pages in the background. It ends
- * when the restore said the tree is complete and no process lacks a page;
- * closing the userfaultfds then leaves the areas ordinary memory.
+ * userfaultfd from `criu restore --lazy-pages`, and then serves: faults
+ * first, whenever one waits, and between them it pushes the remaining
+ * pages in the background. It ends when the restore said the tree is
+ * complete and no process lacks a page; closing the userfaultfds then
+ * leaves the areas ordinary memory.
  *
  * If it cannot go on (the restore broke off, the images fail, it is
  * killed) the watchdog (lazy-watchdog.c) kills the tree: a process never
