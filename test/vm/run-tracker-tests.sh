@@ -27,7 +27,8 @@ for k in "${@:-stable backports}"; do
 	if [ "$rc" != 0 ] && ! grep -q '^FAIL ' <<<"$out"; then
 		failed=$((failed + 1))
 		echo "FAIL $k/tracker-test: guest exit $rc"
-		tail -n 5 <<<"$out"
+		# the guest console's tail as run-vm.sh printed it: a panic's first lines too
+		tail -n 35 <<<"$out"
 	fi
 done
 echo "$passed passed, $failed failed"
