@@ -45,12 +45,7 @@ int mig_send(int sk, uint16_t type, const void *payload, uint32_t len)
 	uint8_t hdr[MIG_HDR_SIZE];
 	int ret;
 
-	mig_put32(hdr, MIG_MAGIC);
-	hdr[4] = MIG_VERSION;
-	hdr[5] = MIG_VERSION >> 8;
-	hdr[6] = type;
-	hdr[7] = type >> 8;
-	mig_put32(hdr + 8, len);
+	mig_put_header(hdr, type, len);
 	/* one segment for a small message: the header waits for its payload */
 	ret = net_write(sk, hdr, sizeof(hdr), len != 0);
 	if (!ret && len)

@@ -71,6 +71,17 @@ static inline void mig_put32(uint8_t *p, uint32_t v)
 	p[3] = v >> 24;
 }
 
+/* The 12-byte header of a message of @type with @len payload bytes. */
+static inline void mig_put_header(uint8_t *hdr, uint16_t type, uint32_t len)
+{
+	mig_put32(hdr, MIG_MAGIC);
+	hdr[4] = MIG_VERSION;
+	hdr[5] = MIG_VERSION >> 8;
+	hdr[6] = type;
+	hdr[7] = type >> 8;
+	mig_put32(hdr + 8, len);
+}
+
 static inline void mig_put64(uint8_t *p, uint64_t v)
 {
 	mig_put32(p, v);

@@ -19,12 +19,7 @@ static void msg(uint16_t type, const void *payload, uint32_t plen)
 {
 	uint8_t *h = buf + len;
 
-	mig_put32(h, MIG_MAGIC);
-	h[4] = MIG_VERSION;
-	h[5] = MIG_VERSION >> 8;
-	h[6] = type;
-	h[7] = type >> 8;
-	mig_put32(h + 8, plen);
+	mig_put_header(h, type, plen);
 	memcpy(h + MIG_HDR_SIZE, payload, plen);
 	len += MIG_HDR_SIZE + plen;
 }
