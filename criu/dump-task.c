@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "area-policy.h"
 #include "compel.h"
 #include "core-parts.h"
 #include "cr_options.h"
@@ -425,6 +426,8 @@ static int collect_inside(struct dmp_task *dt)
 		ret = dump_seccomp(dc, dt->cores);
 	if (!ret)
 		ret = dump_mlock(dc);			/* needs the scratch area */
+	if (!ret && dt->policy_probe)
+		ret = check_area_policies_probed(dc, &dt->vmas);	/* and this */
 	return ret;
 }
 
@@ -460,15 +463,17 @@ int dump_task_frozen(struct dmp_task *dt)
 		return ret;
 	ret = dump_infect(&dt->dc);
 	/*
-	 * smaps and numa_maps from here on, beside everything else done
-	 * while stopped. Their walks hold the mmap lock for reading: what
-	 * takes it for writing, the scratch area's mmap and brk(0), comes
-	 * first, or it would wait for them.
+	 * smaps (and numa_maps, unless asking each area costs less) from
+	 * here on, beside everything else done while stopped. Their walks
+	 * hold the mmap lock for reading: what takes it for writing, the
+	 * scratch area's mmap and brk(0), comes first, or it would wait for
+	 * them.
 	 */
 	if (!ret)
 		ret = dump_mm_inside(&dt->dc, &dt->mmi);
 	if (!ret) {
-		ret = layout_reader_start(&dt->layout, dt->dc.pid);
+		dt->policy_probe = area_policy_by_probe(dt->dc.pid, &dt->vmas);
+		ret = layout_reader_start(&dt->layout, dt->dc.pid, !dt->policy_probe);
 		layout_reader_skip(&dt->layout, dt->dc.scratch,
 				   dt->dc.scratch + dt->dc.scratch_size);
 	}

@@ -5,7 +5,8 @@
  * process to count its pages: some 35 ms for 4 GiB, all of it while the
  * process is stopped. The dump plans and copies from /proc/PID/maps,
  * which has the same areas, and leaves smaps, and numa_maps whose read
- * walks them too, to two threads started as soon as criu's scratch area
+ * walks them too (unless area-policy.c finds asking each area cheaper),
+ * to two threads started as soon as criu's scratch area
  * is mapped, so that the walks run beside the injected calls, the
  * tracker's collect and the copy rather than before them. The process
  * stays stopped until the join, so both files show one layout, but for
@@ -13,8 +14,10 @@
  * out, and checks that the rest agrees.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "area-policy.h"
 #include "layout-reader.h"
 #include "log.h"
 #include "stats.h"
@@ -44,7 +47,7 @@ static void *read_numa_maps(void *arg)
 	return NULL;
 }
 
-int layout_reader_start(struct layout_reader *lr, pid_t pid)
+int layout_reader_start(struct layout_reader *lr, pid_t pid, bool numa_maps)
 {
 	int ret;
 
@@ -57,6 +60,8 @@ int layout_reader_start(struct layout_reader *lr, pid_t pid)
 		return -ret;
 	}
 	lr->nr_running = 1;
+	if (!numa_maps)
+		return 0;
 	ret = pthread_create(&lr->numa_thread, NULL, read_numa_maps, lr);
 	if (ret) {
 		pr_err("Can't start a thread to read /proc/%d/numa_maps: %s\n", pid, strerror(ret));
@@ -69,6 +74,7 @@ int layout_reader_start(struct layout_reader *lr, pid_t pid)
 static void layout_reader_join(struct layout_reader *lr)
 {
 	uint64_t t0, done;
+	char numa[48];
 
 	if (!lr->nr_running)
 		return;
@@ -78,9 +84,13 @@ static void layout_reader_join(struct layout_reader *lr)
 		pthread_join(lr->numa_thread, NULL);
 	lr->nr_running = 0;
 	done = lr->smaps_us > lr->numa_us ? lr->smaps_us : lr->numa_us;
-	pr_info("Pid %d: smaps read in %.3f ms, numa_maps in %.3f ms beside the dump; it waited %.3f ms for them\n",
-		lr->pid, (lr->smaps_us - lr->start_us) / 1000.0,
-		lr->numa_us > lr->start_us ? (lr->numa_us - lr->start_us) / 1000.0 : 0.0,
+	if (lr->numa_us)
+		snprintf(numa, sizeof(numa), "numa_maps in %.3f ms",
+			 (lr->numa_us - lr->start_us) / 1000.0);
+	else
+		snprintf(numa, sizeof(numa), "numa_maps not read");
+	pr_info("Pid %d: smaps read in %.3f ms, %s beside the dump; it waited %.3f ms for them\n",
+		lr->pid, (lr->smaps_us - lr->start_us) / 1000.0, numa,
 		done > t0 ? (done - t0) / 1000.0 : 0.0);
 }
 

@@ -257,35 +257,6 @@ static int same_as_criu(pid_t pid, const char *name, bool *same)
 }
 
 /*
- * Every area's NUMA policy must be "default" (no mbind()). numa_maps
- * walks every page table to count pages per node: this runs once per
- * process, beside the copy (layout-reader.c), not for every thread.
- */
-int check_area_policies(pid_t pid)
-{
-	char *buf, *line;
-	ssize_t len;
-	int ret = 0;
-
-	len = read_proc_file(pid, "numa_maps", &buf);
-	if (len == -ENOENT)
-		return 0;	/* no NUMA */
-	if (len < 0)
-		return len;
-	for (line = buf; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-		const char *policy = strchr(line, ' ');
-
-		if (policy && strncmp(policy + 1, "default ", 8) &&
-		    strncmp(policy + 1, "default\n", 8)) {
-			ret = refuse(pid, "an area with a NUMA memory policy (mbind)");
-			break;
-		}
-	}
-	free(buf);
-	return ret;
-}
-
-/*
  * A /proc file that may be missing or unreadable (no autogroups, no
  * LSM): its text, or an empty string.
  */

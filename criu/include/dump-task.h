@@ -35,6 +35,7 @@ struct dmp_task {
 	struct incr_ctx ic;		/* its parent images and tracker */
 	struct mm_inside mmi;		/* read while infected, for mm-PID.img */
 	struct layout_reader layout;	/* smaps, read beside the copy */
+	bool policy_probe;		/* NUMA policies asked per area, not numa_maps */
 };
 
 /* Before seizing: a pid that may be a root at all (not criu, valid). */

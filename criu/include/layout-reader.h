@@ -24,8 +24,11 @@ struct layout_reader {
 	struct vma_list smaps;
 };
 
-/* Start reading smaps of @pid, which must stay stopped until the join. */
-int layout_reader_start(struct layout_reader *lr, pid_t pid);
+/*
+ * Start reading smaps of @pid, and its numa_maps if @numa_maps, which
+ * must stay stopped until the join.
+ */
+int layout_reader_start(struct layout_reader *lr, pid_t pid, bool numa_maps);
 /*
  * The scratch area criu mapped while the thread may have been reading:
  * the join leaves it out of what smaps showed.

@@ -60,8 +60,6 @@ int dump_prctl_state(struct dump_ctx *dc, CoreEntry *core);
  * per-process ones are read again, which costs little).
  */
 int check_thread_state(struct dump_ctx *tdc);
-/* No area of @pid has a NUMA policy of its own (mbind): 0, or refused. */
-int check_area_policies(pid_t pid);
 /* From criu, before the child drops its credentials (oom_score_adj). */
 int restore_prctl_state(struct rst_ctx *rc, const CoreEntry *core);
 /* After restore_creds(): a uid change resets the dumpable flag. */

@@ -19,6 +19,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ipc.h>
@@ -115,13 +116,29 @@ static int user_dispatch(void)
 	return prctl(59, 1, 0, 0, &selector) ? SKIP : 0;
 }
 
-static int mbind_area(void)
+/*
+ * An area bound to node 0 with mbind(), private or shared. With @big,
+ * 512 MiB resident beside it: criu then asks each area with an injected
+ * get_mempolicy() rather than reading numa_maps (area-policy.c), and the
+ * refusal says which of the two saw it.
+ */
+static int mbind_area(bool shared, bool big)
 {
 	unsigned long mask = 1;
-	char *p = area();
+	size_t big_size = 512UL << 20;
+	char *p, *fill;
 
-	if (!p)
+	p = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE,
+		 (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
 		return -1;
+	if (big) {
+		fill = mmap(NULL, big_size, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+		if (fill == MAP_FAILED)
+			return -1;
+		memset(fill, 1, big_size);
+	}
 	return syscall(SYS_mbind, p, 4096, MPOL_BIND_, &mask, 64, 0) ? SKIP : 0;
 }
 
@@ -290,7 +307,11 @@ static int set_item(const char *item, const char *pidfile)
 	if (!strcmp(item, "user_dispatch"))
 		return user_dispatch();
 	if (!strcmp(item, "mbind"))
-		return mbind_area();
+		return mbind_area(false, false);
+	if (!strcmp(item, "mbind_big"))
+		return mbind_area(false, true);
+	if (!strcmp(item, "mbind_shared_big"))
+		return mbind_area(true, true);
 	if (!strcmp(item, "cpuid_faulting"))	/* ARCH_SET_CPUID 0 */
 		return syscall(SYS_arch_prctl, 0x1012, 0) ? SKIP : 0;
 	if (!strcmp(item, "sched_core"))	/* a new cookie for this thread */
