@@ -80,6 +80,62 @@ int present_ranges(pid_t pid, int pagemap_fd, unsigned long start,
 }
 
 /*
+ * One PAGEMAP_SCAN ioctl costs about 1.5 us beside its walk, which
+ * costs about 3.5 ns a page (0.9 ms for 1 GiB here). A final dump of
+ * scattered pages asks for thousands of ranges of one page: 10000 of
+ * them took 18 ms one by one, where one walk of all 4 GiB around them
+ * takes 4 ms. So ranges are asked together through one walk of their
+ * span when it is shorter than 430 pages per range. Without
+ * PAGEMAP_SCAN the pagemap file costs some 45 ns a page, too much to
+ * read the gaps: one read per range, as before.
+ */
+#define SPAN_PAGES_PER_RANGE	430
+
+int present_in_ranges(pid_t pid, int pagemap_fd, const struct range_set *ranges,
+		      bool file_backed, struct range_set *out)
+{
+	struct range_set span = RANGE_SET_INIT, asked = RANGE_SET_INIT;
+	unsigned long start, end;
+	unsigned int i = 0;
+	int ret = 0;
+
+	if (!ranges->nr)
+		return 0;
+	/* the first range tells whether the kernel has PAGEMAP_SCAN */
+	if (have_pagemap_scan < 0) {
+		ret = present_ranges(pid, pagemap_fd, ranges->r[0].start,
+				     ranges->r[0].end, file_backed, out);
+		i = 1;
+	}
+	if (ret || i >= ranges->nr)
+		return ret;
+	start = ranges->r[i].start;
+	end = ranges->r[ranges->nr - 1].end;
+	if (have_pagemap_scan != 1 ||
+	    (end - start) >> PAGE_SHIFT >= (unsigned long)(ranges->nr - i) * SPAN_PAGES_PER_RANGE) {
+		for (; !ret && i < ranges->nr; i++)
+			ret = present_ranges(pid, pagemap_fd, ranges->r[i].start,
+					     ranges->r[i].end, file_backed, out);
+		return ret;
+	}
+	/* @out gets the ranges from i on, less what the span does not hold */
+	ret = present_ranges(pid, pagemap_fd, start, end, file_backed, &span);
+	for (; !ret && i < ranges->nr; i++)
+		ret = range_set_add(&asked, ranges->r[i].start, ranges->r[i].end);
+	if (!ret) {
+		struct range_set missing = RANGE_SET_INIT;
+
+		ret = range_set_subtract(&asked, &span, &missing);
+		if (!ret)
+			ret = range_set_subtract(&asked, &missing, out);
+		range_set_free(&missing);
+	}
+	range_set_free(&span);
+	range_set_free(&asked);
+	return ret;
+}
+
+/*
  * Pages of a private file mapping that map the file's page cache (not
  * copied on write): they come back from the file, so they must never be
  * recorded "in parent" even when no tracker saw them written (a copy

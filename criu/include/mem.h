@@ -112,6 +112,12 @@ int present_ranges(pid_t pid, int pagemap_fd, unsigned long start,
 		   unsigned long end, bool file_backed, struct range_set *out);
 
 /* Page-cache pages mapped in a private file area (never "in parent"). */
+/*
+ * present_ranges() of each of @ranges (sorted, disjoint) into @out, in
+ * order: one walk of their whole span when that costs less.
+ */
+int present_in_ranges(pid_t pid, int pagemap_fd, const struct range_set *ranges,
+		      bool file_backed, struct range_set *out);
 int file_cache_ranges(int pagemap_fd, unsigned long start, unsigned long end,
 		      struct range_set *out);
 
