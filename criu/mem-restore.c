@@ -7,8 +7,10 @@
  * anything is created, to the folder that holds its data; then the child
  * reads the pages itself with one injected pread64() per range, from the
  * pages images it inherited, so the data goes from the page cache
- * straight into its memory. Many small ranges (a pre-dump chain's) are
- * written by criu in batches instead (fill-batch.c).
+ * straight into its memory. Where one folder's data runs on under the
+ * newer pages of a chain, one read covers it all and the newer pages
+ * are written over it (fill-cover.c); many small ranges are written by
+ * criu in batches (fill-batch.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include "fill-batch.h"
+#include "fill-cover.h"
 #include "image.h"
 #include "log.h"
 #include "mem.h"
@@ -446,37 +449,53 @@ int rst_fill_range(struct rst_ctx *rc, int pages_fd, unsigned long addr,
 
 long restore_pages(struct rst_ctx *rc, const struct pagemap_set *ps)
 {
-	bool batch = ps->nr >= FILL_MANY_RANGES;
 	struct fill_batch *b = NULL;
+	struct fill_order fo;
 	unsigned long nr = 0;
 	unsigned int i;
-	int ret = 0;
+	bool batch;
+	int ret;
 
-	if (batch) {
+	ret = fill_order_build(ps, &fo);
+	if (ret)
+		return ret;
+	for (i = 0; i < fo.nr_covers && !ret; i++) {
+		const struct page_range *r = &fo.covers[i];
+
+		ret = rst_fill_range(rc, ps->pages_fds[r->src], r->vaddr, r->len, r->off);
+	}
+	if (fo.nr_covers)
+		pr_info("Pid %d: %u ranges read as %u covers, %u ranges over them or apart\n",
+			rc->pid, ps->nr, fo.nr_covers, fo.nr_rest);
+	batch = fo.nr_rest >= FILL_MANY_RANGES;
+	if (batch && !ret) {
 		b = malloc(sizeof(*b));
 		if (!b)
-			return -ENOMEM;
-		fill_batch_init(b, rc->pid);
+			ret = -ENOMEM;
+		else
+			fill_batch_init(b, rc->pid);
 	}
-	for (i = 0; i < ps->nr && !ret; i++) {
-		const struct page_range *r = &ps->ranges[i];
+	for (i = 0; i < fo.nr_rest && !ret; i++) {
+		const struct page_range *r = &fo.rest[i];
 		int fd = ps->pages_fds[r->src];
 
-		if (batch && r->len < FILL_SMALL) {
+		if (b && r->len < FILL_SMALL) {
 			ret = fill_batch_add(b, fd, r->vaddr, r->len, r->off);
 		} else {
-			if (batch)
+			if (b)
 				ret = fill_batch_flush(b);
 			if (!ret)
 				ret = rst_fill_range(rc, fd, r->vaddr, r->len, r->off);
 		}
-		nr += r->len >> PAGE_SHIFT;
 	}
-	if (batch) {
+	if (b) {
 		if (!ret)
 			ret = fill_batch_flush(b);
 		fill_batch_fini(b);
 		free(b);
 	}
+	fill_order_free(&fo);
+	for (i = 0; i < ps->nr; i++)
+		nr += ps->ranges[i].len >> PAGE_SHIFT;
 	return ret ? ret : (long)nr;
 }
