@@ -149,17 +149,6 @@ static int check_pointer_getters(struct dump_ctx *dc, bool strict)
 	return ret == 0 ? refuse(dc->pid, "CPUID faulting (ARCH_SET_CPUID 0)") : 0;
 }
 
-/* The value of "Key:" in /proc/PID/status, or NULL. */
-static const char *status_field(const char *buf, const char *key)
-{
-	const char *p = strstr(buf, key);
-
-	if (!p || (p != buf && p[-1] != '\n'))
-		return NULL;
-	p += strlen(key);
-	return p + strspn(p, " \t");
-}
-
 static int check_status(pid_t pid, bool *strict)
 {
 	const char *v;
@@ -170,13 +159,13 @@ static int check_status(pid_t pid, bool *strict)
 	len = read_proc_file(pid, "status", &buf);
 	if (len < 0)
 		return len;
-	v = status_field(buf, "Seccomp:");
+	v = proc_status_field(buf, "Seccomp:");
 	*strict = v && atoi(v) == 1;
-	if ((v = status_field(buf, "x86_Thread_features:")) && *v != '\n')
+	if ((v = proc_status_field(buf, "x86_Thread_features:")) && *v != '\n')
 		ret = refuse(pid, "x86 shadow stack or other thread features (ARCH_SHSTK_ENABLE)");
-	else if ((v = status_field(buf, "untag_mask:")) && ~strtoull(v, NULL, 16))
+	else if ((v = proc_status_field(buf, "untag_mask:")) && ~strtoull(v, NULL, 16))
 		ret = refuse(pid, "linear address masking (ARCH_ENABLE_TAGGED_ADDR)");
-	else if ((v = status_field(buf, "VmPin:")) && strtoull(v, NULL, 10))
+	else if ((v = proc_status_field(buf, "VmPin:")) && strtoull(v, NULL, 10))
 		ret = refuse(pid, "pinned pages (VmPin)");
 	free(buf);
 	return ret;

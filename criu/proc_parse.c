@@ -416,18 +416,30 @@ void free_vma_list(struct vma_list *list)
 	memset(list, 0, sizeof(*list));
 }
 
+const char *proc_status_field(const char *buf, const char *key)
+{
+	size_t klen = strlen(key);
+	const char *p;
+
+	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL)
+		if (!strncmp(p, key, klen))
+			return p + klen + strspn(p + klen, " \t");
+	return NULL;
+}
+
 long locked_kb(pid_t pid)
 {
-	char *buf, *line;
+	const char *v;
 	long kb = -ENOENT;
 	ssize_t len;
+	char *buf;
 
 	len = read_proc_file(pid, "status", &buf);
 	if (len < 0)
 		return len;
-	line = strstr(buf, "\nVmLck:");
-	if (line)
-		kb = strtol(line + 8, NULL, 10);
+	v = proc_status_field(buf, "VmLck:");
+	if (v)
+		kb = strtol(v, NULL, 10);
 	else
 		pr_err("No VmLck in /proc/%d/status\n", pid);
 	free(buf);

@@ -65,20 +65,21 @@ struct kfprog {
 
 static int seccomp_status(pid_t pid, int *mode, int *nr_filters)
 {
-	char *buf, *p;
+	const char *v;
 	ssize_t len;
+	char *buf;
 
 	len = read_proc_file(pid, "status", &buf);
 	if (len < 0)
 		return len;
 	*mode = 0;
 	*nr_filters = 0;
-	p = strstr(buf, "\nSeccomp:");
-	if (p)
-		*mode = atoi(p + 9);
-	p = strstr(buf, "\nSeccomp_filters:");
-	if (p)
-		*nr_filters = atoi(p + 17);
+	v = proc_status_field(buf, "Seccomp:");
+	if (v)
+		*mode = atoi(v);
+	v = proc_status_field(buf, "Seccomp_filters:");
+	if (v)
+		*nr_filters = atoi(v);
 	free(buf);
 	return 0;
 }

@@ -26,6 +26,11 @@ int count_threads(pid_t pid);
 int has_children(pid_t pid);
 /* Read a whole /proc file into a malloc'ed buffer; returns its length. */
 ssize_t read_proc_file(pid_t pid, const char *name, char **buf);
+/*
+ * The value of the line "Key:" (@key with its colon) of a /proc/PID/status
+ * text, blanks skipped, or NULL.
+ */
+const char *proc_status_field(const char *buf, const char *key);
 /* VmLck of /proc/PID/status in kB (mlock.c), or -errno. */
 long locked_kb(pid_t pid);
 
