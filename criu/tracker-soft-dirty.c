@@ -189,7 +189,14 @@ static int sd_probe(char *why, size_t len)
 	return sd_check_self(why, len);
 }
 
-static int sd_start(struct track_target *t, struct track_state *st)
+/*
+ * A first pre-dump that copies after the target runs again clears the
+ * bits only then (sd_arm(), @clear false), so that the stop does not
+ * grow with the memory: clear_refs walks every page table of the
+ * process. Until then every page counts as written, which the first
+ * copy takes anyway.
+ */
+static int sd_begin(struct track_target *t, struct track_state *st, bool clear)
 {
 	char why[128];
 	int ret;
@@ -200,11 +207,36 @@ static int sd_start(struct track_target *t, struct track_state *st)
 		pr_err("%s: can't track pid %d: %s\n", SD_NAME, t->pid, why);
 		return ret;
 	}
-	ret = sd_clear_refs(t->pid);
-	if (ret)
-		return ret;
+	if (clear) {
+		ret = sd_clear_refs(t->pid);
+		if (ret)
+			return ret;
+	} else {
+		pr_info("%s: tracking pid %d, armed once it runs\n", SD_NAME, t->pid);
+	}
 	snprintf(st->data, sizeof(st->data), "clear_refs=4");
 	return 0;
+}
+
+static int sd_start(struct track_target *t, struct track_state *st)
+{
+	return sd_begin(t, st, true);
+}
+
+static int sd_start_unarmed(struct track_target *t, struct track_state *st)
+{
+	return sd_begin(t, st, false);
+}
+
+/*
+ * The target runs: a page written before the clear is in the copy that
+ * follows, one written after it is soft-dirty again. If the clear
+ * fails, every bit set since the last one stays set, so the next
+ * collect reports at least every page written since this copy.
+ */
+static int sd_arm(struct track_target *t, struct track_state *st)
+{
+	return sd_clear_refs(t->pid);
 }
 
 static int sd_collect(struct track_target *t, struct track_state *st,
@@ -244,4 +276,6 @@ const struct dirty_tracker soft_dirty_tracker = {
 	.start = sd_start,
 	.collect = sd_collect,
 	.stop = sd_stop,
+	.start_unarmed = sd_start_unarmed,
+	.arm = sd_arm,
 };

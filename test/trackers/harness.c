@@ -132,6 +132,10 @@ static int ht_syscall(struct track_target *t, long nr, long *ret,
 {
 	struct htarget *h = t->criu_priv;
 
+	if (!h->ctl) {
+		fail_reason("injected call %ld into the running %d", nr, t->pid);
+		return -EPERM;	/* arm(): the target runs, nothing may be injected */
+	}
 	return compel_syscall(h->ctl, nr, ret, a1, a2, a3, a4, a5, a6);
 }
 
@@ -215,7 +219,8 @@ static int ht_open_pagemap(struct htarget *h)
 	return 0;
 }
 
-int htarget_seize(struct htarget *h, pid_t pid)
+/* What a target has whether it is seized or runs: areas, pagemap, pidfd. */
+static int ht_open(struct htarget *h, pid_t pid)
 {
 	memset(h, 0, sizeof(*h));
 	h->t.pid = pid;
@@ -232,6 +237,13 @@ int htarget_seize(struct htarget *h, pid_t pid)
 		fail_reason("pidfd_open %d: %m", pid);
 		return -1;
 	}
+	return 0;
+}
+
+int htarget_seize(struct htarget *h, pid_t pid)
+{
+	if (ht_open(h, pid))
+		return -1;
 	if (compel_seize(pid)) {
 		fail_reason("can't seize %d", pid);
 		goto err_pidfd;
@@ -290,6 +302,38 @@ int track_start(const struct dirty_tracker *tr, pid_t pid, struct track_state *s
 	ret = tr->start(&h.t, st);
 	if (htarget_release(&h))
 		return -EIO;
+	return ret;
+}
+
+int track_start_unarmed(const struct dirty_tracker *tr, pid_t pid, struct track_state *st)
+{
+	struct htarget h;
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	snprintf(st->tracker, sizeof(st->tracker), "%s", tr->name);
+	st->pid = pid;
+	st->target_fd = -1;
+	if (htarget_seize(&h, pid))
+		return -EIO;
+	ret = tr->start_unarmed(&h.t, st);
+	if (htarget_release(&h))
+		return -EIO;
+	return ret;
+}
+
+int track_arm(const struct dirty_tracker *tr, pid_t pid, struct track_state *st)
+{
+	struct htarget h;
+	int ret = -EIO;
+
+	if (ht_open(&h, pid))
+		return -EIO;
+	if (!ht_read_areas(&h) && !ht_open_pagemap(&h))
+		ret = tr->arm(&h.t, st);
+	if (h.t.pagemap >= 0)
+		close(h.t.pagemap);
+	close(h.pidfd);
 	return ret;
 }
 

@@ -48,6 +48,9 @@ int track_start(const struct dirty_tracker *tr, pid_t pid, struct track_state *s
 int track_collect(const struct dirty_tracker *tr, pid_t pid,
 		  struct track_state *st, struct range_set *dirty, double *ms);
 int track_stop(const struct dirty_tracker *tr, pid_t pid, struct track_state *st);
+/* start_unarmed() on the seized victim; arm() while it runs (not seized). */
+int track_start_unarmed(const struct dirty_tracker *tr, pid_t pid, struct track_state *st);
+int track_arm(const struct dirty_tracker *tr, pid_t pid, struct track_state *st);
 
 /* Bytes of @dirty (normalized) inside [@start, @end). */
 unsigned long bytes_in(const struct range_set *dirty, unsigned long start,

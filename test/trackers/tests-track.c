@@ -152,6 +152,54 @@ out:
 	return ret;
 }
 
+/*
+ * A tracker that starts unarmed (the first pre-dump copies after the
+ * target runs again): until arm() every page counts as written; after
+ * it, exactly the pages written since are reported, those written before
+ * it not (the copy that follows arm() has them).
+ */
+int test_unarmed(const struct dirty_tracker *tr)
+{
+	unsigned long pages = 16384, got, missing;
+	struct fixture f;
+	int ret = 1;
+
+	if (!tr->start_unarmed) {
+		fail_reason("%s has no start_unarmed", tr->name);
+		return TEST_SKIP;
+	}
+	memset(&f, 0, sizeof(f));
+	f.tr = tr;
+	f.v.pid = -1;
+	f.v.in = f.v.out = -1;
+	f.len = pages * PAGE;
+	CHECK(!victim_start(&f.v), "victim");
+	CHECK(!victim_cmd(&f.v, &f.addr, "map %lx nohuge", pages), "map");
+	CHECK(!track_start_unarmed(tr, f.v.pid, &f.st), "start_unarmed");
+	f.started = true;
+	CHECK(!fx_collect(&f, NULL), "collect unarmed");
+	got = present_bytes_in(f.v.pid, &f.dirty, f.addr, f.addr + f.len);
+	CHECK(got == f.len, "unarmed: %lu of %lu pages reported", got / PAGE, pages);
+	/* again, armed while it runs: writes before and after arm() */
+	CHECK(!track_stop(tr, f.v.pid, &f.st), "stop");
+	f.started = false;
+	CHECK(!track_start_unarmed(tr, f.v.pid, &f.st), "start_unarmed 2");
+	f.started = true;
+	CHECK(!victim_cmd(&f.v, NULL, "write %lx %lx 40 3", f.addr, 5 * PAGE), "write before");
+	CHECK(!track_arm(tr, f.v.pid, &f.st), "arm");
+	CHECK(!victim_cmd(&f.v, NULL, "write %lx %lx 40 4", f.addr + 2 * PAGE,
+			  13 * PAGE), "write after");
+	CHECK(!fx_collect(&f, NULL), "collect armed");
+	missing = first_missing(&f.dirty, f.addr + 2 * PAGE, 13 * PAGE, 0x40);
+	CHECK(!missing, "page %lx written after arm() not reported", missing);
+	got = present_bytes_in(f.v.pid, &f.dirty, f.addr, f.addr + f.len);
+	CHECK(got == 0x40 * PAGE, "64 pages written after arm(), %lu reported", got / PAGE);
+	ret = 0;
+out:
+	fx_teardown(&f);
+	return ret;
+}
+
 /* A mapping made after start() comes back whole, then precisely. */
 int test_new_mapping(const struct dirty_tracker *tr)
 {

@@ -11,6 +11,7 @@
 int test_written_1pct(const struct dirty_tracker *tr);
 int test_written_1pct_thp(const struct dirty_tracker *tr);
 int test_rearm(const struct dirty_tracker *tr);
+int test_unarmed(const struct dirty_tracker *tr);
 int test_new_mapping(const struct dirty_tracker *tr);
 int test_mremap(const struct dirty_tracker *tr);
 int test_dontneed(const struct dirty_tracker *tr);
