@@ -34,14 +34,17 @@
 #             outside its folder
 #
 # One line per case, then "N passed, N failed". Root only. Environment:
-# MIGRATE_DRIVER_PORT (default 27210; B's page servers use the next one).
+# MIGRATE_DRIVER_PORT (default 27210; B's page servers use the next one);
+# MIGRATE_BIN, MIGRATE_CRIU, MIGRATE_ZDTM: criu-migrate, criu and the zdtm
+# folder elsewhere than in this tree. Sourced with MIGRATE_DRIVER_LIB=1 it
+# only defines its functions (the nested tier's migrate cases use them).
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=hosts.sh
 source "$HERE/hosts.sh"
-ZDTM=$HERE/../zdtm
-MIG=$HERE/../../migrate/criu-migrate
-CRIU=$HERE/../../criu/criu
+ZDTM=${MIGRATE_ZDTM:-$HERE/../zdtm}
+MIG=${MIGRATE_BIN:-$HERE/../../migrate/criu-migrate}
+CRIU=${MIGRATE_CRIU:-$HERE/../../criu/criu}
 PORT=${MIGRATE_DRIVER_PORT:-27210}
 MB=32
 CASE_NR=0
@@ -290,9 +293,10 @@ kill_serve_at() {
 	kill_serve
 }
 
-# failure HOW [--lazy]: HOW is predump, images or restore.
+# failure HOW [--lazy] [SEND-ARGS...]: HOW is predump, images or restore.
 case_failure() {
 	local how=$1 lazy=$2 watcher= env=() err
+	shift 2
 
 	case $how in
 	predump) env=(CRIU_FAULT=21) ;;
@@ -305,7 +309,7 @@ case_failure() {
 	predump) kill_serve_at "$W" "$W/B/round1/ps.log" "Fault 21 injected" & watcher=$! ;;
 	images) kill_serve_at "$W" "$W/serve.out" "fault stall-files injected" & watcher=$! ;;
 	esac
-	run_send "$W" --max-iters 2 $lazy
+	run_send "$W" --max-iters 2 $lazy "$@"
 	[ -n "$watcher" ] && wait "$watcher"
 	wait "$SERVE"
 	SERVE=
@@ -397,6 +401,7 @@ bad_inputs() {
 
 # ------------------------------------------------------------ main
 
+[ -n "$MIGRATE_DRIVER_LIB" ] && return 0
 GROUPS_RUN=()
 while [ $# -gt 0 ]; do
 	case "$1" in
