@@ -104,7 +104,7 @@ l2_adds() {
 
 # criu-migrate and what its cases need to make two hosts in level 2
 # (l2-migrate.sh): the migrate tier's driver, iproute2 (busybox's ip has
-# no veth) and util-linux's nsenter and unshare.
+# no veth), util-linux's nsenter and unshare, and procps' pgrep.
 migrate_adds() {
 	local mig=$TOP/migrate/criu-migrate t
 
@@ -114,7 +114,7 @@ migrate_adds() {
 	for t in driver.sh hosts.sh; do
 		echo "--add=$TOP/test/migrate/$t:/vmtest/migrate/$t"
 	done
-	for t in ip nsenter unshare; do
+	for t in ip nsenter unshare pgrep; do
 		t=$(command -v "$t") && echo "--add=$(readlink -f "$t"):/usr/sbin/$(basename "$t")"
 	done
 }
