@@ -37,7 +37,9 @@
 # MIGRATE_DRIVER_PORT (default 27210; B's page servers use the next one);
 # MIGRATE_BIN, MIGRATE_CRIU, MIGRATE_ZDTM: criu-migrate, criu and the zdtm
 # folder elsewhere than in this tree. Sourced with MIGRATE_DRIVER_LIB=1 it
-# only defines its functions (the nested tier's migrate cases use them).
+# only defines its functions (the nested tier's migrate cases use them);
+# SURVIVOR_CHECK then names a function run on the source after a failed
+# migration, before its verdict.
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=hosts.sh
@@ -279,6 +281,8 @@ source_survived() {
 	for f in "$W"/B/round*/inventory.img "$W"/B/round*/.in.*; do
 		[ -e "$f" ] && { echo "B holds ${f#"$W"/}"; return 1; }
 	done
+	# a caller's own look at the survivor while it still runs
+	[ -z "$SURVIVOR_CHECK" ] || "$SURVIVOR_CHECK" || return 1
 	verdict_in "$W" A
 }
 
