@@ -108,9 +108,10 @@ l2_adds() {
 migrate_adds() {
 	local mig=$TOP/migrate/criu-migrate t
 
+	# always: without criu-migrate its cases say SKIP
+	echo "--add=$NESTED_DIR/l2-migrate.sh:/vmtest/l2-migrate.sh"
 	[ -x "$mig" ] || return 0
 	echo "--add=$mig:/bin/criu-migrate"
-	echo "--add=$NESTED_DIR/l2-migrate.sh:/vmtest/l2-migrate.sh"
 	for t in driver.sh hosts.sh; do
 		echo "--add=$TOP/test/migrate/$t:/vmtest/migrate/$t"
 	done
