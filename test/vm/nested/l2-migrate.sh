@@ -4,7 +4,8 @@
 # l2-migrate.sh - sourced by l2-tests.sh in the second-level guest:
 # criu-migrate with --dirty-tracker ooh over the real host's log, between
 # two "hosts" made here (test/migrate/hosts.sh: network, pid and mount
-# namespaces, a veth pair with 10.77.0.1 and 10.77.0.2).
+# namespaces, a veth pair with 10.77.0.1 and 10.77.0.2), on SPML under
+# nested paging in level 1 and on EPML under shadow paging (L1_NPT=0).
 #
 #   migrate-ooh/eager       incr_busy_hotset (a thread rewriting 512 of its
 #   migrate-ooh/lazy        8192 pages without pause, which checks every
@@ -31,14 +32,14 @@ MIG_HOT_PAGES=512
 MIG_AREA_PAGES=8192
 
 # Every round's criu log on A says ooh followed pid $PID there: round 1
-# started it on spml, each later round (the final dump too) drained it,
+# started it on $MIG_PROVIDER, each later round (the final dump too) drained it,
 # and none lost track (a full copy would hide a tracker that misses).
 mig_rounds_tracked() {
 	local dir=$1 log n=0 lost="lost track of pid\|the log is incomplete"
 
 	log=$dir/A/round1/pre-dump.log
-	grep -q "ooh: tracking pid $PID with its fd [0-9]*, provider spml" "$log" ||
-		{ echo "round1: ooh did not start on pid $PID on spml"; return 1; }
+	grep -q "ooh: tracking pid $PID with its fd [0-9]*, provider $MIG_PROVIDER" "$log" ||
+		{ echo "round1: ooh did not start on pid $PID on $MIG_PROVIDER"; return 1; }
 	for log in "$dir"/A/round*/pre-dump.log "$dir"/A/round*/dump.log; do
 		[ -e "$log" ] || continue
 		n=$((n + 1))
@@ -89,6 +90,16 @@ case_ooh_migration() {
 	mig_rounds_hot "$W/report"
 }
 
+# The figures of a good migration, as a comment line of the tier's output.
+mig_figures() {
+	local rep=$W/report
+
+	[ "$(field "$rep" result)" = ok ] || return 0
+	echo "# migrate-ooh/$1: tracker $(field "$rep" tracker), pages per round" \
+		"$(grep -o ' pages=[0-9]*' "$rep" | cut -d= -f2 | tr '\n' ' ')" \
+		"downtime $(field "$rep" downtime_ms) ms, total $(field "$rep" total_ms) ms"
+}
+
 mig_result() {
 	local name=$1 why
 	shift
@@ -97,6 +108,7 @@ mig_result() {
 	mkdir -p "$W"
 	if why=$("$@" 2>>"$W/stderr"); then
 		echo "PASS migrate-ooh/$name"
+		mig_figures "$name"
 	else
 		echo "FAIL migrate-ooh/$name: $why"
 		for f in "$W/send.out" "$W/serve.out" "$W/report"; do
@@ -144,6 +156,10 @@ migrate_ooh_tests() {
 	MIGRATE_DRIVER_LIB=1 MIGRATE_BIN=/bin/criu-migrate MIGRATE_CRIU=/bin/criu \
 		MIGRATE_ZDTM=/zdtm source "$MIG_TEST_DIR/driver.sh"
 	MIG_ROOT=$(mktemp -d /tmp/l2-migrate.XXXXXX)
+	# SPML under nested paging in level 1, EPML (by name) under shadow paging
+	MIG_PROVIDER=spml
+	[ "${L1_NPT:-1}" = 0 ] && MIG_PROVIDER=epml
+	export CRIU_OOH_PROVIDER=$MIG_PROVIDER
 	if ! hosts_up /zdtm/lib/subreaper; then
 		echo "FAIL migrate-ooh/hosts: can't make the two hosts: $(ip -V 2>&1)"
 		hosts_down
@@ -158,4 +174,5 @@ migrate_ooh_tests() {
 		--dirty-tracker ooh
 	mig_cleanup_case
 	hosts_down
+	unset CRIU_OOH_PROVIDER
 }

@@ -165,7 +165,7 @@ part() {
 	if [ -n "$L2_ONLY" ]; then
 		[[ " $L2_ONLY " == *" $1 "* ]]
 	elif [ "${L1_NPT:-1}" = 0 ]; then
-		[[ " hctest epml criu " == *" $1 "* ]]
+		[[ " hctest epml criu migrate " == *" $1 "* ]]
 	else
 		[[ " hctest spml fuzz criu zdtm migrate " == *" $1 "* ]]
 	fi
