@@ -24,7 +24,8 @@
 # Called as migrate_ooh_tests; prints "PASS migrate-ooh/NAME" or "FAIL
 # migrate-ooh/NAME: why" per case. With MIG_COMPARE=1 it first migrates
 # the same test eagerly with pagemap-scan and with ooh and prints both
-# reports ("# compare TRACKER: ..."), for Documentation/migrate.md.
+# reports ("# compare TRACKER: ..."), for Documentation/migrate.md;
+# MIG_COMPARE="ooh pagemap-scan" names the trackers and their order.
 
 MIG_TEST_DIR=/vmtest/migrate
 # the hot set of incr_busy_hotset: every 16th of its 8192 pages
@@ -133,9 +134,10 @@ mig_cleanup_case() {
 
 # One eager migration with each tracker, their reports side by side.
 mig_compare() {
-	local tr
+	local tr list=$MIG_COMPARE
 
-	for tr in pagemap-scan ooh; do
+	[ "$list" = 1 ] && list="pagemap-scan ooh"
+	for tr in $list; do
 		MIG_TRACKER=$tr mig_result "compare-$tr" case_ooh_migration
 		grep -E '^(round|stop_reason|downtime_ms|total_ms|total_bytes|restore_ms)=' \
 			"$MIG_ROOT/compare-$tr/report" | tr '\n' ' ' | sed "s/^/# compare $tr: /"
@@ -165,7 +167,7 @@ migrate_ooh_tests() {
 		hosts_down
 		return
 	fi
-	[ "$MIG_COMPARE" = 1 ] && mig_compare
+	[ -n "$MIG_COMPARE" ] && mig_compare
 	mig_result eager case_ooh_migration
 	mig_cleanup_case
 	mig_result lazy case_ooh_migration --lazy
