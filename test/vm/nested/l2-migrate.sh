@@ -99,6 +99,10 @@ mig_figures() {
 	echo "# migrate-ooh/$1: tracker $(field "$rep" tracker), pages per round" \
 		"$(grep -o ' pages=[0-9]*' "$rep" | cut -d= -f2 | tr '\n' ' ')" \
 		"downtime $(field "$rep" downtime_ms) ms, total $(field "$rep" total_ms) ms"
+	[[ "$1" == compare-* ]] || return 0
+	grep -E '^(round|stop_reason|downtime_ms|total_ms|total_bytes|restore_ms)=' "$rep" |
+		tr '\n' ' ' | sed "s/^/# compare ${1#compare-}: /"
+	echo
 }
 
 mig_result() {
@@ -110,6 +114,8 @@ mig_result() {
 	if why=$("$@" 2>>"$W/stderr"); then
 		echo "PASS migrate-ooh/$name"
 		mig_figures "$name"
+		# level 2's /tmp is its memory: two copies of the images per case
+		rm -rf "$W"
 	else
 		echo "FAIL migrate-ooh/$name: $why"
 		for f in "$W/send.out" "$W/serve.out" "$W/report"; do
@@ -129,7 +135,7 @@ mig_cleanup_case() {
 			in_host "$h" kill -9 "$p" 2>/dev/null
 		done
 	done
-	SERVE= SERVE_PID= PID=
+	SERVE='' SERVE_PID='' PID=''
 }
 
 # One eager migration with each tracker, their reports side by side.
@@ -139,16 +145,11 @@ mig_compare() {
 	[ "$list" = 1 ] && list="pagemap-scan ooh"
 	for tr in $list; do
 		MIG_TRACKER=$tr mig_result "compare-$tr" case_ooh_migration
-		grep -E '^(round|stop_reason|downtime_ms|total_ms|total_bytes|restore_ms)=' \
-			"$MIG_ROOT/compare-$tr/report" | tr '\n' ' ' | sed "s/^/# compare $tr: /"
-		echo
 		mig_cleanup_case
 	done
 }
 
 migrate_ooh_tests() {
-	local why
-
 	if ! [ -x /bin/criu-migrate ] || ! [ -x /zdtm/static/incr_busy_hotset ] ||
 	   ! [ -e "$MIG_TEST_DIR/driver.sh" ] || ! load_ooh; then
 		echo "SKIP migrate-ooh: no criu-migrate, zdtm or ooh.ko in this guest"
