@@ -26,8 +26,9 @@
 #   failures  B's serve killed during a pre-dump round and during the image
 #             transfer, and B's restore failing (CRIU_FAULT=14), eager and
 #             --lazy: send exits 1 with a clear error, the test runs on on A
-#             (not stopped) and its check passes there, nothing of it runs
-#             in B, B holds no inventory.img nor staged image
+#             (not stopped), holds no tracker's descriptor any more, and its
+#             check passes there, nothing of it runs in B, B holds no
+#             inventory.img nor staged image
 #   badinput  garbage, truncated messages, a huge length, a wrong version,
 #             file names with '/', '..', a leading '.', a file out of turn:
 #             serve refuses each with an error, exits 1, writes nothing
@@ -37,9 +38,7 @@
 # MIGRATE_DRIVER_PORT (default 27210; B's page servers use the next one);
 # MIGRATE_BIN, MIGRATE_CRIU, MIGRATE_ZDTM: criu-migrate, criu and the zdtm
 # folder elsewhere than in this tree. Sourced with MIGRATE_DRIVER_LIB=1 it
-# only defines its functions (the nested tier's migrate cases use them);
-# SURVIVOR_CHECK then names a function run on the source after a failed
-# migration, before its verdict.
+# only defines its functions (the nested tier's migrate cases use them).
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=hosts.sh
@@ -270,6 +269,16 @@ case_converge() {
 		{ echo "$got pre-dump rounds, $rule implies $rounds: $(grep -o 'pages=[0-9]*' "$W/report" | tr '\n' ' ')"; return 1; }
 }
 
+# A tracker's descriptor parked in the source (pagemap-scan's userfaultfd,
+# ooh's /dev/ooh) outliving a failed migration would keep tracking it
+# (ooh: the host logging, the next attach refused) with no chain to use it.
+tracker_released() {
+	local fds
+
+	fds=$(in_a ls -l "/proc/$PID/fd" 2>/dev/null | grep -E 'userfaultfd|/dev/ooh')
+	[ -z "$fds" ] || { echo "pid $PID still holds a tracker's descriptor: $fds"; return 1; }
+}
+
 # After a failed migration: the test on A as it was, nothing on B.
 source_survived() {
 	local st f
@@ -281,8 +290,7 @@ source_survived() {
 	for f in "$W"/B/round*/inventory.img "$W"/B/round*/.in.*; do
 		[ -e "$f" ] && { echo "B holds ${f#"$W"/}"; return 1; }
 	done
-	# a caller's own look at the survivor while it still runs
-	[ -z "$SURVIVOR_CHECK" ] || "$SURVIVOR_CHECK" || return 1
+	tracker_released || return 1
 	verdict_in "$W" A
 }
 
