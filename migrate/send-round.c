@@ -66,9 +66,18 @@ static void round_argv(struct sender *s, struct argv *a, unsigned int round, boo
 	argv_add(a, "%d", o->pid);
 	argv_add(a, "-D");
 	argv_add(a, "%s/round%u", s->dir, round);
-	argv_add(a, "--track-mem");
-	if (o->tracker)
-		argv_add(a, "--dirty-tracker=%s", o->tracker);
+	/*
+	 * The final dump adopts the pre-dumps' tracker from its parent and,
+	 * without --track-mem, ends it before leaving the tree stopped: were
+	 * the migration to fail after it, the tree would run on here still
+	 * holding the tracker's descriptor (ooh's session keeping the host
+	 * logging, refusing the next attach).
+	 */
+	if (!final) {
+		argv_add(a, "--track-mem");
+		if (o->tracker)
+			argv_add(a, "--dirty-tracker=%s", o->tracker);
+	}
 	if (round > 1) {
 		argv_add(a, "--prev-images-dir");
 		argv_add(a, "../round%u", round - 1);

@@ -26,22 +26,26 @@
 #   failures  B's serve killed during a pre-dump round and during the image
 #             transfer, and B's restore failing (CRIU_FAULT=14), eager and
 #             --lazy: send exits 1 with a clear error, the test runs on on A
-#             (not stopped) and its check passes there, nothing of it runs
-#             in B, B holds no inventory.img nor staged image
+#             (not stopped), holds no tracker's descriptor any more, and its
+#             check passes there, nothing of it runs in B, B holds no
+#             inventory.img nor staged image
 #   badinput  garbage, truncated messages, a huge length, a wrong version,
 #             file names with '/', '..', a leading '.', a file out of turn:
 #             serve refuses each with an error, exits 1, writes nothing
 #             outside its folder
 #
 # One line per case, then "N passed, N failed". Root only. Environment:
-# MIGRATE_DRIVER_PORT (default 27210; B's page servers use the next one).
+# MIGRATE_DRIVER_PORT (default 27210; B's page servers use the next one);
+# MIGRATE_BIN, MIGRATE_CRIU, MIGRATE_ZDTM: criu-migrate, criu and the zdtm
+# folder elsewhere than in this tree. Sourced with MIGRATE_DRIVER_LIB=1 it
+# only defines its functions (the nested tier's migrate cases use them).
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=hosts.sh
 source "$HERE/hosts.sh"
-ZDTM=$HERE/../zdtm
-MIG=$HERE/../../migrate/criu-migrate
-CRIU=$HERE/../../criu/criu
+ZDTM=${MIGRATE_ZDTM:-$HERE/../zdtm}
+MIG=${MIGRATE_BIN:-$HERE/../../migrate/criu-migrate}
+CRIU=${MIGRATE_CRIU:-$HERE/../../criu/criu}
 PORT=${MIGRATE_DRIVER_PORT:-27210}
 MB=32
 CASE_NR=0
@@ -265,6 +269,16 @@ case_converge() {
 		{ echo "$got pre-dump rounds, $rule implies $rounds: $(grep -o 'pages=[0-9]*' "$W/report" | tr '\n' ' ')"; return 1; }
 }
 
+# A tracker's descriptor parked in the source (pagemap-scan's userfaultfd,
+# ooh's /dev/ooh) outliving a failed migration would keep tracking it
+# (ooh: the host logging, the next attach refused) with no chain to use it.
+tracker_released() {
+	local fds
+
+	fds=$(in_a ls -l "/proc/$PID/fd" 2>/dev/null | grep -E 'userfaultfd|/dev/ooh')
+	[ -z "$fds" ] || { echo "pid $PID still holds a tracker's descriptor: $fds"; return 1; }
+}
+
 # After a failed migration: the test on A as it was, nothing on B.
 source_survived() {
 	local st f
@@ -276,6 +290,7 @@ source_survived() {
 	for f in "$W"/B/round*/inventory.img "$W"/B/round*/.in.*; do
 		[ -e "$f" ] && { echo "B holds ${f#"$W"/}"; return 1; }
 	done
+	tracker_released || return 1
 	verdict_in "$W" A
 }
 
@@ -290,9 +305,10 @@ kill_serve_at() {
 	kill_serve
 }
 
-# failure HOW [--lazy]: HOW is predump, images or restore.
+# failure HOW [--lazy] [SEND-ARGS...]: HOW is predump, images or restore.
 case_failure() {
 	local how=$1 lazy=$2 watcher= env=() err
+	shift 2
 
 	case $how in
 	predump) env=(CRIU_FAULT=21) ;;
@@ -305,7 +321,7 @@ case_failure() {
 	predump) kill_serve_at "$W" "$W/B/round1/ps.log" "Fault 21 injected" & watcher=$! ;;
 	images) kill_serve_at "$W" "$W/serve.out" "fault stall-files injected" & watcher=$! ;;
 	esac
-	run_send "$W" --max-iters 2 $lazy
+	run_send "$W" --max-iters 2 $lazy "$@"
 	[ -n "$watcher" ] && wait "$watcher"
 	wait "$SERVE"
 	SERVE=
@@ -397,6 +413,7 @@ bad_inputs() {
 
 # ------------------------------------------------------------ main
 
+[ -n "$MIGRATE_DRIVER_LIB" ] && return 0
 GROUPS_RUN=()
 while [ $# -gt 0 ]; do
 	case "$1" in

@@ -11,8 +11,17 @@
 #   nested-ioctl-fuzz test/ooh's fuzzer over the real host (then dmesg clean)
 #   criu-check-ooh   criu check --feature ooh (needs /bin/criu and ooh.ko)
 #   zdtm/NAME        test/zdtm/run.sh --pre-dump 2 --tracker ooh (same)
+#   migrate-ooh/NAME criu-migrate --dirty-tracker ooh between two hosts
+#                    made here (l2-migrate.sh)
 
-# Environment: L2_ONLY (see main), ZDTM_TESTS, ZDTM_ANON_MB.
+# Environment: L2_ONLY (see main), ZDTM_TESTS, ZDTM_ANON_MB, MIG_COMPARE.
+
+# shellcheck source=l2-migrate.sh
+if [ -e /vmtest/l2-migrate.sh ]; then
+	source /vmtest/l2-migrate.sh
+else
+	migrate_ooh_tests() { echo "SKIP migrate-ooh: no criu or ooh.ko in this guest"; }
+fi
 
 # The module's verdicts from the kernel log, renamed hctest/NAME.
 hctest() {
@@ -144,7 +153,7 @@ kernel_notes() {
 		tail -n 20 | sed 's/^/l2-dmesg: /'
 }
 
-# L2_ONLY: the parts to run (hctest spml epml fuzz criu zdtm zdtm-epml).
+# L2_ONLY: the parts to run (hctest spml epml fuzz criu zdtm zdtm-epml migrate).
 # By default, under nested paging in level 1 (L1_NPT=1, the first boot of
 # make test): all that runs on SPML; under shadow paging (L1_NPT=0, the
 # second boot): EPML's own tests. SPML's own test hangs under shadow
@@ -156,9 +165,9 @@ part() {
 	if [ -n "$L2_ONLY" ]; then
 		[[ " $L2_ONLY " == *" $1 "* ]]
 	elif [ "${L1_NPT:-1}" = 0 ]; then
-		[[ " hctest epml criu " == *" $1 "* ]]
+		[[ " hctest epml criu migrate " == *" $1 "* ]]
 	else
-		[[ " hctest spml fuzz criu zdtm " == *" $1 "* ]]
+		[[ " hctest spml fuzz criu zdtm migrate " == *" $1 "* ]]
 	fi
 }
 
@@ -176,6 +185,7 @@ main() {
 		part criu && criu_check_ooh
 		part zdtm && zdtm_ooh spml
 		part zdtm-epml && zdtm_ooh epml
+		part migrate && migrate_ooh_tests
 	} | tee $out
 	grep -q '^FAIL ' $out || return 0
 	kernel_notes

@@ -28,7 +28,7 @@
 # L1_NPT (kvm_amd's npt in level 1, default 1: nested paging, where only
 # SPML works; 0 gives shadow paging, which EPML needs, and then level 2
 # runs EPML's parts), L2_ONLY (the parts of l2-tests.sh to run: hctest spml
-# epml fuzz criu zdtm zdtm-epml),
+# epml fuzz criu zdtm zdtm-epml migrate), MIG_COMPARE=1 (l2-migrate.sh),
 # KEEP=DIR (keep the initramfs work and console logs there).
 
 NESTED_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -98,21 +98,42 @@ l2_adds() {
 		python_adds
 		[ -d "$TOP/plugins/ooh" ] && find "$TOP/plugins/ooh" -name '*.so' |
 			while read -r so; do echo "--add=$so:/lib/criu/$(basename "$so")"; done
+		migrate_adds
 	fi
 }
 
-# zram (with what it needs) for a swap device in level 2: spml-test's swap case.
+# criu-migrate and what its cases need to make two hosts in level 2
+# (l2-migrate.sh): the migrate tier's driver, iproute2 (busybox's ip has
+# no veth), util-linux's nsenter and unshare, and procps' pgrep.
+migrate_adds() {
+	local mig=$TOP/migrate/criu-migrate t
+
+	# always: without criu-migrate its cases say SKIP
+	echo "--add=$NESTED_DIR/l2-migrate.sh:/vmtest/l2-migrate.sh"
+	[ -x "$mig" ] || return 0
+	echo "--add=$mig:/bin/criu-migrate"
+	for t in driver.sh hosts.sh; do
+		echo "--add=$TOP/test/migrate/$t:/vmtest/migrate/$t"
+	done
+	for t in ip nsenter unshare pgrep; do
+		t=$(command -v "$t") && echo "--add=$(readlink -f "$t"):/usr/sbin/$(basename "$t")"
+	done
+}
+
+# zram (with what it needs) for a swap device in level 2: spml-test's swap
+# case; veth for the two hosts of the migrate cases.
 build_l2() {
 	local kdir=$1 kver=$2 out=$3 adds=() a
 	while read -r a; do adds+=(--add "${a#--add=}"); done < <(l2_adds "$kver")
 	if [ -n "$L2_SCRIPT" ]; then
 		echo "$L2_ENV bash /vmtest/l2-script.sh" >"$WORK/l2-cmd"
 	else
-		printf 'ZDTM_TESTS=%q ZDTM_ANON_MB=%q L2_ONLY=%q L1_NPT=%q bash /vmtest/l2-tests.sh\n' \
-			"$ZDTM_TESTS" "${ZDTM_ANON_MB:-64}" "$L2_ONLY" "${L1_NPT:-1}" >"$WORK/l2-cmd"
+		printf 'ZDTM_TESTS=%q ZDTM_ANON_MB=%q L2_ONLY=%q L1_NPT=%q MIG_COMPARE=%q bash /vmtest/l2-tests.sh\n' \
+			"$ZDTM_TESTS" "${ZDTM_ANON_MB:-64}" "$L2_ONLY" "${L1_NPT:-1}" "$MIG_COMPARE" \
+			>"$WORK/l2-cmd"
 	fi
 	"$VM_DIR/build-initramfs.sh" -o "$out" --cmd-file "$WORK/l2-cmd" \
-		--kernel-dir "$kdir" --module zram "${adds[@]}"
+		--kernel-dir "$kdir" --module zram --module veth "${adds[@]}"
 }
 
 # Level 1's files: QEMU, level 2's kernel ($1: its folder) and initramfs.
