@@ -432,17 +432,18 @@ static int collect_inside(struct dmp_task *dt)
 }
 
 /*
- * What the tracker says changed, then which pages to copy. With
- * --leave-running (or --leave-stopped) and no --track-mem tracking ends
- * here.
+ * Inside the infected process: the state only it can tell, then what
+ * the tracker says changed, then which pages to copy. With
+ * --leave-running (or --leave-stopped) and no --track-mem tracking ends here.
  */
-static int plan_dump(struct dmp_task *dt)
+static int dump_infected(struct dmp_task *dt)
 {
 	struct mem_dump_opts mo = {};
 	int ret;
 
-	if (dmp_task_vm_shared(dt))
-		return 0;	/* its pagemap stays empty: the parent's has it */
+	ret = collect_inside(dt);
+	if (ret || dmp_task_vm_shared(dt))
+		return ret;	/* its pagemap stays empty: the parent's has it */
 	ret = incr_collect(&dt->ic, &dt->dc, &dt->vmas, false);
 	if (ret)
 		return ret;
@@ -453,40 +454,8 @@ static int plan_dump(struct dmp_task *dt)
 	return ret;
 }
 
-/*
- * The copy needs no ptrace (process_vm_readv, /proc/PID/mem), so it
- * runs on a thread of its own while the main thread, the tracer, makes
- * the injected calls of collect_inside(): about a hundred ptrace round
- * trips, mostly spent waiting for the target to be scheduled. None of
- * those calls writes the process's memory but for criu's scratch area,
- * which the plan, made from maps before the area existed, leaves out,
- * and the way home of each thread's infection below its red zone, where
- * the ABI keeps no data (the leader's is there during the copy anyway).
- */
-static void *copy_pages_thread(void *arg)
-{
-	struct dmp_task *dt = arg;
-
-	dt->copy_ret = dump_task_pages(dt);
-	return NULL;
-}
-
-static int copy_pages_start(struct dmp_task *dt)
-{
-	int ret;
-
-	ret = pthread_create(&dt->copy_thread, NULL, copy_pages_thread, dt);
-	if (ret) {
-		pr_err("Can't start a thread to copy the pages of pid %d: %s\n",
-		       dt->dc.pid, strerror(ret));
-		return -ret;
-	}
-	return 0;
-}
-
 int dump_task_frozen(struct dmp_task *dt)
 {
-	bool copying = false;
 	int ret;
 
 	ret = collect_outside(dt);
@@ -509,22 +478,14 @@ int dump_task_frozen(struct dmp_task *dt)
 				   dt->dc.scratch + dt->dc.scratch_size);
 	}
 	if (!ret)
-		ret = plan_dump(dt);
-	if (!ret)
-		ret = copy_pages_start(dt);
-	copying = !ret;
-	if (!ret)
-		ret = collect_inside(dt);
+		ret = dump_infected(dt);
 	/*
-	 * The copy is joined before the cure: the cure's munmap takes the
-	 * mmap lock for writing, so it waits for the walks, and the copy's
-	 * reads would then wait behind it.
+	 * The copy before the cure: the cure's munmap takes the mmap lock for
+	 * writing, so it waits for the walks, and the copy's reads would then
+	 * wait behind it.
 	 */
-	if (copying) {
-		pthread_join(dt->copy_thread, NULL);
-		if (!ret)
-			ret = dt->copy_ret;
-	}
+	if (!ret)
+		ret = dump_task_pages(dt);
 	if (ret && incr_started(&dt->ic))
 		incr_stop(&dt->ic, &dt->dc, &dt->vmas);
 	if (dump_cure(&dt->dc) && !ret)

@@ -11,8 +11,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -332,9 +330,7 @@ int capture_plan(struct dump_ctx *dc, const struct vma_list *vmas,
 
 struct page_copier {
 	pid_t pid;
-	struct page_xfer *xfer;		/* or NULL: pwrite() to @fd at @off */
-	int fd;
-	off_t off;
+	struct page_xfer *xfer;
 	char *buf;			/* XFER_BUF_SIZE bytes */
 	size_t fill;
 	struct iovec remote[IOV_BATCH];
@@ -342,33 +338,11 @@ struct page_copier {
 	struct mem_dump_stats *st;
 };
 
-static int copier_pwrite(struct page_copier *c)
-{
-	size_t done = 0;
-
-	while (done < c->fill) {
-		ssize_t n = pwrite(c->fd, c->buf + done, c->fill - done, c->off + done);
-
-		if (n <= 0) {
-			int err = n < 0 ? -errno : -EIO;
-
-			pr_perror("pwrite of %zu bytes of pages of pid %d", c->fill - done, c->pid);
-			return err;
-		}
-		done += n;
-	}
-	c->off += done;
-	return 0;
-}
-
 static int copier_write(struct page_copier *c)
 {
 	int ret;
 
-	if (c->xfer)
-		ret = c->xfer->ops->write_data(c->xfer, c->buf, c->fill);
-	else
-		ret = copier_pwrite(c);
+	ret = c->xfer->ops->write_data(c->xfer, c->buf, c->fill);
 	if (ret)
 		return ret;
 	c->fill = 0;
@@ -416,17 +390,17 @@ static int copy_unreadable(struct page_copier *c, unsigned long start,
 	return ret;
 }
 
-/* [@start, @end) of a run in @vma */
 static int copy_run(struct page_copier *c, const struct vma_area *vma,
-		    unsigned long start, unsigned long end)
+		    const struct pm_run *r)
 {
+	unsigned long start = r->start;
 	int ret;
 
 	if (!(vma->prot & PROT_READ))
-		return copy_unreadable(c, start, end);
-	while (start < end) {
+		return copy_unreadable(c, r->start, r->end);
+	while (start < r->end) {
 		size_t room = XFER_BUF_SIZE - c->fill;
-		size_t chunk = end - start < room ? end - start : room;
+		size_t chunk = r->end - start < room ? r->end - start : room;
 
 		c->remote[c->nr].iov_base = (void *)start;
 		c->remote[c->nr].iov_len = chunk;
@@ -442,141 +416,10 @@ static int copy_run(struct page_copier *c, const struct vma_area *vma,
 	return 0;
 }
 
-/*
- * A copy of many pages into local images is split in two: a second
- * thread reads the later half and pwrite()s it at its place in
- * pages-N.img, which the plan fixes in advance (the data of the runs in
- * their order). Most of the copy's time is the kernel's (pinning and
- * copying pages, allocating the image's), so on two cores the final
- * dump's copy takes about half as long once the smaps walk beside it is
- * done. A page server takes one ordered stream: no split there.
- */
-#define SPLIT_MIN_BYTES		(16UL << 20)
-
-struct copy_half {
-	pthread_t thread;
-	struct page_copier c;
-	const struct mem_plan *plan;
-	const struct vma_list *vmas;
-	unsigned int run;		/* it starts in this run, */
-	unsigned long at;		/* at this address */
-	off_t from;			/* where its data starts in the file */
-	int ret;
-};
-
-static void *copy_half_thread(void *arg)
-{
-	struct copy_half *h = arg;
-	unsigned int i;
-	int ret = 0;
-
-	for (i = h->run; i < h->plan->nr && !ret; i++) {
-		const struct pm_run *r = &h->plan->runs[i];
-
-		if (r->in_parent)
-			continue;
-		ret = copy_run(&h->c, &h->vmas->vmas[r->vma],
-			       i == h->run ? h->at : r->start, r->end);
-	}
-	if (!ret)
-		ret = copier_flush(&h->c);
-	h->ret = ret;
-	return NULL;
-}
-
-/*
- * The middle of the data to copy, page aligned: its run and address, and
- * the bytes before it; 0 if the copy is too small to split.
- */
-static unsigned long split_point(const struct mem_plan *plan, unsigned int *run,
-				 unsigned long *at)
-{
-	unsigned long total = 0, half, before = 0;
-	unsigned int i;
-
-	for (i = 0; i < plan->nr; i++)
-		if (!plan->runs[i].in_parent)
-			total += plan->runs[i].end - plan->runs[i].start;
-	if (total < SPLIT_MIN_BYTES)
-		return 0;
-	half = (total / 2) & ~(PAGE_SIZE - 1);
-	for (i = 0; i < plan->nr; i++) {
-		const struct pm_run *r = &plan->runs[i];
-		unsigned long len = r->end - r->start;
-
-		if (r->in_parent)
-			continue;
-		if (before + len > half) {
-			*run = i;
-			*at = r->start + (half - before);
-			return half;
-		}
-		before += len;
-	}
-	return 0;
-}
-
-static bool two_cpus(void)
-{
-	cpu_set_t set;
-
-	return !sched_getaffinity(0, sizeof(set), &set) && CPU_COUNT(&set) > 1;
-}
-
-/*
- * Start the thread copying the later half, if worth it and possible:
- * the split's offset in the data, or 0 when this thread copies it all.
- */
-static unsigned long copy_half_start(struct copy_half *h, struct page_xfer *xfer,
-				     pid_t pid, const struct vma_list *vmas,
-				     const struct mem_plan *plan)
-{
-	unsigned long split;
-	off_t base;
-	int fd, err;
-
-	if (plan->captured || !xfer->ops->data_fd || !two_cpus())
-		return 0;
-	split = split_point(plan, &h->run, &h->at);
-	if (!split)
-		return 0;
-	fd = xfer->ops->data_fd(xfer, &base);
-	if (fd < 0)
-		return 0;
-	h->c.buf = mmap(NULL, XFER_BUF_SIZE, PROT_READ | PROT_WRITE,
-			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (h->c.buf == MAP_FAILED)
-		return 0;
-	h->c.pid = pid;
-	h->c.fd = fd;
-	h->c.off = h->from = base + split;
-	h->plan = plan;
-	h->vmas = vmas;
-	err = pthread_create(&h->thread, NULL, copy_half_thread, h);
-	if (err) {
-		pr_debug("No thread for half of the copy of pid %d: %s\n", pid, strerror(err));
-		munmap(h->c.buf, XFER_BUF_SIZE);
-		return 0;
-	}
-	pr_debug("Pid %d: the copy from %lx on (after %lu bytes) goes to a second thread\n",
-		 pid, h->at, split);
-	return split;
-}
-
-/* Wait for the later half: the bytes it wrote, or -errno. */
-static long copy_half_join(struct copy_half *h)
-{
-	pthread_join(h->thread, NULL);
-	munmap(h->c.buf, XFER_BUF_SIZE);
-	return h->ret ? h->ret : h->c.off - h->from;
-}
-
 int write_pages(struct dump_ctx *dc, const struct vma_list *vmas,
 		struct mem_plan *plan, struct mem_dump_stats *st)
 {
 	struct page_copier *copier;
-	struct copy_half half = {};
-	unsigned long split;
 	struct page_xfer xfer;
 	char *buf = NULL;
 	uint64_t t0 = stats_now_us();
@@ -602,10 +445,9 @@ int write_pages(struct dump_ctx *dc, const struct vma_list *vmas,
 	copier->xfer = &xfer;
 	copier->buf = buf;
 	copier->st = st;
-	split = copy_half_start(&half, &xfer, dc->pid, vmas, plan);
 	for (i = 0; i < plan->nr && !ret; i++) {
 		const struct pm_run *r = &plan->runs[i];
-		unsigned long len = r->end - r->start, end = r->end;
+		unsigned long len = r->end - r->start;
 
 		ret = xfer.ops->write_entry(&xfer, r->start, len >> PAGE_SHIFT,
 					    r->in_parent ? PE_PARENT : PE_PRESENT);
@@ -617,23 +459,11 @@ int write_pages(struct dump_ctx *dc, const struct vma_list *vmas,
 			st->shpages_written += len >> PAGE_SHIFT;
 		else
 			st->pages_written += len >> PAGE_SHIFT;
-		if (plan->captured || (split && i > half.run))
-			continue;
-		if (split && i == half.run)
-			end = half.at;
-		if (r->start < end)
-			ret = copy_run(copier, &vmas->vmas[r->vma], r->start, end);
+		if (!plan->captured)
+			ret = copy_run(copier, &vmas->vmas[r->vma], r);
 	}
 	if (!ret && !plan->captured)
 		ret = copier_flush(copier);
-	if (split) {
-		long done = copy_half_join(&half);
-
-		if (!ret && done < 0)
-			ret = done;
-		else if (!ret)	/* written beside the xfer, counted by it */
-			xfer.data_written += done;
-	}
 	if (!ret && plan->captured) {
 		st->page_pipes = 1;
 		st->page_pipe_bufs = plan->pipes.nr;

@@ -122,16 +122,6 @@ static int local_splice_data(struct page_xfer *x, int pipe_fd, size_t len)
 	return 0;
 }
 
-static int local_data_fd(struct page_xfer *x, off_t *pos)
-{
-	int fd = img_raw_fd(x->pages);
-
-	if (fd < 0)
-		return -1;
-	*pos = lseek(fd, 0, SEEK_CUR);
-	return *pos < 0 ? -1 : fd;
-}
-
 static int local_close_images(struct page_xfer *x)
 {
 	int ret = 0;
@@ -164,7 +154,6 @@ static const struct page_xfer_ops local_xfer_ops = {
 	.write_entry = local_write_entry,
 	.write_data = local_write_data,
 	.splice_data = local_splice_data,
-	.data_fd = local_data_fd,
 	.close = local_close,
 	.abort = local_abort,
 };

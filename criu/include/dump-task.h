@@ -2,8 +2,6 @@
 #ifndef CRIU_DUMP_TASK_H
 #define CRIU_DUMP_TASK_H
 
-#include <pthread.h>
-
 /*
  * One process of the tree being dumped: its leader's injection context,
  * a core entry per thread, its layout and its page plan. The steps in
@@ -38,8 +36,6 @@ struct dmp_task {
 	struct mm_inside mmi;		/* read while infected, for mm-PID.img */
 	struct layout_reader layout;	/* smaps, read beside the copy */
 	bool policy_probe;		/* NUMA policies asked per area, not numa_maps */
-	pthread_t copy_thread;		/* dump_task_pages() beside the injected calls */
-	int copy_ret;
 };
 
 /* Before seizing: a pid that may be a root at all (not criu, valid). */

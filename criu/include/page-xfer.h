@@ -35,12 +35,6 @@ struct page_xfer_ops {
 	int (*write_data)(struct page_xfer *x, const void *buf, size_t len);
 	/* @len bytes out of the pipe @pipe_fd */
 	int (*splice_data)(struct page_xfer *x, int pipe_fd, size_t len);
-	/*
-	 * The file the data goes to and the offset of the next byte, for
-	 * writers beside write_data() (mem.c's split copy); NULL when the
-	 * data is a stream.
-	 */
-	int (*data_fd)(struct page_xfer *x, off_t *pos);
 	/* 0 or -errno; the images are complete only after a 0 */
 	int (*close)(struct page_xfer *x);
 	/* give up: nothing written may pass for complete */
