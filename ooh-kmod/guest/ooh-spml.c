@@ -30,6 +30,7 @@
  * Sessions call in with their own mutex held, which nests outside.
  */
 #include <linux/io.h>
+#include <linux/ktime.h>
 #include <linux/kvm_para.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -40,6 +41,7 @@
 
 #include "ooh-hypercall.h"
 #include "ooh-internal.h"
+#include "ooh-spml-profile.h"
 
 static unsigned int ring_entries = 16384;
 module_param(ring_entries, uint, 0444);
@@ -161,7 +163,10 @@ static void ooh_spml_lose_all(void)
 
 static int ooh_spml_enable(void)
 {
+	u64 t0 = ktime_get_ns();
 	int ret = ooh_kvm_err(kvm_hypercall0(KVM_HC_OOH_ENABLE));
+
+	ooh_spml_prof_hcall(OOH_PROF_ENABLE, t0);
 
 	if (ret)
 		pr_err(OOH_NAME ": spml: KVM_HC_OOH_ENABLE failed: %d\n", ret);
@@ -205,9 +210,10 @@ static void ooh_spml_consume(void)
 {
 	struct ooh_ring_header *r = ooh_spml.ring;
 	struct ooh_session *s;
-	u64 head, tail, gfn;
+	u64 head, tail, gfn, t0;
 	int ret;
 
+	ooh_spml_prof_hcall(OOH_PROF_CONSUME, ktime_get_ns());
 	head = smp_load_acquire(&r->head);
 	tail = READ_ONCE(r->tail);
 	if (head - tail > ooh_spml.nr_entries) {
@@ -222,7 +228,9 @@ static void ooh_spml_consume(void)
 			ooh_spml_log(s, gfn);
 	}
 	smp_store_release(&r->tail, head);
+	t0 = ktime_get_ns();
 	ret = ooh_kvm_err(kvm_hypercall1(KVM_HC_OOH_ACK, head));
+	ooh_spml_prof_hcall(OOH_PROF_ACK, t0);
 	if (ret) {
 		pr_warn_ratelimited(OOH_NAME ": spml: KVM_HC_OOH_ACK %llu failed: %d\n",
 				    head, ret);
@@ -404,7 +412,8 @@ static int ooh_spml_take(struct ooh_session *s, u64 **gfnsp, size_t *nrp,
 static int ooh_spml_collect(struct ooh_session *s, struct ooh_addrs *out)
 {
 	size_t nr = 0;
-	u64 *gfns;
+	u8 *foreign = NULL;
+	u64 *gfns, rmap0;
 	int ret;
 
 	ret = ooh_spml_take(s, &gfns, &nr, &out->flags);
@@ -412,10 +421,20 @@ static int ooh_spml_collect(struct ooh_session *s, struct ooh_addrs *out)
 		return ret;
 	if (test_bit(MMF_VM_MERGEABLE, &s->mm->flags))
 		out->flags |= OOH_DRAIN_OVERFLOW;
+	if (ooh_spml_profiling() && nr)
+		foreign = kvzalloc(nr, GFP_KERNEL);
+	rmap0 = s->stats.rmap_ns;
 	/* The caller takes every page: no addresses needed. */
 	if (!(out->flags & OOH_DRAIN_OVERFLOW) && nr &&
-	    ooh_rmap_frames(s, gfns, nr, out))
+	    ooh_rmap_frames(s, gfns, nr, out, foreign))
 		out->flags |= OOH_DRAIN_OVERFLOW;
+	if (ooh_spml_profiling()) {
+		mutex_lock(&ooh_spml.lock);
+		ooh_spml_prof_drain(s, gfns, foreign, nr, out->nr,
+				    s->stats.rmap_ns - rmap0);
+		mutex_unlock(&ooh_spml.lock);
+	}
+	kvfree(foreign);
 	kvfree(gfns);
 	return 0;
 }

@@ -28,7 +28,9 @@
 # and "PASS bench/..." or "FAIL bench/...: why" per run.
 # Environment: BENCH_RUNS (3), BENCH_SIZE_MIB (256), BENCH_RATES ("0.1 1 10"),
 # BENCH_WINDOW (2), BENCH_TRACKERS (the usable ones), BENCH_REDIS (1: on),
-# BENCH_REDIS_KEYS (20000), BENCH_REDIS_REQS (30000).
+# BENCH_REDIS_KEYS (20000), BENCH_REDIS_REQS (30000),
+# BENCH_SPML_PROFILE (1: ooh.ko's spml_profile lines of each run, as
+# "# spml-profile:" lines).
 
 RUNS=${BENCH_RUNS:-3}
 SIZE=${BENCH_SIZE_MIB:-256}
@@ -96,6 +98,13 @@ criu_step() {
 	return $rc
 }
 
+# The profile lines ooh.ko printed since the last call, marked with run $1.
+spml_profile() {
+	[ "${BENCH_SPML_PROFILE:-0}" = 1 ] || return 0
+	dmesg | sed -n "s/.*spml profile: /# spml-profile: $1: /p"
+	dmesg -C
+}
+
 stop_pid() {
 	[ -n "$pid" ] && step "kill $pid"
 	[ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
@@ -154,6 +163,7 @@ one_track_run() {
 	criu_step dump final --track-mem --prev-images-dir ../pre2 ||
 		{ fail_run "$name" "dump failed" "$WORK/final/log"; return; }
 	d=$secs
+	spml_profile "$name"
 	wait "$pid" 2>/dev/null
 	pid=
 	s1=$(summary "$WORK/pre1/log") s2=$(summary "$WORK/pre2/log")
@@ -218,6 +228,8 @@ main() {
 	local t r i trackers
 
 	insmod /root/ooh.ko 2>/dev/null
+	[ "${BENCH_SPML_PROFILE:-0}" = 1 ] &&
+		echo 1 >/sys/module/ooh/parameters/spml_profile && dmesg -C
 	ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
 	trackers=${BENCH_TRACKERS:-$(usable_trackers | tr '\n' ' ')}
 	echo "# kernel $(uname -r), THP $(cat /sys/kernel/mm/transparent_hugepage/enabled)," \
