@@ -42,6 +42,7 @@
 #include "ooh-hypercall.h"
 #include "ooh-internal.h"
 #include "ooh-spml-profile.h"
+#include "ooh-spml-release.h"
 
 static unsigned int ring_entries = 16384;
 module_param(ring_entries, uint, 0444);
@@ -70,6 +71,7 @@ static struct {
 	size_t ring_bytes;
 	u32 nr_entries;
 	struct list_head sessions;
+	bool release;			/* ooh-spml-release.c: since the ring opened */
 	struct delayed_work poll;
 	unsigned long *events;		/* all_vm_events() scratch */
 } ooh_spml;
@@ -203,14 +205,38 @@ bool ooh_ring_take_overflow(struct ooh_ring_header *r)
 }
 
 /*
+ * Put the frames of @ra in the entries [tail, head) whose frames were
+ * released. Those left over stay released, so the next walk reports
+ * them again; false if one could not be kept so.
+ */
+static bool ooh_spml_place(struct ooh_spml_rearm *ra, u64 tail, u64 head)
+{
+	u64 *slot;
+	size_t i = 0;
+
+	for (; tail != head && i < ra->nr; tail++) {
+		slot = &ooh_spml.slots[tail & (ooh_spml.nr_entries - 1)];
+		if (READ_ONCE(*slot) == OOH_SPML_NO_GFN)
+			WRITE_ONCE(*slot, ra->gfns[i++]);
+	}
+	for (; i < ra->nr; i++)
+		if (!ooh_spml_release_again(ra->gfns[i]))
+			return false;
+	return true;
+}
+
+/*
  * Take every entry the host produced, hand it to every session, ACK.
+ * With release on, the ACK leaves the frames no process maps writable
+ * and re-arms those of @ra (frames a drain's walk found) instead.
  * spml.lock held.
  */
-static void ooh_spml_consume(void)
+static void ooh_spml_consume(struct ooh_spml_rearm *ra)
 {
 	struct ooh_ring_header *r = ooh_spml.ring;
 	struct ooh_session *s;
-	u64 head, tail, gfn, t0;
+	u64 head, tail, from, gfn, t0, *slot;
+	bool placed = true;
 	int ret;
 
 	ooh_spml_prof_hcall(OOH_PROF_CONSUME, ktime_get_ns());
@@ -222,11 +248,20 @@ static void ooh_spml_consume(void)
 		ooh_spml_lose_all();
 		tail = head;
 	}
-	for (; tail != head; tail++) {
-		gfn = READ_ONCE(ooh_spml.slots[tail & (ooh_spml.nr_entries - 1)]);
+	for (from = tail; tail != head; tail++) {
+		slot = &ooh_spml.slots[tail & (ooh_spml.nr_entries - 1)];
+		gfn = READ_ONCE(*slot);
 		list_for_each_entry(s, &ooh_spml.sessions, spml_node)
 			ooh_spml_log(s, gfn);
+		if (!ooh_spml.release)
+			continue;
+		if (ooh_spml_release_foreign(gfn))
+			WRITE_ONCE(*slot, OOH_SPML_NO_GFN);
+		else
+			ooh_spml_release_keep(gfn);
 	}
+	if (ra && ra->nr)
+		placed = ooh_spml_place(ra, from, head);
 	smp_store_release(&r->tail, head);
 	t0 = ktime_get_ns();
 	ret = ooh_kvm_err(kvm_hypercall1(KVM_HC_OOH_ACK, head));
@@ -241,6 +276,9 @@ static void ooh_spml_consume(void)
 	/* After the ACK: a loss up to it is seen now, not an interval late. */
 	if (ooh_ring_take_overflow(r)) {
 		ooh_spml_lose_all();
+		ooh_spml_rearm();
+	} else if (!placed) {
+		/* This drain reports the walk's frames: protecting them late is enough. */
 		ooh_spml_rearm();
 	}
 }
@@ -258,7 +296,7 @@ static void ooh_spml_poll(struct work_struct *work)
 	}
 	if (smp_load_acquire(&r->head) - READ_ONCE(r->tail) >= ooh_spml.nr_entries / 2 ||
 	    (READ_ONCE(r->flags) & OOH_RING_OVERFLOW))
-		ooh_spml_consume();
+		ooh_spml_consume(NULL);
 	schedule_delayed_work(&ooh_spml.poll, msecs_to_jiffies(poll_ms ?: 1));
 	mutex_unlock(&ooh_spml.lock);
 }
@@ -298,6 +336,7 @@ static int ooh_spml_open_ring(u32 hint)
 	ooh_spml.slots = (u64 *)((char *)r + OOH_RING_HEADER_SIZE);
 	ooh_spml.ring_bytes = bytes;
 	ooh_spml.nr_entries = n;
+	ooh_spml.release = ooh_spml_release_wanted();
 	ret = ooh_spml_enable();
 	if (ret) {
 		kvm_hypercall0(KVM_HC_OOH_UNREGISTER_RING);
@@ -326,6 +365,7 @@ static void ooh_spml_close_ring(void)
 		free_pages_exact(ooh_spml.ring, ooh_spml.ring_bytes);
 	ooh_spml.ring = NULL;
 	ooh_spml.slots = NULL;
+	ooh_spml_release_forget();
 }
 
 static void ooh_spml_reset(struct ooh_session *s)
@@ -370,7 +410,7 @@ static int ooh_spml_start(struct ooh_session *s)
 	mutex_lock(&ooh_spml.lock);
 	ooh_spml_reset(s);
 	s->swpout_mark = ooh_spml_swapouts();
-	ooh_spml_consume();
+	ooh_spml_consume(NULL);
 	mutex_unlock(&ooh_spml.lock);
 	return 0;
 }
@@ -379,16 +419,25 @@ static int ooh_spml_start(struct ooh_session *s)
 static int ooh_spml_take(struct ooh_session *s, u64 **gfnsp, size_t *nrp,
 			 u32 *flags)
 {
+	struct ooh_spml_rearm ra = { };
+	struct ooh_session *o;
 	unsigned long gfn;
 	unsigned long swp;
-	size_t n = 0;
+	size_t n = 0, i;
 	u64 *gfns;
 	void *e;
 	int ret = 0;
 
 	mutex_lock(&ooh_spml.lock);
 	swp = ooh_spml_swapouts();
-	ooh_spml_consume();
+	/* Before the ACK, so that it re-arms what the walk finds. */
+	if (ooh_spml.release && ooh_spml_release_walk(s->mm, &ra))
+		s->lost = true;
+	for (i = 0; i < ra.nr; i++)
+		list_for_each_entry(o, &ooh_spml.sessions, spml_node)
+			ooh_spml_log(o, ra.gfns[i]);
+	ooh_spml_consume(&ra);
+	kvfree(ra.gfns);
 	if (s->lost || ooh_spml_swapouts() != s->swpout_mark)
 		*flags |= OOH_DRAIN_OVERFLOW;
 	s->swpout_mark = swp;

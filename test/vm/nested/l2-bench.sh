@@ -63,8 +63,13 @@ usable_trackers() {
 }
 
 # --dirty-tracker's value for bench tracker $1; exports the OoH provider.
+# ooh-spml-release is SPML with ooh.ko's spml_release on (issue #11).
 tracker_opt() {
+	local rel=/sys/module/ooh/parameters/spml_release
+
+	[ -w $rel ] && echo 0 >$rel
 	case "$1" in
+	ooh-spml-release) export CRIU_OOH_PROVIDER=spml; echo 1 >$rel; echo ooh ;;
 	ooh-*) export CRIU_OOH_PROVIDER=${1#ooh-}; echo ooh ;;
 	*) unset CRIU_OOH_PROVIDER; echo "$1" ;;
 	esac
