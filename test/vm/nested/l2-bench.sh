@@ -103,11 +103,17 @@ criu_step() {
 	return $rc
 }
 
-# The profile lines ooh.ko printed since the last call, marked with run $1.
+# The profile lines ooh.ko printed since the last call, marked with run $1
+# (counted: busybox's dmesg -C left the buffer as it was).
+prof_seen=0
 spml_profile() {
+	local lines
+
 	[ "${BENCH_SPML_PROFILE:-0}" = 1 ] || return 0
-	dmesg | sed -n "s/.*spml profile: /# spml-profile: $1: /p"
-	dmesg -C
+	lines=$(dmesg | grep 'spml profile: ')
+	echo "$lines" | tail -n +"$((prof_seen + 1))" |
+		sed -n "s/.*spml profile: /# spml-profile: $1: /p"
+	prof_seen=$(echo "$lines" | grep -c .)
 }
 
 stop_pid() {
@@ -234,7 +240,7 @@ main() {
 
 	insmod /root/ooh.ko 2>/dev/null
 	[ "${BENCH_SPML_PROFILE:-0}" = 1 ] &&
-		echo 1 >/sys/module/ooh/parameters/spml_profile && dmesg -C
+		echo 1 >/sys/module/ooh/parameters/spml_profile
 	ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
 	trackers=${BENCH_TRACKERS:-$(usable_trackers | tr '\n' ' ')}
 	echo "# kernel $(uname -r), THP $(cat /sys/kernel/mm/transparent_hugepage/enabled)," \
