@@ -20,16 +20,19 @@
  * every write to a released frame is either in the copy or logged.
  * Frames not released were write-protected at ENABLE or re-armed at an
  * ACK, and their writes are logged as in plain SPML. When the walk finds
- * more frames than the ACK has released entries to carry them, the rest
- * stay released (reported again by the next walk).
+ * more frames than the ACK has released entries to carry them, the
+ * whole VM is write-protected again after the ACK, and the released
+ * set turns "stale": the next walk reports the stale frames it finds
+ * (one mapped after this walk and written before the protection) and
+ * then drops the set, since all of them are armed.
  *
  * A frame the walk of one session finds is reported to every session
  * (each one's reverse mapping keeps it only if it maps the frame): with
  * two processes sharing it, the other's walk would no longer see it.
- * Protecting the whole VM again (overflow) keeps the released set: a
- * member that was mapped meanwhile is still reported by the next walk,
- * and one logged again leaves the set at that consume. Everything here
- * runs under ooh_spml.lock.
+ * A stale set is walked once, so with more than one session the whole
+ * VM is protected again with every session's interval lost instead;
+ * so it is after an overflow or a failed ACK, and the sets are dropped.
+ * Everything here runs under ooh_spml.lock.
  */
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -55,6 +58,13 @@ MODULE_PARM_DESC(max_released, "frames left writable at most (more are re-armed)
 
 static DEFINE_XARRAY(released);
 static unsigned long nr_released;
+/*
+ * Frames released before the last time the whole VM was protected
+ * again: armed now, but one the process came to map before that may
+ * hold unlogged writes; the next walk reports those, then forgets all.
+ */
+static DEFINE_XARRAY(stale);
+static bool any_stale;
 
 bool ooh_spml_release_wanted(void)
 {
@@ -86,21 +96,6 @@ bool ooh_spml_release_foreign(u64 gfn)
 	return true;
 }
 
-/* @gfn, found by a walk, could not be re-armed: found again next time. */
-bool ooh_spml_release_again(u64 gfn)
-{
-	void *old;
-
-	if (nr_released >= max_released)
-		return false;
-	old = xa_store(&released, gfn, xa_mk_value(1), GFP_KERNEL);
-	if (xa_is_err(old))
-		return false;
-	if (!old)
-		nr_released++;
-	return true;
-}
-
 /* @gfn is re-armed after all: no longer released. */
 void ooh_spml_release_keep(u64 gfn)
 {
@@ -108,16 +103,33 @@ void ooh_spml_release_keep(u64 gfn)
 		nr_released--;
 }
 
-bool ooh_spml_release_any(void)
-{
-	return nr_released != 0;
-}
-
-/* Everything is write-protected again. */
+/* Nothing released any more: every session has lost its interval. */
 void ooh_spml_release_forget(void)
 {
 	xa_destroy(&released);
+	xa_destroy(&stale);
 	nr_released = 0;
+	any_stale = false;
+}
+
+/* A stale set waits for its one walk (see ooh_spml_release_walk()). */
+bool ooh_spml_release_stale(void)
+{
+	return any_stale;
+}
+
+/* The whole VM was write-protected again: the released set turns stale. */
+void ooh_spml_release_protected(void)
+{
+	unsigned long gfn;
+	void *e;
+
+	xa_for_each(&released, gfn, e)
+		if (xa_is_err(xa_store(&stale, gfn, e, GFP_KERNEL)))
+			break;	/* can't keep it: see ooh_spml_release_walk() */
+	xa_destroy(&released);
+	nr_released = 0;
+	any_stale = true;
 }
 
 static int ooh_rearm_push(struct ooh_spml_rearm *ra, u64 gfn)
@@ -140,60 +152,70 @@ static int ooh_rearm_push(struct ooh_spml_rearm *ra, u64 gfn)
 	return 0;
 }
 
-/* A present frame of the tracked process: to re-arm and report if released. */
-static int ooh_release_seen(unsigned long pfn, struct ooh_spml_rearm *ra)
+/*
+ * A present frame of the tracked process: released, it is reported and
+ * re-armed (@ra); stale, only reported (@rep).
+ */
+static int ooh_release_seen(unsigned long pfn, struct ooh_spml_rearm *ra,
+			    struct ooh_spml_rearm *rep)
 {
 	int ret;
 
-	if (!xa_load(&released, pfn))
+	if (xa_load(&released, pfn)) {
+		ret = ooh_rearm_push(ra, pfn);
+		if (ret)
+			return ret;
+		spml_release_hits++;
+		ooh_spml_release_keep(pfn);
 		return 0;
-	ret = ooh_rearm_push(ra, pfn);
-	if (ret)
-		return ret;
-	spml_release_hits++;
-	ooh_spml_release_keep(pfn);
+	}
+	if (any_stale && xa_load(&stale, pfn))
+		return ooh_rearm_push(rep, pfn);
 	return 0;
 }
 
 /*
- * The frames of [addr, end) within one PMD. PTE tables are read under
- * RCU from a copy of the PMD: a table freed meanwhile (a collapse
- * retracting it) is not reused before the RCU grace period, and a frame
- * mapped after we looked is still released at the next walk.
+ * The frames of [addr, end) within one PMD, into @pfns (0: none). PTE
+ * tables are read under RCU from a copy of the PMD: a table freed
+ * meanwhile (a collapse retracting it) is not reused before the grace
+ * period, and a frame mapped after we looked is still released at the
+ * next walk. Nothing sleeps here; the caller looks the frames up.
  */
-static int ooh_release_pmd(pmd_t *pmdp, unsigned long addr,
-			   unsigned long end, struct ooh_spml_rearm *ra)
+static void ooh_release_pmd(pmd_t *pmdp, unsigned long addr,
+			    unsigned long end, unsigned long *pfns)
 {
 	pmd_t pmd = READ_ONCE(*pmdp);
 	unsigned long pfn;
 	pte_t *ptep, pte;
-	int ret = 0;
+	size_t i = 0;
 
+	memset(pfns, 0, PTRS_PER_PTE * sizeof(*pfns));
 	if (pmd_none(pmd) || !pmd_present(pmd))
-		return 0;
+		return;
 	if (pmd_trans_huge(pmd)) {
 		pfn = pmd_pfn(pmd) + ((addr & ~PMD_MASK) >> PAGE_SHIFT);
-		for (; addr < end && !ret; addr += PAGE_SIZE, pfn++)
-			ret = ooh_release_seen(pfn, ra);
-		return ret;
+		for (; addr < end; addr += PAGE_SIZE)
+			pfns[i++] = pfn++;
+		return;
 	}
 	if (pmd_bad(pmd))
-		return 0;
+		return;
 	rcu_read_lock();
 	ptep = pte_offset_kernel(&pmd, addr);
-	for (; addr < end && !ret; addr += PAGE_SIZE, ptep++) {
+	for (; addr < end; addr += PAGE_SIZE, ptep++, i++) {
 		pte = READ_ONCE(*ptep);
 		if (pte_present(pte))
-			ret = ooh_release_seen(pte_pfn(pte), ra);
+			pfns[i] = pte_pfn(pte);
 	}
 	rcu_read_unlock();
-	return ret;
 }
 
-static int ooh_release_vma(struct mm_struct *mm,
-			   struct vm_area_struct *vma, struct ooh_spml_rearm *ra)
+static int ooh_release_vma(struct mm_struct *mm, struct vm_area_struct *vma,
+			   unsigned long *pfns, struct ooh_spml_rearm *ra,
+			   struct ooh_spml_rearm *rep)
 {
 	unsigned long addr, next;
+	size_t i;
 	pgd_t *pgd;
 	p4d_t *p4d;
 	pud_t *pud;
@@ -219,7 +241,10 @@ static int ooh_release_vma(struct mm_struct *mm,
 			next = min(pud_addr_end(addr, vma->vm_end), vma->vm_end);
 			continue;
 		}
-		ret = ooh_release_pmd(pmd_offset(pud, addr), addr, next, ra);
+		ooh_release_pmd(pmd_offset(pud, addr), addr, next, pfns);
+		for (i = 0; i < PTRS_PER_PTE && !ret; i++)
+			if (pfns[i])
+				ret = ooh_release_seen(pfns[i], ra, rep);
 		cond_resched();
 	}
 	return ret;
@@ -227,21 +252,36 @@ static int ooh_release_vma(struct mm_struct *mm,
 
 /*
  * Collect in @ra, and take out of the released set, every released frame
- * @mm maps; the caller reports them and has the next ACK re-arm them. An
- * error leaves the walk incomplete: the caller says overflow.
+ * @mm maps, and in @rep every stale one; the caller reports both, and
+ * has the next ACK re-arm @ra. Then the stale set is gone (it had one
+ * walk to be seen; the caller allows stale frames with one session
+ * only). An error leaves the walk incomplete: the caller says overflow.
  */
-int ooh_spml_release_walk(struct mm_struct *mm, struct ooh_spml_rearm *ra)
+int ooh_spml_release_walk(struct mm_struct *mm, struct ooh_spml_rearm *ra,
+			  struct ooh_spml_rearm *rep)
 {
 	struct vm_area_struct *vma;
+	unsigned long *pfns;
 	int ret = 0;
 
-	if (!nr_released || !mmget_not_zero(mm))
+	if (!nr_released && !any_stale)
 		return 0;
+	pfns = kmalloc_array(PTRS_PER_PTE, sizeof(*pfns), GFP_KERNEL);
+	if (!pfns)
+		return -ENOMEM;
+	if (!mmget_not_zero(mm))
+		goto out;
 	mmap_read_lock(mm);
 	for (vma = find_vma(mm, 0); vma && !ret; vma = find_vma(mm, vma->vm_end))
 		if (!(vma->vm_flags & (VM_IO | VM_PFNMAP)))
-			ret = ooh_release_vma(mm, vma, ra);
+			ret = ooh_release_vma(mm, vma, pfns, ra, rep);
 	mmap_read_unlock(mm);
 	mmput(mm);
+out:
+	kfree(pfns);
+	if (!ret && any_stale) {
+		xa_destroy(&stale);
+		any_stale = false;
+	}
 	return ret;
 }

@@ -17,10 +17,11 @@ struct ooh_spml_rearm {
 
 bool ooh_spml_release_wanted(void);
 bool ooh_spml_release_foreign(u64 gfn);
-bool ooh_spml_release_again(u64 gfn);
 void ooh_spml_release_keep(u64 gfn);
-bool ooh_spml_release_any(void);
 void ooh_spml_release_forget(void);
-int ooh_spml_release_walk(struct mm_struct *mm, struct ooh_spml_rearm *ra);
+void ooh_spml_release_protected(void);
+bool ooh_spml_release_stale(void);
+int ooh_spml_release_walk(struct mm_struct *mm, struct ooh_spml_rearm *ra,
+			  struct ooh_spml_rearm *rep);
 
 #endif

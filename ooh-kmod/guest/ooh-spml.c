@@ -175,11 +175,7 @@ static int ooh_spml_enable(void)
 	return ret;
 }
 
-/*
- * Logging must be whole again after a loss: frames whose writes were
- * dropped are writable and would not be logged again on their own.
- */
-static void ooh_spml_rearm(void)
+static void ooh_spml_protect_all(void)
 {
 	int ret;
 
@@ -187,6 +183,17 @@ static void ooh_spml_rearm(void)
 	if (ret)
 		pr_warn(OOH_NAME ": spml: KVM_HC_OOH_DISABLE failed: %d\n", ret);
 	ooh_spml_enable();
+}
+
+/*
+ * Logging must be whole again after a loss (every session lost its
+ * interval): frames whose writes were dropped are writable and would
+ * not be logged again on their own, nor would released ones.
+ */
+static void ooh_spml_rearm(void)
+{
+	ooh_spml_protect_all();
+	ooh_spml_release_forget();
 }
 
 /* Clear OOH_RING_OVERFLOW against the host setting it again or other flags. */
@@ -206,8 +213,7 @@ bool ooh_ring_take_overflow(struct ooh_ring_header *r)
 
 /*
  * Put the frames of @ra in the entries [tail, head) whose frames were
- * released. Those left over stay released, so the next walk reports
- * them again; false if one could not be kept so.
+ * released; false if there were not enough of them.
  */
 static bool ooh_spml_place(struct ooh_spml_rearm *ra, u64 tail, u64 head)
 {
@@ -219,10 +225,7 @@ static bool ooh_spml_place(struct ooh_spml_rearm *ra, u64 tail, u64 head)
 		if (READ_ONCE(*slot) == OOH_SPML_NO_GFN)
 			WRITE_ONCE(*slot, ra->gfns[i++]);
 	}
-	for (; i < ra->nr; i++)
-		if (!ooh_spml_release_again(ra->gfns[i]))
-			return false;
-	return true;
+	return i == ra->nr;
 }
 
 /*
@@ -277,8 +280,12 @@ static void ooh_spml_consume(struct ooh_spml_rearm *ra)
 	if (ooh_ring_take_overflow(r)) {
 		ooh_spml_lose_all();
 		ooh_spml_rearm();
-	} else if (!placed) {
+	} else if (!placed && list_is_singular(&ooh_spml.sessions)) {
 		/* This drain reports the walk's frames: protecting them late is enough. */
+		ooh_spml_protect_all();
+		ooh_spml_release_protected();
+	} else if (!placed) {
+		ooh_spml_lose_all();
 		ooh_spml_rearm();
 	}
 }
@@ -390,6 +397,11 @@ static int ooh_spml_attach(struct ooh_session *s, u32 hint)
 		if (ret)
 			goto out;
 	}
+	/* A stale set is walked by one session only: the others would miss. */
+	if (ooh_spml_release_stale()) {
+		ooh_spml_lose_all();
+		ooh_spml_rearm();
+	}
 	ooh_spml_reset(s);
 	s->logged_limit = max_logged ?: 1;
 	list_add(&s->spml_node, &ooh_spml.sessions);
@@ -419,7 +431,7 @@ static int ooh_spml_start(struct ooh_session *s)
 static int ooh_spml_take(struct ooh_session *s, u64 **gfnsp, size_t *nrp,
 			 u32 *flags)
 {
-	struct ooh_spml_rearm ra = { };
+	struct ooh_spml_rearm ra = { }, rep = { };
 	struct ooh_session *o;
 	unsigned long gfn;
 	unsigned long swp;
@@ -431,13 +443,17 @@ static int ooh_spml_take(struct ooh_session *s, u64 **gfnsp, size_t *nrp,
 	mutex_lock(&ooh_spml.lock);
 	swp = ooh_spml_swapouts();
 	/* Before the ACK, so that it re-arms what the walk finds. */
-	if (ooh_spml.release && ooh_spml_release_walk(s->mm, &ra))
+	if (ooh_spml.release && ooh_spml_release_walk(s->mm, &ra, &rep))
 		s->lost = true;
-	for (i = 0; i < ra.nr; i++)
-		list_for_each_entry(o, &ooh_spml.sessions, spml_node)
+	list_for_each_entry(o, &ooh_spml.sessions, spml_node) {
+		for (i = 0; i < ra.nr; i++)
 			ooh_spml_log(o, ra.gfns[i]);
+		for (i = 0; i < rep.nr; i++)
+			ooh_spml_log(o, rep.gfns[i]);
+	}
 	ooh_spml_consume(&ra);
 	kvfree(ra.gfns);
+	kvfree(rep.gfns);
 	if (s->lost || ooh_spml_swapouts() != s->swpout_mark)
 		*flags |= OOH_DRAIN_OVERFLOW;
 	s->swpout_mark = swp;
