@@ -259,6 +259,8 @@ main() {
 		done
 		[ "$REDIS" = 1 ] && command -v redis-server >/dev/null && one_redis_run "$t"
 	done
+	# Failures are FAIL lines; without redis the test above left 1 here.
+	return 0
 }
 
 main "$@"
