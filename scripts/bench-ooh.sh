@@ -88,6 +88,7 @@ run_guest() {
 	env+=" BENCH_RATES='${BENCH_RATES:-0.1 1 10}' BENCH_WINDOW=${BENCH_WINDOW:-2}"
 	env+=" BENCH_REDIS=$REDIS BENCH_TRACKERS='${BENCH_TRACKERS:-}'"
 	env+=" BENCH_REDIS_KEYS=${BENCH_REDIS_KEYS:-20000} BENCH_REDIS_REQS=${BENCH_REDIS_REQS:-30000}"
+	env+=" BENCH_SPML_PROFILE=${BENCH_SPML_PROFILE:-0}"
 	# Shadow paging in level 1 (npt=0): EPML needs it, and every tracker
 	# of the run then pays the same MMU.
 	L1_NPT=0 L2_ENV=$env L2_MEM=${L2_MEM:-1536M} L2_TIMEOUT=${L2_TIMEOUT:-1500} \

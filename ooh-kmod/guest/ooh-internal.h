@@ -65,6 +65,9 @@ struct ooh_session {
 	bool lost;			/* frames dropped: the interval overflowed */
 	unsigned long swpout_mark;	/* PSWPOUT when the interval began */
 	struct list_head spml_node;	/* in the SPML provider's list */
+	/* spml_profile: foreign frames seen in earlier intervals, by gfn. */
+	struct xarray spml_foreign;
+	u64 spml_entries_mark;		/* stats.entries_logged at the last drain */
 
 	/* EPML: this session's address space at the host (ooh-epml.h). */
 	struct ooh_epml_space *epml;
@@ -100,6 +103,6 @@ int ooh_vmas_diff(const struct ooh_vmas *prev, const struct ooh_vmas *cur,
 		  struct ooh_addrs *out);
 void ooh_vmas_free(struct ooh_vmas *vs);
 int ooh_rmap_frames(struct ooh_session *s, const u64 *gfns, size_t nr,
-		    struct ooh_addrs *out);
+		    struct ooh_addrs *out, u8 *foreign);
 
 #endif /* OOH_INTERNAL_H */

@@ -149,6 +149,7 @@ static int ooh_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	mutex_init(&s->lock);
 	xa_init(&s->logged);
+	xa_init(&s->spml_foreign);
 	INIT_LIST_HEAD(&s->node);
 	INIT_LIST_HEAD(&s->spml_node);
 	s->stats.size = sizeof(s->stats);
@@ -166,6 +167,7 @@ static int ooh_release(struct inode *inode, struct file *file)
 		ooh_session_detach(s);
 	mutex_unlock(&s->lock);
 	xa_destroy(&s->logged);
+	xa_destroy(&s->spml_foreign);
 	ooh_addrs_free(&s->pending);
 	mutex_destroy(&s->lock);
 	kfree(s);

@@ -154,9 +154,10 @@ static int ooh_rmap_one(struct mm_struct *mm, const struct ooh_vmas *vs,
 /*
  * Add to @out the addresses of the tracked process that @gfns back.
  * -ENOMEM: the answer is incomplete, and the caller says overflow.
+ * @foreign, when not NULL, gets 1 for each frame that backs none of them.
  */
 int ooh_rmap_frames(struct ooh_session *s, const u64 *gfns, size_t nr,
-		    struct ooh_addrs *out)
+		    struct ooh_addrs *out, u8 *foreign)
 {
 	struct mm_struct *mm = s->mm;
 	struct ooh_vmas vs = { };
@@ -169,8 +170,13 @@ int ooh_rmap_frames(struct ooh_session *s, const u64 *gfns, size_t nr,
 		return 0;
 	mmap_read_lock(mm);
 	ret = ooh_vmas_snapshot(mm, &vs);
-	for (i = 0; !ret && i < nr; i++)
+	for (i = 0; !ret && i < nr; i++) {
+		size_t had = out->nr;
+
 		ret = ooh_rmap_one(mm, &vs, gfns[i], out);
+		if (foreign)
+			foreign[i] = out->nr == had;
+	}
 	mmap_read_unlock(mm);
 	mmput(mm);
 	kvfree(vs.v);

@@ -30,6 +30,7 @@
  * Sessions call in with their own mutex held, which nests outside.
  */
 #include <linux/io.h>
+#include <linux/ktime.h>
 #include <linux/kvm_para.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -40,6 +41,8 @@
 
 #include "ooh-hypercall.h"
 #include "ooh-internal.h"
+#include "ooh-spml-profile.h"
+#include "ooh-spml-release.h"
 
 static unsigned int ring_entries = 16384;
 module_param(ring_entries, uint, 0444);
@@ -68,6 +71,7 @@ static struct {
 	size_t ring_bytes;
 	u32 nr_entries;
 	struct list_head sessions;
+	bool release;			/* ooh-spml-release.c: since the ring opened */
 	struct delayed_work poll;
 	unsigned long *events;		/* all_vm_events() scratch */
 } ooh_spml;
@@ -161,18 +165,17 @@ static void ooh_spml_lose_all(void)
 
 static int ooh_spml_enable(void)
 {
+	u64 t0 = ktime_get_ns();
 	int ret = ooh_kvm_err(kvm_hypercall0(KVM_HC_OOH_ENABLE));
+
+	ooh_spml_prof_hcall(OOH_PROF_ENABLE, t0);
 
 	if (ret)
 		pr_err(OOH_NAME ": spml: KVM_HC_OOH_ENABLE failed: %d\n", ret);
 	return ret;
 }
 
-/*
- * Logging must be whole again after a loss: frames whose writes were
- * dropped are writable and would not be logged again on their own.
- */
-static void ooh_spml_rearm(void)
+static void ooh_spml_protect_all(void)
 {
 	int ret;
 
@@ -180,6 +183,17 @@ static void ooh_spml_rearm(void)
 	if (ret)
 		pr_warn(OOH_NAME ": spml: KVM_HC_OOH_DISABLE failed: %d\n", ret);
 	ooh_spml_enable();
+}
+
+/*
+ * Logging must be whole again after a loss (every session lost its
+ * interval): frames whose writes were dropped are writable and would
+ * not be logged again on their own, nor would released ones.
+ */
+static void ooh_spml_rearm(void)
+{
+	ooh_spml_protect_all();
+	ooh_spml_release_forget();
 }
 
 /* Clear OOH_RING_OVERFLOW against the host setting it again or other flags. */
@@ -198,16 +212,37 @@ bool ooh_ring_take_overflow(struct ooh_ring_header *r)
 }
 
 /*
+ * Put the frames of @ra in the entries [tail, head) whose frames were
+ * released; false if there were not enough of them.
+ */
+static bool ooh_spml_place(struct ooh_spml_rearm *ra, u64 tail, u64 head)
+{
+	u64 *slot;
+	size_t i = 0;
+
+	for (; tail != head && i < ra->nr; tail++) {
+		slot = &ooh_spml.slots[tail & (ooh_spml.nr_entries - 1)];
+		if (READ_ONCE(*slot) == OOH_SPML_NO_GFN)
+			WRITE_ONCE(*slot, ra->gfns[i++]);
+	}
+	return i == ra->nr;
+}
+
+/*
  * Take every entry the host produced, hand it to every session, ACK.
+ * With release on, the ACK leaves the frames no process maps writable
+ * and re-arms those of @ra (frames a drain's walk found) instead.
  * spml.lock held.
  */
-static void ooh_spml_consume(void)
+static void ooh_spml_consume(struct ooh_spml_rearm *ra)
 {
 	struct ooh_ring_header *r = ooh_spml.ring;
 	struct ooh_session *s;
-	u64 head, tail, gfn;
+	u64 head, tail, from, gfn, t0, *slot;
+	bool placed = true;
 	int ret;
 
+	ooh_spml_prof_hcall(OOH_PROF_CONSUME, ktime_get_ns());
 	head = smp_load_acquire(&r->head);
 	tail = READ_ONCE(r->tail);
 	if (head - tail > ooh_spml.nr_entries) {
@@ -216,13 +251,24 @@ static void ooh_spml_consume(void)
 		ooh_spml_lose_all();
 		tail = head;
 	}
-	for (; tail != head; tail++) {
-		gfn = READ_ONCE(ooh_spml.slots[tail & (ooh_spml.nr_entries - 1)]);
+	for (from = tail; tail != head; tail++) {
+		slot = &ooh_spml.slots[tail & (ooh_spml.nr_entries - 1)];
+		gfn = READ_ONCE(*slot);
 		list_for_each_entry(s, &ooh_spml.sessions, spml_node)
 			ooh_spml_log(s, gfn);
+		if (!ooh_spml.release)
+			continue;
+		if (ooh_spml_release_foreign(gfn))
+			WRITE_ONCE(*slot, OOH_SPML_NO_GFN);
+		else
+			ooh_spml_release_keep(gfn);
 	}
+	if (ra && ra->nr)
+		placed = ooh_spml_place(ra, from, head);
 	smp_store_release(&r->tail, head);
+	t0 = ktime_get_ns();
 	ret = ooh_kvm_err(kvm_hypercall1(KVM_HC_OOH_ACK, head));
+	ooh_spml_prof_hcall(OOH_PROF_ACK, t0);
 	if (ret) {
 		pr_warn_ratelimited(OOH_NAME ": spml: KVM_HC_OOH_ACK %llu failed: %d\n",
 				    head, ret);
@@ -232,6 +278,13 @@ static void ooh_spml_consume(void)
 	}
 	/* After the ACK: a loss up to it is seen now, not an interval late. */
 	if (ooh_ring_take_overflow(r)) {
+		ooh_spml_lose_all();
+		ooh_spml_rearm();
+	} else if (!placed && list_is_singular(&ooh_spml.sessions)) {
+		/* This drain reports the walk's frames: protecting them late is enough. */
+		ooh_spml_protect_all();
+		ooh_spml_release_protected();
+	} else if (!placed) {
 		ooh_spml_lose_all();
 		ooh_spml_rearm();
 	}
@@ -250,7 +303,7 @@ static void ooh_spml_poll(struct work_struct *work)
 	}
 	if (smp_load_acquire(&r->head) - READ_ONCE(r->tail) >= ooh_spml.nr_entries / 2 ||
 	    (READ_ONCE(r->flags) & OOH_RING_OVERFLOW))
-		ooh_spml_consume();
+		ooh_spml_consume(NULL);
 	schedule_delayed_work(&ooh_spml.poll, msecs_to_jiffies(poll_ms ?: 1));
 	mutex_unlock(&ooh_spml.lock);
 }
@@ -290,6 +343,7 @@ static int ooh_spml_open_ring(u32 hint)
 	ooh_spml.slots = (u64 *)((char *)r + OOH_RING_HEADER_SIZE);
 	ooh_spml.ring_bytes = bytes;
 	ooh_spml.nr_entries = n;
+	ooh_spml.release = ooh_spml_release_wanted();
 	ret = ooh_spml_enable();
 	if (ret) {
 		kvm_hypercall0(KVM_HC_OOH_UNREGISTER_RING);
@@ -318,6 +372,7 @@ static void ooh_spml_close_ring(void)
 		free_pages_exact(ooh_spml.ring, ooh_spml.ring_bytes);
 	ooh_spml.ring = NULL;
 	ooh_spml.slots = NULL;
+	ooh_spml_release_forget();
 }
 
 static void ooh_spml_reset(struct ooh_session *s)
@@ -342,6 +397,11 @@ static int ooh_spml_attach(struct ooh_session *s, u32 hint)
 		if (ret)
 			goto out;
 	}
+	/* A stale set is walked by one session only: the others would miss. */
+	if (ooh_spml_release_stale()) {
+		ooh_spml_lose_all();
+		ooh_spml_rearm();
+	}
 	ooh_spml_reset(s);
 	s->logged_limit = max_logged ?: 1;
 	list_add(&s->spml_node, &ooh_spml.sessions);
@@ -362,7 +422,7 @@ static int ooh_spml_start(struct ooh_session *s)
 	mutex_lock(&ooh_spml.lock);
 	ooh_spml_reset(s);
 	s->swpout_mark = ooh_spml_swapouts();
-	ooh_spml_consume();
+	ooh_spml_consume(NULL);
 	mutex_unlock(&ooh_spml.lock);
 	return 0;
 }
@@ -371,16 +431,29 @@ static int ooh_spml_start(struct ooh_session *s)
 static int ooh_spml_take(struct ooh_session *s, u64 **gfnsp, size_t *nrp,
 			 u32 *flags)
 {
+	struct ooh_spml_rearm ra = { }, rep = { };
+	struct ooh_session *o;
 	unsigned long gfn;
 	unsigned long swp;
-	size_t n = 0;
+	size_t n = 0, i;
 	u64 *gfns;
 	void *e;
 	int ret = 0;
 
 	mutex_lock(&ooh_spml.lock);
 	swp = ooh_spml_swapouts();
-	ooh_spml_consume();
+	/* Before the ACK, so that it re-arms what the walk finds. */
+	if (ooh_spml.release && ooh_spml_release_walk(s->mm, &ra, &rep))
+		s->lost = true;
+	list_for_each_entry(o, &ooh_spml.sessions, spml_node) {
+		for (i = 0; i < ra.nr; i++)
+			ooh_spml_log(o, ra.gfns[i]);
+		for (i = 0; i < rep.nr; i++)
+			ooh_spml_log(o, rep.gfns[i]);
+	}
+	ooh_spml_consume(&ra);
+	kvfree(ra.gfns);
+	kvfree(rep.gfns);
 	if (s->lost || ooh_spml_swapouts() != s->swpout_mark)
 		*flags |= OOH_DRAIN_OVERFLOW;
 	s->swpout_mark = swp;
@@ -404,7 +477,8 @@ static int ooh_spml_take(struct ooh_session *s, u64 **gfnsp, size_t *nrp,
 static int ooh_spml_collect(struct ooh_session *s, struct ooh_addrs *out)
 {
 	size_t nr = 0;
-	u64 *gfns;
+	u8 *foreign = NULL;
+	u64 *gfns, rmap0;
 	int ret;
 
 	ret = ooh_spml_take(s, &gfns, &nr, &out->flags);
@@ -412,10 +486,20 @@ static int ooh_spml_collect(struct ooh_session *s, struct ooh_addrs *out)
 		return ret;
 	if (test_bit(MMF_VM_MERGEABLE, &s->mm->flags))
 		out->flags |= OOH_DRAIN_OVERFLOW;
+	if (ooh_spml_profiling() && nr)
+		foreign = kvzalloc(nr, GFP_KERNEL);
+	rmap0 = s->stats.rmap_ns;
 	/* The caller takes every page: no addresses needed. */
 	if (!(out->flags & OOH_DRAIN_OVERFLOW) && nr &&
-	    ooh_rmap_frames(s, gfns, nr, out))
+	    ooh_rmap_frames(s, gfns, nr, out, foreign))
 		out->flags |= OOH_DRAIN_OVERFLOW;
+	if (ooh_spml_profiling()) {
+		mutex_lock(&ooh_spml.lock);
+		ooh_spml_prof_drain(s, gfns, foreign, nr, out->nr,
+				    s->stats.rmap_ns - rmap0);
+		mutex_unlock(&ooh_spml.lock);
+	}
+	kvfree(foreign);
 	kvfree(gfns);
 	return 0;
 }

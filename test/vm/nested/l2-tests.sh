@@ -102,9 +102,10 @@ criu_check_ooh() {
 	fi
 }
 
-# zdtm_ooh PROVIDER: the zdtm tests with pre-dumps tracked by ooh on it.
+# zdtm_ooh PROVIDER [NAME]: the zdtm tests with pre-dumps tracked by ooh
+# on it, results named zdtm-NAME/ (NAME: PROVIDER).
 zdtm_ooh() {
-	local prov=$1 line over
+	local prov=$1 name=${2:-$1} line over
 
 	if ! [ -x /bin/criu ] || ! [ -d /zdtm ] || ! load_ooh; then
 		echo "SKIP zdtm-ooh: no criu, zdtm or ooh.ko in this guest"
@@ -119,11 +120,21 @@ zdtm_ooh() {
 		--criu /bin/criu --pre-dump 2 --tracker ooh $ZDTM_TESTS) 2>&1 |
 		while IFS= read -r line; do
 			case "$line" in
-			PASS\ *|FAIL\ *|SKIP\ *) echo "${line%% *} zdtm-$prov/${line#* }" ;;
+			PASS\ *|FAIL\ *|SKIP\ *) echo "${line%% *} zdtm-$name/${line#* }" ;;
 			[0-9]*" passed, "[0-9]*" failed"*) ;;
 			*) echo "$line" ;;
 			esac
 		done
+}
+
+# The zdtm suite on SPML with ooh.ko's spml_release on (issue #11).
+zdtm_release() {
+	local p=/sys/module/ooh/parameters/spml_release
+
+	load_ooh && [ -w $p ] || { echo "FAIL zdtm-spml-release: no $p"; return; }
+	echo 1 >$p
+	zdtm_ooh spml spml-release
+	echo 0 >$p
 }
 
 # test/ooh's ioctl fuzzer over the real host: attaches with every
@@ -153,7 +164,8 @@ kernel_notes() {
 		tail -n 20 | sed 's/^/l2-dmesg: /'
 }
 
-# L2_ONLY: the parts to run (hctest spml epml fuzz criu zdtm zdtm-epml migrate).
+# L2_ONLY: the parts to run (hctest spml spml-release epml fuzz criu zdtm
+# zdtm-release zdtm-epml migrate).
 # By default, under nested paging in level 1 (L1_NPT=1, the first boot of
 # make test): all that runs on SPML; under shadow paging (L1_NPT=0, the
 # second boot): EPML's own tests. SPML's own test hangs under shadow
@@ -167,7 +179,7 @@ part() {
 	elif [ "${L1_NPT:-1}" = 0 ]; then
 		[[ " hctest epml criu migrate " == *" $1 "* ]]
 	else
-		[[ " hctest spml fuzz criu zdtm migrate " == *" $1 "* ]]
+		[[ " hctest spml spml-release fuzz criu zdtm migrate " == *" $1 "* ]]
 	fi
 }
 
@@ -180,10 +192,12 @@ main() {
 	{
 		part hctest && hctest
 		part spml && spml_tests spml
+		part spml-release && spml_tests spml-release
 		part epml && spml_tests epml
 		part fuzz && fuzz_ooh
 		part criu && criu_check_ooh
 		part zdtm && zdtm_ooh spml
+		part zdtm-release && zdtm_release
 		part zdtm-epml && zdtm_ooh epml
 		part migrate && migrate_ooh_tests
 	} | tee $out

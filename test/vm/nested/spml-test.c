@@ -969,6 +969,226 @@ static void t_rmap_cost(void)
 	munmap(r, n * PG);
 }
 
+/* --- spml_release: frames left writable that become the process's ------- */
+
+#define REL_PARAM	"/sys/module/ooh/parameters/spml_release"
+#define REL_HITS	"/sys/module/ooh/parameters/spml_release_hits"
+#define CHURN_PAGES	2048
+
+static bool release_mode;
+
+static long sysfs_long(const char *path)
+{
+	long v = -1;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+static int sysfs_write(const char *path, const char *v)
+{
+	int fd = open(path, O_WRONLY), ok;
+
+	if (fd < 0)
+		return -1;
+	ok = write(fd, v, strlen(v)) == (ssize_t)strlen(v);
+	close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
+ * Page-cache frames written, consumed by a drain of @fd (no process
+ * maps them: released), then freed: the next allocations are likely to
+ * get them back.
+ */
+static void churn(int fd)
+{
+	static char buf[PG];
+	int f = open("/dev/shm/spml-churn", O_RDWR | O_CREAT | O_TRUNC, 0600);
+	long i;
+
+	if (f < 0)
+		return;
+	memset(buf, 0x33, sizeof(buf));
+	for (i = 0; i < CHURN_PAGES; i++)
+		if (write(f, buf, PG) != PG)
+			break;
+	drain(fd);
+	close(f);
+	unlink("/dev/shm/spml-churn");
+}
+
+/* Drain: every page of [base, base + n pages) reported and no overflow. */
+static const char *expect_every(int fd, const char *base, long n)
+{
+	static char why[128];
+	const char *w;
+
+	w = expect_all(fd, base, 0, n - 1);
+	if (w)
+		return w;
+	if (drain_flags & OOH_DRAIN_OVERFLOW) {
+		snprintf(why, sizeof(why), "overflow: the walk did not find them");
+		return why;
+	}
+	return NULL;
+}
+
+/* "… (N released frames found)" or a failure if none were. */
+static const char *hits_since(long before, const char *why)
+{
+	static char buf[160];
+	long now = sysfs_long(REL_HITS);
+
+	if (why)
+		return why;
+	printf("# %s: %ld released frames found by the walk\n", prov, now - before);
+	if (now <= before) {
+		snprintf(buf, sizeof(buf), "no released frame came back (hazard not exercised)");
+		return buf;
+	}
+	return NULL;
+}
+
+/* A new anonymous area, faulted in after the page cache freed frames. */
+static void t_release_new_anon(void)
+{
+	char *r = mmap(NULL, 256 * PG, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	const char *why;
+	long h, i;
+	int fd;
+
+	if (r == MAP_FAILED)
+		return result("release-new-anon", "mmap failed");
+	madvise(r, 256 * PG, MADV_NOHUGEPAGE);
+	fd = session(getpid());
+	if (fd < 0)
+		return result("release-new-anon", "attach: %s", ooh_strerror(OOH_OP_ATTACH, fd));
+	churn(fd);
+	h = sysfs_long(REL_HITS);
+	for (i = 0; i < 256; i++)
+		touch(r, i);
+	why = hits_since(h, expect_every(fd, r, 256));
+	result("release-new-anon", why ? "%s" : NULL, why);
+	/* Re-armed by that drain: the next write is logged, exactly. */
+	touch(r, 9);
+	why = expect(fd, r, 256, W(9));
+	result("release-rearmed", why ? "%s" : NULL, why);
+	close(fd);
+	munmap(r, 256 * PG);
+}
+
+/* A copy-on-write copy made into a frame the page cache gave back. */
+static void t_release_cow(void)
+{
+	struct helper h = { };
+	char *r = region(REGION_PAGES, MAP_POPULATE);
+	const char *why = NULL;
+	long hits, i;
+	int fd;
+
+	madvise(r, REGION_PAGES * PG, MADV_NOHUGEPAGE);
+	if (helper_start(&h, 0))
+		return result("release-cow", "can't start a helper");
+	fd = session(getpid());
+	if (fd < 0) {
+		result("release-cow", "attach: %s", ooh_strerror(OOH_OP_ATTACH, fd));
+		goto out;
+	}
+	churn(fd);
+	hits = sysfs_long(REL_HITS);
+	for (i = 0; i < REGION_PAGES; i++)
+		touch(r, i);	/* each a copy: the child shares the frame */
+	why = hits_since(hits, expect_every(fd, r, REGION_PAGES));
+	result("release-cow", why ? "%s" : NULL, why);
+	close(fd);
+out:
+	helper_stop(&h);
+	munmap(r, REGION_PAGES * PG);
+}
+
+/* MADV_DONTNEED, then a refault into a frame the page cache gave back. */
+static void t_release_refault(void)
+{
+	char *r = region(REGION_PAGES, 0);
+	const char *why;
+	long h, i;
+	int fd;
+
+	madvise(r, REGION_PAGES * PG, MADV_NOHUGEPAGE);
+	fd = session(getpid());
+	if (fd < 0)
+		return result("release-dontneed-refault", "attach: %s",
+			      ooh_strerror(OOH_OP_ATTACH, fd));
+	drain(fd);
+	madvise(r, REGION_PAGES * PG, MADV_DONTNEED);
+	churn(fd);
+	h = sysfs_long(REL_HITS);
+	for (i = 0; i < REGION_PAGES; i++)
+		touch(r, i);
+	why = hits_since(h, expect_every(fd, r, REGION_PAGES));
+	result("release-dontneed-refault", why ? "%s" : NULL, why);
+	close(fd);
+	munmap(r, REGION_PAGES * PG);
+}
+
+/*
+ * A THP collapse copies into a new huge frame, which may be made of
+ * released frames: every page must be reported, then written ones only.
+ */
+static void t_release_collapse(void)
+{
+	const char *why;
+	uint64_t before;
+	long h;
+	char *r;
+	int fd;
+
+	r = huge_region(1, MADV_NOHUGEPAGE);
+	if (!r || madvise(r, HPAGE, MADV_HUGEPAGE))
+		return skip("release-thp-collapse", "no 2 MiB region");
+	fd = session(getpid());
+	if (fd < 0)
+		return result("release-thp-collapse", "attach: %s",
+			      ooh_strerror(OOH_OP_ATTACH, fd));
+	churn(fd);
+	h = sysfs_long(REL_HITS);
+	before = pfn_of(r + 7 * PG);
+	if (madvise(r, HPAGE, MADV_COLLAPSE) || anon_huge_kb(r) < 2048) {
+		close(fd);
+		return skip("release-thp-collapse", "MADV_COLLAPSE did not collapse");
+	}
+	if (pfn_of(r + 7 * PG) == before) {
+		why = "the page kept its frame";
+	} else {
+		why = expect_every(fd, r, 512);
+		/* Not required: the huge frame need not come from churned ones. */
+		printf("# %s: collapse: %ld released frames found by the walk\n",
+		       prov, sysfs_long(REL_HITS) - h);
+	}
+	result("release-thp-collapse", why ? "%s" : NULL, why);
+	if (!why) {
+		touch(r, 7);
+		why = expect(fd, r, 512, W(7));
+		result("release-thp-rearmed", why ? "%s" : NULL, why);
+	}
+	close(fd);
+}
+
+static void t_release(void)
+{
+	t_release_new_anon();
+	t_release_cow();
+	t_release_refault();
+	t_release_collapse();
+}
+
 int main(int argc, char **argv)
 {
 	long i;
@@ -976,8 +1196,16 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "epml")) {
 		prov = "epml";
 		prov_id = OOH_PROVIDER_EPML;
+	} else if (argc > 1 && !strcmp(argv[1], "spml-release")) {
+		/* Read when the ring opens: each test's first session. */
+		prov = "spml-release";
+		release_mode = true;
+		if (sysfs_write(REL_PARAM, "1")) {
+			printf("FAIL spml-release/setup: can't set %s\n", REL_PARAM);
+			return 1;
+		}
 	} else if (argc > 1 && strcmp(argv[1], "spml")) {
-		fprintf(stderr, "usage: %s [spml|epml]\n", argv[0]);
+		fprintf(stderr, "usage: %s [spml|spml-release|epml]\n", argv[0]);
 		return 2;
 	}
 	if (!epml()) {
@@ -1012,6 +1240,10 @@ int main(int argc, char **argv)
 	} else {
 		t_swap();
 	}
+	if (release_mode)
+		t_release();
 	t_rmap_cost();
+	if (release_mode)
+		sysfs_write(REL_PARAM, "0");
 	return failures ? 1 : 0;
 }
