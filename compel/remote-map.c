@@ -27,13 +27,36 @@
 
 /*
  * Right below the highest mapping that starts under the stack's growth
- * room, with a page of space on each side, as the kernel's own
- * top-down choice would land (mappings are page-aligned, so is this).
+ * room (or at the top of a gap that reaches into that room), with a
+ * page of space on each side, as the kernel's own top-down choice would
+ * land (mappings are page-aligned, so is this).
  */
+/*
+ * One gap [@lo, @hi): the highest place in it that keeps clear of the
+ * stack's room below @limit goes to *@below; failing that, one above
+ * @sp to *@above.
+ */
+static void consider_gap(unsigned long lo, unsigned long hi, unsigned long sp,
+			 unsigned long limit, size_t len, unsigned long *below,
+			 unsigned long *above)
+{
+	unsigned long top;
+
+	if (hi <= lo || hi - lo < len + 2 * PAGE)
+		return;
+	top = hi - PAGE;
+	if (top > limit)
+		top = limit & ~(PAGE - 1);	/* a gap that reaches into it */
+	if (top >= lo + PAGE + len)
+		*below = top - len;
+	else if (hi - PAGE - len > sp + PAGE)
+		*above = hi - PAGE - len;
+}
+
 static int find_free(pid_t pid, unsigned long sp, size_t len,
 		     unsigned long *addr)
 {
-	unsigned long from, to, prev_end = LOW_LIMIT, cand, above = 0;
+	unsigned long from, to, prev_end = LOW_LIMIT, above = 0;
 	unsigned long limit = sp > STACK_CLEARANCE ? sp - STACK_CLEARANCE : 0;
 	char *line = NULL;
 	size_t size = 0;
@@ -48,22 +71,21 @@ static int find_free(pid_t pid, unsigned long sp, size_t len,
 		/* [vsyscall] lies above user space: no gap before it counts */
 		if (sscanf(line, "%lx-%lx", &from, &to) != 2 || from >= USER_TOP)
 			continue;
-		cand = from - PAGE - len;
 		/*
-		 * The highest gap that keeps clear of the stack's room below
-		 * @sp; failing that, one above @sp: a stack that is no
-		 * [stack] (a static buffer passed to clone(), say) may sit
-		 * low, with nothing free below it.
+		 * A stack that is no [stack] (a static buffer passed to
+		 * clone(), say) may sit low, with nothing free below it:
+		 * hence the place above @sp.
 		 */
-		if (from > prev_end && from - prev_end >= len + 2 * PAGE) {
-			if (from < limit)
-				*addr = cand;
-			else if (cand > sp + PAGE)
-				above = cand;
-		}
+		consider_gap(prev_end, from, sp, limit, len, addr, &above);
 		if (to > prev_end)
 			prev_end = to;
 	}
+	/*
+	 * And the gap above the last mapping: a static program may have
+	 * nothing but its stack, vvar and vdso up there, with the vdso a
+	 * few pages above the stack.
+	 */
+	consider_gap(prev_end, USER_TOP, sp, limit, len, addr, &above);
 	if (!*addr)
 		*addr = above;
 	free(line);
