@@ -288,7 +288,9 @@ int htarget_release(struct htarget *h)
 	return err;
 }
 
-int track_start(const struct dirty_tracker *tr, pid_t pid, struct track_state *st)
+/* start() or start_unarmed() on the seized victim. */
+static int track_begin(const struct dirty_tracker *tr, pid_t pid, struct track_state *st,
+		       bool unarmed)
 {
 	struct htarget h;
 	int ret;
@@ -299,27 +301,20 @@ int track_start(const struct dirty_tracker *tr, pid_t pid, struct track_state *s
 	st->target_fd = -1;
 	if (htarget_seize(&h, pid))
 		return -EIO;
-	ret = tr->start(&h.t, st);
+	ret = unarmed ? tr->start_unarmed(&h.t, st) : tr->start(&h.t, st);
 	if (htarget_release(&h))
 		return -EIO;
 	return ret;
 }
 
+int track_start(const struct dirty_tracker *tr, pid_t pid, struct track_state *st)
+{
+	return track_begin(tr, pid, st, false);
+}
+
 int track_start_unarmed(const struct dirty_tracker *tr, pid_t pid, struct track_state *st)
 {
-	struct htarget h;
-	int ret;
-
-	memset(st, 0, sizeof(*st));
-	snprintf(st->tracker, sizeof(st->tracker), "%s", tr->name);
-	st->pid = pid;
-	st->target_fd = -1;
-	if (htarget_seize(&h, pid))
-		return -EIO;
-	ret = tr->start_unarmed(&h.t, st);
-	if (htarget_release(&h))
-		return -EIO;
-	return ret;
+	return track_begin(tr, pid, st, true);
 }
 
 int track_arm(const struct dirty_tracker *tr, pid_t pid, struct track_state *st)
