@@ -34,6 +34,10 @@
 #                   has the pre-dump, A keeps the pages written since, so a
 #                   copy takes pieces from both, several from A in one
 #                   round trip; the test PASSes
+#   leave_stopped   page_server with --leave-stopped: A's tree is held while it
+#                   serves, and left stopped (not traced) after
+#   daemon_gone     B killed while pages are missing: the dump fails saying
+#                   the daemon went away, A's tree is killed (as it always was)
 #   source_killed   the dumping criu (the source) SIGKILLed while pages are
 #                   missing: the tree it held dies with it, the daemon fails
 #                   and the restored tree is killed
@@ -399,6 +403,37 @@ case_held_data() {
 	lazy_ends_well
 }
 
+# --leave-stopped: held while it serves, then stopped as after any dump.
+case_leave_stopped() {
+	local w=$1 port=$((27000 + RANDOM % 2000))
+
+	start_target lazy_mm_events "$w" || { echo "can't start the test"; return 1; }
+	mkdir -p "$w/src" "$w/dst"
+	lazy_dump_start "$w/src" "$port" --leave-stopped || return 1
+	cp -a "$w/src/." "$w/dst/" && rm -f "$w/dst/dump.log"
+	ZDTM_LAZY=1 lazy_restore_b "$w/dst" 300 "$port" || return 1
+	verdict "$w" in_b || { echo "the test did not PASS: $(cat "$w/out" 2>/dev/null)"; return 1; }
+	wait "$DPID" || { echo "the daemon exited $?"; return 1; }
+	wait "$SPID" || { echo "dump --lazy-pages exited $?"; return 1; }
+	sleep 0.1
+	grep -q '^State:.*(stopped)' "/proc/$TPID/status" ||
+		{ echo "pid $TPID is not left stopped: $(grep State: "/proc/$TPID/status")"; return 1; }
+}
+
+# B goes away before it has every page: the dump fails saying so, and
+# the tree ends as the dump would have left it (killed).
+case_daemon_gone() {
+	local w=$1
+
+	start_target lazy_mm_events "$w" || { echo "can't start the test"; return 1; }
+	ZDTM_LAZY=1 lazy_migrate "$w" 60000 || return 1
+	kill -KILL "$BINIT"
+	wait "$SPID" && { echo "dump --lazy-pages exited 0"; return 1; }
+	grep -q "went away before it had every page" "$w/src/dump.log" ||
+		{ echo "the dump did not say the daemon went away"; return 1; }
+	wait_gone "$TPID" 50 || { echo "pid $TPID still on A"; return 1; }
+}
+
 case_page_server_chain() {
 	local w=$1 port=$((27000 + RANDOM % 2000)) i
 
@@ -474,14 +509,14 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	--criu) CRIU=$2; shift ;;
 	-k|--keep) KEEP=1 ;;
-	-h|--help) sed -n '4,43p' "$0"; exit 0 ;;
+	-h|--help) sed -n '4,48p' "$0"; exit 0 ;;
 	-*) log "unknown option $1"; exit 2 ;;
 	*) CASES+=("$1") ;;
 	esac
 	shift
 done
 [ ${#CASES[@]} -gt 0 ] || CASES=(no_daemon bad_input daemon_setup_fault restore_fault daemon_killed page_server
-				 held_data page_server_chain source_killed zdtm)
+				 held_data leave_stopped daemon_gone page_server_chain source_killed zdtm)
 [ -x "$CRIU" ] || { log "no criu at $CRIU"; exit 2; }
 CRIU=$(cd "$(dirname "$CRIU")" && pwd)/$(basename "$CRIU")
 make -s -C "$ZDTM" >&2 || exit 1
