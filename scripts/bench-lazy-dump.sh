@@ -48,6 +48,7 @@ one_run() {
 	echo "ready_ms $(ms "$t0" "$t1") frozen_ms $frozen pages_bytes $size fetch_s ${fetch% s} load $(cut -d' ' -f1 /proc/loadavg)"
 	kill -9 "$p" 2>/dev/null
 	wait "$p" 2>/dev/null
+	[ -n "$BENCH_KEEP_LOG" ] && cp "$w/final/criu.log" "$BENCH_KEEP_LOG.$(basename "$criu")"
 	rm -rf "$w"
 }
 

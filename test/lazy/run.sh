@@ -56,6 +56,10 @@ CASES=()
 
 log() { echo "$*" >&2; }
 
+# A case runs in a subshell ($(...)): the pids it starts are noted in a
+# file, for run_case to kill what is left of them.
+started() { echo "$1" >>"$ROOT/started"; }
+
 # A zdtm test started in folder $2; its pid in $TPID.
 start_target() {
 	local name=$1 w=$2
@@ -64,6 +68,7 @@ start_target() {
 	(cd "$w" && ZDTM_ANON_MB=64 timeout 300 "$ZDTM/static/$name" --pidfile "$w/pid" \
 		--outfile "$w/out" </dev/null >"$w/start.log" 2>&1) || return 1
 	TPID=$(cat "$w/pid")
+	started "$TPID"
 }
 
 alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*[ZX]' "/proc/$1/status" 2>/dev/null; }
@@ -97,6 +102,7 @@ start_daemon() {
 	CRIU_LAZY_PUSH_DELAY_MS=$delay "$CRIU" lazy-pages -D "$w/img" -v4 -o lazy-pages.log \
 		</dev/null >"$w/lazy.out" 2>&1 &
 	DPID=$!
+	started "$DPID"
 	for ((i = 0; i < 100; i++)); do
 		[ -S "$w/img/lazy-pages.socket" ] && return 0
 		sleep 0.05
@@ -276,7 +282,7 @@ b_up() {
 		BINIT=$(pgrep -P "$up" | head -n1)
 		[ -n "$BINIT" ] &&
 			[ "$(readlink "/proc/$BINIT/ns/pid")" != "$(readlink /proc/self/ns/pid)" ] &&
-			return 0
+			{ started "$BINIT"; return 0; }
 		sleep 0.02
 	done
 	return 1
@@ -307,6 +313,7 @@ lazy_dump_start() {
 	"$CRIU" dump -t "$TPID" -D "$dir" "$@" --lazy-pages --address 127.0.0.1 --port "$port" \
 		-v4 -o dump.log </dev/null >"$dir/dump.out" 2>&1 &
 	SPID=$!
+	started "$SPID"
 	for ((i = 0; i < 200; i++)); do
 		grep -q "waiting for the lazy-pages daemon" "$dir/dump.log" 2>/dev/null && break
 		kill -0 "$SPID" 2>/dev/null || { echo "dump --lazy-pages exited"; return 1; }
@@ -328,6 +335,7 @@ lazy_restore_b() {
 		--address 127.0.0.1 --port "$port" -v4 -o lazy-pages.log </dev/null \
 		>"$dir/../lazy.out" 2>&1 &
 	DPID=$!
+	started "$DPID"
 	for ((i = 0; i < 100; i++)); do
 		[ -S "$dir/lazy-pages.socket" ] && break
 		sleep 0.05
@@ -496,12 +504,13 @@ run_case() {
 			[ -s "$f" ] && { log "---- tail of $f"; tail -n 8 "$f" >&2; }
 		done
 	fi
-	# what this case started, by pid
-	[ -n "$DPID" ] && kill -KILL "$DPID" 2>/dev/null
-	[ -n "$SPID" ] && kill -KILL "$SPID" 2>/dev/null
-	[ -n "$TPID" ] && alive "$TPID" && kill -KILL "$TPID" 2>/dev/null
-	[ -n "$BINIT" ] && kill -KILL "$BINIT" 2>/dev/null
-	DPID= TPID= SPID= BINIT=
+	# what this case started, by pid (B's init takes all of B with it)
+	if [ -s "$ROOT/started" ]; then
+		while read -r p; do
+			alive "$p" && kill -KILL "$p" 2>/dev/null
+		done <"$ROOT/started"
+		rm -f "$ROOT/started"
+	fi
 }
 
 ARGS=("$@")
