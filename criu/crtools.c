@@ -16,6 +16,7 @@
 #include "cr-dump.h"
 #include "cr-pre-dump.h"
 #include "cr-restore.h"
+#include "cr-track-end.h"
 #include "cr_options.h"
 #include "lazy-pages.h"
 #include "log.h"
@@ -116,6 +117,23 @@ static int dump_command(bool pre_dump)
 	return ret;
 }
 
+static int track_end_command(void)
+{
+	int dfd, ret;
+
+	if (!opts.pid) {
+		pr_err("track-end needs the pid of the tracked process: -t PID\n");
+		return -EINVAL;
+	}
+	/* its tracker state goes from the folder once the tracking ends */
+	dfd = open_images_dir(true);
+	if (dfd < 0)
+		return dfd;
+	ret = cr_track_end(opts.pid, dfd);
+	close(dfd);
+	return ret;
+}
+
 static int run_command(const char *cmd)
 {
 	int dfd, ret;
@@ -135,6 +153,8 @@ static int run_command(const char *cmd)
 		return dump_command(false);
 	if (!strcmp(cmd, "page-server"))
 		return cr_page_server();
+	if (!strcmp(cmd, "track-end"))
+		return track_end_command();
 	/* restore, lazy-pages */
 	dfd = open_images_dir(false);
 	if (dfd < 0)
@@ -194,7 +214,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (strcmp(cmd, "dump") && strcmp(cmd, "pre-dump") &&
 	    strcmp(cmd, "restore") && strcmp(cmd, "check") &&
-	    strcmp(cmd, "page-server") && strcmp(cmd, "lazy-pages")) {
+	    strcmp(cmd, "page-server") && strcmp(cmd, "lazy-pages") &&
+	    strcmp(cmd, "track-end")) {
 		fprintf(stderr, "Error: unknown command '%s'\n", cmd);
 		print_usage(stderr);
 		return 1;

@@ -218,35 +218,79 @@ static int choose_tracker(struct incr_ctx *ic)
 }
 
 /*
+ * The tracker state that a (pre-)dump left for @pid in the folder @dfd:
+ * taken over, to be asked what changed or to be stopped. 1 when the
+ * folder holds none for @pid.
+ */
+static int adopt_tracker(struct incr_ctx *ic, int dfd)
+{
+	struct track_mm *tm = &ic->mm;
+	int ret;
+
+	ret = track_state_load(dfd, ic->state_file, &tm->state);
+	if (ret == -ENOENT)
+		return 1;
+	if (ret)
+		return ret;
+	if (tm->state.pid != ic->pid) {
+		track_mm_init(tm, ic->pid);
+		return 1;
+	}
+	tm->tracker = find_dirty_tracker(tm->state.tracker);
+	if (!tm->tracker) {
+		pr_err("The images are tracked with %s, which is not loaded\n",
+		       tm->state.tracker);
+		return -ENOENT;
+	}
+	tm->parent_tracked = true;
+	return 0;
+}
+
+/*
  * Without --track-mem a tracked parent's tracker is still asked what
  * changed (its answer is as good as ever), its descriptor is skipped by
  * the dump, and it is stopped: the chain ends here.
  */
 static int adopt_parent_tracker(struct incr_ctx *ic)
 {
-	struct track_mm *tm = &ic->mm;
 	int ret;
 
 	if (ic->parent_dfd < 0)
 		return 0;
-	ret = track_state_load(ic->parent_dfd, ic->state_file, &tm->state);
-	if (ret == -ENOENT)
-		return 0;
+	ret = adopt_tracker(ic, ic->parent_dfd);
 	if (ret)
-		return ret;
-	if (tm->state.pid != ic->pid) {
-		track_mm_init(tm, ic->pid);
-		return 0;
-	}
-	tm->tracker = find_dirty_tracker(tm->state.tracker);
-	if (!tm->tracker) {
-		pr_err("Parent images are tracked with %s, which is not loaded\n",
-		       tm->state.tracker);
-		return -ENOENT;
-	}
-	tm->parent_tracked = true;
+		return ret > 0 ? 0 : ret;
 	pr_info("Pid %d is tracked with %s; without --track-mem tracking ends\n",
-		ic->pid, tm->tracker->name);
+		ic->pid, ic->mm.tracker->name);
+	return 0;
+}
+
+static void incr_init(struct incr_ctx *ic, pid_t pid, bool root)
+{
+	memset(ic, 0, sizeof(*ic));
+	ic->pid = pid;
+	ic->root = root;
+	ic->parent_dfd = -1;
+	track_mm_init(&ic->mm, pid);
+	if (root)
+		snprintf(ic->state_file, sizeof(ic->state_file), "%s", TRACK_STATE_FILE);
+	else
+		snprintf(ic->state_file, sizeof(ic->state_file), "%s-%d",
+			 TRACK_STATE_FILE, ic->pid);
+}
+
+int incr_adopt(struct incr_ctx *ic, int dfd, pid_t pid, bool root)
+{
+	incr_init(ic, pid, root);
+	return adopt_tracker(ic, dfd);
+}
+
+int incr_forget(const struct incr_ctx *ic, int dfd)
+{
+	if (unlinkat(dfd, ic->state_file, 0) && errno != ENOENT) {
+		pr_perror("Can't remove %s", ic->state_file);
+		return -errno;
+	}
 	return 0;
 }
 
@@ -254,16 +298,7 @@ int incr_prepare(struct incr_ctx *ic, int dfd, pid_t pid, bool root)
 {
 	int ret;
 
-	memset(ic, 0, sizeof(*ic));
-	ic->pid = pid;
-	ic->root = root;
-	if (root)
-		snprintf(ic->state_file, sizeof(ic->state_file), "%s", TRACK_STATE_FILE);
-	else
-		snprintf(ic->state_file, sizeof(ic->state_file), "%s-%d",
-			 TRACK_STATE_FILE, pid);
-	ic->parent_dfd = -1;
-	track_mm_init(&ic->mm, pid);
+	incr_init(ic, pid, root);
 	if (opts.prev_images_dir) {
 		ret = open_parent(ic, dfd);
 		if (ret)

@@ -191,6 +191,8 @@ static void give_back(struct sender *s)
 	if (s->lazy_dump)
 		spawn_kill(s->lazy_dump, "criu dump --lazy-pages");
 	s->lazy_dump = 0;
+	/* a tree whose tracking could not end runs on all the same */
+	send_track_end(s);
 	if (s->tree.nr && !tree_resume(&s->tree))
 		fprintf(stderr, "criu-migrate: pid %d resumed on this host\n", s->o->pid);
 }

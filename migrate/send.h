@@ -44,6 +44,8 @@ int migrate_send(const struct send_opts *o);
 int send_round(struct sender *s, bool final);
 /* send-files.c: the final round's other images, to B's folder. */
 int send_images(struct sender *s, const char *round_dir);
+/* send-track-end.c: a migration given up ends its rounds' tracking. */
+int send_track_end(struct sender *s);
 /* A failure's text for the report and the summary. */
 void send_fail(struct sender *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fault.h"
 #include "fsutil.h"
 #include "log.h"
 #include "serve.h"
@@ -96,6 +97,9 @@ int serve_round(struct session *ss)
 		return serve_fail(ss, -EPROTO, "ROUND %u after round %u", round, ss->round);
 	if (kind != MIG_ROUND_PRE_DUMP && kind != MIG_ROUND_DUMP)
 		return serve_fail(ss, -EPROTO, "ROUND %u of unknown kind %u", round, kind);
+	/* A then holds round 1's tracker in a running tree: the test kills serve */
+	if (round == 2 && mig_fault("stall-round-2"))
+		pause();
 	ss->round = round;
 	ss->final_round = final;
 	ss->round_open = true;

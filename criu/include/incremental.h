@@ -37,6 +37,13 @@ int incr_prepare(struct incr_ctx *ic, int dfd, pid_t pid, bool root);
  * it again and says why.
  */
 void incr_read_root_early(int dfd, pid_t pid);
+/*
+ * `criu track-end`: take over the tracker that a dump with --track-mem
+ * left for @pid in the folder @dfd. 1 when the folder has none.
+ */
+int incr_adopt(struct incr_ctx *ic, int dfd, pid_t pid, bool root);
+/* Remove that state from the folder once the tracker is stopped. */
+int incr_forget(const struct incr_ctx *ic, int dfd);
 /* The tracker's descriptor in the target, for the dump to skip, or -1. */
 int incr_tracker_fd(const struct incr_ctx *ic);
 /* The tracker's name, NULL when not tracking. */

@@ -5,7 +5,7 @@
 #
 # Tests: version, options (every line of options.list), config-*,
 # scripts-*, check-*, stats-*, timeout, log-pid, verbosity, display-stats,
-# namespaces, pidfile, close, commands, install. One line per test, then "N passed, N failed".
+# namespaces, pidfile, close, commands, track-end, install. One line per test, then "N passed, N failed".
 #
 # No file is written in /etc or the real $HOME: HOME points into the work
 # folder, and the global configuration file is redirected there with
@@ -594,6 +594,52 @@ t_stats_pre_dump_modes() {
 	done
 }
 
+# --- track-end --------------------------------------------------------------
+
+tracker_fds() { ls -l "/proc/$1/fd" 2>/dev/null | grep -c userfaultfd; }
+task_state() { sed -n 's/^State:\t\(.\).*/\1/p' "/proc/$1/status" 2>/dev/null; }
+
+# criu track-end: the refusals first, then the end of a chain left stopped
+t_track_end() {
+	local d=$WORK/track-end pid out
+
+	for s in pre final again; do fresh_dir "$d/$s"; done
+	start_memholder 64 8 || return 1
+	pid=$PID
+	out=$("$CRIU" track-end -t "$pid" -D "$d/pre" 2>&1) &&
+		{ echo "track-end on an untracked folder succeeded"; return 1; }
+	grep -q "holds no tracker state of pid $pid" <<<"$out" || { echo "untracked: $out"; return 1; }
+	out=$("$CRIU" track-end -D "$d/pre" 2>&1) && { echo "track-end without -t accepted"; return 1; }
+	grep -q "needs the pid" <<<"$out" || { echo "no -t: $out"; return 1; }
+	"$CRIU" pre-dump -t "$pid" -D "$d/pre" --track-mem --dirty-tracker=pagemap-scan ||
+		{ echo "pre-dump failed"; return 1; }
+	[ "$(tracker_fds "$pid")" = 1 ] || { echo "no userfaultfd in $pid after the pre-dump"; return 1; }
+	start_sleeper
+	out=$("$CRIU" track-end -t "$PID" -D "$d/pre" 2>&1) &&
+		{ echo "track-end of another pid's folder succeeded"; return 1; }
+	grep -q "holds no tracker state of pid $PID" <<<"$out" || { echo "other pid: $out"; return 1; }
+	"$CRIU" dump -t "$pid" -D "$d/final" --prev-images-dir ../pre --track-mem --leave-stopped ||
+		{ echo "final dump failed"; return 1; }
+	[ "$(tracker_fds "$pid")" = 1 ] || { echo "the final dump with --track-mem ended the tracker"; return 1; }
+	"$CRIU" track-end -t "$pid" -D "$d/final" -v4 -o track-end.log ||
+		{ echo "track-end failed: $(grep Error "$d/final/track-end.log" | head -n1)"; return 1; }
+	grep -q "Tracking of pid $pid with pagemap-scan ended" "$d/final/track-end.log" ||
+		{ echo "track-end does not say it ended the tracking"; return 1; }
+	[ "$(tracker_fds "$pid")" = 0 ] || { echo "pid $pid still holds its userfaultfd"; return 1; }
+	[ "$(task_state "$pid")" = T ] || { echo "pid $pid is $(task_state "$pid"), not left stopped"; return 1; }
+	[ ! -e "$d/final/dirty-tracker" ] || { echo "the tracker state is left in the folder"; return 1; }
+	"$CRIU" track-end -t "$pid" -D "$d/final" 2>/dev/null && { echo "a second track-end succeeded"; return 1; }
+	kill -CONT "$pid"
+	# the chain is over: a pre-dump on top of it copies every page
+	"$CRIU" pre-dump -t "$pid" -D "$d/again" --prev-images-dir ../final --track-mem ||
+		{ echo "pre-dump after track-end failed"; return 1; }
+	expect_field "$d/again/stats-dump" dump pages_skipped_parent 0 || return 1
+	kill -TERM "$pid"
+	for i in $(seq 50); do [ -s "$RESULT" ] && break; sleep 0.1; done
+	[ "$(cat "$RESULT" 2>/dev/null)" = intact ] ||
+		{ echo "memory after track-end is not what was written ($(cat "$RESULT" 2>/dev/null))"; return 1; }
+}
+
 # --- other options ----------------------------------------------------------
 
 t_timeout() {
@@ -775,6 +821,7 @@ run_test pidfile t_pidfile
 run_test namespaces t_namespaces
 run_test close t_close
 run_test commands t_commands
+run_test track-end t_track_end
 run_test install t_install
 
 echo "$PASS passed, $FAIL failed"

@@ -23,8 +23,9 @@
 #             rounds) stops after the number of rounds each rule implies:
 #             not-shrinking after 3, --goal after 2, --max-iters 2 after 2,
 #             and with the none tracker not-shrinking after 2
-#   failures  B's serve killed during a pre-dump round and during the image
-#             transfer, and B's restore failing (CRIU_FAULT=14), eager and
+#   failures  B's serve killed during a pre-dump round, between two rounds
+#             and during the image transfer, and B's restore failing
+#             (CRIU_FAULT=14), eager and
 #             --lazy: send exits 1 with a clear error, the test runs on on A
 #             (not stopped), holds no tracker's descriptor any more, and its
 #             check passes there, nothing of it runs in B, B holds no
@@ -305,13 +306,16 @@ kill_serve_at() {
 	kill_serve
 }
 
-# failure HOW [--lazy] [SEND-ARGS...]: HOW is predump, images or restore.
+# failure HOW [--lazy] [SEND-ARGS...]: HOW is predump, between (serve gone
+# before round 2, with round 1's tracker in the running test), images or
+# restore.
 case_failure() {
 	local how=$1 lazy=$2 watcher= env=() err
 	shift 2
 
 	case $how in
 	predump) env=(CRIU_FAULT=21) ;;
+	between) env=(CRIU_MIGRATE_FAULT=stall-round-2) ;;
 	images) env=(CRIU_MIGRATE_FAULT=stall-files) ;;
 	restore) env=(CRIU_FAULT=14) ;;
 	esac
@@ -319,6 +323,7 @@ case_failure() {
 	start_test "$W" incr_random_pages || { echo "test did not start"; return 1; }
 	case $how in
 	predump) kill_serve_at "$W" "$W/B/round1/ps.log" "Fault 21 injected" & watcher=$! ;;
+	between) kill_serve_at "$W" "$W/serve.out" "fault stall-round-2 injected" & watcher=$! ;;
 	images) kill_serve_at "$W" "$W/serve.out" "fault stall-files injected" & watcher=$! ;;
 	esac
 	run_send "$W" --max-iters 2 $lazy "$@"
@@ -328,6 +333,7 @@ case_failure() {
 	[ "$SEND_RC" = 1 ] || { echo "send exited $SEND_RC, not 1"; return 1; }
 	case $how in
 	predump) err="round 1" ;;
+	between) err="round 2" ;;
 	images) err="can't send the images\|did not restore" ;;
 	restore) err="B did not restore pid $PID" ;;
 	esac
@@ -450,7 +456,7 @@ for g in "${GROUPS_RUN[@]}"; do
 		run_case converge_max_iters case_converge max-iters 2 pagemap-scan --max-iters 2
 		run_case converge_none_tracker case_converge not-shrinking 2 none ;;
 	failures)
-		for how in predump images restore; do
+		for how in predump between images restore; do
 			run_case "fail_${how}" case_failure "$how" ""
 			run_case "fail_${how}_lazy" case_failure "$how" --lazy
 		done ;;
