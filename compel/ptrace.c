@@ -192,6 +192,22 @@ int compel_trace_clones(pid_t pid)
 	return 0;
 }
 
+int compel_exit_kills(pid_t pid)
+{
+	long options;
+	int ret;
+
+	ret = seize_options(pid, &options);
+	if (ret)
+		return ret;
+	if (ptrace(PTRACE_SETOPTIONS, pid, 0, options | PTRACE_O_EXITKILL)) {
+		ret = -errno;
+		pr_perror("Can't set ptrace options on %d", pid);
+		return ret;
+	}
+	return 0;
+}
+
 int compel_detach(pid_t pid)
 {
 	int ret;

@@ -29,6 +29,7 @@
 #include "fault-inject.h"
 #include "page-xfer.h"
 #include "image.h"
+#include "lazy-pages.h"
 #include "incremental.h"
 #include "log.h"
 #include "mem.h"
@@ -89,14 +90,27 @@ static int dump_frozen_tree(struct dump_session *sess, struct pstree *tree,
 	return ret;
 }
 
-int cr_dump_tasks(pid_t pid, int dfd)
+/*
+ * dump --lazy-pages: the lazy pages are read from the tree itself, so it
+ * stays seized (ptrace-stopped: no SIGCONT can resume it) until the
+ * daemon has them all or the serving failed; what the options say
+ * happens to it after that, as after any dump.
+ */
+static int serve_lazy_pages(int lazy_sk, const struct pstree *tree)
 {
-	struct dump_session sess = { .dfd = dfd, .next_file_id = 1 };
+	if (lazy_sk < 0)
+		return 0;
+	return lazy_dump_serve(lazy_sk, tree);
+}
+
+int cr_dump_tasks(pid_t pid, int dfd, int lazy_sk)
+{
+	struct dump_session sess = { .dfd = dfd, .next_file_id = 1, .lazy_src = lazy_sk >= 0 };
 	struct dump_stats ds = {};
 	struct pstree tree = {};
 	uint64_t t_start, t_frozen;
 	bool keep_tracking = opts.track_mem && dump_leaves_alive();
-	int ret;
+	int ret, served;
 
 	pr_info("Dumping pid %d\n", pid);
 	ret = check_dump_root(pid);
@@ -139,6 +153,7 @@ int cr_dump_tasks(pid_t pid, int dfd)
 		goto fail;
 	images_forget();
 	ds.tracker = tracker_name(&tree);
+	served = serve_lazy_pages(lazy_sk, &tree);
 	if (opts.leave_running)
 		unseize_tree(&tree);
 	else if (opts.leave_stopped)
@@ -149,6 +164,11 @@ int cr_dump_tasks(pid_t pid, int dfd)
 	if (inet_dump_fini(&sess, true) && !ret)
 		ret = -EIO;
 	print_dump_stats(&ds);
+	if (served) {
+		pr_err("Dumping pid %d: its lazy pages were not all served\n", pid);
+		ret = served;
+		goto out_fini;
+	}
 	pr_info("Dumping finished successfully\n");
 	goto out_fini;
 fail:

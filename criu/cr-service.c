@@ -125,7 +125,7 @@ static int child_dump(const CriuReq *req, const struct rpc_peer *peer)
 	dfd = open_imgs_dir(true);
 	if (dfd < 0)
 		return dfd;
-	ret = pre ? cr_pre_dump_tasks(opts.pid, dfd) : cr_dump_tasks(opts.pid, dfd);
+	ret = pre ? cr_pre_dump_tasks(opts.pid, dfd) : cr_dump_tasks(opts.pid, dfd, -1);
 	close(dfd);
 	return ret;
 }

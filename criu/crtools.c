@@ -110,9 +110,7 @@ static int dump_command(bool pre_dump)
 			return lsk;
 		}
 	}
-	ret = pre_dump ? cr_pre_dump_tasks(opts.pid, dfd) : cr_dump_tasks(opts.pid, dfd);
-	if (!ret && lsk >= 0)
-		ret = lazy_dump_serve(dfd, lsk);
+	ret = pre_dump ? cr_pre_dump_tasks(opts.pid, dfd) : cr_dump_tasks(opts.pid, dfd, lsk);
 	if (lsk >= 0)
 		close(lsk);
 	close(dfd);

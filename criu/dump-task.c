@@ -482,9 +482,12 @@ int dump_task_frozen(struct dmp_task *dt)
 	/*
 	 * The copy before the cure: the cure's munmap takes the mmap lock for
 	 * writing, so it waits for the walks, and the copy's reads would then
-	 * wait behind it.
+	 * wait behind it. dump --lazy-pages copies after the walks instead
+	 * (dump_task_layout()): which areas are lazy depends on their
+	 * VmFlags (locked, growsdown), known only from smaps, and what it
+	 * copies is small.
 	 */
-	if (!ret)
+	if (!ret && !dt->dc.sess->lazy_src)
 		ret = dump_task_pages(dt);
 	if (ret && incr_started(&dt->ic))
 		incr_stop(&dt->ic, &dt->dc, &dt->vmas);
@@ -503,6 +506,8 @@ int dump_task_layout(struct dmp_task *dt)
 	int ret;
 
 	ret = layout_reader_finish(&dt->layout, &dt->vmas);
+	if (!ret && dt->dc.sess->lazy_src && !dt->dc.item->zombie)
+		ret = dump_task_pages(dt);
 	if (!ret)
 		ret = collect_mappings(&dt->dc, &dt->vmas);
 	if (!ret)
@@ -528,6 +533,7 @@ void dump_stats_add(struct dump_stats *ds, const struct mem_dump_stats *ms)
 	ds->pages_scanned += ms->pages_scanned;
 	ds->pages_written += ms->pages_written;
 	ds->pages_skipped_parent += ms->pages_in_parent;
+	ds->pages_lazy += ms->pages_lazy;
 	ds->shpages_scanned += ms->shpages_scanned;
 	ds->shpages_written += ms->shpages_written;
 	ds->page_pipes += ms->page_pipes;

@@ -1,49 +1,59 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * `criu dump --lazy-pages --port P [--address A]`: the pages of the lazy
- * areas stay with the dumping criu, which serves them to the restoring
- * host's lazy-pages daemon (PS_IOV_GET of CRIU's page-server protocol,
- * page-server-proto.h) until it has them all.
+ * areas stay in the dumped processes, which this criu holds stopped, and
+ * it serves them to the restoring host's lazy-pages daemon (PS_IOV_GET of
+ * CRIU's page-server protocol, page-server-proto.h) until it has them all.
  *
- * The dump runs as usual into -D; then, for each process, the data of
- * its lazy areas (lazy-pages.h: the same rule the restore uses) is taken
- * out of pages-N.img: the pagemap marks those entries PE_LAZY, the new
- * pages-N.img keeps only the other pages, and the old file, renamed
- * over, stays open here and is what the server reads. So the folder
- * holds exactly what goes to the other host, and the lazy pages exist
- * nowhere else once this criu ends.
+ * The dump writes those areas' pagemap entries PE_LAZY and copies none of
+ * their data (mem.c, write_pages()): pages-N.img holds only the other
+ * pages, and the folder exactly what goes to the other host. A GET is
+ * answered by reading the process's memory through /proc/PID/mem, opened
+ * while the tree is held. The tree stays seized (a ptrace stop, which a
+ * SIGCONT from anyone does not end) until the daemon is done, so what it
+ * reads is what the process held at the dump; cr-dump.c then kills it,
+ * stops it or lets it run, as the options say.
  */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "action-scripts.h"
+#include "compel.h"
 #include "cr_options.h"
-#include "image.h"
+#include "dump.h"
+#include "dump-task.h"
 #include "lazy-pages.h"
 #include "log.h"
 #include "mem.h"
 #include "page-server-proto.h"
 #include "pstree.h"
-#include "rst-task.h"
 #include "tls.h"
 
-#include "pagemap.pb-c.h"
-
-/* A run of pages kept for the daemon: where it is in the old pages file. */
+/* A run of pages the dump left in the process for the daemon. */
 struct kept_run {
-	unsigned long start, end, off;
+	unsigned long start, end;
 };
 
+/* A process with an address space of its own, and its lazy runs. */
 struct kept_task {
-	pid_t pid;
-	int fd;				/* the pages file as the dump wrote it */
+	pid_t pid;			/* as the images (and the daemon) name it */
+	int mem_fd;			/* /proc/PID/mem of that address space */
+	/*
+	 * Every thread that uses the address space (the process's and those
+	 * of its children that share it): a read counts only if each is
+	 * still in its ptrace stop after it, so none ran meanwhile.
+	 */
+	pid_t *tids;
+	unsigned int nr_tids;
 	struct kept_run *runs;		/* sorted by address */
 	unsigned int nr;
 };
@@ -51,236 +61,98 @@ struct kept_task {
 struct lazy_src {
 	struct kept_task *tasks;
 	unsigned int nr;
+	bool read_failed;		/* a GET could not be read: the dump fails */
 };
 
-/* One entry of a pagemap, as read. */
-struct pm_item {
-	PagemapEntry *pe;
-	unsigned long off;		/* of its data in the old pages file */
-	bool lazy;
-};
-
-static bool pe_has_data(const PagemapEntry *pe)
-{
-	if ((pe->has_in_parent && pe->in_parent) || (pe->has_flags && (pe->flags & PE_PARENT)))
-		return false;
-	return !(pe->has_flags && (pe->flags & PE_LAZY));
-}
-
-static const VmaEntry *vma_of(const MmEntry *mm, unsigned long addr)
-{
-	unsigned int i;
-
-	for (i = 0; i < mm->n_vmas; i++)
-		if (mm->vmas[i]->start <= addr && addr < mm->vmas[i]->end)
-			return mm->vmas[i];
-	return NULL;
-}
-
-static int read_entries(struct cr_img *img, struct pm_item **out, unsigned int *nr)
-{
-	struct pm_item *items = NULL;
-	unsigned int n = 0, cap = 0;
-	unsigned long off = 0;
-	PagemapEntry *pe;
-	int ret;
-
-	while ((ret = pb_read_one(img, (void **)&pe, &pagemap_entry__descriptor)) > 0) {
-		if (n == cap) {
-			struct pm_item *x;
-
-			cap = cap ? cap * 2 : 64;
-			x = realloc(items, cap * sizeof(*x));
-			if (!x) {
-				pb_free(pe);
-				ret = -ENOMEM;
-				break;
-			}
-			items = x;
-		}
-		items[n].pe = pe;
-		items[n].off = off;
-		items[n].lazy = false;
-		if (pe_has_data(pe))
-			off += (unsigned long)pe->nr_pages * PAGE_SIZE;
-		n++;
-	}
-	*out = items;
-	*nr = n;
-	return ret;
-}
-
-/* The new pages file: the data of every entry that stays in the images. */
-static int write_eager_pages(int dfd, const char *name, int old_fd, struct pm_item *items,
-			     unsigned int nr)
-{
-	char tmp[64], *buf;
-	unsigned int i;
-	int fd, ret = 0;
-
-	snprintf(tmp, sizeof(tmp), "%s.lazy-tmp", name);
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		pr_perror("Can't create %s", tmp);
-		return -errno;
-	}
-	buf = malloc(PAGE_SIZE * 64);
-	for (i = 0; i < nr && buf && !ret; i++) {
-		unsigned long left = (unsigned long)items[i].pe->nr_pages * PAGE_SIZE;
-		unsigned long off = items[i].off;
-
-		if (!pe_has_data(items[i].pe) || items[i].lazy)
-			continue;
-		while (left && !ret) {
-			size_t chunk = left < PAGE_SIZE * 64 ? left : PAGE_SIZE * 64;
-
-			if (pread(old_fd, buf, chunk, off) != (ssize_t)chunk ||
-			    write(fd, buf, chunk) != (ssize_t)chunk) {
-				pr_perror("Can't copy the pages of %s", name);
-				ret = -EIO;
-			}
-			off += chunk;
-			left -= chunk;
-		}
-	}
-	if (!buf)
-		ret = -ENOMEM;
-	free(buf);
-	if (close(fd) && !ret)
-		ret = -errno;
-	if (!ret && renameat(dfd, tmp, dfd, name)) {
-		pr_perror("Can't replace %s", name);
-		ret = -errno;
-	}
-	if (ret)
-		unlinkat(dfd, tmp, 0);
-	return ret;
-}
-
-static int write_pagemap(int dfd, pid_t pid, uint32_t pages_id, struct pm_item *items,
-			 unsigned int nr)
-{
-	PagemapHead ph = PAGEMAP_HEAD__INIT;
-	struct cr_img *img;
-	unsigned int i;
-	int ret;
-
-	img = open_image(dfd, CR_FD_PAGEMAP, O_DUMP, pid);
-	if (!img)
-		return -EIO;
-	ph.pages_id = pages_id;
-	ret = img_buffer_writes(img);
-	if (!ret)
-		ret = pb_write_one(img, &ph, &pagemap_head__descriptor);
-	for (i = 0; i < nr && !ret; i++) {
-		PagemapEntry *pe = items[i].pe;
-
-		if (items[i].lazy) {
-			pe->has_flags = true;
-			pe->flags = PE_LAZY | PE_PRESENT;
-		}
-		ret = pb_write_one(img, pe, &pagemap_entry__descriptor);
-	}
-	if (close_image(img) && !ret)
-		ret = -EIO;
-	return ret;
-}
-
-static int keep_runs(struct kept_task *kt, const struct pm_item *items, unsigned int nr)
+static int keep_runs(struct kept_task *kt, const struct mem_plan *plan)
 {
 	unsigned int i, n = 0;
 
-	for (i = 0; i < nr; i++)
-		n += items[i].lazy;
+	for (i = 0; i < plan->nr; i++)
+		n += plan->runs[i].lazy;
 	kt->runs = calloc(n ? n : 1, sizeof(*kt->runs));
 	if (!kt->runs)
 		return -ENOMEM;
-	for (i = 0; i < nr; i++) {
-		if (!items[i].lazy)
+	for (i = 0; i < plan->nr; i++) {
+		const struct pm_run *r = &plan->runs[i];
+
+		if (!r->lazy)
 			continue;
-		kt->runs[kt->nr].start = items[i].pe->vaddr;
-		kt->runs[kt->nr].end = items[i].pe->vaddr +
-				       (unsigned long)items[i].pe->nr_pages * PAGE_SIZE;
-		kt->runs[kt->nr++].off = items[i].off;
+		/* runs of one area may abut: one kept run serves a GET across them */
+		if (kt->nr && kt->runs[kt->nr - 1].end == r->start) {
+			kt->runs[kt->nr - 1].end = r->end;
+			continue;
+		}
+		kt->runs[kt->nr].start = r->start;
+		kt->runs[kt->nr++].end = r->end;
 	}
 	return 0;
 }
 
-static int split_task(int dfd, const struct pstree_item *item, struct kept_task *kt)
+/* The live threads of every process of @t that uses the address space @vm_id. */
+static int keep_tids(struct kept_task *kt, const struct pstree *t, uint32_t vm_id)
 {
-	const MmEntry *mm = item->rst->mm;
-	struct pm_item *items = NULL;
-	PagemapHead *ph = NULL;
-	struct cr_img *img;
-	unsigned int i, nr = 0, nr_lazy = 0;
-	char name[32];
+	unsigned int i, j, n = 0;
+
+	for (i = 0; i < t->nr; i++)
+		if (!t->items[i]->zombie && t->items[i]->ids.vm_id == vm_id)
+			n += t->items[i]->nr_threads;
+	kt->tids = calloc(n ? n : 1, sizeof(*kt->tids));
+	if (!kt->tids)
+		return -ENOMEM;
+	for (i = 0; i < t->nr; i++) {
+		const struct pstree_item *item = t->items[i];
+
+		if (item->zombie || item->ids.vm_id != vm_id)
+			continue;
+		for (j = 0; j < item->nr_threads; j++)
+			if (j || !item->leader_dead)
+				kt->tids[kt->nr_tids++] = item->threads[j];
+	}
+	return 0;
+}
+
+static int keep_task(struct kept_task *kt, const struct pstree *t,
+		     const struct pstree_item *item)
+{
+	const struct dmp_task *dt = item->dmp;
+	char path[64];
 	int ret;
 
 	kt->pid = item->pid;
-	kt->fd = -1;
-	img = open_image(dfd, CR_FD_PAGEMAP, O_RSTR, item->pid);
-	if (!img)
-		return -EIO;
-	ret = pb_read_one_must(img, (void **)&ph, &pagemap_head__descriptor);
-	if (!ret)
-		ret = read_entries(img, &items, &nr);
-	close_image(img);
-	if (ret)
-		goto out;
-	for (i = 0; i < nr; i++) {
-		const VmaEntry *v = vma_of(mm, items[i].pe->vaddr);
-
-		items[i].lazy = pe_has_data(items[i].pe) && v && vma_can_be_lazy(v);
-		nr_lazy += items[i].lazy;
-	}
-	snprintf(name, sizeof(name), "pages-%u.img", ph->pages_id);
-	kt->fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
-	if (kt->fd < 0) {
-		pr_perror("Can't open %s", name);
+	snprintf(path, sizeof(path), "/proc/%d/mem", dt->dc.pid);
+	kt->mem_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (kt->mem_fd < 0) {
 		ret = -errno;
-		goto out;
+		pr_perror("lazy dump: can't open %s", path);
+		return ret;
 	}
-	ret = keep_runs(kt, items, nr);
-	if (!ret && nr_lazy)
-		ret = write_eager_pages(dfd, name, kt->fd, items, nr);
-	if (!ret && nr_lazy)
-		ret = write_pagemap(dfd, item->pid, ph->pages_id, items, nr);
+	ret = keep_runs(kt, &dt->plan);
 	if (!ret)
-		pr_info("Pid %d: %u of %u pagemap entries stay here for the lazy-pages daemon\n",
-			item->pid, nr_lazy, nr);
-out:
-	for (i = 0; i < nr; i++)
-		pb_free(items[i].pe);
-	free(items);
-	if (ph)
-		pb_free(ph);
+		ret = keep_tids(kt, t, item->ids.vm_id);
+	if (!ret)
+		pr_info("lazy dump: pid %d keeps %u runs for the lazy-pages daemon\n",
+			kt->pid, kt->nr);
 	return ret;
 }
 
-static int split_images(int dfd, struct lazy_src *src)
+static int keep_tasks(const struct pstree *t, struct lazy_src *src)
 {
-	struct pstree t = {};
 	unsigned int i;
-	int ret;
+	int ret = 0;
 
-	ret = pstree_read(dfd, &t);
-	if (!ret)
-		ret = rst_tasks_read(dfd, &t);
-	if (!ret) {
-		src->tasks = calloc(t.nr ? t.nr : 1, sizeof(*src->tasks));
-		if (!src->tasks)
-			ret = -ENOMEM;
-	}
-	for (i = 0; i < t.nr && !ret; i++) {
-		const struct pstree_item *item = t.items[i];
+	src->tasks = calloc(t->nr ? t->nr : 1, sizeof(*src->tasks));
+	if (!src->tasks)
+		return -ENOMEM;
+	for (i = 0; i < t->nr && !ret; i++) {
+		const struct pstree_item *item = t->items[i];
 
-		if (item->zombie || item->rst->vm_shared)
+		/* memory shared with the parent is in the parent's pagemap */
+		if (item->zombie || !item->dmp || dmp_task_vm_shared(item->dmp))
 			continue;
-		ret = split_task(dfd, item, &src->tasks[src->nr]);
-		src->nr++;
+		src->tasks[src->nr].mem_fd = -1;
+		ret = keep_task(&src->tasks[src->nr++], t, item);
 	}
-	rst_tasks_free(&t);
-	pstree_free(&t);
 	return ret;
 }
 
@@ -289,16 +161,17 @@ static void free_src(struct lazy_src *src)
 	unsigned int i;
 
 	for (i = 0; i < src->nr; i++) {
-		if (src->tasks[i].fd >= 0)
-			close(src->tasks[i].fd);
+		if (src->tasks[i].mem_fd >= 0)
+			close(src->tasks[i].mem_fd);
 		free(src->tasks[i].runs);
+		free(src->tasks[i].tids);
 	}
 	free(src->tasks);
 }
 
-/* The old-file offset of [@addr, @addr + @len), if one kept run holds it all. */
+/* The task of @pid if one kept run holds all of [@addr, @addr + @len). */
 static int find_kept(const struct lazy_src *src, pid_t pid, unsigned long addr,
-		     unsigned long len, int *fd, unsigned long *off)
+		     unsigned long len, const struct kept_task **out)
 {
 	unsigned int i, j, lo, hi;
 
@@ -307,8 +180,8 @@ static int find_kept(const struct lazy_src *src, pid_t pid, unsigned long addr,
 	if (i == src->nr)
 		return -ESRCH;
 	/*
-	 * The last run that starts at or below @addr: a pre-dump chain keeps
-	 * hundreds of thousands of them, and a GET comes for each.
+	 * The last run that starts at or below @addr: a pre-dump chain leaves
+	 * tens of thousands of them, and a GET comes for each.
 	 */
 	lo = 0;
 	hi = src->tasks[i].nr;
@@ -319,29 +192,69 @@ static int find_kept(const struct lazy_src *src, pid_t pid, unsigned long addr,
 		else
 			hi = j;
 	}
-	if (lo) {
-		const struct kept_run *r = &src->tasks[i].runs[lo - 1];
-
-		if (addr + len <= r->end) {
-			*fd = src->tasks[i].fd;
-			*off = r->off + (addr - r->start);
-			return 0;
-		}
+	if (lo && addr + len <= src->tasks[i].runs[lo - 1].end) {
+		*out = &src->tasks[i];
+		return 0;
 	}
 	return -ENOENT;
 }
 
-static int serve_get(int sk, const struct lazy_src *src, struct page_server_iov *pi,
+/*
+ * A thread in a ptrace stop answers PTRACE_PEEKUSER; one that left it
+ * (SIGKILLed: it exits, and may write its clear_child_tid word on the
+ * way) gets ESRCH. None can come back into the stop without us.
+ */
+static pid_t first_not_held(const struct kept_task *kt)
+{
+	unsigned int i;
+
+	for (i = 0; i < kt->nr_tids; i++) {
+		errno = 0;
+		ptrace(PTRACE_PEEKUSER, kt->tids[i], 0, NULL);
+		if (errno)
+			return kt->tids[i];
+	}
+	return 0;
+}
+
+/* @len bytes at @addr of the held process, as it was at the dump. */
+static int read_held(const struct kept_task *kt, char *buf, size_t len, unsigned long addr)
+{
+	ssize_t n;
+	pid_t tid;
+
+	n = pread(kt->mem_fd, buf, len, addr);
+	if (n != (ssize_t)len) {
+		if (n < 0)
+			pr_perror("lazy dump: can't read %zu bytes at %lx of pid %d", len, addr,
+				  kt->pid);
+		else
+			pr_err("lazy dump: can't read %zu bytes at %lx of pid %d: %zd read (it exited?)\n",
+			       len, addr, kt->pid, n);
+		return -EIO;
+	}
+	tid = first_not_held(kt);
+	if (tid) {
+		pr_err("lazy dump: thread %d of pid %d left its stop (killed?): the %zu bytes at %lx may be newer than the dump\n",
+		       tid, kt->pid, len, addr);
+		return -ESRCH;
+	}
+	return 0;
+}
+
+static int serve_get(int sk, struct lazy_src *src, struct page_server_iov *pi,
 		     char *buf, size_t buf_len)
 {
-	unsigned long len = (unsigned long)pi->nr_pages * PAGE_SIZE, off, done;
+	unsigned long len = (unsigned long)pi->nr_pages * PAGE_SIZE, done;
+	const struct kept_task *kt = NULL;
 	unsigned int type;
 	unsigned long id;
-	int ret, fd;
+	size_t chunk;
+	int ret;
 
 	ret = ps_dst_id_decode(pi->dst_id, &type, &id);
 	if (!ret && type == PS_TYPE_PID)
-		ret = find_kept(src, id, pi->vaddr, len, &fd, &off);
+		ret = find_kept(src, id, pi->vaddr, len, &kt);
 	else if (!ret)
 		ret = -EINVAL;
 	if (ret) {
@@ -352,12 +265,23 @@ static int serve_get(int sk, const struct lazy_src *src, struct page_server_iov 
 		       "not pages this dump kept for the daemon");
 		return ps_send_iov(sk, PS_IOV_GET, 0, 0, pi->vaddr, pi->dst_id);
 	}
+	/*
+	 * The first piece is read before the answer's header, so that a
+	 * process that is gone is answered "no pages" (the daemon fails on
+	 * it); a later piece that fails ends the connection mid-answer.
+	 */
+	chunk = len < buf_len ? len : buf_len;
+	if (read_held(kt, buf, chunk, pi->vaddr)) {
+		pr_err("lazy dump: GET of %u pages at %llx of pid %d answered with none\n",
+		       pi->nr_pages, (unsigned long long)pi->vaddr, kt->pid);
+		src->read_failed = true;
+		return ps_send_iov(sk, PS_IOV_GET, 0, 0, pi->vaddr, pi->dst_id);
+	}
 	ret = ps_send_iov(sk, PS_IOV_GET, 0, pi->nr_pages, pi->vaddr, pi->dst_id);
-	for (done = 0; !ret && done < len; done += buf_len) {
-		size_t chunk = len - done < buf_len ? len - done : buf_len;
-
-		if (pread(fd, buf, chunk, off + done) != (ssize_t)chunk) {
-			pr_perror("lazy dump: short read of the kept pages");
+	for (done = 0; !ret && done < len; done += chunk) {
+		chunk = len - done < buf_len ? len - done : buf_len;
+		if (done && read_held(kt, buf, chunk, pi->vaddr + done)) {
+			src->read_failed = true;
 			return -EIO;
 		}
 		ret = ps_send_all(sk, buf, chunk);
@@ -370,11 +294,11 @@ static int serve_get(int sk, const struct lazy_src *src, struct page_server_iov 
  * was taken at all: a peer that failed before (the wrong end, without
  * or with TLS where this end is not) is no daemon of this dump.
  */
-static int serve_daemon(int sk, const struct lazy_src *src, bool *served)
+static int serve_daemon(int sk, struct lazy_src *src, bool *served)
 {
 	struct page_server_iov pi;
 	char why[160], *buf;
-	size_t buf_len = PAGE_SIZE * 64;
+	size_t buf_len = PAGE_SIZE * 512;	/* a daemon's copy at most */
 	int ret;
 
 	buf = malloc(buf_len);
@@ -445,7 +369,7 @@ int lazy_dump_listen(void)
  * One daemon's session. 1 when the peer was refused before it asked for
  * anything (the lazy pages exist only here: wait for the right daemon).
  */
-static int serve_one(int lsk, const struct lazy_src *src)
+static int serve_one(int lsk, struct lazy_src *src)
 {
 	bool served = false;
 	int sk, ret, one = 1;
@@ -470,18 +394,49 @@ static int serve_one(int lsk, const struct lazy_src *src)
 	return ret;
 }
 
-int lazy_dump_serve(int dfd, int lsk)
+/*
+ * While it serves, the tree is held by this criu alone: if criu is
+ * killed, the tree must end as the dump would have left it, never run
+ * on beside its copy on the other host. A SIGSTOP queued now is taken
+ * when ptrace lets go (--leave-stopped); PTRACE_O_EXITKILL kills it
+ * (the default). --leave-running: it runs on either way.
+ */
+static int end_without_criu(const struct pstree *t)
+{
+	unsigned int i, j;
+	int ret = 0;
+
+	if (opts.leave_running)
+		return 0;
+	for (i = 0; i < t->nr && !ret; i++) {
+		const struct pstree_item *item = t->items[i];
+
+		if (item->zombie)
+			continue;
+		if (opts.leave_stopped) {
+			if (kill(item->pid, SIGSTOP)) {
+				ret = -errno;
+				pr_perror("lazy dump: can't queue a SIGSTOP for pid %d", item->pid);
+			}
+			continue;
+		}
+		for (j = 0; j < item->nr_threads && !ret; j++)
+			if (j || !item->leader_dead)
+				ret = compel_exit_kills(item->threads[j]);
+	}
+	return ret;
+}
+
+int lazy_dump_serve(int lsk, const struct pstree *tree)
 {
 	struct lazy_src src = {};
 	int ret;
 
-	ret = split_images(dfd, &src);
-	if (ret) {
-		pr_err("lazy dump: can't keep the lazy pages apart; the images in the folder are whole\n");
-		free_src(&src);
-		return ret;
-	}
-	ret = status_ready();
+	ret = end_without_criu(tree);
+	if (!ret)
+		ret = keep_tasks(tree, &src);
+	if (!ret)
+		ret = status_ready();
 	if (ret) {
 		free_src(&src);
 		return ret;
@@ -490,6 +445,10 @@ int lazy_dump_serve(int dfd, int lsk)
 	do
 		ret = serve_one(lsk, &src);
 	while (ret == 1);
+	if (!ret && src.read_failed) {
+		pr_err("lazy dump: the daemon ended without some pages this dump could not read\n");
+		ret = -EIO;
+	}
 	if (!ret)
 		pr_info("lazy dump: the daemon has every page\n");
 	free_src(&src);

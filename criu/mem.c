@@ -22,6 +22,7 @@
 #include "dump.h"
 #include "fault-inject.h"
 #include "image.h"
+#include "lazy-pages.h"
 #include "log.h"
 #include "pstree.h"
 #include "mem.h"
@@ -416,6 +417,25 @@ static int copy_run(struct page_copier *c, const struct vma_area *vma,
 	return 0;
 }
 
+/*
+ * dump --lazy-pages: data of a lazy area (the restore's rule, on the area
+ * as mm-PID.img records it) is not copied while the tree is stopped.
+ */
+static bool run_left_lazy(const struct dump_ctx *dc, const struct vma_list *vmas,
+			  const struct pm_run *r)
+{
+	if (!dc->sess->lazy_src || r->in_parent || r->shared || r->probe)
+		return false;
+	return vma_area_can_be_lazy(&vmas->vmas[r->vma]);
+}
+
+static uint32_t run_pe_flags(const struct pm_run *r)
+{
+	if (r->in_parent)
+		return PE_PARENT;
+	return r->lazy ? PE_LAZY | PE_PRESENT : PE_PRESENT;
+}
+
 int write_pages(struct dump_ctx *dc, const struct vma_list *vmas,
 		struct mem_plan *plan, struct mem_dump_stats *st)
 {
@@ -446,13 +466,14 @@ int write_pages(struct dump_ctx *dc, const struct vma_list *vmas,
 	copier->buf = buf;
 	copier->st = st;
 	for (i = 0; i < plan->nr && !ret; i++) {
-		const struct pm_run *r = &plan->runs[i];
+		struct pm_run *r = &plan->runs[i];
 		unsigned long len = r->end - r->start;
 
-		ret = xfer.ops->write_entry(&xfer, r->start, len >> PAGE_SHIFT,
-					    r->in_parent ? PE_PARENT : PE_PRESENT);
-		if (ret || r->in_parent) {
+		r->lazy = run_left_lazy(dc, vmas, r);
+		ret = xfer.ops->write_entry(&xfer, r->start, len >> PAGE_SHIFT, run_pe_flags(r));
+		if (ret || r->in_parent || r->lazy) {
 			st->pages_in_parent += r->in_parent ? len >> PAGE_SHIFT : 0;
+			st->pages_lazy += r->lazy ? len >> PAGE_SHIFT : 0;
 			continue;
 		}
 		if (r->shared)
@@ -474,9 +495,10 @@ int write_pages(struct dump_ctx *dc, const struct vma_list *vmas,
 	else
 		xfer.ops->abort(&xfer);
 	if (!ret)
-		pr_info("Dumped %llu pages, %llu in parent, of %llu scanned in pid %d (%s)\n",
+		pr_info("Dumped %llu pages, %llu in parent, %llu left lazy, of %llu scanned in pid %d (%s)\n",
 			(unsigned long long)st->pages_written,
 			(unsigned long long)st->pages_in_parent,
+			(unsigned long long)st->pages_lazy,
 			(unsigned long long)st->pages_scanned, dc->pid, xfer.ops->name);
 out_buf:
 	if (buf && buf != MAP_FAILED)

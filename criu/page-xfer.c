@@ -55,7 +55,8 @@ static int count_entry(struct page_xfer *x, unsigned long nr_pages, uint32_t fla
 		pr_err("Pagemap entry of %lu pages in pid %d\n", nr_pages, x->pid);
 		return -EINVAL;
 	}
-	if (flags & PE_PRESENT)
+	/* a lazy entry's pages stay with the dumping criu (lazy-dump.c) */
+	if ((flags & PE_PRESENT) && !(flags & PE_LAZY))
 		x->data_expected += (uint64_t)nr_pages << PAGE_SHIFT;
 	return 0;
 }

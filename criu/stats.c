@@ -41,12 +41,12 @@ int write_dump_stats(int dfd, const struct dump_stats *ds)
 	d.pages_written = ds->pages_written;
 	/*
 	 * Counted, and zero by what criu-ooh does: no names of watched
-	 * inodes are resolved (irmap), no pages are left for lazy restore,
-	 * and shared memory is always copied whole, never kept in parent.
+	 * inodes are resolved (irmap), and shared memory is always copied
+	 * whole, never kept in parent.
 	 */
 	d.has_irmap_resolve = true;
 	d.irmap_resolve = 0;
-	d.pages_lazy = 0;
+	d.pages_lazy = ds->pages_lazy;
 	d.has_page_pipes = true;
 	d.page_pipes = ds->page_pipes;
 	d.has_page_pipe_bufs = true;

@@ -74,6 +74,12 @@ int compel_wait_traceme_child(pid_t pid);
  * die with us like @pid). Keeps PTRACE_O_EXITKILL and TRACESYSGOOD.
  */
 int compel_trace_clones(pid_t pid);
+/*
+ * A seized task dies with us from now on (PTRACE_O_EXITKILL, keeping the
+ * seize's options): a dump that holds a tree it will kill must not let it
+ * run on if criu is killed first.
+ */
+int compel_exit_kills(pid_t pid);
 /* PTRACE_DETACH: the task resumes (or carries on its interrupted call). */
 int compel_detach(pid_t pid);
 

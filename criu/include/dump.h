@@ -41,6 +41,11 @@ struct dump_session {
 	struct seccomp_dump *seccomp;	/* seccomp.c: the filters for seccomp.img */
 	struct inet_dump *inet;		/* sk-tcp.c: connections in repair mode */
 	struct page_server_conn *ps;	/* page-xfer.c: --page-server, or NULL */
+	/*
+	 * dump --lazy-pages: the lazy areas' pages are not copied; they are
+	 * served from the tree, held stopped until the daemon has them.
+	 */
+	bool lazy_src;
 };
 
 /*

@@ -83,6 +83,19 @@ static inline bool vma_can_be_lazy(const VmaEntry *v)
 	       !(v->status & (VMA_AREA_VDSO | VMA_AREA_VVAR | VMA_AREA_VSYSCALL));
 }
 
+/*
+ * The same rule on an area of the dump, once its VmFlags are known
+ * (after smaps): the fields mm-PID.img will record for it are its own.
+ */
+static inline bool vma_area_can_be_lazy(const struct vma_area *vma)
+{
+	VmaEntry ve = VMA_ENTRY__INIT;
+
+	ve.status = vma->status;
+	ve.flags = vma->flags;
+	return vma_can_be_lazy(&ve);
+}
+
 struct rst_session;
 
 /*
@@ -111,11 +124,13 @@ void lazy_disconnect(struct rst_session *rs);
 
 /*
  * lazy-dump.c: dump --lazy-pages. Listen on --address/--port before the
- * dump (a socket or -errno); after it, keep the lazy pages out of the
- * images and serve them to the daemon until it has them all. 0 or -errno.
+ * dump (a socket or -errno); once its images are complete (the lazy
+ * pages left out of them), serve those pages from @tree, still seized,
+ * to the daemon until it has them all. 0 or -errno.
  */
+struct pstree;
 int lazy_dump_listen(void);
-int lazy_dump_serve(int dfd, int lsk);
+int lazy_dump_serve(int lsk, const struct pstree *tree);
 
 /* lazy-daemon.c: `criu lazy-pages -D DIR`. */
 int cr_lazy_pages(int dfd);

@@ -24,6 +24,7 @@ struct mem_dump_stats {
 	uint64_t pages_scanned;		/* private pages of the areas looked at */
 	uint64_t pages_written;		/* private pages copied into pages-1.img */
 	uint64_t pages_in_parent;	/* pages recorded as in the parent */
+	uint64_t pages_lazy;		/* left in the process for dump --lazy-pages */
 	uint64_t shpages_scanned;	/* the same for shared anonymous memory */
 	uint64_t shpages_written;
 	uint64_t page_pipes;		/* sets of pipes that held pages (0 or 1) */
@@ -59,6 +60,7 @@ struct pm_run {
 	bool in_parent;
 	bool shared;			/* shmem: read through map_files */
 	bool probe;			/* the pages here that hold data, found later */
+	bool lazy;			/* written PE_LAZY: served later from the process */
 	unsigned int vma;		/* index in the vma_list */
 };
 
@@ -90,7 +92,11 @@ int capture_plan(struct dump_ctx *dc, const struct vma_list *vmas,
 		 struct mem_plan *plan);
 /*
  * Write pagemap-PID.img and pages-1.img for @plan: from the pipes if
- * the data was captured, else straight from the (stopped) target.
+ * the data was captured, else straight from the (stopped) target. For
+ * dump --lazy-pages (@dc's session lazy_src) the data of the lazy
+ * areas is not copied: those runs are written PE_LAZY and marked lazy,
+ * and lazy-dump.c serves them from the process, which the dump holds
+ * stopped until the daemon has them.
  */
 int write_pages(struct dump_ctx *dc, const struct vma_list *vmas,
 		struct mem_plan *plan, struct mem_dump_stats *st);

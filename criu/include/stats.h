@@ -13,6 +13,7 @@ struct dump_stats {
 	uint64_t pages_scanned;
 	uint64_t pages_skipped_parent;
 	uint64_t pages_written;
+	uint64_t pages_lazy;		/* dump --lazy-pages: served from the held tree */
 	uint64_t shpages_scanned;
 	uint64_t shpages_written;
 	uint64_t page_pipes;

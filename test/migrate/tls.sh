@@ -30,7 +30,9 @@
 #   lazy        dump --lazy-pages --tls; a daemon without TLS and one that
 #               trusts another CA are refused before any restore while the
 #               source waits on; then lazy-pages --page-server --tls and
-#               restore --lazy-pages: the test PASSes, both ends exit 0
+#               restore --lazy-pages (in a pid namespace of its own: the
+#               source holds its tree stopped while it serves): the test
+#               PASSes, both ends exit 0, the source's tree is gone after
 #
 # One line per case, then "N passed, N failed". Root only.
 
@@ -53,7 +55,7 @@ in_ns() { nsenter --net="/run/netns/$NS" "$@"; }
 
 cleanup() {
 	local p
-	for p in "$ROOT"/*/*/ps.pid "$ROOT"/*/relay.pid; do
+	for p in "$ROOT"/*/*/ps.pid "$ROOT"/*/relay.pid "$ROOT"/*/rst.pid; do
 		[ -s "$p" ] && kill -9 "$(cat "$p")" 2>/dev/null
 	done
 	[ -n "$ROOT" ] && for p in "$ROOT"/*; do
@@ -441,7 +443,8 @@ case_lazy() {
 		kill -0 "$spid" 2>/dev/null || { echo "dump --lazy-pages exited"; return 1; }
 		sleep 0.05
 	done
-	wait_gone "$PID" || { echo "pid $PID still runs after the dump"; return 1; }
+	grep -q '^State:.*(tracing stop)' "/proc/$PID/status" ||
+		{ kill -9 "$spid"; echo "pid $PID is not held stopped while its pages are served"; return 1; }
 	# refused before any restore, and the source waits on
 	lazy_daemon "$w" plain && { kill -9 "$spid"; echo "a daemon without TLS was served"; return 1; }
 	grep -q "does not serve this restore" "$w/plain/lazy-pages.log" ||
@@ -454,11 +457,12 @@ case_lazy() {
 	kill -0 "$spid" 2>/dev/null || { echo "the source gave up after refused daemons"; return 1; }
 	[ "$(grep -c "still waiting for the lazy-pages daemon" "$w/src/dump.log")" = 2 ] ||
 		{ kill -9 "$spid"; echo "the source did not refuse both peers"; return 1; }
-	# the real one
+	# the real one, in a pid namespace of its own: the held tree keeps its pids here
 	mkdir -p "$w/dst"
 	cp -a "$w/src/." "$w/dst/" && rm -f "$w/dst"/*.log
+	restore_host "$w" || { kill -9 "$spid"; echo "can't make the restoring host"; return 1; }
 	# shellcheck disable=SC2046
-	CRIU_LAZY_PUSH_DELAY_MS=300 in_ns "$CRIU" lazy-pages -D "$w/dst" --page-server \
+	in_rst "$w" env CRIU_LAZY_PUSH_DELAY_MS=300 "$CRIU" lazy-pages -D "$w/dst" --page-server \
 		--address "$ADDR" --port "$PORT" $(tls_args client) -v4 -o lazy-pages.log \
 		</dev/null >"$w/lazy.out" 2>&1 &
 	dpid=$!
@@ -466,14 +470,42 @@ case_lazy() {
 		[ -S "$w/dst/lazy-pages.socket" ] && break
 		sleep 0.05
 	done
-	in_ns "$CRIU" restore -D "$w/dst" -d --lazy-pages -v4 -o restore.log >"$w/restore.out" 2>&1 ||
+	in_rst "$w" "$CRIU" restore -D "$w/dst" -d --lazy-pages -v4 -o restore.log >"$w/restore.out" 2>&1 ||
 		{ kill -9 "$spid" "$dpid"; echo "restore --lazy-pages failed"; return 1; }
-	kill -TERM "$PID"
+	in_rst "$w" kill -TERM "$PID"
 	wait_file "$w/out" "$TIMEOUT" || { kill -9 "$spid" "$dpid"; echo "no verdict"; return 1; }
 	[ "$(head -n1 "$w/out")" = PASS ] || { kill -9 "$spid" "$dpid"; head -n1 "$w/out"; return 1; }
 	wait "$dpid" || { kill -9 "$spid"; echo "the daemon exited $?"; return 1; }
 	wait "$spid" || { echo "dump --lazy-pages exited $?"; return 1; }
+	wait_gone "$PID" || { echo "pid $PID still on the source after its pages were served"; return 1; }
 	grep -q "over TLS" "$w/dst/lazy-pages.log" || { echo "the daemon does not say TLS"; return 1; }
+}
+
+# restore_host W: a pid and mount namespace in $NS, its init (zdtm's
+# subreaper) in W/rst.pid, which cleanup kills with all it runs.
+restore_host() {
+	local w=$1 up i init
+
+	nsenter --net="/run/netns/$NS" unshare --pid --mount --fork --mount-proc --propagation private \
+		"$HERE/../zdtm/lib/subreaper" sleep infinity </dev/null >/dev/null 2>&1 &
+	up=$!
+	for ((i = 0; i < 100; i++)); do
+		init=$(pgrep -P "$up" | head -n1)
+		if [ -n "$init" ] &&
+			[ "$(readlink "/proc/$init/ns/pid")" != "$(readlink /proc/self/ns/pid)" ]; then
+			echo "$init" >"$w/rst.pid"
+			return 0
+		fi
+		sleep 0.02
+	done
+	return 1
+}
+
+in_rst() {
+	local w=$1
+
+	shift
+	nsenter -t "$(cat "$w/rst.pid")" -n -p -m -- "$@"
 }
 
 run_case() {
