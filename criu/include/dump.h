@@ -12,6 +12,7 @@
 struct compel_ctl;
 struct cr_img;
 struct files_dump;
+struct vmflags_bpf;
 struct inet_dump;
 struct page_server_conn;
 struct pstree;
@@ -41,6 +42,7 @@ struct dump_session {
 	struct seccomp_dump *seccomp;	/* seccomp.c: the filters for seccomp.img */
 	struct inet_dump *inet;		/* sk-tcp.c: connections in repair mode */
 	struct page_server_conn *ps;	/* page-xfer.c: --page-server, or NULL */
+	struct vmflags_bpf *vmflags_bpf;	/* vmflags-bpf.c: NULL to read smaps */
 };
 
 /*
