@@ -122,6 +122,7 @@ test:
 	$(MAKE) -C test/regs run
 	$(MAKE) -C test/zdtm run RUN_ARGS=--keep-going
 	$(MAKE) -C test/zdtm run-incr
+	$(MAKE) -C test/zdtm run-vmflags
 	$(MAKE) -C test/trackers run
 	$(MAKE) -C test/plugin run
 	$(MAKE) -C test/failures run

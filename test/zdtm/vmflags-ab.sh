@@ -1,0 +1,137 @@
+#!/bin/bash
+# The two sources of the areas' VmFlags give the same images.
+#
+#   ./vmflags-ab.sh [--criu PATH] [TEST...]
+#
+# Each test (default: those with areas of every VmFlags the dump reads)
+# is dumped with --leave-running from smaps (CRIU_VMFLAGS=smaps), then
+# from the task_vma BPF iterator (the default); the decoded mm images
+# must be equal, the second dump's log must say the iterator gave them,
+# and the restored test must pass. "incr:NAME" does the same after a
+# tracked pre-dump (pagemap-scan: the areas carry userfaultfd bits), the
+# second dump on top of the first. vmflags_all with an area locked on
+# fault must be refused by both, with the same message.
+# Where the kernel has no BTF (no BPF iterator) it says SKIP.
+set -u
+ZDTM_DIR=$(cd "$(dirname "$0")" && pwd)
+CRIU=$ZDTM_DIR/../../criu/criu
+[ "${1:-}" = --criu ] && { CRIU=$(realpath "$2"); shift 2; }
+TESTS=${*:-vmflags_all madv_flags mlock_areas maps_shared_anon maps_file_private heap_stack_grow maps_maxprot mprotect memfd00 incr:vmflags_all incr:madv_flags}
+ROOT=$(mktemp -d "${TMPDIR:-/dev/shm}/vmflags-ab.XXXXXX")
+pass=0 failed=0
+
+if [ ! -e /sys/kernel/btf/vmlinux ]; then
+	echo "SKIP: no /sys/kernel/btf/vmlinux: the dump reads smaps only"
+	exit 0
+fi
+
+decode_mm() {
+	local d=$1 f
+	for f in "$d"/mm-*.img; do
+		crit decode -i "$f" --pretty || return 1
+	done
+}
+
+start() {
+	local name=$1 w=$2
+	mkdir -p "$w"
+	(cd "$w" && setsid "$ZDTM_DIR/static/$name" --pidfile "$w/pid" --outfile "$w/out" \
+		</dev/null >"$w/start.log" 2>&1) || return 1
+	cat "$w/pid"
+}
+
+# dump $2 into $1/$3 with env $4 and options $5...
+dump() {
+	local w=$1 pid=$2 dir=$3 env=$4
+	shift 4
+	mkdir -p "$w/$dir"
+	env $env "$CRIU" dump -t "$pid" -D "$w/$dir" -v4 -o dump.log --shell-job "$@" \
+		>"$w/$dir.out" 2>&1
+}
+
+# the test and its descendants
+tree_pids() {
+	local p
+	echo "$1"
+	for p in $(pgrep -P "$1"); do
+		tree_pids "$p"
+	done
+}
+
+# restore needs their pids free again
+wait_gone() {
+	local p i
+	for p in "$@"; do
+		for ((i = 0; i < 300; i++)); do
+			[ -d "/proc/$p" ] || break
+			sleep 0.05
+		done
+	done
+}
+
+verdict() {
+	local w=$1 pid=$2 i
+	kill -TERM "$pid" 2>/dev/null
+	for ((i = 0; i < 300; i++)); do
+		[ -s "$w/out" ] && break
+		sleep 0.1
+	done
+	head -n1 "$w/out" 2>/dev/null
+}
+
+one() {
+	local t=$1 name=${1#incr:} w=$ROOT/${1/:/-} pid pids first=() second=() v
+	pid=$(start "$name" "$w") || { echo "FAIL: did not start"; return; }
+	if [ "$name" != "$t" ]; then
+		mkdir -p "$w/pre"
+		"$CRIU" pre-dump -t "$pid" -D "$w/pre" --track-mem --dirty-tracker=pagemap-scan \
+			-o pre.log --shell-job >"$w/pre.out" 2>&1 ||
+			{ kill -9 "$pid"; echo "FAIL: pre-dump"; return; }
+		first=(--track-mem --prev-images-dir ../pre)
+		second=(--track-mem --prev-images-dir ../smaps)
+	fi
+	dump "$w" "$pid" smaps CRIU_VMFLAGS=smaps --leave-running "${first[@]}" ||
+		{ kill -9 "$pid"; echo "FAIL: dump from smaps ($(tail -1 "$w/smaps.out"))"; return; }
+	grep -q "VmFlags from /proc/PID/smaps: CRIU_VMFLAGS=smaps" "$w/smaps/dump.log" ||
+		{ kill -9 "$pid"; echo "FAIL: CRIU_VMFLAGS=smaps not taken"; return; }
+	pids=$(tree_pids "$pid")
+	dump "$w" "$pid" bpf CRIU_VMFLAGS=auto "${second[@]}" ||
+		{ kill -9 "$pid"; echo "FAIL: dump from BPF ($(tail -1 "$w/bpf.out"))"; return; }
+	wait_gone $pids
+	grep -q "VmFlags from the BPF iterator in" "$w/bpf/dump.log" ||
+		{ echo "FAIL: the dump did not take VmFlags from the BPF iterator: $(grep -m1 -E 'VmFlags from|not accounted' "$w/bpf/dump.log")"; return; }
+	decode_mm "$w/smaps" >"$w/mm-smaps.txt" && decode_mm "$w/bpf" >"$w/mm-bpf.txt" ||
+		{ echo "FAIL: crit decode"; return; }
+	cmp -s "$w/mm-smaps.txt" "$w/mm-bpf.txt" ||
+		{ echo "FAIL: mm images differ: $(diff "$w/mm-smaps.txt" "$w/mm-bpf.txt" | head -6 | tr '\n' ' ')"; return; }
+	"$CRIU" restore -D "$w/bpf" -d -o restore.log --shell-job >"$w/restore.out" 2>&1 ||
+		{ echo "FAIL: restore ($(tail -1 "$w/restore.out"))"; return; }
+	v=$(verdict "$w" "$pid")
+	echo "${v:-FAIL: no verdict} ($(grep -c '"start"' "$w/mm-bpf.txt") areas alike)"
+}
+
+refused() {
+	local w=$ROOT/onfault pid a b
+	pid=$(ZDTM_VMFLAGS_ONFAULT=1 start vmflags_all "$w") || { echo "FAIL: did not start"; return; }
+	dump "$w" "$pid" smaps CRIU_VMFLAGS=smaps --leave-running &&
+		{ kill -9 "$pid"; echo "FAIL: dump from smaps not refused"; return; }
+	dump "$w" "$pid" bpf CRIU_VMFLAGS=auto --leave-running &&
+		{ kill -9 "$pid"; echo "FAIL: dump from BPF not refused"; return; }
+	kill -9 "$pid"
+	a=$(grep -m1 "not supported" "$w/smaps/dump.log" | sed 's/^([0-9. ]*) //')
+	b=$(grep -m1 "not supported" "$w/bpf/dump.log" | sed 's/^([0-9. ]*) //')
+	[ -n "$a" ] && [ "$a" = "$b" ] || { echo "FAIL: refused otherwise: '$a' / '$b'"; return; }
+	echo "PASS (both: $a)"
+}
+
+for t in $TESTS; do
+	r=$(one "$t")
+	echo "$r $t"
+	case $r in PASS*) pass=$((pass + 1)) ;; *) failed=$((failed + 1)) ;; esac
+done
+r=$(refused)
+echo "$r onfault-refused"
+case $r in PASS*) pass=$((pass + 1)) ;; *) failed=$((failed + 1)) ;; esac
+echo "$pass passed, $failed failed"
+[ "$failed" = 0 ] && rm -rf "$ROOT"
+[ "$failed" = 0 ]
