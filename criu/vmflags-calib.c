@@ -145,12 +145,24 @@ static int check_names(const struct vmflag_sample *s, unsigned int n, const stru
 	return 0;
 }
 
-static int check_required(const struct vmflag_table *t, const char (*required)[3],
-			  unsigned int nr_req, char *why, size_t whylen)
+/*
+ * A mnemonic the dump acts on, set up in a sample, needs a bit of its own
+ * if smaps showed it. If smaps never did (6.1 prints "??" for the bit of
+ * mlock2(MLOCK_ONFAULT)), smaps cannot show it on this kernel and the
+ * bit goes by the name smaps gave it, "??", which the dump refuses as
+ * it refuses it from smaps.
+ */
+static int check_required(const struct vmflag_table *t, const struct name_set *ns,
+			  const char (*required)[3], unsigned int nr_req, char *why, size_t whylen)
 {
-	unsigned int i, b;
+	unsigned int i, b, k;
 
 	for (i = 0; i < nr_req; i++) {
+		for (k = 0; k < ns->nr; k++)
+			if (!strncmp(ns->name[k], required[i], 2))
+				break;
+		if (k == ns->nr)
+			continue;
 		for (b = 0; b < 64; b++)
 			if ((t->mapped & (1ULL << b)) && !strncmp(t->name[b], required[i], 2))
 				break;
@@ -188,7 +200,7 @@ int vmflag_calibrate(const struct vmflag_sample *s, unsigned int n,
 	}
 	ret = check_names(s, n, &ns, seen, why, whylen);
 	if (!ret)
-		ret = check_required(t, required, nr_req, why, whylen);
+		ret = check_required(t, &ns, required, nr_req, why, whylen);
 	return ret;
 }
 

@@ -36,7 +36,8 @@ struct vmflag_table {
 
 /*
  * Derive @t from @n samples. Each mnemonic of @required (two letters
- * each, @nr_req of them) must come out with a bit of its own. 0, or
+ * each, @nr_req of them: those set up in the samples) that a sample
+ * shows must come out with a bit of its own. 0, or
  * -EINVAL with the reason in @why: a mnemonic with no bit, a bit with
  * no mnemonic, mnemonics and bits that came together in unequal numbers
  * or with one the dump acts on.

@@ -14,7 +14,8 @@
 #                    this kernel gets them from smaps only
 # Expects /bin/criu, /bin/softdirty-probe and the zdtm folder at /zdtm.
 # Environment: ZDTM_ANON_MB (passed on to the tests), ZDTM_ARGS (more runner
-# options, e.g. for pre-dump chains), SKIP_ZDTM=1 to run only the probes.
+# options, e.g. for pre-dump chains), SKIP_ZDTM=1 to run only the probes,
+# VMFLAGS_AB=1 to add the vmflags/ checks.
 
 criu_check() {
 	local out
@@ -59,9 +60,10 @@ zdtm() {
 	rm -f "$failed"
 }
 
-# after a pre-dump with the best tracker here (soft-dirty on 6.1)
+# after a pre-dump with the best tracker here (soft-dirty on 6.1); only
+# when VMFLAGS_AB=1 (it needs crit, which the runs with pre-dumps carry)
 vmflags() {
-	[ "$SKIP_ZDTM" = 1 ] && return 0
+	[ "$SKIP_ZDTM" = 1 ] || [ "$VMFLAGS_AB" != 1 ] && return 0
 	(cd /zdtm && ZDTM_REAPED=1 TMPDIR=/dev/shm VMFLAGS_AB_TRACKER=auto ./lib/subreaper \
 		./vmflags-ab.sh --criu /bin/criu vmflags_all madv_flags incr:vmflags_all) 2>&1 |
 		rename_lines vmflags/

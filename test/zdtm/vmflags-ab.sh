@@ -53,12 +53,14 @@ dump() {
 		>"$w/$dir.out" 2>&1
 }
 
-# the test and its descendants
+# the test and its descendants (from /proc: busybox guests have no pgrep)
 tree_pids() {
-	local p
+	local p st
 	echo "$1"
-	for p in $(pgrep -P "$1"); do
-		tree_pids "$p"
+	for st in /proc/[0-9]*/stat; do
+		p=${st#/proc/}
+		p=${p%/stat}
+		[ "$(cut -d' ' -f4 "$st" 2>/dev/null)" = "$1" ] && tree_pids "$p"
 	done
 }
 
