@@ -10,7 +10,9 @@
 # and the restored test must pass. "incr:NAME" does the same after a
 # tracked pre-dump (pagemap-scan: the areas carry userfaultfd bits), the
 # second dump on top of the first. vmflags_all with an area locked on
-# fault must be refused by both, with the same message.
+# fault, and with one MAP_DROPPABLE ("dp", a bit the calibration never
+# sees: the BPF dump must turn to smaps), must be refused by both, with
+# the same message.
 # Where the kernel has no BTF, or criu finds the iterator unusable, the
 # dumps read smaps both times and each test says SKIP with the reason,
 # unless VMFLAGS_AB_REQUIRE_BPF=1 (the host's make target) makes it fail.
@@ -125,9 +127,11 @@ one() {
 	esac
 }
 
+# refused ENV_VAR [LOG_LINE]: both dumps refuse alike; the BPF one's log has LOG_LINE
 refused() {
-	local w=$ROOT/onfault pid a b
-	pid=$(ZDTM_VMFLAGS_ONFAULT=1 start vmflags_all "$w") || { echo "FAIL: did not start"; return; }
+	local env=$1 line=${2:-} w=$ROOT/refused-$1 pid a b
+	pid=$(env "$env=1" bash -c "$(declare -f start); ZDTM_DIR=$ZDTM_DIR start vmflags_all $w") ||
+		{ [ -e "$w/start.log" ] && echo "SKIP: the test could not make its area here"; return; }
 	dump "$w" "$pid" smaps CRIU_VMFLAGS=smaps --leave-running &&
 		{ kill -9 "$pid"; echo "FAIL: dump from smaps not refused"; return; }
 	dump "$w" "$pid" bpf CRIU_VMFLAGS=auto --leave-running &&
@@ -136,6 +140,8 @@ refused() {
 	a=$(grep -m1 "not supported" "$w/smaps/dump.log" | sed 's/^([0-9. ]*) //')
 	b=$(grep -m1 "not supported" "$w/bpf/dump.log" | sed 's/^([0-9. ]*) //')
 	[ -n "$a" ] && [ "$a" = "$b" ] || { echo "FAIL: refused otherwise: '$a' / '$b'"; return; }
+	[ -z "$line" ] || grep -q "$line" "$w/bpf/dump.log" ||
+		{ echo "FAIL: the BPF dump's log lacks '$line'"; return; }
 	echo "PASS (both: ${a#*criu: })"
 }
 
@@ -153,7 +159,8 @@ skipped=0
 for t in $TESTS; do
 	report "$t" "$(one "$t")"
 done
-report onfault-refused "$(refused)"
+report onfault-refused "$(refused ZDTM_VMFLAGS_ONFAULT)"
+report droppable-refused "$(refused ZDTM_VMFLAGS_DROPPABLE "the calibration did not see: VmFlags from smaps")"
 echo "$pass passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ] && rm -rf "$ROOT"
 [ "$failed" = 0 ]

@@ -6,7 +6,9 @@
  * Each area's VmFlags among those are noted before the dump and must be
  * the same after restore. vmflags-ab.sh dumps it once with each source
  * of VmFlags and compares the images. With ZDTM_VMFLAGS_ONFAULT=1 it
- * also has an area locked on fault, which the dump refuses.
+ * also has an area locked on fault, with ZDTM_VMFLAGS_DROPPABLE=1 one
+ * mapped MAP_DROPPABLE (6.11+; it exits 2 where the kernel has none):
+ * the dump refuses both.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,8 +24,11 @@
 #ifndef MLOCK_ONFAULT
 #define MLOCK_ONFAULT	0x01
 #endif
+#ifndef MAP_DROPPABLE
+#define MAP_DROPPABLE	0x08
+#endif
 
-enum how { ANON, NORESERVE, READONLY, SHARED, GROWSDOWN, FILE_RO, MADV, LOCK, ONFAULT };
+enum how { ANON, NORESERVE, READONLY, SHARED, GROWSDOWN, FILE_RO, MADV, LOCK, ONFAULT, DROPPABLE };
 
 static const struct {
 	const char *name;
@@ -36,7 +41,7 @@ static const struct {
 	{ "sr", MADV, MADV_SEQUENTIAL }, { "rr", MADV, MADV_RANDOM },
 	{ "lo", LOCK }, { "gd", GROWSDOWN }, { "nr", NORESERVE },
 	{ "ro", READONLY }, { "sh", SHARED }, { "mw", FILE_RO }, { "ac", ANON },
-	{ "lf", ONFAULT },
+	{ "lf", ONFAULT }, { "dp", DROPPABLE },
 };
 
 #define NR	ARRAY_SIZE(areas)
@@ -113,6 +118,16 @@ static int make(size_t i)
 	case GROWSDOWN:
 		flags |= MAP_GROWSDOWN;
 		break;
+	case DROPPABLE:
+		if (!getenv("ZDTM_VMFLAGS_DROPPABLE"))
+			return 1;
+		flags = MAP_DROPPABLE | MAP_ANONYMOUS | MAP_FIXED;
+		if (mmap(at, TEST_PAGE_SIZE, prot, flags, -1, 0) == MAP_FAILED) {
+			if (errno == EINVAL)
+				exit(2);
+			return -1;
+		}
+		return 0;
 	default:
 		break;
 	}
