@@ -25,6 +25,10 @@ CFLAGS		+= -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 CFLAGS		+= -D_GNU_SOURCE -std=gnu11
 CPPFLAGS	+= -Icriu/include -Icompel/include -Iimages/gen
 LDLIBS		+= -lprotobuf-c -ldl
+# the task_vma BPF iterator (criu/vma-iter.c): libbpf, and clang for the object
+LDLIBS		+= -lbpf
+CLANG		?= clang
+BPF_CFLAGS	:= -O2 -g -target bpf -Wall -I/usr/include/$(shell $(CC) -dumpmachine)
 # --tls (criu/tls.c)
 GNUTLS_CFLAGS	:= $(shell pkg-config --cflags gnutls 2>/dev/null)
 GNUTLS_LIBS	:= $(shell pkg-config --libs gnutls 2>/dev/null || echo -lgnutls)
@@ -61,6 +65,11 @@ images/gen/%.pb-c.c images/gen/%.pb-c.h: images/%.proto
 	@mkdir -p images/gen
 	protoc-c --proto_path=images --c_out=images/gen $<
 
+criu/bpf/%.bpf.o: criu/bpf/%.bpf.c
+	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
+
+criu/vma-iter-obj.o: criu/bpf/vma-iter.bpf.o
+
 criu/options.o: CPPFLAGS += -DCRIU_OOH_GITID='"$(CRIU_OOH_GITID)"'
 
 $(CRIU_O) $(COMPEL_O): $(PB_H) $(wildcard criu/include/*.h compel/include/*.h compel/*.h)
@@ -86,7 +95,7 @@ migrate/criu-migrate: $(MIGRATE_O) criu/libimages.a
 	$(CC) $(CFLAGS) -o $@ $(MIGRATE_O) criu/libimages.a -lprotobuf-c
 
 clean:
-	rm -rf images/gen criu/*.o compel/*.o criu/criu compel/libcompel.a criu/libimages.a
+	rm -rf images/gen criu/*.o criu/bpf/*.o compel/*.o criu/criu compel/libcompel.a criu/libimages.a
 	rm -f migrate/*.o migrate/criu-migrate
 	$(MAKE) -C test/unit clean || true
 	$(MAKE) -C test/compel clean || true
@@ -113,6 +122,7 @@ test:
 	$(MAKE) -C test/regs run
 	$(MAKE) -C test/zdtm run RUN_ARGS=--keep-going
 	$(MAKE) -C test/zdtm run-incr
+	$(MAKE) -C test/zdtm run-vmflags
 	$(MAKE) -C test/trackers run
 	$(MAKE) -C test/plugin run
 	$(MAKE) -C test/failures run

@@ -39,6 +39,7 @@
 #include "stats.h"
 #include "task-state.h"
 #include "freeze-timer.h"
+#include "vmflags-bpf.h"
 
 /* Everything of one process while the tree is frozen. */
 static int dump_one_process(struct pstree_item *item, struct dump_stats *ds)
@@ -122,6 +123,8 @@ int cr_dump_tasks(pid_t pid, int dfd, int lazy_sk)
 		goto out_fini;
 
 	incr_read_root_early(dfd, pid);
+	/* loading and calibrating take milliseconds: before the freeze */
+	sess.vmflags_bpf = vmflags_bpf_prepare();
 	t_start = stats_now_us();
 	ret = freeze_timer_start();
 	if (!ret)
@@ -181,6 +184,7 @@ fail:
 out_fini:
 	page_server_drop(sess.ps);
 	dmp_tasks_free(&tree);
+	vmflags_bpf_free(sess.vmflags_bpf);
 	kid_free(&sess.ids);
 	dump_files_free(&sess);
 	pstree_free(&tree);

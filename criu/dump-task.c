@@ -473,7 +473,8 @@ int dump_task_frozen(struct dmp_task *dt)
 		ret = dump_mm_inside(&dt->dc, &dt->mmi);
 	if (!ret) {
 		dt->policy_probe = area_policy_by_probe(dt->dc.pid, &dt->vmas);
-		ret = layout_reader_start(&dt->layout, dt->dc.pid, !dt->policy_probe);
+		ret = layout_reader_start(&dt->layout, dt->dc.pid, !dt->policy_probe,
+					  dt->dc.sess->vmflags_bpf);
 		layout_reader_skip(&dt->layout, dt->dc.scratch,
 				   dt->dc.scratch + dt->dc.scratch_size);
 	}

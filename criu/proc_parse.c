@@ -16,6 +16,7 @@
 #include "log.h"
 #include "proc_parse.h"
 #include "vma.h"
+#include "vmflags-names.h"
 
 ssize_t read_proc_file(pid_t pid, const char *name, char **buf)
 {
@@ -168,70 +169,16 @@ int has_children(pid_t pid)
 	return ret;
 }
 
-/* VmFlags mnemonics that map to an madvise() advice to re-apply. */
-static const struct {
-	char name[3];
-	int advice;
-} vmflag_madv[] = {
-	{ "hg", MADV_HUGEPAGE },
-	{ "nh", MADV_NOHUGEPAGE },
-	{ "dd", MADV_DONTDUMP },
-	{ "dc", MADV_DONTFORK },
-	{ "wf", MADV_WIPEONFORK },
-	{ "mg", MADV_MERGEABLE },
-	{ "sr", MADV_SEQUENTIAL },
-	{ "rr", MADV_RANDOM },
-};
-
-/*
- * VmFlags that need nothing beyond the rest of the area's entry: its
- * protection and sharing, the "may" bits (which follow from how the
- * file is opened), accounting, soft-dirty, and the userfaultfd bits a
- * dirty tracker sets. Anything else that the loop below does not turn
- * into a flag or an advice is refused by the dump.
- */
-static const char vmflag_plain[][3] = {
-	"rd", "wr", "ex", "sh", "mr", "me", "ms", "nr", "sd", "um", "uw", "ui",
-};
-
-static bool vmflag_known(const char *p)
-{
-	unsigned int i;
-
-	for (i = 0; i < sizeof(vmflag_plain) / sizeof(vmflag_plain[0]); i++)
-		if (!strncmp(p, vmflag_plain[i], 2))
-			return true;
-	for (i = 0; i < sizeof(vmflag_madv) / sizeof(vmflag_madv[0]); i++)
-		if (!strncmp(p, vmflag_madv[i].name, 2))
-			return true;
-	return false;
-}
-
 static void parse_vmflags(const char *line, struct vma_area *vma)
 {
 	const char *p = line;
-	unsigned int i;
 
 	while (*p) {
 		while (*p == ' ')
 			p++;
 		if (!p[0] || !p[1])
 			break;
-		if (!strncmp(p, "gd", 2))
-			vma->flags |= MAP_GROWSDOWN;
-		else if (!strncmp(p, "ac", 2))
-			vma->accounted = true;
-		else if (!strncmp(p, "mw", 2))
-			vma->may_write = true;
-		else if (!strncmp(p, "lo", 2))
-			vma->flags |= MAP_LOCKED;
-		else if (!strncmp(p, "lf", 2))
-			vma->lock_onfault = true;
-		else if (!vmflag_known(p) && !vma->unsupp_vmflag[0])
-			memcpy(vma->unsupp_vmflag, p, 2);
-		for (i = 0; i < sizeof(vmflag_madv) / sizeof(vmflag_madv[0]); i++)
-			if (!strncmp(p, vmflag_madv[i].name, 2))
-				vma->madv |= 1ULL << vmflag_madv[i].advice;
+		vmflag_apply(vma, p);
 		p += 2;
 		while (*p && *p != ' ')
 			p++;	/* mnemonics are two letters: skip a longer one whole */

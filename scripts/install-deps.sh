@@ -5,7 +5,8 @@
 set -e
 
 # libgnutls28-dev: criu --tls (criu/tls.c)
-build_pkgs="gcc make protobuf-c-compiler libprotobuf-c-dev pkg-config libgnutls28-dev"
+# clang, libbpf-dev: the task_vma BPF iterator that reads the areas' VmFlags (criu/vma-iter.c)
+build_pkgs="gcc make protobuf-c-compiler libprotobuf-c-dev pkg-config libgnutls28-dev clang libbpf-dev"
 # test/rpc: the Python client (python3-protobuf, protoc), runc and a busybox rootfs.
 # nftables, iptables: criu's --network-lock (established TCP connections).
 # test/migrate: ip and ss (network namespaces, a veth pair), nsenter (util-linux);

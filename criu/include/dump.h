@@ -12,6 +12,7 @@
 struct compel_ctl;
 struct cr_img;
 struct files_dump;
+struct vmflags_bpf;
 struct inet_dump;
 struct page_server_conn;
 struct pstree;
@@ -46,6 +47,7 @@ struct dump_session {
 	 * served from the tree, held stopped until the daemon has them.
 	 */
 	bool lazy_src;
+	struct vmflags_bpf *vmflags_bpf;	/* vmflags-bpf.c: NULL to read smaps */
 };
 
 /*

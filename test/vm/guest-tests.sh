@@ -9,9 +9,13 @@
 #   criu-check       criu check exits 0 on this kernel
 #   softdirty-probe  the kernel sets and clears pagemap's soft-dirty bit
 #   zdtm/NAME        each zdtm test through a dump/restore cycle
+#   vmflags/NAME     its images the same with VmFlags from the BPF iterator
+#                    and from smaps (zdtm/vmflags-ab.sh), or SKIP saying why
+#                    this kernel gets them from smaps only
 # Expects /bin/criu, /bin/softdirty-probe and the zdtm folder at /zdtm.
 # Environment: ZDTM_ANON_MB (passed on to the tests), ZDTM_ARGS (more runner
-# options, e.g. for pre-dump chains), SKIP_ZDTM=1 to run only the probes.
+# options, e.g. for pre-dump chains), SKIP_ZDTM=1 to run only the probes,
+# VMFLAGS_AB=1 to add the vmflags/ checks.
 
 criu_check() {
 	local out
@@ -56,12 +60,22 @@ zdtm() {
 	rm -f "$failed"
 }
 
+# after a pre-dump with the best tracker here (soft-dirty on 6.1); only
+# when VMFLAGS_AB=1 (it needs crit, which the runs with pre-dumps carry)
+vmflags() {
+	[ "$SKIP_ZDTM" = 1 ] || [ "$VMFLAGS_AB" != 1 ] && return 0
+	(cd /zdtm && ZDTM_REAPED=1 TMPDIR=/dev/shm VMFLAGS_AB_TRACKER=auto ./lib/subreaper \
+		./vmflags-ab.sh --criu /bin/criu vmflags_all madv_flags incr:vmflags_all) 2>&1 |
+		rename_lines vmflags/
+}
+
 main() {
 	local out=/tmp/guest-tests.out
 	{
 		criu_check
 		softdirty
 		zdtm "$@"
+		vmflags
 	} | tee $out
 	! grep -q '^FAIL ' $out
 }

@@ -55,6 +55,7 @@ run_kernel() {
 		--add "$TOP/test/zdtm:/zdtm" \
 		--add "$VM_DIR/guest-tests.sh:/vmtest/guest-tests.sh" "${py[@]}" \
 		-- env ZDTM_ANON_MB="${ZDTM_ANON_MB:-64}" ZDTM_ARGS="$ZDTM_ARGS" \
+		VMFLAGS_AB="${VMFLAGS_AB:-}" \
 		bash /vmtest/guest-tests.sh "${TESTS[@]}" |
 		sed -u "s,^\(PASS\|FAIL\|SKIP\) ,\1 $k/," | tee "$out"
 	rc=${PIPESTATUS[0]}
