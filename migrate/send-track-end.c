@@ -14,9 +14,7 @@
 #include "log.h"
 #include "send.h"
 #include "spawn.h"
-
-/* Where a tracked (pre-)dump leaves the root's tracker (criu's tracking.h). */
-#define TRACK_STATE_NAME	"dirty-tracker"
+#include "tracking.h"		/* criu's: TRACK_STATE_FILE, the root's state */
 
 /* The newest round that left a tracker, 0 for none. */
 static unsigned int tracked_round(const struct sender *s)
@@ -26,7 +24,7 @@ static unsigned int tracked_round(const struct sender *s)
 
 	/* a final dump that went well is not counted yet when B then failed */
 	for (r = s->rep.nr + 1; r > 0; r--) {
-		snprintf(path, sizeof(path), "%s/round%u/%s", s->dir, r, TRACK_STATE_NAME);
+		snprintf(path, sizeof(path), "%s/round%u/%s", s->dir, r, TRACK_STATE_FILE);
 		if (!access(path, F_OK))
 			return r;
 	}

@@ -73,11 +73,11 @@ start_target() {
 
 alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*[ZX]' "/proc/$1/status" 2>/dev/null; }
 
-# Wait up to $2 tenths of a second for pid $1 to be gone.
+# Wait up to $2 tenths of a second for pid $1 to be gone (by $3, default alive).
 wait_gone() {
 	local i
 	for ((i = 0; i < $2; i++)); do
-		alive "$1" || return 0
+		"${3:-alive}" "$1" || return 0
 		sleep 0.1
 	done
 	return 1
@@ -292,14 +292,7 @@ in_b() { nsenter -t "$BINIT" -p -m -- "$@"; }
 
 alive_b() { in_b sh -c "[ -d /proc/$1 ] && ! grep -q '^State:.*[ZX]' /proc/$1/status"; }
 
-wait_gone_b() {
-	local i
-	for ((i = 0; i < $2; i++)); do
-		alive_b "$1" || return 0
-		sleep 0.1
-	done
-	return 1
-}
+wait_gone_b() { wait_gone "$1" "$2" alive_b; }
 
 # Pid $1 in a ptrace stop: held by the dump, which a SIGCONT does not end.
 held() { grep -q '^State:.*(tracing stop)' "/proc/$1/status" 2>/dev/null; }
